@@ -1,0 +1,57 @@
+"""Composition root of the command service: tests and production build it the same way."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from command_service.api.middleware import RequestContext
+from command_service.api.problems import install_problem_handlers
+from command_service.api.routes import bookings, feed, ops, trips, vehicles
+from command_service.application.handler import CommandHandler
+from command_service.settings import Settings
+from command_service.store.event_store import EventStore
+from command_service.store.migrate import migrate
+from command_service.store.pool import create_pool
+from command_service.sweeper import HoldSweeper
+from shared.clock import Clock, IdFactory, random_id, system_clock
+from shared.logs import configure_logging
+
+
+def create_app(
+    settings: Settings, clock: Clock = system_clock, new_id: IdFactory = random_id
+) -> FastAPI:
+    """The command API; pools, sweeper and migrations live in the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(settings.database_url, settings.pool_min, settings.pool_max)
+        if settings.migrate_on_start:
+            async with pool.acquire() as conn:
+                await migrate(conn)
+        handler = CommandHandler(EventStore(pool), clock, new_id, settings.max_attempts)
+        sweeper = HoldSweeper(settings.database_url, pool, handler, clock,
+                              settings.sweeper_interval_s)
+        app.state.pool, app.state.handler, app.state.sweeper = pool, handler, sweeper
+        app.state.new_id = new_id
+        sweeper.start()
+        try:
+            yield
+        finally:
+            await sweeper.stop()
+            await pool.close()
+
+    configure_logging(settings.log_level)
+    app = FastAPI(title="Fleetledger command service", version="0.1.0", lifespan=lifespan)
+    for module in (vehicles, bookings, trips, feed, ops):
+        app.include_router(module.router)
+    install_problem_handlers(app)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for uvicorn: `uvicorn --factory command_service.api.app:app_from_env`."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,43 @@
+"""Reading the log: one vehicle's audit trail and the global catch-up feed."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+
+from command_service.api.http import JSON
+from command_service.domain.errors import InvalidCommandError, VehicleNotFoundError
+from command_service.store import feed
+
+router = APIRouter(prefix="/v1", tags=["event log"])
+
+
+@router.get("/vehicles/{vehicle_id}/history")
+async def vehicle_history(
+    vehicle_id: UUID, request: Request,
+    after_version: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=10000),
+) -> JSON:
+    """Every stored event of a vehicle, oldest first, with its metadata (the audit trail)."""
+    items = await feed.stream_history(request.app.state.pool, vehicle_id, after_version, limit)
+    if items is None:
+        raise VehicleNotFoundError(f"no vehicle with id {vehicle_id}")
+    next_cursor = str(items[-1]["version"]) if len(items) == limit else None
+    return JSON({"vehicle_id": vehicle_id, "items": items, "next_cursor": next_cursor})
+
+
+@router.get("/events")
+async def events_feed(
+    request: Request, after: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=5000),
+) -> JSON:
+    """Committed events after the one at global position `after`, in publication order.
+
+    Order is (transaction, position), so positions are not always ascending; pass the
+    `global_position` of the last item you received (also given as `next_after`).
+    """
+    try:
+        items = await feed.events_after(request.app.state.pool, after, limit)
+    except feed.UnknownPositionError as exc:
+        raise InvalidCommandError(f"no event at global position {after}", field="after") from exc
+    next_after = items[-1]["global_position"] if items else after
+    return JSON({"items": items, "next_after": next_after})

@@ -1,0 +1,140 @@
+"""Commands of the vehicle aggregate: imperative, frozen, already parsed.
+
+Ids of things a command creates (booking_id, hold_id, ...) are chosen by the caller
+and passed in, so `decide` stays pure. `actor_id` is the user the command acts for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from shared.events import Location
+
+OperatorStatus = Literal["available", "maintenance", "inactive"]
+
+
+@dataclass(frozen=True)
+class RegisterVehicle:
+    vehicle_id: UUID
+    vin: str
+    plate: str
+    make: str
+    model: str
+    year: int
+    seats: int
+    hourly_rate_cents: int
+    daily_rate_cents: int
+    currency: str
+    odometer_km: int
+    home: Location | None = None
+
+
+@dataclass(frozen=True)
+class UpdateVehicleDetails:
+    plate: str | None = None
+    make: str | None = None
+    model: str | None = None
+    seats: int | None = None
+    hourly_rate_cents: int | None = None
+    daily_rate_cents: int | None = None
+    currency: str | None = None
+    home: Location | None = None
+
+
+@dataclass(frozen=True)
+class ChangeVehicleStatus:
+    status: OperatorStatus
+    reason: str
+
+
+@dataclass(frozen=True)
+class RetireVehicle:
+    reason: str
+
+
+@dataclass(frozen=True)
+class PlaceHold:
+    hold_id: UUID
+    customer_id: UUID
+    start: datetime
+    end: datetime
+    ttl_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class ConfirmHold:
+    hold_id: UUID
+    booking_id: UUID
+
+
+@dataclass(frozen=True)
+class ReleaseHold:
+    hold_id: UUID
+
+
+@dataclass(frozen=True)
+class ExpireHold:
+    hold_id: UUID
+
+
+@dataclass(frozen=True)
+class BookVehicle:
+    booking_id: UUID
+    customer_id: UUID
+    start: datetime
+    end: datetime
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelBooking:
+    booking_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class StartTrip:
+    trip_id: UUID
+    booking_id: UUID
+    odometer_km: int
+
+
+@dataclass(frozen=True)
+class EndTrip:
+    trip_id: UUID
+    odometer_km: int
+
+
+@dataclass(frozen=True)
+class ScheduleMaintenance:
+    maintenance_id: UUID
+    start: datetime
+    end: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class CompleteMaintenance:
+    maintenance_id: UUID
+    odometer_km: int
+
+
+Command = (
+    RegisterVehicle
+    | UpdateVehicleDetails
+    | ChangeVehicleStatus
+    | RetireVehicle
+    | PlaceHold
+    | ConfirmHold
+    | ReleaseHold
+    | ExpireHold
+    | BookVehicle
+    | CancelBooking
+    | StartTrip
+    | EndTrip
+    | ScheduleMaintenance
+    | CompleteMaintenance
+)

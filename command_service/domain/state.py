@@ -1,0 +1,165 @@
+"""Decision state of one vehicle: frozen records, sorted by start, and its JSON snapshot form."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol, TypeVar, cast
+from uuid import UUID
+
+from pydantic import TypeAdapter
+
+from shared.events import Location, VehicleStatus
+
+STATE_SCHEMA = 1
+
+HoldResolution = Literal["confirmed", "released", "expired"]
+BookingStatus = Literal["confirmed", "cancelled", "completed"]
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A quoted temporary block; it blocks while unresolved and before expires_at."""
+
+    hold_id: UUID
+    customer_id: UUID
+    start: datetime
+    end: datetime
+    expires_at: datetime
+    price_cents: int
+    currency: str
+    resolution: HoldResolution | None = None
+
+    def is_active(self, now: datetime) -> bool:
+        """Whether the hold still blocks its window at `now`."""
+        return self.resolution is None and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A booking of [start, end); it blocks while confirmed (not cancelled or completed)."""
+
+    booking_id: UUID
+    customer_id: UUID
+    start: datetime
+    end: datetime
+    price_cents: int
+    currency: str
+    purpose: str | None = None
+    hold_id: UUID | None = None
+    status: BookingStatus = "confirmed"
+    trip_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Trip:
+    """A trip on a booking; running until ended_at is set."""
+
+    trip_id: UUID
+    booking_id: UUID
+    customer_id: UUID
+    start_odometer_km: int
+    started_at: datetime
+    end_odometer_km: int | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the vehicle is still out on this trip."""
+        return self.ended_at is None
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """A workshop window; once completed it blocks only up to its completion."""
+
+    maintenance_id: UUID
+    start: datetime
+    end: datetime
+    reason: str
+    completed_at: datetime | None = None
+    odometer_km: int | None = None
+
+    @property
+    def block_end(self) -> datetime:
+        """End of the blocked interval: the window end, or the completion if earlier."""
+        if self.completed_at is None:
+            return self.end
+        return min(self.end, self.completed_at)
+
+
+@dataclass(frozen=True)
+class VehicleState:
+    """Everything a decision on one vehicle needs; calendar records sorted by (start, id)."""
+
+    vehicle_id: UUID
+    version: int
+    status: VehicleStatus
+    retired: bool
+    vin: str
+    plate: str
+    make: str
+    model: str
+    year: int
+    seats: int
+    hourly_rate_cents: int
+    daily_rate_cents: int
+    currency: str
+    odometer_km: int
+    km_at_last_service: int
+    last_service_at: datetime
+    home: Location | None = None
+    holds: tuple[Hold, ...] = ()
+    bookings: tuple[Booking, ...] = ()
+    trips: tuple[Trip, ...] = ()
+    maintenance: tuple[Maintenance, ...] = ()
+
+
+class _Windowed(Protocol):
+    @property
+    def start(self) -> datetime: ...
+
+
+W = TypeVar("W", bound=_Windowed)
+R = TypeVar("R")
+
+
+def find(items: tuple[R, ...], key: Callable[[R], UUID], wanted: UUID) -> int | None:
+    """Index of the record whose id is `wanted`, or None."""
+    for index, item in enumerate(items):
+        if key(item) == wanted:
+            return index
+    return None
+
+
+def insert_by_start(items: tuple[W, ...], item: W, key: Callable[[W], UUID]) -> tuple[W, ...]:
+    """A copy of `items` with `item` inserted in (start, id) order."""
+    index = bisect_left(items, (item.start, key(item)), key=lambda i: (i.start, key(i)))
+    return (*items[:index], item, *items[index:])
+
+
+def replace_at(items: tuple[R, ...], index: int, item: R) -> tuple[R, ...]:
+    """A copy of `items` with the record at `index` replaced."""
+    return (*items[:index], item, *items[index + 1 :])
+
+
+def starting_between(items: tuple[W, ...], low: datetime, high: datetime) -> tuple[W, ...]:
+    """The records (sorted by start) whose start lies in [low, high)."""
+    lo = bisect_left(items, low, key=lambda i: i.start)
+    hi = bisect_left(items, high, lo=lo, key=lambda i: i.start)
+    return items[lo:hi]
+
+
+_ADAPTER: TypeAdapter[VehicleState] = TypeAdapter(VehicleState)
+
+
+def state_to_json(state: VehicleState) -> dict[str, Any]:
+    """A JSON-safe dict of the state (layout versioned by STATE_SCHEMA)."""
+    return cast(dict[str, Any], _ADAPTER.dump_python(state, mode="json"))
+
+
+def state_from_json(data: dict[str, Any]) -> VehicleState:
+    """The state a `state_to_json` dict describes."""
+    return _ADAPTER.validate_python(data)

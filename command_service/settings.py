@@ -1,0 +1,34 @@
+"""Command service settings, all overridable from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.settings import env_bool, env_int, env_str
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_command"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    pool_min: int = 4
+    pool_max: int = 16
+    migrate_on_start: bool = True
+    sweeper_interval_s: float = 5.0
+    max_body_bytes: int = 1024 * 1024
+    max_attempts: int = 8
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=env_str("FLEET_COMMAND_DATABASE_URL", DEFAULT_DATABASE_URL),
+            pool_min=env_int("FLEET_COMMAND_POOL_MIN", 4),
+            pool_max=env_int("FLEET_COMMAND_POOL_MAX", 16),
+            migrate_on_start=env_bool("FLEET_MIGRATE_ON_START", True),
+            sweeper_interval_s=float(env_int("FLEET_SWEEPER_INTERVAL_MS", 5000)) / 1000,
+            max_body_bytes=env_int("FLEET_MAX_BODY_BYTES", 1024 * 1024),
+            max_attempts=env_int("FLEET_COMMAND_MAX_ATTEMPTS", 8),
+            log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
+        )

@@ -1,0 +1,214 @@
+"""PostgreSQL adapter of the event store: load decision state, append with expected version.
+
+Driver exceptions stop here: a unique violation becomes a domain conflict or a
+`StreamConflictError` (the optimistic check lost), which the handler retries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from command_service.domain import STATE_SCHEMA, VehicleState, fold, state_from_json, state_to_json
+from command_service.domain.errors import PlateTakenError, VinTakenError
+from command_service.store.registry import registry_changes
+from shared.events import Event
+from shared.serialization import dumps, event_from_wire, event_payload
+
+
+class StreamConflictError(Exception):
+    """Another writer appended to the stream first; reload and decide again."""
+
+
+class IdempotencyKeyRaceError(Exception):
+    """A concurrent request with the same Idempotency-Key committed first."""
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """An Idempotency-Key with the response it acknowledged."""
+
+    key: str
+    fingerprint: bytes
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A vehicle's decision state and, for id lookups, which kind of entity was found."""
+
+    stream_id: UUID
+    state: VehicleState | None
+    kind: str = "vehicle"
+
+
+_APPEND = """
+WITH ev AS (
+    INSERT INTO events (stream_id, version, event_id, event_type, data, metadata, occurred_at)
+    SELECT $1, x.version, x.event_id, x.event_type, x.data::jsonb, $2::jsonb, x.occurred_at
+    FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
+         AS x(version, event_id, event_type, data, occurred_at)
+    RETURNING global_position
+), st AS (
+    INSERT INTO vehicle_state AS s (stream_id, version, state_schema, state)
+    VALUES ($1, $8, $9, $10::jsonb)
+    ON CONFLICT (stream_id) DO UPDATE
+        SET version = EXCLUDED.version, state_schema = EXCLUDED.state_schema,
+            state = EXCLUDED.state, updated_at = clock_timestamp()
+        WHERE s.version < EXCLUDED.version
+    RETURNING 1
+), vins AS (
+    INSERT INTO vehicle_vins (vin, stream_id) SELECT v, $1 FROM unnest($11::text[]) AS v
+    RETURNING 1
+), plates_out AS (
+    DELETE FROM vehicle_plates WHERE stream_id = $1 AND plate_key = ANY($12::text[])
+    RETURNING 1
+), plates_in AS (
+    INSERT INTO vehicle_plates (plate_key, stream_id) SELECT p, $1 FROM unnest($13::text[]) AS p
+    RETURNING 1
+), ids AS (
+    INSERT INTO entity_index (entity_id, kind, stream_id)
+    SELECT x.id, x.kind, $1 FROM unnest($14::uuid[], $15::text[]) AS x(id, kind)
+    RETURNING 1
+), holds_in AS (
+    INSERT INTO open_holds (hold_id, stream_id, expires_at)
+    SELECT x.id, $1, x.expires_at FROM unnest($16::uuid[], $17::timestamptz[]) AS x(id, expires_at)
+    RETURNING 1
+), holds_out AS (
+    DELETE FROM open_holds WHERE hold_id = ANY($18::uuid[]) RETURNING 1
+), idem AS (
+    INSERT INTO idempotency_keys (key, fingerprint, status, response, stream_id)
+    SELECT $19::text, $20::bytea, $21::smallint, $22::jsonb, $1 WHERE $19::text IS NOT NULL
+    RETURNING 1
+)
+SELECT max(global_position) FROM ev
+"""
+
+_CONSTRAINT_ERRORS: dict[str, type[Exception]] = {
+    "events_stream_version_key": StreamConflictError,
+    "vehicle_state_pkey": StreamConflictError,
+    "idempotency_keys_pkey": IdempotencyKeyRaceError,
+}
+
+
+class EventStore:
+    """Reads and appends vehicle streams in the `fleet_command` database."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def load(self, stream_id: UUID) -> Loaded:
+        """The decision state of a vehicle (None when the stream does not exist)."""
+        row = await self._pool.fetchrow(
+            "SELECT version, state_schema, state FROM vehicle_state WHERE stream_id = $1",
+            stream_id,
+        )
+        return Loaded(stream_id, await self._state_from_row(stream_id, row))
+
+    async def load_by_entity(self, entity_id: UUID) -> Loaded | None:
+        """The vehicle that owns a hold/booking/trip/maintenance id, or None if unknown."""
+        row = await self._pool.fetchrow(
+            "SELECT e.stream_id, e.kind, s.version, s.state_schema, s.state"
+            " FROM entity_index e LEFT JOIN vehicle_state s USING (stream_id)"
+            " WHERE e.entity_id = $1",
+            entity_id,
+        )
+        if row is None:
+            return None
+        state = await self._state_from_row(row["stream_id"], row)
+        return Loaded(row["stream_id"], state, row["kind"])
+
+    async def _state_from_row(self, stream_id: UUID, row: Any) -> VehicleState | None:
+        if row is None or row["version"] is None:
+            return None
+        if row["state_schema"] == STATE_SCHEMA:
+            return state_from_json(row["state"])
+        # The state layout changed since this row was written: rebuild from the events.
+        return fold(await self.read_events(stream_id))
+
+    async def read_events(self, stream_id: UUID, after_version: int = 0) -> list[Event]:
+        rows = await self._pool.fetch(
+            "SELECT version, event_id, event_type, schema_version, data, occurred_at"
+            " FROM events WHERE stream_id = $1 AND version > $2 ORDER BY version",
+            stream_id,
+            after_version,
+        )
+        return [event_from_row(stream_id, row) for row in rows]
+
+    async def append(
+        self,
+        stream_id: UUID,
+        before: VehicleState | None,
+        events: list[Event],
+        after: VehicleState,
+        metadata: dict[str, Any],
+        response: StoredResponse | None = None,
+    ) -> int:
+        """Append `events` expecting `before`'s version; returns the last global position."""
+        side = registry_changes(before, events)
+        args = (
+            stream_id,
+            dumps(metadata).decode(),
+            [e.version for e in events],
+            [e.event_id for e in events],
+            [type(e).__name__ for e in events],
+            [dumps(event_payload(e)).decode() for e in events],
+            [e.occurred_at for e in events],
+            after.version,
+            STATE_SCHEMA,
+            dumps(state_to_json(after)).decode(),
+            side.vins_add,
+            side.plates_remove,
+            side.plates_add,
+            side.entity_ids,
+            side.entity_kinds,
+            side.holds_add,
+            side.holds_add_expiry,
+            side.holds_remove,
+            response.key if response else None,
+            response.fingerprint if response else None,
+            response.status if response else None,
+            dumps(response.body).decode() if response else None,
+        )
+        try:
+            position = await self._pool.fetchval(_APPEND, *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise _translate(exc) from exc
+        return int(position)
+
+    async def find_response(self, key: str) -> StoredResponse | None:
+        row = await self._pool.fetchrow(
+            "SELECT fingerprint, status, response FROM idempotency_keys WHERE key = $1", key
+        )
+        if row is None:
+            return None
+        return StoredResponse(key, bytes(row["fingerprint"]), row["status"], row["response"])
+
+
+def _translate(exc: asyncpg.UniqueViolationError) -> Exception:
+    name = exc.constraint_name or ""
+    if name == "vehicle_vins_pkey":
+        return VinTakenError("a vehicle with this VIN is already registered")
+    if name == "vehicle_plates_pkey":
+        return PlateTakenError("a vehicle with this plate is already registered")
+    error_type = _CONSTRAINT_ERRORS.get(name)
+    if error_type is None:
+        return exc
+    return error_type(str(exc))
+
+
+def event_from_row(stream_id: UUID, row: Any) -> Event:
+    """Rebuild a shared event model from a stored row (envelope columns + data)."""
+    payload = dict(row["data"])
+    payload.update(
+        event_id=row["event_id"],
+        vehicle_id=stream_id,
+        version=row["version"],
+        occurred_at=row["occurred_at"],
+        schema_version=row["schema_version"],
+    )
+    return event_from_wire(row["event_type"], payload)

@@ -1,0 +1,207 @@
+"""Event contracts of the vehicle stream: the one definition both services import.
+
+Events are past-tense, frozen facts. Every event carries the envelope fields
+(event_id, vehicle_id, version, occurred_at, schema_version) plus its own data.
+Money is integer cents with an ISO 4217 currency; times are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+VehicleStatus = Literal["available", "in_use", "maintenance", "inactive"]
+BlockKind = Literal["booking", "hold", "maintenance"]
+
+
+class Location(BaseModel):
+    """A WGS84 point (home location of a vehicle)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    lat: float
+    lon: float
+
+
+class Event(BaseModel):
+    """Envelope shared by every event of a vehicle stream."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    event_id: UUID
+    vehicle_id: UUID
+    version: int
+    occurred_at: AwareDatetime
+    schema_version: int = 1
+
+
+class VehicleRegistered(Event):
+    """A vehicle joined the fleet (always version 1 of its stream)."""
+
+    vin: str
+    plate: str
+    make: str
+    model: str
+    year: int
+    seats: int
+    hourly_rate_cents: int
+    daily_rate_cents: int
+    currency: str
+    odometer_km: int
+    home: Location | None = None
+
+
+class VehicleDetailsUpdated(Event):
+    """Some descriptive fields or rates changed; only the changed fields are set."""
+
+    plate: str | None = None
+    make: str | None = None
+    model: str | None = None
+    seats: int | None = None
+    hourly_rate_cents: int | None = None
+    daily_rate_cents: int | None = None
+    currency: str | None = None
+    home: Location | None = None
+
+
+class VehicleStatusChanged(Event):
+    """An operator moved the vehicle through the status machine."""
+
+    from_status: VehicleStatus
+    to_status: VehicleStatus
+    reason: str
+
+
+class VehicleRetired(Event):
+    """The vehicle left the fleet for good; its stream accepts no more commands."""
+
+    reason: str
+
+
+class HoldPlaced(Event):
+    """A temporary block with a quoted price, blocking until expires_at."""
+
+    hold_id: UUID
+    customer_id: UUID
+    start: AwareDatetime
+    end: AwareDatetime
+    expires_at: AwareDatetime
+    price_cents: int
+    currency: str
+
+
+class HoldConfirmed(Event):
+    """A hold turned into a booking (followed by BookingConfirmed in the same append)."""
+
+    hold_id: UUID
+    booking_id: UUID
+
+
+class HoldReleased(Event):
+    """The customer gave a hold back before it expired."""
+
+    hold_id: UUID
+
+
+class HoldExpired(Event):
+    """The sweeper recorded that a hold passed expires_at unconfirmed."""
+
+    hold_id: UUID
+    expired_at: AwareDatetime
+
+
+class BookingConfirmed(Event):
+    """A confirmed booking of [start, end) at a fixed price."""
+
+    booking_id: UUID
+    customer_id: UUID
+    start: AwareDatetime
+    end: AwareDatetime
+    price_cents: int
+    currency: str
+    purpose: str | None = None
+    hold_id: UUID | None = None
+
+
+class BookingCancelled(Event):
+    """A booking cancelled before its start, with the refund the policy granted."""
+
+    booking_id: UUID
+    reason: str
+    refund_cents: int
+    refund_percent: int
+
+
+class BookingCompleted(Event):
+    """The trip of a booking ended; the booking no longer blocks the calendar."""
+
+    booking_id: UUID
+    trip_id: UUID
+
+
+class TripStarted(Event):
+    """The customer took the vehicle on a booking; the vehicle is in use."""
+
+    trip_id: UUID
+    booking_id: UUID
+    customer_id: UUID
+    odometer_km: int
+
+
+class TripEnded(Event):
+    """The vehicle came back; distance and duration are final."""
+
+    trip_id: UUID
+    booking_id: UUID
+    odometer_km: int
+    distance_km: int
+    duration_s: int
+
+
+class MaintenanceScheduled(Event):
+    """A workshop window that blocks the calendar."""
+
+    maintenance_id: UUID
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: str
+
+
+class MaintenanceCompleted(Event):
+    """Maintenance done: odometer recorded, service counter reset, window freed."""
+
+    maintenance_id: UUID
+    odometer_km: int
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        VehicleRegistered,
+        VehicleDetailsUpdated,
+        VehicleStatusChanged,
+        VehicleRetired,
+        HoldPlaced,
+        HoldConfirmed,
+        HoldReleased,
+        HoldExpired,
+        BookingConfirmed,
+        BookingCancelled,
+        BookingCompleted,
+        TripStarted,
+        TripEnded,
+        MaintenanceScheduled,
+        MaintenanceCompleted,
+    )
+}
+
+
+def event_type(event: Event) -> str:
+    """The wire name of an event (its class name)."""
+    return type(event).__name__
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Normalise an aware datetime to UTC (responses always use Z)."""
+    return moment.astimezone(UTC)

@@ -1,0 +1,56 @@
+"""The one place that maps events and responses to wire bytes (orjson)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from shared.events import EVENT_TYPES, Event, event_type
+
+_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+
+
+class UnknownEventTypeError(ValueError):
+    """A stored or received event has a type this code does not know."""
+
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes; UUIDs and datetimes as strings, UTC as `Z`."""
+    return orjson.dumps(value, option=_OPTIONS, default=_default)
+
+
+def loads(raw: bytes | str) -> Any:
+    return orjson.loads(raw)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, UUID):  # e.g. asyncpg's own UUID subclass
+        return str(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def event_payload(event: Event) -> dict[str, Any]:
+    """The event's data fields (envelope fields excluded), JSON-safe."""
+    return event.model_dump(mode="json", exclude=_ENVELOPE)
+
+
+def event_to_wire(event: Event) -> tuple[str, bytes]:
+    """(type, bytes of the whole event) as published and stored."""
+    return event_type(event), dumps(event.model_dump(mode="json"))
+
+
+def event_from_wire(type_name: str, raw: bytes | str | dict[str, Any]) -> Event:
+    """Parse an event of a known type from bytes or an already decoded dict."""
+    cls = EVENT_TYPES.get(type_name)
+    if cls is None:
+        raise UnknownEventTypeError(type_name)
+    if isinstance(raw, dict):
+        return cls.model_validate(raw)
+    return cls.model_validate_json(raw)
+
+
+_ENVELOPE = {"event_id", "vehicle_id", "version", "occurred_at", "schema_version"}

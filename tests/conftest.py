@@ -1,0 +1,103 @@
+"""Fixtures shared by every tier: one PostgreSQL per test session, a database per module.
+
+The cluster is the embedded one `make run` uses (pgserver wheel). With
+FLEET_TEST_DOCKER=1 and a reachable Docker engine, testcontainers provides it instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from deploy.postgres import EmbeddedPostgres
+
+
+@dataclass
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    now: datetime = field(default_factory=lambda: datetime(2030, 1, 7, 8, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Cluster:
+    """Admin access to the test PostgreSQL server."""
+
+    admin_dsn: str
+
+    def dsn(self, database: str) -> str:
+        return self.admin_dsn.rsplit("/", 1)[0] + f"/{database}"
+
+    async def create_database(self, prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        conn = await asyncpg.connect(self.admin_dsn)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        return self.dsn(name)
+
+
+def _docker_cluster() -> Iterator[Cluster]:
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer("postgres:16", driver=None) as container:
+        yield Cluster(container.get_connection_url())
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """One PostgreSQL server for the whole test session."""
+    if os.environ.get("FLEET_TEST_DOCKER") == "1":
+        yield from _docker_cluster()
+        return
+    pg = EmbeddedPostgres(Path(tmp_path_factory.mktemp("pg")))
+    pg.start()
+    try:
+        yield Cluster(pg.dsn("postgres"))
+    finally:
+        pg.stop()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def command_dsn(cluster: Cluster, request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated fleet_command database for this test module."""
+    from command_service.store.migrate import migrate
+
+    prefix = "cmd_" + request.module.__name__.rsplit(".", 1)[-1][:20]
+    dsn = await cluster.create_database(prefix)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return dsn
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest_asyncio.fixture
+async def db(command_dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """A plain connection to the module's command database, for SQL checks."""
+    conn = await asyncpg.connect(command_dsn)
+    try:
+        yield conn
+    finally:
+        await conn.close()

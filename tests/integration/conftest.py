@@ -1,0 +1,39 @@
+"""The command API built exactly as production builds it, over the real database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest_asyncio
+
+from command_service.api.app import create_app
+from command_service.settings import Settings
+
+VALID_VEHICLE = {
+    "vin": "WVWZZZ1JZXW000001", "plate": "B-FL 1001", "make": "Volkswagen", "model": "Golf",
+    "year": 2024, "seats": 5, "hourly_rate_cents": 1200, "daily_rate_cents": 6000,
+    "currency": "EUR", "odometer_km": 1000,
+}
+_serial = iter(range(1, 10**6))
+
+
+def new_vehicle(**overrides: Any) -> dict[str, Any]:
+    """A valid registration body with a VIN and plate no other test uses."""
+    n = next(_serial)
+    body = {**VALID_VEHICLE, "vin": f"WVWZZZ1JZXW{n:06d}", "plate": f"T-{n:06d}"}
+    return {**body, **overrides}
+
+
+@pytest_asyncio.fixture
+async def api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the command app (lifespan run), with the fake clock."""
+    settings = Settings(database_url=command_dsn, pool_min=1, pool_max=8,
+                        sweeper_interval_s=3600, log_level="WARNING")
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://command") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
