@@ -64,7 +64,12 @@ class HoldSweeper:
         if self.is_leader:
             return True
         conn = await asyncpg.connect(self._dsn)
-        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_LOCK):
+        try:
+            leader = await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_LOCK)
+        except BaseException:  # cancelled or failed mid-election: do not leak the socket
+            conn.terminate()
+            raise
+        if leader:
             self._leader_conn = conn
             log.info("sweeper_leader_elected")
             return True

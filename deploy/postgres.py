@@ -106,7 +106,8 @@ class EmbeddedPostgres:
             subprocess.run(
                 [_bin("initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
                  "--encoding=UTF8", "--no-instructions"],
-                check=True, capture_output=True, **creds,
+                check=True, capture_output=True, user=creds.get("user"),
+                group=creds.get("group"),
             )
         socket_dir = self.data_dir / "sock"
         socket_dir.mkdir(exist_ok=True)
@@ -116,9 +117,10 @@ class EmbeddedPostgres:
                 "-k", str(socket_dir)]
         for key, value in {**SERVER_SETTINGS, **self.settings}.items():
             args += ["-c", f"{key}={value}"]
-        log_file = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - child owns it
+        log_file = open(self.data_dir / "postgres.log", "ab")
         self.process = subprocess.Popen(
-            args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, **creds
+            args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            user=creds.get("user"), group=creds.get("group"),
         )
         log_file.close()
         self._wait_ready(timeout_s)

@@ -33,7 +33,7 @@ def start_command_service(
             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
             "--loop", "uvloop", "--http", "httptools", "--no-access-log",
             "--timeout-graceful-shutdown", "5"]
-    out = open(log_path, "ab") if log_path else None  # noqa: SIM115 - child owns it
+    out = open(log_path, "ab") if log_path else None
     proc = subprocess.Popen(args, cwd=ROOT, env=child_env, stdout=out or None,
                             stderr=subprocess.STDOUT if out else None, start_new_session=True)
     if out:

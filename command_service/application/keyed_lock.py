@@ -9,28 +9,33 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+
+@dataclass
+class _Entry:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
 
 
 class KeyedLock:
     """A lock per key, created on demand and dropped when nobody holds or awaits it."""
 
     def __init__(self) -> None:
-        self._entries: dict[Hashable, list[asyncio.Lock | int]] = {}
+        self._entries: dict[Hashable, _Entry] = {}
 
     @asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[bool]:
         """Hold the key's lock; yields True when another holder made us wait."""
-        entry = self._entries.setdefault(key, [asyncio.Lock(), 0])
-        lock = entry[0]
-        assert isinstance(lock, asyncio.Lock)
-        entry[1] = int(entry[1]) + 1
-        waited = lock.locked()
+        entry = self._entries.setdefault(key, _Entry())
+        entry.users += 1
+        waited = entry.lock.locked()
         try:
-            async with lock:
+            async with entry.lock:
                 yield waited
         finally:
-            entry[1] = int(entry[1]) - 1
-            if entry[1] == 0:
+            entry.users -= 1
+            if entry.users == 0:
                 del self._entries[key]
 
     def __len__(self) -> int:

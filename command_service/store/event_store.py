@@ -7,7 +7,7 @@ Driver exceptions stop here: a unique violation becomes a domain conflict or a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import asyncpg
@@ -197,7 +197,7 @@ def _translate(exc: asyncpg.UniqueViolationError) -> Exception:
         return PlateTakenError("a vehicle with this plate is already registered")
     error_type = _CONSTRAINT_ERRORS.get(name)
     if error_type is None:
-        return exc
+        return cast(Exception, exc)  # not ours to translate: surface it unchanged
     return error_type(str(exc))
 
 

@@ -42,7 +42,9 @@ def registry_changes(before: VehicleState | None, events: list[ev.Event]) -> Reg
                 changes.vins_add.append(event.vin)
                 current_plate = plate_key(event.plate)
                 changes.plates_add.append(current_plate)
-            case ev.VehicleDetailsUpdated(plate=str() as plate) if plate_key(plate) != current_plate:
+            case ev.VehicleDetailsUpdated(plate=str() as plate) if (
+                plate_key(plate) != current_plate
+            ):
                 if current_plate is not None:
                     changes.plates_remove.append(current_plate)
                 current_plate = plate_key(plate)

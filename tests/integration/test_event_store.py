@@ -110,7 +110,7 @@ async def test_state_row_holds_only_future_blocks_however_long_the_stream(pool, 
 async def test_feed_never_skips_an_event_that_commits_late_with_a_lower_position(
         pool, clock, command_dsn):
     store = EventStore(pool)
-    slow_vehicle, slow_state = await registered(store, clock)
+    slow_vehicle, _slow_state = await registered(store, clock)
     others = [await registered(store, clock) for _ in range(2)]
     start = (await feed.events_after(pool, 0, 1000))[-1]["global_position"]
 

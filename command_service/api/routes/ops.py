@@ -25,7 +25,7 @@ async def readyz(request: Request) -> Response:
     """Ready when the database answers; reports whether this replica runs the sweeper."""
     try:
         await asyncio.wait_for(request.app.state.pool.fetchval("SELECT 1"), timeout=2)
-    except (OSError, TimeoutError, Exception) as exc:  # noqa: BLE001 - any failure = not ready
+    except (OSError, TimeoutError, Exception) as exc:
         return problem(503, "Not ready", f"database unavailable: {type(exc).__name__}",
                        "not-ready")
     sweeper = request.app.state.sweeper

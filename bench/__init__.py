@@ -1,0 +1,1 @@
+"""Benchmarks of Fleetledger: `python -m bench.commands` (see docs/benchmarks.md)."""
