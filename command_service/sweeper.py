@@ -28,8 +28,9 @@ BATCH = 200
 class HoldSweeper:
     """Leader-elected loop that expires holds through the normal command path."""
 
-    def __init__(self, dsn: str, pool: asyncpg.Pool, handler: CommandHandler, clock: Clock,
-                 interval_s: float) -> None:
+    def __init__(
+        self, dsn: str, pool: asyncpg.Pool, handler: CommandHandler, clock: Clock, interval_s: float
+    ) -> None:
         self._dsn, self._pool, self._handler = dsn, pool, handler
         self._clock, self._interval = clock, interval_s
         self._leader_conn: asyncpg.Connection | None = None
@@ -80,15 +81,22 @@ class HoldSweeper:
         """Expire every hold past its expiry now; returns how many were expired."""
         due = await self._pool.fetch(
             "SELECT hold_id FROM open_holds WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2",
-            self._clock(), BATCH,
+            self._clock(),
+            BATCH,
         )
         expired = 0
         for row in due:
-            ctx = CommandContext(correlation_id=f"sweep-{uuid.uuid4().hex}",
-                                 causation_id="hold-sweeper", actor="system:hold-sweeper")
+            ctx = CommandContext(
+                correlation_id=f"sweep-{uuid.uuid4().hex}",
+                causation_id="hold-sweeper",
+                actor="system:hold-sweeper",
+            )
             try:
                 await self._handler.on_entity(
-                    row["hold_id"], "hold", cmd.ExpireHold(hold_id=row["hold_id"]), ctx,
+                    row["hold_id"],
+                    "hold",
+                    cmd.ExpireHold(hold_id=row["hold_id"]),
+                    ctx,
                     lambda _e, _s: {},
                 )
                 expired += 1

@@ -63,10 +63,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.launcher")
     sub = parser.add_subparsers(dest="action", required=True)
     run_parser = sub.add_parser("run", help="start Postgres and the command service")
-    run_parser.add_argument("--port", type=int,
-                            default=int(os.environ.get("FLEET_COMMAND_PORT", 8000)))
-    run_parser.add_argument("--workers", type=int,
-                            default=int(os.environ.get("FLEET_COMMAND_WORKERS", 2)))
+    run_parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("FLEET_COMMAND_PORT", 8000))
+    )
+    run_parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("FLEET_COMMAND_WORKERS", 2))
+    )
     args = parser.parse_args()
     configure_logging(os.environ.get("FLEET_LOG_LEVEL", "INFO"))
     return run(args.port, args.workers)

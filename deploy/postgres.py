@@ -104,23 +104,44 @@ class EmbeddedPostgres:
         creds = _prepare_for_root(self.data_dir)
         if not (self.pgdata / "PG_VERSION").exists():
             subprocess.run(
-                [_bin("initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
-                 "--encoding=UTF8", "--no-instructions"],
-                check=True, capture_output=True, user=creds.get("user"),
+                [
+                    _bin("initdb"),
+                    "-D",
+                    str(self.pgdata),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-instructions",
+                ],
+                check=True,
+                capture_output=True,
+                user=creds.get("user"),
                 group=creds.get("group"),
             )
         socket_dir = self.data_dir / "sock"
         socket_dir.mkdir(exist_ok=True)
         if creds:
             os.chown(socket_dir, creds["user"], creds["group"])
-        args = [_bin("postgres"), "-D", str(self.pgdata), "-p", str(self.port),
-                "-k", str(socket_dir)]
+        args = [
+            _bin("postgres"),
+            "-D",
+            str(self.pgdata),
+            "-p",
+            str(self.port),
+            "-k",
+            str(socket_dir),
+        ]
         for key, value in {**SERVER_SETTINGS, **self.settings}.items():
             args += ["-c", f"{key}={value}"]
         log_file = open(self.data_dir / "postgres.log", "ab")
         self.process = subprocess.Popen(
-            args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-            user=creds.get("user"), group=creds.get("group"),
+            args,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            user=creds.get("user"),
+            group=creds.get("group"),
         )
         log_file.close()
         self._wait_ready(timeout_s)
@@ -163,8 +184,21 @@ class EmbeddedPostgres:
 
     def _psql(self, sql: str) -> str:
         result = subprocess.run(
-            [_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-             "-d", "postgres", "-tAc", sql],
-            check=True, capture_output=True, text=True,
+            [
+                _bin("psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-tAc",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return result.stdout

@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_command_service(
-    port: int, database_url: str, workers: int = 1, env: dict[str, str] | None = None,
-    log_path: Path | None = None, state_dir: Path | None = None,
+    port: int,
+    database_url: str,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    log_path: Path | None = None,
+    state_dir: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """uvicorn running the command service on 127.0.0.1:`port`."""
     child_env = {**os.environ, "FLEET_COMMAND_DATABASE_URL": database_url, **(env or {})}
@@ -29,13 +33,35 @@ def start_command_service(
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         child_env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    args = [sys.executable, "-m", "uvicorn", "--factory", "command_service.api.app:app_from_env",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-            "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-            "--timeout-graceful-shutdown", "5"]
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "command_service.api.app:app_from_env",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "5",
+    ]
     out = open(log_path, "ab") if log_path else None
-    proc = subprocess.Popen(args, cwd=ROOT, env=child_env, stdout=out or None,
-                            stderr=subprocess.STDOUT if out else None, start_new_session=True)
+    proc = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=child_env,
+        stdout=out or None,
+        stderr=subprocess.STDOUT if out else None,
+        start_new_session=True,
+    )
     if out:
         out.close()
     return proc

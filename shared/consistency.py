@@ -24,7 +24,7 @@ def encode_token(vehicle_id: UUID, version: int) -> str:
 def decode_token(token: str) -> tuple[UUID, int]:
     if not token.startswith(_PREFIX):
         raise InvalidConsistencyTokenError("unknown token format")
-    body = token[len(_PREFIX):]
+    body = token[len(_PREFIX) :]
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except ValueError as exc:

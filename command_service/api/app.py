@@ -32,8 +32,9 @@ def create_app(
             async with pool.acquire() as conn:
                 await migrate(conn)
         handler = CommandHandler(EventStore(pool), clock, new_id, settings.max_attempts)
-        sweeper = HoldSweeper(settings.database_url, pool, handler, clock,
-                              settings.sweeper_interval_s)
+        sweeper = HoldSweeper(
+            settings.database_url, pool, handler, clock, settings.sweeper_interval_s
+        )
         app.state.pool, app.state.handler, app.state.sweeper = pool, handler, sweeper
         app.state.new_id = new_id
         sweeper.start()

@@ -34,8 +34,12 @@ def handler_of(request: Request) -> CommandHandler:
 
 def written(state: VehicleState, **fields: Any) -> dict[str, Any]:
     """Body fields every successful write returns: vehicle, version, consistency token."""
-    return {**fields, "vehicle_id": state.vehicle_id, "version": state.version,
-            "consistency_token": encode_token(state.vehicle_id, state.version)}
+    return {
+        **fields,
+        "vehicle_id": state.vehicle_id,
+        "version": state.version,
+        "consistency_token": encode_token(state.vehicle_id, state.version),
+    }
 
 
 def _parse_if_match(raw: str | None) -> int | None:
@@ -51,8 +55,9 @@ async def command_context(request: Request) -> CommandContext:
     """Correlation, causation, actor and HTTP preconditions of a command request."""
     key = request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
-        raise InvalidCommandError("Idempotency-Key must be 1..255 characters",
-                                  field="Idempotency-Key")
+        raise InvalidCommandError(
+            "Idempotency-Key must be 1..255 characters", field="Idempotency-Key"
+        )
     state = request.scope.get("state", {})
     return CommandContext(
         correlation_id=state.get("correlation_id", ""),
@@ -61,7 +66,8 @@ async def command_context(request: Request) -> CommandContext:
         if_match=_parse_if_match(request.headers.get("if-match")),
         idempotency_key=key,
         fingerprint=fingerprint(request.method, request.url.path, await request.body())
-        if key else b"",
+        if key
+        else b"",
     )
 
 

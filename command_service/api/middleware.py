@@ -30,12 +30,22 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _too_large(limit: int) -> tuple[dict[str, Any], bytes]:
-    body = dumps({"type": "urn:fleetledger:problem:payload-too-large",
-                  "title": "Payload too large", "status": 413,
-                  "detail": f"request bodies are limited to {limit} bytes"})
-    start = {"type": "http.response.start", "status": 413,
-             "headers": [(b"content-type", b"application/problem+json"),
-                         (b"content-length", str(len(body)).encode())]}
+    body = dumps(
+        {
+            "type": "urn:fleetledger:problem:payload-too-large",
+            "title": "Payload too large",
+            "status": 413,
+            "detail": f"request bodies are limited to {limit} bytes",
+        }
+    )
+    start = {
+        "type": "http.response.start",
+        "status": 413,
+        "headers": [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
     return start, body
 
 
@@ -62,11 +72,17 @@ class RequestContext:
             await self._reject(send, status)
         else:
             await self._forward(scope, receive, send, status, request_id)
-        log.info("http_request", method=scope["method"], path=scope["path"],
-                 status=status["code"], duration_ms=round((time.perf_counter() - started) * 1e3, 2))
+        log.info(
+            "http_request",
+            method=scope["method"],
+            path=scope["path"],
+            status=status["code"],
+            duration_ms=round((time.perf_counter() - started) * 1e3, 2),
+        )
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send,
-                       status: dict[str, Any], request_id: str) -> None:
+    async def _forward(
+        self, scope: Scope, receive: Receive, send: Send, status: dict[str, Any], request_id: str
+    ) -> None:
         seen = 0
 
         async def counted_receive() -> Message:
@@ -81,8 +97,10 @@ class RequestContext:
         async def tagged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"], status["sent"] = message["status"], True
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:

@@ -26,8 +26,13 @@ PROBLEM_TYPE = "application/problem+json"
 
 def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> Response:
     """A problem+json response; `slug` names the problem type."""
-    body = {"type": f"urn:fleetledger:problem:{slug}", "title": title, "status": status,
-            "detail": detail, **extra}
+    body = {
+        "type": f"urn:fleetledger:problem:{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     headers = {"Retry-After": "1"} if status in (429, 503) else None
     return Response(dumps(body), status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
@@ -60,18 +65,27 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
-        return problem(400, "Malformed JSON", "the request body is not valid JSON",
-                       "malformed-json")
-    fields = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", ""),
-               "type": e.get("type", "")} for e in errors]
-    return problem(422, "Invalid request", "the request does not match the schema",
-                   "validation", errors=fields)
+        return problem(
+            400, "Malformed JSON", "the request body is not valid JSON", "malformed-json"
+        )
+    fields = [
+        {
+            "field": _field(tuple(e.get("loc", ()))),
+            "message": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
+        for e in errors
+    ]
+    return problem(
+        422, "Invalid request", "the request does not match the schema", "validation", errors=fields
+    )
 
 
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
-        exc.status_code, "http-error")
+        exc.status_code, "http-error"
+    )
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
     return problem(exc.status_code, title, str(exc.detail), slug)
 

@@ -91,7 +91,11 @@ class CommandHandler:
         self._locks = KeyedLock()
 
     async def on_vehicle(
-        self, vehicle_id: UUID, command: Command, ctx: CommandContext, respond: Respond,
+        self,
+        vehicle_id: UUID,
+        command: Command,
+        ctx: CommandContext,
+        respond: Respond,
         status: int = 200,
     ) -> Outcome:
         """Run a command addressed by vehicle id."""
@@ -103,8 +107,13 @@ class CommandHandler:
             return replay or await self._run(vehicle_id, None, command, ctx, respond, status)
 
     async def on_entity(
-        self, entity_id: UUID, kind: str, command: Command, ctx: CommandContext,
-        respond: Respond, status: int = 200,
+        self,
+        entity_id: UUID,
+        kind: str,
+        command: Command,
+        ctx: CommandContext,
+        respond: Respond,
+        status: int = 200,
     ) -> Outcome:
         """Run a command addressed by a hold/booking/trip/maintenance id."""
         replay = await self._replay(ctx)
@@ -118,15 +127,21 @@ class CommandHandler:
             if replay is not None:
                 return replay
             try:
-                return await self._run(found.stream_id, None if waited else found, command, ctx,
-                                       respond, status)
+                return await self._run(
+                    found.stream_id, None if waited else found, command, ctx, respond, status
+                )
             except UnknownEntityError as exc:
                 # The index knows the id, the pruned state does not: it is long past.
                 raise EntityClosedError(f"this {kind} lies in the past") from exc
 
     async def _run(
-        self, stream_id: UUID, loaded: Loaded | None, command: Command, ctx: CommandContext,
-        respond: Respond, status: int,
+        self,
+        stream_id: UUID,
+        loaded: Loaded | None,
+        command: Command,
+        ctx: CommandContext,
+        respond: Respond,
+        status: int,
     ) -> Outcome:
         name = type(command).__name__
         started = time.perf_counter()
@@ -153,14 +168,22 @@ class CommandHandler:
                 outcome = "replayed"
                 return replay
             outcome = "rejected" if outcome == "error" else outcome
-            log.info("command_rejected", command=name, vehicle_id=str(stream_id),
-                     error=type(exc).__name__)
+            log.info(
+                "command_rejected",
+                command=name,
+                vehicle_id=str(stream_id),
+                error=type(exc).__name__,
+            )
             raise
         finally:
             metrics.COMMAND_SECONDS.labels(name, outcome).observe(time.perf_counter() - started)
 
     async def _attempt(
-        self, loaded: Loaded, command: Command, ctx: CommandContext, respond: Respond,
+        self,
+        loaded: Loaded,
+        command: Command,
+        ctx: CommandContext,
+        respond: Respond,
         status: int,
     ) -> Outcome | None:
         """Decide and append once; None when another writer won the version race."""
@@ -191,8 +214,13 @@ class CommandHandler:
             replay = await self._replay(ctx)
             assert replay is not None
             return replay
-        log.info("command_applied", command=type(command).__name__,
-                 vehicle_id=str(loaded.stream_id), version=after.version, position=position)
+        log.info(
+            "command_applied",
+            command=type(command).__name__,
+            vehicle_id=str(loaded.stream_id),
+            version=after.version,
+            position=position,
+        )
         return Outcome(status, body, after.version)
 
     async def _replay(self, ctx: CommandContext) -> Outcome | None:
@@ -203,8 +231,6 @@ class CommandHandler:
         if stored is None:
             return None
         if stored.fingerprint != ctx.fingerprint:
-            raise IdempotencyKeyReuseError(
-                "this Idempotency-Key was used with a different request"
-            )
+            raise IdempotencyKeyReuseError("this Idempotency-Key was used with a different request")
         version = stored.body.get("version")
         return Outcome(stored.status, stored.body, version, replayed=True)

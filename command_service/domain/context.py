@@ -92,6 +92,7 @@ def require_free(ctx: Context, start: datetime, end: datetime) -> None:
     conflicts = overlapping(ctx.state, start, end, ctx.now)
     if conflicts:
         raise OverlappingBlockError(
-            f"[{start.isoformat()}, {end.isoformat()}) overlaps {len(conflicts)} block(s)",
+            f"[{as_utc(start).isoformat()}, {as_utc(end).isoformat()}) overlaps "
+            f"{len(conflicts)} block(s)",
             conflicts,
         )

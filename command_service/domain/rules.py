@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from command_service.domain.errors import InvalidCommandError, InvalidTransitionError
-from shared.events import Location, VehicleStatus
+from shared.events import Location, VehicleStatus, as_utc
 
 MIN_BOOKING_LENGTH = timedelta(minutes=15)
 MAX_BOOKING_LENGTH = timedelta(days=30)
@@ -96,7 +96,7 @@ def check_range(value: int, low: int, high: int, field: str) -> int:
 
 def check_year(year: int, now: datetime) -> int:
     """Return a model year between 1950 and next year or raise."""
-    return check_range(year, MIN_YEAR, now.year + 1, "year")
+    return check_range(year, MIN_YEAR, as_utc(now).year + 1, "year")
 
 
 def check_rate(cents: int, field: str) -> int:

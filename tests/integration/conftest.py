@@ -12,9 +12,16 @@ from command_service.api.app import create_app
 from command_service.settings import Settings
 
 VALID_VEHICLE = {
-    "vin": "WVWZZZ1JZXW000001", "plate": "B-FL 1001", "make": "Volkswagen", "model": "Golf",
-    "year": 2024, "seats": 5, "hourly_rate_cents": 1200, "daily_rate_cents": 6000,
-    "currency": "EUR", "odometer_km": 1000,
+    "vin": "WVWZZZ1JZXW000001",
+    "plate": "B-FL 1001",
+    "make": "Volkswagen",
+    "model": "Golf",
+    "year": 2024,
+    "seats": 5,
+    "hourly_rate_cents": 1200,
+    "daily_rate_cents": 6000,
+    "currency": "EUR",
+    "odometer_km": 1000,
 }
 _serial = iter(range(1, 10**6))
 
@@ -29,8 +36,13 @@ def new_vehicle(**overrides: Any) -> dict[str, Any]:
 @pytest_asyncio.fixture
 async def api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the command app (lifespan run), with the fake clock."""
-    settings = Settings(database_url=command_dsn, pool_min=1, pool_max=8,
-                        sweeper_interval_s=3600, log_level="WARNING")
+    settings = Settings(
+        database_url=command_dsn,
+        pool_min=1,
+        pool_max=8,
+        sweeper_interval_s=3600,
+        log_level="WARNING",
+    )
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -23,8 +23,10 @@ async def event_count(db) -> int:
 
 
 def window(clock, start_h: float, end_h: float) -> dict[str, str]:
-    return {"start": (clock.now + timedelta(hours=start_h)).isoformat(),
-            "end": (clock.now + timedelta(hours=end_h)).isoformat()}
+    return {
+        "start": (clock.now + timedelta(hours=start_h)).isoformat(),
+        "end": (clock.now + timedelta(hours=end_h)).isoformat(),
+    }
 
 
 def assert_problem(resp, status: int) -> dict:
@@ -38,19 +40,23 @@ def assert_problem(resp, status: int) -> dict:
 
 async def test_malformed_json_is_400(api, db):
     before = await event_count(db)
-    resp = await api.post("/v1/vehicles", content=b'{"vin": ',
-                          headers={"content-type": "application/json"})
+    resp = await api.post(
+        "/v1/vehicles", content=b'{"vin": ', headers={"content-type": "application/json"}
+    )
     assert_problem(resp, 400)
     assert await event_count(db) == before
 
 
-@pytest.mark.parametrize("change", [
-    {"year": "two thousand"},
-    {"seats": [5]},
-    {"hourly_rate_cents": -1},
-    {"home": {"lat": 91, "lon": 0}},
-    {"currency": "EURO"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"year": "two thousand"},
+        {"seats": [5]},
+        {"hourly_rate_cents": -1},
+        {"home": {"lat": 91, "lon": 0}},
+        {"currency": "EURO"},
+    ],
+)
 async def test_wrong_types_and_ranges_are_422_with_field_errors(api, db, change):
     before = await event_count(db)
     body = assert_problem(await api.post("/v1/vehicles", json=new_vehicle(**change)), 422)
@@ -58,8 +64,9 @@ async def test_wrong_types_and_ranges_are_422_with_field_errors(api, db, change)
     assert await event_count(db) == before
 
 
-@pytest.mark.parametrize("change", [{"vin": "WVWZZZ1JZXW00000I"}, {"vin": "SHORT"},
-                                    {"plate": "!!"}, {"year": 1800}])
+@pytest.mark.parametrize(
+    "change", [{"vin": "WVWZZZ1JZXW00000I"}, {"vin": "SHORT"}, {"plate": "!!"}, {"year": 1800}]
+)
 async def test_domain_validation_of_registration_is_422(api, db, change):
     before = await event_count(db)
     assert_problem(await api.post("/v1/vehicles", json=new_vehicle(**change)), 422)
@@ -100,8 +107,7 @@ async def test_unknown_ids_are_404(api, db, clock):
     before = await event_count(db)
     body = {"vehicle_id": str(uuid.uuid4()), "customer_id": CUSTOMER, **window(clock, 2, 3)}
     assert_problem(await api.post("/v1/bookings", json=body), 404)
-    assert_problem(await api.post(f"/v1/bookings/{uuid.uuid4()}/cancel", json={"reason": "x"}),
-                   404)
+    assert_problem(await api.post(f"/v1/bookings/{uuid.uuid4()}/cancel", json={"reason": "x"}), 404)
     assert_problem(await api.post(f"/v1/holds/{uuid.uuid4()}/confirm"), 404)
     assert_problem(await api.post(f"/v1/trips/{uuid.uuid4()}/end", json={"odometer_km": 5}), 404)
     assert_problem(await api.patch(f"/v1/vehicles/{uuid.uuid4()}", json={"seats": 3}), 404)

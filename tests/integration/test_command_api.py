@@ -25,8 +25,9 @@ async def register(api: httpx.AsyncClient, **overrides: Any) -> str:
     return str(resp.json()["vehicle_id"])
 
 
-async def book(api: httpx.AsyncClient, vehicle_id: str, start: str, end: str,
-               **headers: str) -> httpx.Response:
+async def book(
+    api: httpx.AsyncClient, vehicle_id: str, start: str, end: str, **headers: str
+) -> httpx.Response:
     body = {"vehicle_id": vehicle_id, "start": start, "end": end, "customer_id": CUSTOMER}
     return await api.post("/v1/bookings", json=body, headers=headers)
 
@@ -57,8 +58,9 @@ async def test_concurrent_registrations_of_one_vin_let_exactly_one_win(api, db):
     results = await asyncio.gather(*(api.post("/v1/vehicles", json=b) for b in bodies))
     assert sorted(r.status_code for r in results) == [201] + [409] * 11
     count = await db.fetchval(
-        "SELECT count(*) FROM events WHERE event_type = 'VehicleRegistered'"
-        " AND data->>'vin' = $1", body["vin"])
+        "SELECT count(*) FROM events WHERE event_type = 'VehicleRegistered' AND data->>'vin' = $1",
+        body["vin"],
+    )
     assert count == 1
 
 
@@ -78,8 +80,15 @@ async def test_booking_is_priced_and_overlap_answers_409_with_conflicts(api, clo
 
 async def test_hold_blocks_until_confirmed_then_booking_keeps_quote(api, clock):
     vehicle = await register(api)
-    hold = await api.post("/v1/holds", json={"vehicle_id": vehicle, "start": at(clock, 48),
-                                             "end": at(clock, 50), "customer_id": CUSTOMER})
+    hold = await api.post(
+        "/v1/holds",
+        json={
+            "vehicle_id": vehicle,
+            "start": at(clock, 48),
+            "end": at(clock, 50),
+            "customer_id": CUSTOMER,
+        },
+    )
     assert hold.status_code == 201
     assert (await book(api, vehicle, at(clock, 49), at(clock, 51))).status_code == 409
     confirmed = await api.post(f"/v1/holds/{hold.json()['hold_id']}/confirm")
@@ -91,26 +100,39 @@ async def test_hold_blocks_until_confirmed_then_booking_keeps_quote(api, clock):
 
 async def test_expired_hold_stops_blocking_and_sweeper_records_it(api, clock, db):
     vehicle = await register(api)
-    hold = await api.post("/v1/holds", json={"vehicle_id": vehicle, "start": at(clock, 5),
-                                             "end": at(clock, 6), "ttl_seconds": 60,
-                                             "customer_id": CUSTOMER})
+    hold = await api.post(
+        "/v1/holds",
+        json={
+            "vehicle_id": vehicle,
+            "start": at(clock, 5),
+            "end": at(clock, 6),
+            "ttl_seconds": 60,
+            "customer_id": CUSTOMER,
+        },
+    )
     assert hold.status_code == 201
     clock.advance(seconds=61)
     assert (await book(api, vehicle, at(clock, 5), at(clock, 6))).status_code == 201
     expired = await api.app.state.sweeper.sweep_once()
     assert expired >= 1
-    types = await db.fetch("SELECT event_type FROM events WHERE stream_id = $1 ORDER BY version",
-                           uuid.UUID(vehicle))
+    types = await db.fetch(
+        "SELECT event_type FROM events WHERE stream_id = $1 ORDER BY version", uuid.UUID(vehicle)
+    )
     assert [r["event_type"] for r in types][-1] == "HoldExpired"
-    assert await db.fetchval("SELECT count(*) FROM open_holds WHERE stream_id = $1",
-                             uuid.UUID(vehicle)) == 0
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM open_holds WHERE stream_id = $1", uuid.UUID(vehicle)
+        )
+        == 0
+    )
 
 
 async def test_cancel_refund_policy_and_second_cancel_is_409(api, clock):
     vehicle = await register(api)
     booking = (await book(api, vehicle, at(clock, 30), at(clock, 32))).json()
-    cancelled = await api.post(f"/v1/bookings/{booking['booking_id']}/cancel",
-                               json={"reason": "plans changed"})
+    cancelled = await api.post(
+        f"/v1/bookings/{booking['booking_id']}/cancel", json={"reason": "plans changed"}
+    )
     assert cancelled.status_code == 200
     assert cancelled.json()["refund_cents"] == booking["price_cents"]
     again = await api.post(f"/v1/bookings/{booking['booking_id']}/cancel", json={"reason": "x"})
@@ -121,11 +143,13 @@ async def test_trip_lifecycle_updates_odometer_and_completes_booking(api, clock)
     vehicle = await register(api)
     booking = (await book(api, vehicle, at(clock, 1), at(clock, 3))).json()
     clock.advance(hours=1)
-    low = await api.post("/v1/trips", json={"booking_id": booking["booking_id"],
-                                            "odometer_km": 999})
+    low = await api.post(
+        "/v1/trips", json={"booking_id": booking["booking_id"], "odometer_km": 999}
+    )
     assert low.status_code == 409
-    trip = await api.post("/v1/trips", json={"booking_id": booking["booking_id"],
-                                             "odometer_km": 1000})
+    trip = await api.post(
+        "/v1/trips", json={"booking_id": booking["booking_id"], "odometer_km": 1000}
+    )
     assert trip.status_code == 201
     clock.advance(minutes=90)
     ended = await api.post(f"/v1/trips/{trip.json()['trip_id']}/end", json={"odometer_km": 1042})
@@ -136,11 +160,13 @@ async def test_trip_lifecycle_updates_odometer_and_completes_booking(api, clock)
 
 async def test_stale_if_match_answers_412_and_current_one_succeeds(api):
     vehicle = await register(api)
-    stale = await api.patch(f"/v1/vehicles/{vehicle}", json={"seats": 4},
-                            headers={"If-Match": '"7"'})
+    stale = await api.patch(
+        f"/v1/vehicles/{vehicle}", json={"seats": 4}, headers={"If-Match": '"7"'}
+    )
     assert stale.status_code == 412
-    fresh = await api.patch(f"/v1/vehicles/{vehicle}", json={"seats": 4},
-                            headers={"If-Match": '"1"'})
+    fresh = await api.patch(
+        f"/v1/vehicles/{vehicle}", json={"seats": 4}, headers={"If-Match": '"1"'}
+    )
     assert fresh.status_code == 200
     assert fresh.headers["etag"] == '"2"'
 
@@ -153,8 +179,10 @@ async def test_idempotency_key_replays_first_response_and_rejects_other_body(api
     assert (replay.status_code, replay.json()) == (first.status_code, first.json())
     other = await book(api, vehicle, at(clock, 70), at(clock, 71), **key)
     assert other.status_code == 422
-    bookings = await db.fetchval("SELECT count(*) FROM events WHERE stream_id = $1"
-                                 " AND event_type = 'BookingConfirmed'", uuid.UUID(vehicle))
+    bookings = await db.fetchval(
+        "SELECT count(*) FROM events WHERE stream_id = $1 AND event_type = 'BookingConfirmed'",
+        uuid.UUID(vehicle),
+    )
     assert bookings == 1
 
 
@@ -162,11 +190,14 @@ async def test_concurrent_requests_with_one_idempotency_key_book_once(api, clock
     vehicle = await register(api)
     key = {"Idempotency-Key": f"race-{uuid.uuid4()}"}
     results = await asyncio.gather(
-        *(book(api, vehicle, at(clock, 80), at(clock, 81), **key) for _ in range(8)))
+        *(book(api, vehicle, at(clock, 80), at(clock, 81), **key) for _ in range(8))
+    )
     assert {r.status_code for r in results} == {201}
     assert len({r.json()["booking_id"] for r in results}) == 1
-    bookings = await db.fetchval("SELECT count(*) FROM events WHERE stream_id = $1"
-                                 " AND event_type = 'BookingConfirmed'", uuid.UUID(vehicle))
+    bookings = await db.fetchval(
+        "SELECT count(*) FROM events WHERE stream_id = $1 AND event_type = 'BookingConfirmed'",
+        uuid.UUID(vehicle),
+    )
     assert bookings == 1
 
 

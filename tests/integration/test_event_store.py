@@ -35,9 +35,18 @@ async def registered(store: EventStore, clock) -> tuple[uuid.UUID, object]:
     n = next(_ids)
     vehicle_id = uuid.uuid4()
     command = cmd.RegisterVehicle(
-        vehicle_id=vehicle_id, vin=f"1HGCM82633A{n:06d}", plate=f"ES-{n:06d}", make="Honda",
-        model="Accord", year=2023, seats=5, hourly_rate_cents=1000, daily_rate_cents=5000,
-        currency="EUR", odometer_km=0)
+        vehicle_id=vehicle_id,
+        vin=f"1HGCM82633A{n:06d}",
+        plate=f"ES-{n:06d}",
+        make="Honda",
+        model="Accord",
+        year=2023,
+        seats=5,
+        hourly_rate_cents=1000,
+        daily_rate_cents=5000,
+        currency="EUR",
+        odometer_km=0,
+    )
     events = decide(None, command, clock.now, next_id)
     state = fold(events)
     await store.append(vehicle_id, None, events, state, META)
@@ -46,15 +55,22 @@ async def registered(store: EventStore, clock) -> tuple[uuid.UUID, object]:
 
 def booking(clock, hours: int) -> cmd.BookVehicle:
     start = clock.now + timedelta(hours=hours)
-    return cmd.BookVehicle(booking_id=uuid.uuid4(), customer_id=uuid.uuid4(), start=start,
-                           end=start + timedelta(hours=1))
+    return cmd.BookVehicle(
+        booking_id=uuid.uuid4(),
+        customer_id=uuid.uuid4(),
+        start=start,
+        end=start + timedelta(hours=1),
+    )
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE events SET event_type = 'Tampered'",
-    "DELETE FROM events",
-    "TRUNCATE events",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET event_type = 'Tampered'",
+        "DELETE FROM events",
+        "TRUNCATE events",
+    ],
+)
 async def test_the_database_refuses_to_change_or_delete_events(pool, clock, statement):
     await registered(EventStore(pool), clock)
     with pytest.raises(asyncpg.PostgresError, match="append-only"):
@@ -77,8 +93,8 @@ async def test_two_appends_at_the_same_expected_version_cannot_both_commit(pool,
 async def test_each_event_records_metadata_and_its_transaction_id(pool, clock):
     vehicle_id, _ = await registered(EventStore(pool), clock)
     row = await pool.fetchrow(
-        "SELECT metadata, transaction_id::text AS xid FROM events WHERE stream_id = $1",
-        vehicle_id)
+        "SELECT metadata, transaction_id::text AS xid FROM events WHERE stream_id = $1", vehicle_id
+    )
     assert row["metadata"] == META
     assert int(row["xid"]) > 0
 
@@ -88,7 +104,9 @@ async def test_metadata_without_correlation_causation_and_actor_is_refused(pool)
         await pool.execute(
             "INSERT INTO events (stream_id, version, event_id, event_type, data, metadata,"
             " occurred_at) VALUES ($1, 1, $2, 'X', '{}', '{}', now())",
-            uuid.uuid4(), uuid.uuid4())
+            uuid.uuid4(),
+            uuid.uuid4(),
+        )
 
 
 async def test_state_row_holds_only_future_blocks_however_long_the_stream(pool, clock):
@@ -108,7 +126,8 @@ async def test_state_row_holds_only_future_blocks_however_long_the_stream(pool, 
 
 
 async def test_feed_never_skips_an_event_that_commits_late_with_a_lower_position(
-        pool, clock, command_dsn):
+    pool, clock, command_dsn
+):
     store = EventStore(pool)
     slow_vehicle, _slow_state = await registered(store, clock)
     others = [await registered(store, clock) for _ in range(2)]
@@ -120,9 +139,11 @@ async def test_feed_never_skips_an_event_that_commits_late_with_a_lower_position
     await slow.execute(  # takes a position now, commits last
         "INSERT INTO events (stream_id, version, event_id, event_type, data, metadata,"
         " occurred_at) VALUES ($1, 2, $2, 'VehicleStatusChanged', $3::jsonb, $4::jsonb, now())",
-        slow_vehicle, uuid.uuid4(),
+        slow_vehicle,
+        uuid.uuid4(),
         '{"from_status": "available", "to_status": "inactive", "reason": "slow"}',
-        '{"correlation_id": "c", "causation_id": "c", "actor": "t"}')
+        '{"correlation_id": "c", "causation_id": "c", "actor": "t"}',
+    )
     for vehicle_id, state in others:
         events = decide(state, booking(clock, 5), clock.now, next_id)
         await store.append(vehicle_id, state, events, fold(events, state), META)

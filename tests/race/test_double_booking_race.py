@@ -52,8 +52,10 @@ async def two_services(cluster, tmp_path: Path):
     dsn = await cluster.create_database("race")
     ports = [free_port(), free_port()]
     env = {"FLEET_LOG_LEVEL": "WARNING", "FLEET_SWEEPER_INTERVAL_MS": "1000"}
-    procs = [services.start_command_service(p, dsn, env=env, log_path=tmp_path / f"{p}.log")
-             for p in ports]
+    procs = [
+        services.start_command_service(p, dsn, env=env, log_path=tmp_path / f"{p}.log")
+        for p in ports
+    ]
     try:
         for port, proc in zip(ports, procs, strict=True):
             services.wait_ready(f"http://127.0.0.1:{port}/readyz", proc, timeout_s=60)
@@ -68,17 +70,27 @@ def slot(base: datetime, index: int) -> tuple[str, str]:
     return start.isoformat(), (start + timedelta(hours=2)).isoformat()
 
 
-async def client_loop(http: httpx.AsyncClient, vehicles: list[str], base: datetime,
-                      deadline: float, seed: int, acked: list[str],
-                      statuses: Counter[int]) -> None:
+async def client_loop(
+    http: httpx.AsyncClient,
+    vehicles: list[str],
+    base: datetime,
+    deadline: float,
+    seed: int,
+    acked: list[str],
+    statuses: Counter[int],
+) -> None:
     """One client: book, hold+confirm and cancel on random shared slots until the deadline."""
     rng = random.Random(seed)
     customer = str(uuid.UUID(int=seed + 1))
     mine: list[str] = []
     while time.monotonic() < deadline:
         start, end = slot(base, rng.randrange(SLOTS))
-        target = {"vehicle_id": rng.choice(vehicles), "start": start, "end": end,
-                  "customer_id": customer}
+        target = {
+            "vehicle_id": rng.choice(vehicles),
+            "start": start,
+            "end": end,
+            "customer_id": customer,
+        }
         action = rng.random()
         if action < 0.15 and mine:
             resp = await http.post(f"/v1/bookings/{mine.pop()}/cancel", json={"reason": "race"})
@@ -106,9 +118,12 @@ async def test_racing_clients_on_two_processes_never_double_book(two_services):
         acked: list[str] = []
         statuses: Counter[int] = Counter()
         deadline = time.monotonic() + DURATION_S
-        await asyncio.gather(*(
-            client_loop(clients[i % 2], vehicles, base, deadline, i, acked, statuses)
-            for i in range(CLIENTS)))
+        await asyncio.gather(
+            *(
+                client_loop(clients[i % 2], vehicles, base, deadline, i, acked, statuses)
+                for i in range(CLIENTS)
+            )
+        )
     finally:
         for client in clients:
             await client.aclose()
@@ -118,8 +133,12 @@ async def test_racing_clients_on_two_processes_never_double_book(two_services):
     conn = await asyncpg.connect(dsn)
     try:
         assert await conn.fetchval(OVERLAPS) == 0
-        stored = {r["id"] for r in await conn.fetch(
-            "SELECT data->>'booking_id' AS id FROM events WHERE event_type = 'BookingConfirmed'")}
+        stored = {
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT data->>'booking_id' AS id FROM events WHERE event_type = 'BookingConfirmed'"
+            )
+        }
     finally:
         await conn.close()
     assert set(acked) <= stored, "an acknowledged booking is missing from the store"

@@ -217,7 +217,7 @@ def test_folding_in_parts_equals_folding_at_once(vehicle: Vehicle) -> None:
 # --- JSON snapshot ------------------------------------------------------------------------
 
 
-def test_state_round_trips_through_json(vehicle: Vehicle) -> None:
+def test_state_round_trips_through_json() -> None:
     vehicle = Vehicle().given(register_command(home=Location(lat=48.1, lon=11.6)))
     busy(vehicle).given(end_trip(), at=at(minutes=-30))
     vehicle.given(CompleteMaintenance(MAINTENANCE_2, ODOMETER + 100), at=at(minutes=-20))

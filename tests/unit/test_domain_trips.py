@@ -7,7 +7,11 @@ from datetime import datetime
 import pytest
 
 from command_service.domain import active_blocks
-from command_service.domain.commands import ChangeVehicleStatus, CompleteMaintenance
+from command_service.domain.commands import (
+    ChangeVehicleStatus,
+    CompleteMaintenance,
+    OperatorStatus,
+)
 from command_service.domain.errors import (
     IdAlreadyUsedError,
     InvalidCommandError,
@@ -113,8 +117,10 @@ def test_rejects_a_second_trip_on_a_booking(vehicle: Vehicle) -> None:
 
 
 @pytest.mark.parametrize("status", ["maintenance", "inactive"])
-def test_rejects_a_trip_when_the_vehicle_is_not_available(vehicle: Vehicle, status: str) -> None:
-    booked(vehicle).given(ChangeVehicleStatus(status=status, reason="x"))  # type: ignore[arg-type]
+def test_rejects_a_trip_when_the_vehicle_is_not_available(
+    vehicle: Vehicle, status: OperatorStatus
+) -> None:
+    booked(vehicle).given(ChangeVehicleStatus(status=status, reason="x"))
     with pytest.raises(TripNotAllowedError, match="not available"):
         vehicle.when(start_trip(), at=BOOKED_FROM)
 

@@ -29,25 +29,44 @@ def _only(events: list[ev.Event], kind: type[ev.Event]) -> Any:
 
 def booking_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
     booked = _only(events, ev.BookingConfirmed)
-    return written(state, booking_id=booked.booking_id, customer_id=booked.customer_id,
-                   start=booked.start, end=booked.end, price_cents=booked.price_cents,
-                   currency=booked.currency, status="confirmed", purpose=booked.purpose,
-                   hold_id=booked.hold_id)
+    return written(
+        state,
+        booking_id=booked.booking_id,
+        customer_id=booked.customer_id,
+        start=booked.start,
+        end=booked.end,
+        price_cents=booked.price_cents,
+        currency=booked.currency,
+        status="confirmed",
+        purpose=booked.purpose,
+        hold_id=booked.hold_id,
+    )
 
 
 def _hold_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
     hold = _only(events, ev.HoldPlaced)
-    return written(state, hold_id=hold.hold_id, customer_id=hold.customer_id, start=hold.start,
-                   end=hold.end, expires_at=hold.expires_at, price_cents=hold.price_cents,
-                   currency=hold.currency, status="active")
+    return written(
+        state,
+        hold_id=hold.hold_id,
+        customer_id=hold.customer_id,
+        start=hold.start,
+        end=hold.end,
+        expires_at=hold.expires_at,
+        price_cents=hold.price_cents,
+        currency=hold.currency,
+        status="active",
+    )
 
 
 @router.post("/holds", status_code=201)
 async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> JSON:
     """Reserve a window for a short time (ttl_seconds 60..3600) at a quoted price."""
     command = cmd.PlaceHold(
-        hold_id=request.app.state.new_id(), customer_id=require_customer(body.customer_id),
-        start=body.start, end=body.end, ttl_seconds=body.ttl_seconds,
+        hold_id=request.app.state.new_id(),
+        customer_id=require_customer(body.customer_id),
+        start=body.start,
+        end=body.end,
+        ttl_seconds=body.ttl_seconds,
     )
     outcome = await handler_of(request).on_vehicle(
         body.vehicle_id, command, await command_context(request), _hold_body, status=201
@@ -69,7 +88,10 @@ async def confirm_hold(hold_id: UUID, request: Request) -> JSON:
 async def release_hold(hold_id: UUID, request: Request) -> JSON:
     """Give an active hold back before it expires."""
     outcome = await handler_of(request).on_entity(
-        hold_id, "hold", cmd.ReleaseHold(hold_id=hold_id), await command_context(request),
+        hold_id,
+        "hold",
+        cmd.ReleaseHold(hold_id=hold_id),
+        await command_context(request),
         lambda _, state: written(state, hold_id=hold_id, status="released"),
     )
     return respond(outcome)
@@ -79,8 +101,11 @@ async def release_hold(hold_id: UUID, request: Request) -> JSON:
 async def book_vehicle(body: schemas.BookBody, request: Request) -> JSON:
     """Book [start, end) on a vehicle; 409 with the conflicting blocks on overlap."""
     command = cmd.BookVehicle(
-        booking_id=request.app.state.new_id(), customer_id=require_customer(body.customer_id),
-        start=body.start, end=body.end, purpose=body.purpose,
+        booking_id=request.app.state.new_id(),
+        customer_id=require_customer(body.customer_id),
+        start=body.start,
+        end=body.end,
+        purpose=body.purpose,
     )
     outcome = await handler_of(request).on_vehicle(
         body.vehicle_id, command, await command_context(request), booking_body, status=201
@@ -90,16 +115,25 @@ async def book_vehicle(body: schemas.BookBody, request: Request) -> JSON:
 
 def _cancelled_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
     cancelled = _only(events, ev.BookingCancelled)
-    return written(state, booking_id=cancelled.booking_id, status="cancelled",
-                   refund_cents=cancelled.refund_cents, refund_percent=cancelled.refund_percent,
-                   currency=state.currency, reason=cancelled.reason)
+    return written(
+        state,
+        booking_id=cancelled.booking_id,
+        status="cancelled",
+        refund_cents=cancelled.refund_cents,
+        refund_percent=cancelled.refund_percent,
+        currency=state.currency,
+        reason=cancelled.reason,
+    )
 
 
 @router.post("/bookings/{booking_id}/cancel")
 async def cancel_booking(booking_id: UUID, body: schemas.ReasonBody, request: Request) -> JSON:
     """Cancel before the start; the refund follows the policy (100 % / 50 % / 0 %)."""
     outcome = await handler_of(request).on_entity(
-        booking_id, "booking", cmd.CancelBooking(booking_id=booking_id, reason=body.reason),
-        await command_context(request), _cancelled_body,
+        booking_id,
+        "booking",
+        cmd.CancelBooking(booking_id=booking_id, reason=body.reason),
+        await command_context(request),
+        _cancelled_body,
     )
     return respond(outcome)

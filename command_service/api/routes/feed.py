@@ -15,8 +15,10 @@ router = APIRouter(prefix="/v1", tags=["event log"])
 
 @router.get("/vehicles/{vehicle_id}/history")
 async def vehicle_history(
-    vehicle_id: UUID, request: Request,
-    after_version: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=10000),
+    vehicle_id: UUID,
+    request: Request,
+    after_version: int = Query(0, ge=0),
+    limit: int = Query(1000, ge=1, le=10000),
 ) -> JSON:
     """Every stored event of a vehicle, oldest first, with its metadata (the audit trail)."""
     items = await feed.stream_history(request.app.state.pool, vehicle_id, after_version, limit)
@@ -28,7 +30,9 @@ async def vehicle_history(
 
 @router.get("/events")
 async def events_feed(
-    request: Request, after: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=5000),
+    request: Request,
+    after: int = Query(0, ge=0),
+    limit: int = Query(500, ge=1, le=5000),
 ) -> JSON:
     """Committed events after the one at global position `after`, in publication order.
 

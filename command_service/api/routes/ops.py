@@ -26,8 +26,7 @@ async def readyz(request: Request) -> Response:
     try:
         await asyncio.wait_for(request.app.state.pool.fetchval("SELECT 1"), timeout=2)
     except (OSError, TimeoutError, Exception) as exc:
-        return problem(503, "Not ready", f"database unavailable: {type(exc).__name__}",
-                       "not-ready")
+        return problem(503, "Not ready", f"database unavailable: {type(exc).__name__}", "not-ready")
     sweeper = request.app.state.sweeper
     return JSON({"status": "ready", "database": "ok", "sweeper_leader": sweeper.is_leader})
 

@@ -18,25 +18,43 @@ router = APIRouter(prefix="/v1", tags=["trips"])
 
 def _started_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
     started = next(e for e in events if isinstance(e, ev.TripStarted))
-    return written(state, trip_id=started.trip_id, booking_id=started.booking_id,
-                   customer_id=started.customer_id, started_at=started.occurred_at,
-                   odometer_km=started.odometer_km, status="in_progress")
+    return written(
+        state,
+        trip_id=started.trip_id,
+        booking_id=started.booking_id,
+        customer_id=started.customer_id,
+        started_at=started.occurred_at,
+        odometer_km=started.odometer_km,
+        status="in_progress",
+    )
 
 
 def _ended_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
     ended = next(e for e in events if isinstance(e, ev.TripEnded))
-    return written(state, trip_id=ended.trip_id, booking_id=ended.booking_id,
-                   odometer_km=ended.odometer_km, distance_km=ended.distance_km,
-                   duration_s=ended.duration_s, ended_at=ended.occurred_at, status="ended")
+    return written(
+        state,
+        trip_id=ended.trip_id,
+        booking_id=ended.booking_id,
+        odometer_km=ended.odometer_km,
+        distance_km=ended.distance_km,
+        duration_s=ended.duration_s,
+        ended_at=ended.occurred_at,
+        status="ended",
+    )
 
 
 @router.post("/trips", status_code=201)
 async def start_trip(body: schemas.StartTripBody, request: Request) -> JSON:
     """Start the trip of a confirmed booking (±15 min around its window)."""
-    command = cmd.StartTrip(trip_id=request.app.state.new_id(), booking_id=body.booking_id,
-                            odometer_km=body.odometer_km)
+    command = cmd.StartTrip(
+        trip_id=request.app.state.new_id(), booking_id=body.booking_id, odometer_km=body.odometer_km
+    )
     outcome = await handler_of(request).on_entity(
-        body.booking_id, "booking", command, await command_context(request), _started_body,
+        body.booking_id,
+        "booking",
+        command,
+        await command_context(request),
+        _started_body,
         status=201,
     )
     return respond(outcome)
@@ -46,7 +64,10 @@ async def start_trip(body: schemas.StartTripBody, request: Request) -> JSON:
 async def end_trip(trip_id: UUID, body: schemas.OdometerBody, request: Request) -> JSON:
     """End a running trip; distance and duration become final, the booking completes."""
     outcome = await handler_of(request).on_entity(
-        trip_id, "trip", cmd.EndTrip(trip_id=trip_id, odometer_km=body.odometer_km),
-        await command_context(request), _ended_body,
+        trip_id,
+        "trip",
+        cmd.EndTrip(trip_id=trip_id, odometer_km=body.odometer_km),
+        await command_context(request),
+        _ended_body,
     )
     return respond(outcome)

@@ -18,10 +18,17 @@ router = APIRouter(prefix="/v1", tags=["vehicles"])
 
 def _details(state: VehicleState) -> dict[str, Any]:
     return {
-        "vin": state.vin, "plate": state.plate, "make": state.make, "model": state.model,
-        "year": state.year, "seats": state.seats, "hourly_rate_cents": state.hourly_rate_cents,
-        "daily_rate_cents": state.daily_rate_cents, "currency": state.currency,
-        "odometer_km": state.odometer_km, "status": state.status,
+        "vin": state.vin,
+        "plate": state.plate,
+        "make": state.make,
+        "model": state.model,
+        "year": state.year,
+        "seats": state.seats,
+        "hourly_rate_cents": state.hourly_rate_cents,
+        "daily_rate_cents": state.daily_rate_cents,
+        "currency": state.currency,
+        "odometer_km": state.odometer_km,
+        "status": state.status,
         "home": state.home.model_dump() if state.home else None,
     }
 
@@ -32,39 +39,52 @@ async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) 
     handler = handler_of(request)
     vehicle_id = request.app.state.new_id()
     command = cmd.RegisterVehicle(
-        vehicle_id=vehicle_id, vin=body.vin, plate=body.plate, make=body.make,
-        model=body.model, year=body.year, seats=body.seats,
-        hourly_rate_cents=body.hourly_rate_cents, daily_rate_cents=body.daily_rate_cents,
-        currency=body.currency, odometer_km=body.odometer_km,
+        vehicle_id=vehicle_id,
+        vin=body.vin,
+        plate=body.plate,
+        make=body.make,
+        model=body.model,
+        year=body.year,
+        seats=body.seats,
+        hourly_rate_cents=body.hourly_rate_cents,
+        daily_rate_cents=body.daily_rate_cents,
+        currency=body.currency,
+        odometer_km=body.odometer_km,
         home=body.home.location() if body.home else None,
     )
     outcome = await handler.on_vehicle(
-        vehicle_id, command, await command_context(request),
-        lambda _, state: written(state, **_details(state)), status=201,
+        vehicle_id,
+        command,
+        await command_context(request),
+        lambda _, state: written(state, **_details(state)),
+        status=201,
     )
     return respond(outcome)
 
 
 @router.patch("/vehicles/{vehicle_id}")
-async def update_vehicle(vehicle_id: UUID, body: schemas.UpdateVehicleBody,
-                         request: Request) -> JSON:
+async def update_vehicle(
+    vehicle_id: UUID, body: schemas.UpdateVehicleBody, request: Request
+) -> JSON:
     """Change plate, make, model, seats, rates or home location."""
     fields = {name: getattr(body, name) for name in body.model_fields_set}
     if body.home is not None:
         fields["home"] = body.home.location()
     outcome = await handler_of(request).on_vehicle(
-        vehicle_id, cmd.UpdateVehicleDetails(**fields), await command_context(request),
+        vehicle_id,
+        cmd.UpdateVehicleDetails(**fields),
+        await command_context(request),
         lambda _, state: written(state, **_details(state)),
     )
     return respond(outcome)
 
 
 @router.post("/vehicles/{vehicle_id}/status")
-async def change_status(vehicle_id: UUID, body: schemas.ChangeStatusBody,
-                        request: Request) -> JSON:
+async def change_status(vehicle_id: UUID, body: schemas.ChangeStatusBody, request: Request) -> JSON:
     """Move the vehicle through the status machine (available, maintenance, inactive)."""
     outcome = await handler_of(request).on_vehicle(
-        vehicle_id, cmd.ChangeVehicleStatus(status=body.status, reason=body.reason),
+        vehicle_id,
+        cmd.ChangeVehicleStatus(status=body.status, reason=body.reason),
         await command_context(request),
         lambda _, state: written(state, status=state.status),
     )
@@ -75,7 +95,9 @@ async def change_status(vehicle_id: UUID, body: schemas.ChangeStatusBody,
 async def retire_vehicle(vehicle_id: UUID, body: schemas.ReasonBody, request: Request) -> JSON:
     """Take the vehicle out of the fleet for good (refused while future bookings exist)."""
     outcome = await handler_of(request).on_vehicle(
-        vehicle_id, cmd.RetireVehicle(reason=body.reason), await command_context(request),
+        vehicle_id,
+        cmd.RetireVehicle(reason=body.reason),
+        await command_context(request),
         lambda _, state: written(state, retired=True, reason=body.reason),
     )
     return respond(outcome)
@@ -83,16 +105,24 @@ async def retire_vehicle(vehicle_id: UUID, body: schemas.ReasonBody, request: Re
 
 def _maintenance_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
     scheduled = next(e for e in events if isinstance(e, ev.MaintenanceScheduled))
-    return written(state, maintenance_id=scheduled.maintenance_id, start=scheduled.start,
-                   end=scheduled.end, reason=scheduled.reason)
+    return written(
+        state,
+        maintenance_id=scheduled.maintenance_id,
+        start=scheduled.start,
+        end=scheduled.end,
+        reason=scheduled.reason,
+    )
 
 
 @router.post("/vehicles/{vehicle_id}/maintenance", status_code=201)
-async def schedule_maintenance(vehicle_id: UUID, body: schemas.MaintenanceBody,
-                               request: Request) -> JSON:
+async def schedule_maintenance(
+    vehicle_id: UUID, body: schemas.MaintenanceBody, request: Request
+) -> JSON:
     """Block a workshop window on the vehicle's calendar."""
     command = cmd.ScheduleMaintenance(
-        maintenance_id=request.app.state.new_id(), start=body.start, end=body.end,
+        maintenance_id=request.app.state.new_id(),
+        start=body.start,
+        end=body.end,
         reason=body.reason,
     )
     outcome = await handler_of(request).on_vehicle(
@@ -103,17 +133,25 @@ async def schedule_maintenance(vehicle_id: UUID, body: schemas.MaintenanceBody,
 
 def _completed_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
     done = next(e for e in events if isinstance(e, ev.MaintenanceCompleted))
-    return written(state, maintenance_id=done.maintenance_id, odometer_km=done.odometer_km,
-                   completed_at=done.occurred_at, status="completed")
+    return written(
+        state,
+        maintenance_id=done.maintenance_id,
+        odometer_km=done.odometer_km,
+        completed_at=done.occurred_at,
+        status="completed",
+    )
 
 
 @router.post("/maintenance/{maintenance_id}/complete")
-async def complete_maintenance(maintenance_id: UUID, body: schemas.OdometerBody,
-                               request: Request) -> JSON:
+async def complete_maintenance(
+    maintenance_id: UUID, body: schemas.OdometerBody, request: Request
+) -> JSON:
     """Finish a maintenance window: record the odometer and reset the service counter."""
     outcome = await handler_of(request).on_entity(
-        maintenance_id, "maintenance",
+        maintenance_id,
+        "maintenance",
         cmd.CompleteMaintenance(maintenance_id=maintenance_id, odometer_km=body.odometer_km),
-        await command_context(request), _completed_body,
+        await command_context(request),
+        _completed_body,
     )
     return respond(outcome)
