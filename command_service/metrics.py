@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
-    generate_latest,
-    multiprocess,
 )
 
 COMMAND_SECONDS = Histogram(
@@ -30,12 +25,21 @@ RETRIES = Counter(
 HOLDS_EXPIRED = Counter("fleet_holds_expired_total", "HoldExpired events appended by the sweeper")
 
 
-def render_metrics() -> tuple[bytes, str]:
-    """The exposition text; with several workers, merged from PROMETHEUS_MULTIPROC_DIR."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    from prometheus_client import REGISTRY
-
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+RELAY_PUBLISHED = Counter("fleet_relay_published_total", "Events acknowledged by the broker")
+RELAY_ERRORS = Counter("fleet_relay_publish_errors_total", "Failed publish attempts of a batch")
+RELAY_LAG_EVENTS = Gauge(
+    "fleet_relay_lag_events", "Committed events not yet published", multiprocess_mode="max"
+)
+RELAY_LAG_SECONDS = Gauge(
+    "fleet_relay_lag_seconds",
+    "Age of the oldest unpublished committed event",
+    multiprocess_mode="max",
+)
+RELAY_HORIZON_AGE = Gauge(
+    "fleet_relay_horizon_age_seconds",
+    "Age of the oldest open transaction holding the publishing horizon back",
+    multiprocess_mode="max",
+)
+RELAY_LEADER = Gauge(
+    "fleet_relay_leader", "1 where this process runs the relay", multiprocess_mode="max"
+)

@@ -19,6 +19,11 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_attempts: int = 8
     log_level: str = "INFO"
+    kafka_bootstrap: str = ""  # empty: no relay (the event store still accepts commands)
+    topic: str = "fleet.vehicle-events"
+    partitions: int = 12
+    relay_batch: int = 1000
+    relay_poll_interval_s: float = 1.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -31,4 +36,9 @@ class Settings:
             max_body_bytes=env_int("FLEET_MAX_BODY_BYTES", 1024 * 1024),
             max_attempts=env_int("FLEET_COMMAND_MAX_ATTEMPTS", 8),
             log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
+            kafka_bootstrap=env_str("FLEET_KAFKA_BOOTSTRAP", ""),
+            topic=env_str("FLEET_KAFKA_TOPIC", "fleet.vehicle-events"),
+            partitions=env_int("FLEET_KAFKA_PARTITIONS", 12),
+            relay_batch=env_int("FLEET_RELAY_BATCH", 1000),
+            relay_poll_interval_s=env_int("FLEET_RELAY_POLL_MS", 1000) / 1000,
         )

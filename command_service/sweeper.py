@@ -18,10 +18,10 @@ from command_service import metrics
 from command_service.application.handler import CommandContext, CommandHandler
 from command_service.domain import commands as cmd
 from command_service.domain.errors import DomainError
+from command_service.leadership import SWEEPER_LOCK, LeaderLock
 from shared.clock import Clock
 
 log = structlog.get_logger("command_service.sweeper")
-_LEADER_LOCK = 0x466C_6877  # advisory lock key of the sweeper leader
 BATCH = 200
 
 
@@ -31,14 +31,14 @@ class HoldSweeper:
     def __init__(
         self, dsn: str, pool: asyncpg.Pool, handler: CommandHandler, clock: Clock, interval_s: float
     ) -> None:
-        self._dsn, self._pool, self._handler = dsn, pool, handler
+        self._pool, self._handler = pool, handler
         self._clock, self._interval = clock, interval_s
-        self._leader_conn: asyncpg.Connection | None = None
+        self._leader = LeaderLock(dsn, SWEEPER_LOCK, "hold-sweeper")
         self._task: asyncio.Task[None] | None = None
 
     @property
     def is_leader(self) -> bool:
-        return self._leader_conn is not None and not self._leader_conn.is_closed()
+        return self._leader.is_leader
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="hold-sweeper")
@@ -48,34 +48,17 @@ class HoldSweeper:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._leader_conn is not None:
-            await self._leader_conn.close()
+        await self._leader.release()
 
     async def _loop(self) -> None:
         while True:
             try:
-                if await self._lead():
+                if await self._leader.try_acquire():
                     await self.sweep_once()
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("sweeper_error", error=type(exc).__name__, detail=str(exc))
-                self._leader_conn = None
+                await self._leader.release()
             await asyncio.sleep(self._interval)
-
-    async def _lead(self) -> bool:
-        if self.is_leader:
-            return True
-        conn = await asyncpg.connect(self._dsn)
-        try:
-            leader = await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_LOCK)
-        except BaseException:  # cancelled or failed mid-election: do not leak the socket
-            conn.terminate()
-            raise
-        if leader:
-            self._leader_conn = conn
-            log.info("sweeper_leader_elected")
-            return True
-        await conn.close()
-        return False
 
     async def sweep_once(self) -> int:
         """Expire every hold past its expiry now; returns how many were expired."""

@@ -18,16 +18,20 @@ log = structlog.get_logger("deploy.services")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_command_service(
+COMMAND_APP = "command_service.api.app:app_from_env"
+QUERY_APP = "query_service.app:app_from_env"
+
+
+def start_service(
+    app: str,
     port: int,
-    database_url: str,
     workers: int = 1,
     env: dict[str, str] | None = None,
     log_path: Path | None = None,
     state_dir: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """uvicorn running the command service on 127.0.0.1:`port`."""
-    child_env = {**os.environ, "FLEET_COMMAND_DATABASE_URL": database_url, **(env or {})}
+    """uvicorn running `app` (a factory path) on 127.0.0.1:`port`."""
+    child_env = {**os.environ, **(env or {})}
     if workers > 1:  # Prometheus must merge the workers' metrics
         metrics_dir = (state_dir or ROOT / ".fleetledger") / f"metrics-{port}"
         shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -38,7 +42,7 @@ def start_command_service(
         "-m",
         "uvicorn",
         "--factory",
-        "command_service.api.app:app_from_env",
+        app,
         "--host",
         "127.0.0.1",
         "--port",
@@ -53,7 +57,7 @@ def start_command_service(
         "--timeout-graceful-shutdown",
         "5",
     ]
-    out = open(log_path, "ab") if log_path else None
+    out = open(log_path, "ab") if log_path else None  # the child process owns it
     proc = subprocess.Popen(
         args,
         cwd=ROOT,
@@ -65,6 +69,19 @@ def start_command_service(
     if out:
         out.close()
     return proc
+
+
+def start_command_service(
+    port: int,
+    database_url: str,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    log_path: Path | None = None,
+    state_dir: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    """The command service on 127.0.0.1:`port` against `database_url`."""
+    child_env = {"FLEET_COMMAND_DATABASE_URL": database_url, **(env or {})}
+    return start_service(COMMAND_APP, port, workers, child_env, log_path, state_dir)
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:

@@ -7,16 +7,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from command_service.api.middleware import RequestContext
 from command_service.api.problems import install_problem_handlers
 from command_service.api.routes import bookings, feed, ops, trips, vehicles
 from command_service.application.handler import CommandHandler
+from command_service.relay import Relay
 from command_service.settings import Settings
 from command_service.store.event_store import EventStore
 from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
 from command_service.sweeper import HoldSweeper
 from shared.clock import Clock, IdFactory, random_id, system_clock
+from shared.http.middleware import RequestContext
 from shared.logs import configure_logging
 
 
@@ -37,11 +38,26 @@ def create_app(
         )
         app.state.pool, app.state.handler, app.state.sweeper = pool, handler, sweeper
         app.state.new_id = new_id
+        relay = None
+        if settings.kafka_bootstrap:
+            relay = Relay(
+                settings.database_url,
+                pool,
+                settings.kafka_bootstrap,
+                settings.topic,
+                settings.partitions,
+                settings.relay_batch,
+                settings.relay_poll_interval_s,
+            )
+            relay.start()
+        app.state.relay = relay
         sweeper.start()
         try:
             yield
         finally:
             await sweeper.stop()
+            if relay is not None:
+                await relay.stop()
             await pool.close()
 
     configure_logging(settings.log_level)

@@ -6,25 +6,15 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import Request
-from starlette.responses import Response
 
 from command_service.application.handler import CommandContext, CommandHandler, Outcome, fingerprint
 from command_service.domain import VehicleState
 from command_service.domain.errors import InvalidCommandError
 from shared.consistency import encode_token
-from shared.serialization import dumps
+from shared.http.responses import JSON
 
 MAX_IDEMPOTENCY_KEY = 255
 ANONYMOUS_ACTOR = "anonymous"
-
-
-class JSON(Response):
-    """application/json rendered by the shared serializer (orjson)."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return dumps(content)
 
 
 def handler_of(request: Request) -> CommandHandler:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from command_service.domain.errors import InvalidCommandError, InvalidTransitionError
 from shared.events import Location, VehicleStatus, as_utc
+from shared.pricing import price_cents as price_cents  # re-exported for the domain
 
 MIN_BOOKING_LENGTH = timedelta(minutes=15)
 MAX_BOOKING_LENGTH = timedelta(days=30)
@@ -28,8 +29,6 @@ _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 _PLATE = re.compile(r"[A-Z0-9 -]{2,12}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
-_HOUR = timedelta(hours=1)
-_DAY = timedelta(days=1)
 
 STATUS_MACHINE: dict[VehicleStatus, frozenset[VehicleStatus]] = {
     "available": frozenset({"in_use", "maintenance", "inactive"}),
@@ -162,15 +161,6 @@ def check_ttl(ttl_seconds: int) -> timedelta:
     """Return the lifetime of a hold (60..3600 s) or raise."""
     check_range(ttl_seconds, MIN_HOLD_TTL_SECONDS, MAX_HOLD_TTL_SECONDS, "ttl_seconds")
     return timedelta(seconds=ttl_seconds)
-
-
-def price_cents(start: datetime, end: datetime, hourly_cents: int, daily_cents: int) -> int:
-    """Price of [start, end): per started 24 h from start, min(started hours x hourly, daily)."""
-    full_days, rest = divmod(end - start, _DAY)
-    price = full_days * min(24 * hourly_cents, daily_cents)
-    if rest:
-        price += min(-(-rest // _HOUR) * hourly_cents, daily_cents)
-    return price
 
 
 def refund_percent(start: datetime, now: datetime) -> int:

@@ -55,23 +55,28 @@ async def stream_history(
     return [stored_event(row) for row in rows]
 
 
+_IN_RELAY_ORDER = (
+    f"SELECT {_COLUMNS}, transaction_id::text AS xid FROM events"
+    " WHERE (transaction_id, global_position) > ($1::text::xid8, $2)"
+    "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+    " ORDER BY transaction_id, global_position LIMIT $3"
+)
+
+
+async def rows_after(
+    db: asyncpg.Pool | asyncpg.Connection, xid: str, position: int, limit: int
+) -> list[asyncpg.Record]:
+    """Final (below the visibility horizon) events after the cursor (xid, position)."""
+    return list(await db.fetch(_IN_RELAY_ORDER, xid, position, limit))
+
+
 async def events_after(pool: asyncpg.Pool, after: int, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` committed events that follow the event at global position `after`."""
-    async with pool.acquire() as conn:
-        xid = "0"
-        if after > 0:
-            xid = await conn.fetchval(
-                "SELECT transaction_id::text FROM events WHERE global_position = $1", after
-            )
-            if xid is None:
-                raise UnknownPositionError(after)
-        rows = await conn.fetch(
-            f"SELECT {_COLUMNS} FROM events"
-            " WHERE (transaction_id, global_position) > ($1::text::xid8, $2)"
-            "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
-            " ORDER BY transaction_id, global_position LIMIT $3",
-            xid,
-            after,
-            limit,
+    xid = "0"
+    if after > 0:
+        xid = await pool.fetchval(
+            "SELECT transaction_id::text FROM events WHERE global_position = $1", after
         )
-    return [stored_event(row) for row in rows]
+        if xid is None:
+            raise UnknownPositionError(after)
+    return [stored_event(row) for row in await rows_after(pool, xid, after, limit)]

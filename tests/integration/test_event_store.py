@@ -165,10 +165,10 @@ async def test_only_one_sweeper_leads_across_replicas(pool, clock, command_dsn):
     first = HoldSweeper(command_dsn, pool, handler, clock, 3600)
     second = HoldSweeper(command_dsn, pool, handler, clock, 3600)
     try:
-        assert await first._lead() is True
-        assert await second._lead() is False
+        assert await first._leader.try_acquire() is True
+        assert await second._leader.try_acquire() is False
         await first.stop()  # leader gone: the standby takes over
-        assert await second._lead() is True
+        assert await second._leader.try_acquire() is True
     finally:
         await first.stop()
         await second.stop()

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 
 from command_service.api import schemas
 from command_service.api.http import (
-    JSON,
     command_context,
     handler_of,
     require_customer,
@@ -19,6 +18,7 @@ from command_service.api.http import (
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared import events as ev
+from shared.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["holds and bookings"])
 

@@ -6,9 +6,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
-from command_service.api.http import JSON
 from command_service.domain.errors import InvalidCommandError, VehicleNotFoundError
 from command_service.store import feed
+from shared.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["event log"])
 

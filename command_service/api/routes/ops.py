@@ -7,11 +7,11 @@ import asyncio
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from command_service.api.http import JSON
-from command_service.api.problems import problem
-from command_service.metrics import render_metrics
+from shared.http.responses import JSON, problem
+from shared.metrics_exposition import render_metrics
 
 router = APIRouter(tags=["operations"])
+RELAY_STALE_S = 30.0  # a relay failing for this long makes the replica unready
 
 
 @router.get("/healthz")
@@ -22,13 +22,29 @@ async def healthz() -> JSON:
 
 @router.get("/readyz", response_model=None)
 async def readyz(request: Request) -> Response:
-    """Ready when the database answers; reports whether this replica runs the sweeper."""
+    """Ready when the database answers and the relay (if this replica leads it) publishes."""
     try:
         await asyncio.wait_for(request.app.state.pool.fetchval("SELECT 1"), timeout=2)
     except (OSError, TimeoutError, Exception) as exc:
         return problem(503, "Not ready", f"database unavailable: {type(exc).__name__}", "not-ready")
-    sweeper = request.app.state.sweeper
-    return JSON({"status": "ready", "database": "ok", "sweeper_leader": sweeper.is_leader})
+    body = {
+        "status": "ready",
+        "database": "ok",
+        "sweeper_leader": request.app.state.sweeper.is_leader,
+    }
+    relay = request.app.state.relay
+    if relay is not None:
+        body["relay"] = status = relay.status()
+        stale = status["seconds_since_success"]
+        if status["last_error"] and (stale is None or stale > RELAY_STALE_S):
+            return problem(
+                503,
+                "Not ready",
+                f"relay failing: {status['last_error']}",
+                "not-ready",
+                relay=status,
+            )
+    return JSON(body)
 
 
 @router.get("/metrics")

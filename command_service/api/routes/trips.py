@@ -8,10 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 
 from command_service.api import schemas
-from command_service.api.http import JSON, command_context, handler_of, respond, written
+from command_service.api.http import command_context, handler_of, respond, written
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared import events as ev
+from shared.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["trips"])
 

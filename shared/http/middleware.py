@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.serialization import dumps
 
-log = structlog.get_logger("command_service.http")
+log = structlog.get_logger("fleet.http")
 
 
 class BodyTooLargeError(Exception):

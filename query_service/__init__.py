@@ -1,0 +1,1 @@
+"""The read side: projects the Kafka topic into read models and serves dashboards."""

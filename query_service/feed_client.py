@@ -1,0 +1,54 @@
+"""Client of the command service's log: a vehicle's history and the global catch-up feed."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from shared.events import Event
+from shared.serialization import event_from_wire
+
+
+def event_of(item: dict[str, Any]) -> tuple[Event, int]:
+    """(event, global_position) of a stored-event item of the command API."""
+    payload = {
+        **item["data"],
+        "event_id": item["event_id"],
+        "vehicle_id": item["vehicle_id"],
+        "version": item["version"],
+        "occurred_at": item["occurred_at"],
+        "schema_version": item["schema_version"],
+    }
+    return event_from_wire(item["type"], payload), int(item["global_position"])
+
+
+class CommandFeed:
+    """Reads stored events back from the command service over HTTP."""
+
+    def __init__(self, base_url: str, token: str | None = None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=10, headers=headers)
+
+    async def history(
+        self, vehicle_id: UUID, after_version: int, limit: int = 1000
+    ) -> list[tuple[Event, int]]:
+        resp = await self._http.get(
+            f"/v1/vehicles/{vehicle_id}/history",
+            params={"after_version": after_version, "limit": limit},
+        )
+        if resp.status_code == 404:
+            return []
+        resp.raise_for_status()
+        return [event_of(item) for item in resp.json()["items"]]
+
+    async def page(self, after: int, limit: int = 1000) -> tuple[list[tuple[Event, int]], int]:
+        """Events after global position `after` in publication order, and the next cursor."""
+        resp = await self._http.get("/v1/events", params={"after": after, "limit": limit})
+        resp.raise_for_status()
+        body = resp.json()
+        return [event_of(item) for item in body["items"]], int(body["next_after"])
+
+    async def close(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,39 @@
+"""Query service settings, all overridable from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.settings import env_int, env_str
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_query"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    topic: str = "fleet.vehicle-events"
+    group_id: str = "fleet-query"
+    command_url: str = "http://127.0.0.1:8000"
+    pool_min: int = 2
+    pool_max: int = 16
+    heal_interval_s: float = 5.0
+    log_level: str = "INFO"
+    max_body_bytes: int = 1024 * 1024
+    consume: bool = True
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=env_str("FLEET_QUERY_DATABASE_URL", DEFAULT_DATABASE_URL),
+            kafka_bootstrap=env_str("FLEET_KAFKA_BOOTSTRAP", "127.0.0.1:19092"),
+            topic=env_str("FLEET_KAFKA_TOPIC", "fleet.vehicle-events"),
+            group_id=env_str("FLEET_QUERY_GROUP", "fleet-query"),
+            command_url=env_str("FLEET_COMMAND_URL", "http://127.0.0.1:8000"),
+            pool_min=env_int("FLEET_QUERY_POOL_MIN", 2),
+            pool_max=env_int("FLEET_QUERY_POOL_MAX", 16),
+            heal_interval_s=env_int("FLEET_QUERY_HEAL_INTERVAL_MS", 5000) / 1000,
+            log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
+            consume=env_str("FLEET_QUERY_CONSUME", "true").lower() in ("1", "true", "yes"),
+        )

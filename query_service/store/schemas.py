@@ -1,0 +1,151 @@
+"""Blue-green read models: each generation lives in its own schema; one is active.
+
+`public.read_model_active` names the active schema. Readers use a pool whose
+search_path points at it; a rebuild fills a fresh schema and swaps the pointer
+(NOTIFY read_model_swap), after which every process rebinds its pool. SQL elsewhere
+uses unqualified table names and never needs to know which generation it runs on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import structlog
+
+from shared.serialization import loads
+
+log = structlog.get_logger("query_service.schemas")
+_DDL = [Path(__file__).with_name("read_models.sql"), Path(__file__).with_name("tracking.sql")]
+_VALID = re.compile(r"^rm_[a-z0-9_]{1,40}$")
+SWAP_CHANNEL = "read_model_swap"
+
+
+def new_schema_name() -> str:
+    return "rm_" + datetime.now(UTC).strftime("%Y%m%d_%H%M%S_%f")
+
+
+def _checked(name: str) -> str:
+    if not _VALID.match(name):
+        raise ValueError(f"not a read-model schema name: {name!r}")
+    return name
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec(
+        "jsonb", encoder=str, decoder=loads, schema="pg_catalog", format="text"
+    )
+
+
+async def connect(dsn: str, schema: str) -> asyncpg.Connection:
+    """A single connection bound to a read-model schema (consumer, rebuild)."""
+    conn = await asyncpg.connect(dsn, server_settings={"search_path": f"{_checked(schema)}"})
+    await _init_connection(conn)
+    return conn
+
+
+async def ensure_pointer(conn: asyncpg.Connection) -> str:
+    """The active schema, creating the first generation on a fresh database."""
+    await conn.execute("SELECT pg_advisory_lock(4711)")
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS public.read_model_active ("
+            " singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),"
+            " schema_name text NOT NULL, activated_at timestamptz NOT NULL DEFAULT now())"
+        )
+        active = await conn.fetchval("SELECT schema_name FROM public.read_model_active")
+        if active is None:
+            active = new_schema_name()
+            await create_schema(conn, active)
+            await conn.execute(
+                "INSERT INTO public.read_model_active (schema_name) VALUES ($1)", active
+            )
+        return str(active)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(4711)")
+
+
+async def create_schema(conn: asyncpg.Connection, name: str) -> None:
+    """A new, empty generation of the read models."""
+    async with conn.transaction():
+        await conn.execute(f"CREATE SCHEMA {_checked(name)}")
+        await conn.execute(f"SET LOCAL search_path TO {name}")
+        for ddl in _DDL:
+            await conn.execute(ddl.read_text())
+
+
+async def activate(conn: asyncpg.Connection, name: str) -> str | None:
+    """Make `name` the active generation; returns the one it replaced."""
+    async with conn.transaction():
+        old = await conn.fetchval("SELECT schema_name FROM public.read_model_active FOR UPDATE")
+        await conn.execute(
+            "UPDATE public.read_model_active SET schema_name = $1, activated_at = now()",
+            _checked(name),
+        )
+        await conn.execute(f"NOTIFY {SWAP_CHANNEL}")
+    return None if old is None else str(old)
+
+
+class ReadModelDatabase:
+    """The query database seen through the active generation's schema."""
+
+    def __init__(self, dsn: str, pool_min: int, pool_max: int) -> None:
+        self.dsn, self._min, self._max = dsn, pool_min, pool_max
+        self.active_schema = ""
+        self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._rebinding: asyncio.Task[None] | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        assert self._pool is not None, "ReadModelDatabase.start() not awaited"
+        return self._pool
+
+    async def start(self) -> None:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            schema = await ensure_pointer(conn)
+        finally:
+            await conn.close()
+        await self._bind(schema)
+        self._listener = await asyncpg.connect(self.dsn)
+        await self._listener.add_listener(SWAP_CHANNEL, self._on_swap)
+
+    async def _bind(self, schema: str) -> None:
+        pool = await asyncpg.create_pool(
+            self.dsn,
+            min_size=self._min,
+            max_size=self._max,
+            init=_init_connection,
+            server_settings={
+                "search_path": _checked(schema),
+                "statement_timeout": "10s",
+                "application_name": "fleet-query",
+            },
+        )
+        old, self._pool, self.active_schema = self._pool, pool, schema
+        if old is not None:
+            await old.close()
+        log.info("read_models_bound", schema=schema)
+
+    def _on_swap(self, *_: object) -> None:
+        self._rebinding = asyncio.get_running_loop().create_task(self.refresh())
+
+    async def refresh(self) -> None:
+        """Rebind to the active generation if it changed."""
+        schema = await self.pool.fetchval("SELECT schema_name FROM public.read_model_active")
+        if schema and schema != self.active_schema:
+            await self._bind(str(schema))
+
+    async def close(self) -> None:
+        if self._rebinding is not None:
+            with contextlib.suppress(Exception):
+                await self._rebinding
+        if self._listener is not None:
+            await self._listener.close()
+        if self._pool is not None:
+            await self._pool.close()

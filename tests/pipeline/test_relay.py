@@ -1,0 +1,178 @@
+"""The relay against the real PostgreSQL and broker: gap-free, ordered, at-least-once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import asyncpg
+import pytest
+
+from command_service.domain import commands as cmd
+from command_service.domain import decide, fold
+from command_service.relay import Relay
+from command_service.store.event_store import EventStore
+from command_service.store.pool import create_pool
+from tests.pipeline.conftest import read_topic, versions_by_vehicle
+
+META = {"correlation_id": "corr-1", "causation_id": "req-1", "actor": "test"}
+_serial = iter(range(1, 10**9))
+
+
+@pytest.fixture
+async def pool(command_dsn):
+    pool = await create_pool(command_dsn, 1, 6)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def reset_checkpoint(pool):
+    """Each test publishes to its own topic: start the relay cursor at the log's end."""
+    await pool.execute(
+        "UPDATE relay_checkpoint SET (transaction_id, global_position) ="
+        " (SELECT coalesce(max(transaction_id), '0'), coalesce(max(global_position), 0)"
+        "  FROM events)"
+    )
+
+
+def relay_for(command_dsn, pool, broker, topic, **kwargs) -> Relay:
+    return Relay(command_dsn, pool, broker.bootstrap, topic, 4, poll_interval_s=0.2, **kwargs)
+
+
+async def register(store: EventStore, clock) -> tuple[uuid.UUID, object]:
+    n = next(_serial)
+    vehicle_id = uuid.uuid4()
+    command = cmd.RegisterVehicle(
+        vehicle_id=vehicle_id, vin=f"JTDKB20U0{n:08d}", plate=f"RL-{n:06d}", make="Toyota",
+        model="Prius", year=2022, seats=5, hourly_rate_cents=900, daily_rate_cents=4000,
+        currency="EUR", odometer_km=0)
+    events = decide(None, command, clock.now, uuid.uuid4)
+    await store.append(vehicle_id, None, events, fold(events), META)
+    return vehicle_id, fold(events)
+
+
+async def book(store: EventStore, clock, vehicle_id, state, hours: int):
+    start = clock.now + timedelta(hours=hours)
+    command = cmd.BookVehicle(booking_id=uuid.uuid4(), customer_id=uuid.uuid4(), start=start,
+                              end=start + timedelta(hours=1))
+    events = decide(state, command, clock.now, uuid.uuid4)
+    after = fold(events, state)
+    await store.append(vehicle_id, state, events, after, META)
+    return after
+
+
+async def drain(relay: Relay) -> int:
+    await relay._leader.try_acquire()
+    await relay._prepare()
+    return await relay.drain()
+
+
+async def test_a_late_committing_lower_position_is_published_not_skipped(
+        pool, clock, broker, topic, command_dsn, reset_checkpoint):
+    store = EventStore(pool)
+    slow_vehicle, _ = await register(store, clock)
+    others = [await register(store, clock) for _ in range(3)]
+    relay = relay_for(command_dsn, pool, broker, topic)
+    try:
+        await drain(relay)
+        slow = await asyncpg.connect(command_dsn)
+        tx = slow.transaction()
+        await tx.start()
+        await slow.execute(  # position taken now; the transaction commits last
+            "INSERT INTO events (stream_id, version, event_id, event_type, data, metadata,"
+            " occurred_at) VALUES ($1, 2, $2, 'VehicleStatusChanged', $3::jsonb, $4::jsonb,"
+            " now())", slow_vehicle, uuid.uuid4(),
+            '{"from_status": "available", "to_status": "inactive", "reason": "slow"}',
+            '{"correlation_id": "c", "causation_id": "c", "actor": "t"}')
+        for vehicle_id, state in others:
+            state = await book(store, clock, vehicle_id, state, 5)
+            await book(store, clock, vehicle_id, state, 9)
+        assert await relay.drain() == 0  # held back behind the open transaction
+        await tx.commit()
+        await slow.close()
+        assert await relay.drain() == 7
+    finally:
+        await relay.stop()
+    versions = versions_by_vehicle(await read_topic(broker.bootstrap, topic))
+    assert versions[slow_vehicle] == [1, 2]
+    for vehicle_id, _ in others:
+        assert versions[vehicle_id] == [1, 2, 3]
+
+
+async def test_records_follow_the_kafka_contract(pool, clock, broker, topic, command_dsn,
+                                                 reset_checkpoint):
+    vehicle_id, _ = await register(EventStore(pool), clock)
+    relay = relay_for(command_dsn, pool, broker, topic)
+    try:
+        await drain(relay)
+    finally:
+        await relay.stop()
+    [(vid, version, headers)] = await read_topic(broker.bootstrap, topic)
+    assert (vid, version) == (vehicle_id, 1)
+    assert headers["ce_specversion"] == "1.0"
+    assert headers["ce_type"] == "fleetledger.vehicle.VehicleRegistered"
+    assert headers["ce_subject"] == str(vehicle_id)
+    assert headers["content-type"] == "application/json"
+    assert headers["stream_version"] == "1"
+    assert int(headers["global_position"]) > 0
+    assert headers["traceparent"].startswith("00-") and len(headers["traceparent"]) == 55
+
+
+async def test_a_crash_between_publish_and_checkpoint_republishes_never_loses(
+        pool, clock, broker, topic, command_dsn, reset_checkpoint):
+    store = EventStore(pool)
+    vehicles = [await register(store, clock) for _ in range(5)]
+
+    async def crash(_rows):
+        raise RuntimeError("killed between publish and checkpoint")
+
+    crashing = relay_for(command_dsn, pool, broker, topic, before_checkpoint=crash)
+    with pytest.raises(RuntimeError):
+        await drain(crashing)
+    await crashing.stop()
+    survivor = relay_for(command_dsn, pool, broker, topic)
+    try:
+        assert await drain(survivor) == 5  # the checkpoint never moved
+    finally:
+        await survivor.stop()
+    versions = versions_by_vehicle(await read_topic(broker.bootstrap, topic))
+    assert {v: versions[v] for v, _ in vehicles} == {v: [1, 1] for v, _ in vehicles}
+
+
+async def test_a_standby_relay_takes_over_when_the_leader_dies(
+        pool, clock, broker, topic, command_dsn, reset_checkpoint):
+    store = EventStore(pool)
+    leader = relay_for(command_dsn, pool, broker, topic)
+    standby = relay_for(command_dsn, pool, broker, topic)
+    leader.start()
+    await asyncio.sleep(0.5)
+    standby.start()
+    try:
+        first, _ = await register(store, clock)
+        await _until(lambda: leader.is_leader and not standby.is_leader)
+        await leader.stop()  # the leader dies
+        second, _ = await register(store, clock)
+        await _until(lambda: standby.is_leader, timeout=5)
+        await _until_published(broker, topic, {first, second})
+    finally:
+        await leader.stop()
+        await standby.stop()
+
+
+async def _until(predicate, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+async def _until_published(broker, topic, vehicles: set, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.25)):
+        seen = {v for v, _, _ in await read_topic(broker.bootstrap, topic)}
+        if vehicles <= seen:
+            return
+        await asyncio.sleep(0.25)
+    raise AssertionError("events were not published by the standby")
