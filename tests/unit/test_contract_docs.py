@@ -1,0 +1,276 @@
+"""The checked-in Kafka contract (docs/contract) matches the code and real records."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from shared import contract_docs
+from shared.events import (
+    EVENT_TYPES,
+    BookingCancelled,
+    BookingCompleted,
+    BookingConfirmed,
+    Event,
+    HoldConfirmed,
+    HoldExpired,
+    HoldPlaced,
+    HoldReleased,
+    Location,
+    MaintenanceCompleted,
+    MaintenanceScheduled,
+    TripEnded,
+    TripStarted,
+    VehicleDetailsUpdated,
+    VehicleRegistered,
+    VehicleRetired,
+    VehicleStatusChanged,
+)
+from shared.kafka_contract import TYPE_PREFIX, header_names, to_record
+
+ROOT = contract_docs.DOCS_DIR
+AT = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
+VEHICLE, CUSTOMER, HOLD = UUID(int=0x7E1C1E), UUID(int=0xC0570), UUID(int=0x401D)
+BOOKING, TRIP, MAINT = UUID(int=0xB001), UUID(int=0x7819), UUID(int=0x3A1)
+WINDOW = {"start": AT + timedelta(days=1), "end": AT + timedelta(days=2)}
+
+
+def envelope(version: int) -> dict[str, Any]:
+    """Envelope fields of the sample event at `version`."""
+    return {
+        "event_id": UUID(int=0xE000 + version),
+        "vehicle_id": VEHICLE,
+        "version": version,
+        "occurred_at": AT + timedelta(minutes=version),
+    }
+
+
+SAMPLES: list[Event] = [
+    VehicleRegistered(
+        **envelope(1),
+        vin="WVWZZZ1JZXW000001",
+        plate="B-FL 1",
+        make="VW",
+        model="ID.3",
+        year=2029,
+        seats=5,
+        hourly_rate_cents=1_000,
+        daily_rate_cents=6_000,
+        currency="EUR",
+        odometer_km=12_000,
+        home=Location(lat=52.52, lon=13.405),
+    ),
+    VehicleDetailsUpdated(**envelope(2), plate="B-FL 2", hourly_rate_cents=1_200),
+    VehicleStatusChanged(
+        **envelope(3), from_status="available", to_status="maintenance", reason="tyres"
+    ),
+    HoldPlaced(
+        **envelope(4),
+        **WINDOW,
+        hold_id=HOLD,
+        customer_id=CUSTOMER,
+        expires_at=AT + timedelta(minutes=15),
+        price_cents=6_000,
+        currency="EUR",
+    ),
+    HoldReleased(**envelope(5), hold_id=HOLD),
+    HoldExpired(**envelope(6), hold_id=HOLD, expired_at=AT + timedelta(minutes=20)),
+    HoldConfirmed(**envelope(7), hold_id=HOLD, booking_id=BOOKING),
+    BookingConfirmed(
+        **envelope(8),
+        **WINDOW,
+        booking_id=BOOKING,
+        customer_id=CUSTOMER,
+        price_cents=6_000,
+        currency="EUR",
+        hold_id=HOLD,
+    ),
+    BookingCancelled(
+        **envelope(9),
+        booking_id=BOOKING,
+        reason="plans changed",
+        refund_cents=3_000,
+        refund_percent=50,
+    ),
+    TripStarted(
+        **envelope(10), trip_id=TRIP, booking_id=BOOKING, customer_id=CUSTOMER, odometer_km=12_000
+    ),
+    TripEnded(
+        **envelope(11),
+        trip_id=TRIP,
+        booking_id=BOOKING,
+        odometer_km=12_080,
+        distance_km=80,
+        duration_s=7_200,
+    ),
+    BookingCompleted(**envelope(12), booking_id=BOOKING, trip_id=TRIP),
+    MaintenanceScheduled(**envelope(13), **WINDOW, maintenance_id=MAINT, reason="service"),
+    MaintenanceCompleted(**envelope(14), maintenance_id=MAINT, odometer_km=12_100),
+    VehicleRetired(**envelope(15), reason="end of lease"),
+]
+
+_JSON_TYPES: dict[str, Any] = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "object": dict,
+    "boolean": bool,
+    "null": type(None),
+    "array": list,
+}
+
+
+def problems(value: Any, schema: dict[str, Any], root: dict[str, Any], at: str) -> list[str]:
+    """Structural mismatches of value against the subset of JSON Schema pydantic emits."""
+    if "$ref" in schema:
+        return problems(value, root["$defs"][schema["$ref"].split("/")[-1]], root, at)
+    if "anyOf" in schema:
+        options = [problems(value, option, root, at) for option in schema["anyOf"]]
+        return [] if [] in options else [f"{at}: matches no anyOf branch"]
+    expected = _JSON_TYPES.get(schema.get("type", ""), object)
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        return [f"{at}: {value!r} is not {schema.get('type')}"]
+    found: list[str] = []
+    if "enum" in schema and value not in schema["enum"]:
+        found.append(f"{at}: {value!r} not in {schema['enum']}")
+    if "const" in schema and value != schema["const"]:
+        found.append(f"{at}: {value!r} != {schema['const']!r}")
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        found.append(f"{at}: {value!r} does not match {schema['pattern']}")
+    if schema.get("format") == "uuid":
+        UUID(value)
+    if schema.get("format") == "date-time":
+        datetime.fromisoformat(value)
+    return found + (_object_problems(value, schema, root, at) if expected is dict else [])
+
+
+def _object_problems(
+    value: dict[str, Any], schema: dict[str, Any], root: dict[str, Any], at: str
+) -> list[str]:
+    """Required, unexpected and per-property mismatches of an object."""
+    properties = schema.get("properties", {})
+    found = [f"{at}: missing {name}" for name in schema.get("required", []) if name not in value]
+    if schema.get("additionalProperties") is False:
+        found += [f"{at}: unexpected {name}" for name in value if name not in properties]
+    for name, item in value.items():
+        if name in properties:
+            found += problems(item, properties[name], root, f"{at}.{name}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    """The checked-in AsyncAPI document."""
+    loaded: dict[str, Any] = json.loads((ROOT / contract_docs.ASYNCAPI_FILE).read_text())
+    return loaded
+
+
+def schema_of(name: str) -> dict[str, Any]:
+    """The checked-in JSON Schema of an event type."""
+    loaded: dict[str, Any] = json.loads((ROOT / "schemas" / f"{name}.json").read_text())
+    return loaded
+
+
+def test_checked_in_files_equal_a_fresh_generation() -> None:
+    files = contract_docs.generate()
+    for path, text in files.items():
+        assert (ROOT / path).read_bytes() == text.encode(), f"{path} is stale"
+        assert text.endswith("\n") and not text.endswith("\n\n"), path
+    assert contract_docs.stale(ROOT, files) == []
+    assert contract_docs.main(["--check"]) == 0
+
+
+def test_generation_is_deterministic() -> None:
+    assert contract_docs.generate() == contract_docs.generate()
+
+
+def test_check_reports_stale_missing_and_orphaned_files(tmp_path: Any, capsys: Any) -> None:
+    assert contract_docs.main(["--root", str(tmp_path)]) == 0
+    assert contract_docs.main(["--check", "--root", str(tmp_path)]) == 0
+    (tmp_path / "schemas" / "HoldPlaced.json").write_text("{}\n")
+    (tmp_path / "README.md").unlink()
+    (tmp_path / "schemas" / "Gone.json").write_text("{}\n")
+    assert contract_docs.main(["--check", "--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "schemas/HoldPlaced.json" in err and "README.md" in err
+    assert "schemas/Gone.json" in err and "python -m shared.contract_docs" in err
+    assert contract_docs.main(["--root", str(tmp_path)]) == 0
+    assert not (tmp_path / "schemas" / "Gone.json").exists()
+    assert contract_docs.main(["--check", "--root", str(tmp_path)]) == 0
+
+
+def test_every_event_type_has_a_schema_and_a_message(document: dict[str, Any]) -> None:
+    channel = document["channels"]["vehicleEvents"]
+    operation_refs = [
+        ref["$ref"] for ref in document["operations"]["receiveVehicleEvents"]["messages"]
+    ]
+    assert sorted(p.stem for p in (ROOT / "schemas").glob("*.json")) == sorted(EVENT_TYPES)
+    assert list(document["components"]["messages"]) == list(EVENT_TYPES)
+    assert list(channel["messages"]) == list(EVENT_TYPES)
+    assert operation_refs == [f"#/channels/vehicleEvents/messages/{n}" for n in EVENT_TYPES]
+    for name, cls in EVENT_TYPES.items():
+        schema, msg = schema_of(name), document["components"]["messages"][name]
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        assert schema["title"] == name and schema["description"] == msg["summary"] != ""
+        assert cls.__doc__ and cls.__doc__.startswith(schema["description"])
+        assert msg["name"] == name and msg["contentType"] == "application/json"
+        assert msg["payload"] == {"$ref": f"./schemas/{name}.json"}
+        assert msg["bindings"]["kafka"]["key"]["format"] == "uuid"
+
+
+def test_document_shape(document: dict[str, Any]) -> None:
+    assert document["asyncapi"] == "3.0.0"
+    assert document["channels"]["vehicleEvents"]["address"] == "fleet.vehicle-events"
+    assert document["servers"]["local"] == document["servers"]["local"] | {
+        "host": "127.0.0.1:19092",
+        "protocol": "kafka",
+    }
+    assert document["operations"]["receiveVehicleEvents"]["action"] == "receive"
+    for phrase in (
+        "At-least-once",
+        "(vehicle_id, stream_version)",
+        "/v1/events",
+        "/v1/vehicles/{id}/history",
+    ):
+        assert phrase in document["info"]["description"]
+
+
+def test_samples_cover_every_event_type() -> None:
+    assert sorted(type(event).__name__ for event in SAMPLES) == sorted(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda event: type(event).__name__)
+def test_schema_accepts_the_serialized_event(event: Event) -> None:
+    name = type(event).__name__
+    schema = schema_of(name)
+    value = json.loads(to_record(event, 7, "req-1").value)
+    assert set(schema["required"]) <= set(value) <= set(schema["properties"])
+    assert problems(value, schema, schema, name) == []
+    assert problems({**value, "bogus": 1}, schema, schema, name) == [f"{name}: unexpected bogus"]
+    assert problems({**value, "version": "7"}, schema, schema, name) == [
+        f"{name}.version: '7' is not integer"
+    ]
+
+
+def test_document_headers_equal_the_relay_headers(document: dict[str, Any]) -> None:
+    headers = document["components"]["schemas"][contract_docs.HEADERS_COMPONENT]
+    assert list(headers["properties"]) == header_names()
+    assert headers["required"] == header_names()
+    assert all(spec["description"] for spec in headers["properties"].values())
+    for msg in document["components"]["messages"].values():
+        assert msg["headers"] == {"$ref": "#/components/schemas/RecordHeaders"}
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda event: type(event).__name__)
+def test_header_schema_accepts_real_record_headers(document: dict[str, Any], event: Event) -> None:
+    headers = document["components"]["schemas"][contract_docs.HEADERS_COMPONENT]
+    record = to_record(event, 7, "req-1")
+    values = {name: raw.decode() for name, raw in record.headers}
+    assert problems(values, headers, headers, "headers") == []
+    assert values["ce_type"] == TYPE_PREFIX + type(event).__name__
+    assert record.key.decode() == values["ce_subject"] == str(event.vehicle_id)
