@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-race lint bench venv clean
+.PHONY: run test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean
 
 venv: $(STAMP)
 
@@ -14,7 +14,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)  ## start the embedded stack (Postgres + command service); Ctrl-C stops it
+run: $(STAMP)  ## start the embedded stack (Postgres, Kafka broker, both services); Ctrl-C stops it
 	$(BIN)/python -m deploy.launcher run
 
 test: $(STAMP)  ## unit + integration + race tests against the embedded Postgres
@@ -29,10 +29,17 @@ test-integration: $(STAMP)
 test-race: $(STAMP)
 	$(BIN)/python -m pytest -q -m race
 
+test-pipeline: $(STAMP)
+	$(BIN)/python -m pytest -q tests/pipeline
+
+rebuild: $(STAMP)  ## rebuild the read models from the log (blue-green) against the running stack
+	$(BIN)/python -m query_service.rebuild
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy command_service shared deploy
+	$(BIN)/mypy command_service query_service shared deploy
+	$(BIN)/python -m shared.contract_docs --check
 
 bench: $(STAMP)  ## prints throughput/latency figures; see docs/benchmarks.md
 	$(BIN)/python -m bench.commands

@@ -19,6 +19,8 @@ RequestFactory = Callable[[int], tuple[str, str, bytes]]
 WindowHook = Callable[[str], None]
 
 TRANSPORT_ERROR = 0  # the status recorded when the connection failed
+CONNECT_STAGGER_S = 0.005  # between the first connections of consecutive clients
+ERROR_PAUSE_S = 0.05  # a client's pause after a transport error
 DRAIN_TIMEOUT_S = 30.0  # how long in-flight requests may take to finish after the window
 
 
@@ -143,6 +145,9 @@ async def _client(index: int, host: str, port: int, factory: RequestFactory, run
     conn = HttpConnection(host, port)
     clock = time.perf_counter
     try:
+        # Clients arrive one after another, not as one burst that a single worker's accept
+        # loop would take whole; the kernel still decides which worker gets a connection.
+        await asyncio.sleep(index * CONNECT_STAGGER_S)
         while not run.stop:
             method, path, body = factory(index)
             started = clock()
@@ -151,14 +156,21 @@ async def _client(index: int, host: str, port: int, factory: RequestFactory, run
             except (OSError, asyncio.IncompleteReadError, ResponseError) as exc:
                 status, payload = TRANSPORT_ERROR, repr(exc).encode()
                 await conn.close()
+                await asyncio.sleep(ERROR_PAUSE_S)  # no hot loop against a dead server
             run.record(clock() - started, status, payload)
     finally:
         await conn.close()
 
 
 async def run_load(
-    host: str, port: int, clients: int, factory: RequestFactory, warmup_s: float,
-    duration_s: float, max_requests: int | None = None, hook: WindowHook | None = None,
+    host: str,
+    port: int,
+    clients: int,
+    factory: RequestFactory,
+    warmup_s: float,
+    duration_s: float,
+    max_requests: int | None = None,
+    hook: WindowHook | None = None,
 ) -> LoadResult:
     """Drive `clients` closed-loop clients; measure after `warmup_s` for `duration_s`."""
     run = _Run(max_requests)
@@ -183,9 +195,11 @@ async def run_load(
         for task in tasks:
             task.cancel()
     return LoadResult(
-        clients=clients, window_s=t1 - t0,
+        clients=clients,
+        window_s=t1 - t0,
         latencies_s=[latency for latency, _ in run.samples],
         statuses=Counter(status for _, status in run.samples),
-        all_statuses=run.all_statuses, client_cpu_s=cpu1 - cpu0,
+        all_statuses=run.all_statuses,
+        client_cpu_s=cpu1 - cpu0,
         sample_bodies=run.sample_bodies,
     )

@@ -17,17 +17,27 @@ from bench.stack import HOST, Service
 
 HOUR = timedelta(hours=1)
 SLOT = timedelta(hours=2)  # scenario (b)'s shared grid
+MAX_REQUESTS = 200_000  # per measuring window: bounded in count as well as in time
 _serial = itertools.count(1)
 
 
 def vehicle_body() -> bytes:
     """A valid registration with a VIN and plate unique within this process."""
     n = next(_serial)
-    return orjson.dumps({
-        "vin": f"BENCH{n:012d}", "plate": f"BN-{n:06d}", "make": "Skoda", "model": "Octavia",
-        "year": 2024, "seats": 5, "hourly_rate_cents": 1500, "daily_rate_cents": 7000,
-        "currency": "EUR", "odometer_km": 1000,
-    })
+    return orjson.dumps(
+        {
+            "vin": f"BENCH{n:012d}",
+            "plate": f"BN-{n:06d}",
+            "make": "Skoda",
+            "model": "Octavia",
+            "year": 2024,
+            "seats": 5,
+            "hourly_rate_cents": 1500,
+            "daily_rate_cents": 7000,
+            "currency": "EUR",
+            "odometer_km": 1000,
+        }
+    )
 
 
 async def register_vehicles(service: Service, count: int, parallel: int = 8) -> list[str]:
@@ -57,8 +67,14 @@ def first_slot(days_ahead: int = 1) -> datetime:
 
 
 def booking_body(vehicle_id: str, start: datetime, end: datetime, customer: str) -> bytes:
-    return orjson.dumps({"vehicle_id": vehicle_id, "start": start.isoformat(),
-                         "end": end.isoformat(), "customer_id": customer})
+    return orjson.dumps(
+        {
+            "vehicle_id": vehicle_id,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "customer_id": customer,
+        }
+    )
 
 
 class DistinctVehicles:
@@ -66,7 +82,7 @@ class DistinctVehicles:
 
     def __init__(self, vehicles: list[str], clients: int) -> None:
         per_client = len(vehicles) // clients
-        self.vehicles = [vehicles[i * per_client:(i + 1) * per_client] for i in range(clients)]
+        self.vehicles = [vehicles[i * per_client : (i + 1) * per_client] for i in range(clients)]
         self.customers = [str(uuid.uuid4()) for _ in range(clients)]
         self.sent = [0] * clients
         self.base = first_slot()
@@ -105,13 +121,13 @@ class ScenarioConfig:
     grid_slots: int = 0  # (b) only
 
 
-async def distinct_vehicles(service: Service, cfg: ScenarioConfig,
-                            hook: WindowHook) -> LoadResult:
+async def distinct_vehicles(service: Service, cfg: ScenarioConfig, hook: WindowHook) -> LoadResult:
     """Scenario (a) on fresh vehicles: every booking should be a 201."""
     vehicles = await register_vehicles(service, cfg.vehicles)
     factory = DistinctVehicles(vehicles, cfg.clients)
-    return await run_load(HOST, service.port, cfg.clients, factory, cfg.warmup_s,
-                          cfg.duration_s, hook=hook)
+    return await run_load(
+        HOST, service.port, cfg.clients, factory, cfg.warmup_s, cfg.duration_s, MAX_REQUESTS, hook
+    )
 
 
 @dataclass
@@ -120,16 +136,36 @@ class RaceCheck:
 
     confirmed: int
     overlapping_pairs: int
+    version_conflicts: int = 0  # appends that lost the optimistic check (service metric)
 
 
-async def hot_vehicles(service: Service, cfg: ScenarioConfig, hook: WindowHook,
-                       seed: int) -> tuple[LoadResult, RaceCheck]:
+async def version_conflicts(service: Service) -> int:
+    """fleet_command_version_conflicts_total so far, summed over commands (and workers)."""
+    conn = HttpConnection(HOST, service.port)
+    try:
+        status, body = await conn.request("GET", "/metrics")
+    finally:
+        await conn.close()
+    if status != 200:
+        raise RuntimeError(f"/metrics answered {status}")
+    prefix = b"fleet_command_version_conflicts_total{"
+    return sum(int(float(line.rsplit(b" ", 1)[1]))
+               for line in body.splitlines() if line.startswith(prefix))  # fmt: skip
+
+
+async def hot_vehicles(
+    service: Service, cfg: ScenarioConfig, hook: WindowHook, seed: int
+) -> tuple[LoadResult, RaceCheck]:
     """Scenario (b) on fresh hot vehicles, then the overlap check over the event store."""
     vehicles = await register_vehicles(service, cfg.vehicles)
     factory = HotVehicles(vehicles, cfg.grid_slots, seed)
-    result = await run_load(HOST, service.port, cfg.clients, factory, cfg.warmup_s,
-                            cfg.duration_s, hook=hook)
-    return result, await check_no_overlap(service.dsn, vehicles)
+    conflicts_before = await version_conflicts(service)
+    result = await run_load(
+        HOST, service.port, cfg.clients, factory, cfg.warmup_s, cfg.duration_s, MAX_REQUESTS, hook
+    )
+    check = await check_no_overlap(service.dsn, vehicles)
+    check.version_conflicts = await version_conflicts(service) - conflicts_before
+    return result, check
 
 
 # Live bookings: BookingConfirmed without a later BookingCancelled of the same booking_id.
@@ -146,11 +182,14 @@ WITH live AS (
 )
 """
 _COUNT_LIVE = _LIVE_BOOKINGS + "SELECT count(*) FROM live"
-_COUNT_OVERLAPS = _LIVE_BOOKINGS + """
+_COUNT_OVERLAPS = (
+    _LIVE_BOOKINGS
+    + """
 SELECT count(*) FROM live a JOIN live b
   ON a.stream_id = b.stream_id AND a.booking_id < b.booking_id
  AND a.starts < b.ends AND b.starts < a.ends
 """
+)
 
 
 async def check_no_overlap(dsn: str, vehicles: list[str]) -> RaceCheck:

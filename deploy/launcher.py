@@ -59,17 +59,31 @@ def start_broker(stack: ExitStack) -> str:
 def start_services(stack: ExitStack, args: argparse.Namespace) -> list[subprocess.Popen[bytes]]:
     command_dsn, query_dsn = start_databases(stack)
     bootstrap = start_broker(stack)
-    common = {"FLEET_KAFKA_BOOTSTRAP": bootstrap, "FLEET_KAFKA_TOPIC": TOPIC,
-              "FLEET_KAFKA_PARTITIONS": str(PARTITIONS)}
+    common = {
+        "FLEET_KAFKA_BOOTSTRAP": bootstrap,
+        "FLEET_KAFKA_TOPIC": TOPIC,
+        "FLEET_KAFKA_PARTITIONS": str(PARTITIONS),
+    }
     command = services.start_service(
-        services.COMMAND_APP, args.port, args.workers, state_dir=STATE_DIR,
-        env={**common, "FLEET_COMMAND_DATABASE_URL": command_dsn})
+        services.COMMAND_APP,
+        args.port,
+        args.workers,
+        state_dir=STATE_DIR,
+        env={**common, "FLEET_COMMAND_DATABASE_URL": command_dsn},
+    )
     stack.callback(services.stop, command)
     services.wait_ready(f"http://127.0.0.1:{args.port}/readyz", command, timeout_s=60)
     query = services.start_service(
-        services.QUERY_APP, args.query_port, args.query_workers, state_dir=STATE_DIR,
-        env={**common, "FLEET_QUERY_DATABASE_URL": query_dsn,
-             "FLEET_COMMAND_URL": f"http://127.0.0.1:{args.port}"})
+        services.QUERY_APP,
+        args.query_port,
+        args.query_workers,
+        state_dir=STATE_DIR,
+        env={
+            **common,
+            "FLEET_QUERY_DATABASE_URL": query_dsn,
+            "FLEET_COMMAND_URL": f"http://127.0.0.1:{args.port}",
+        },
+    )
     stack.callback(services.stop, query)
     services.wait_ready(f"http://127.0.0.1:{args.query_port}/healthz", query, timeout_s=60)
     sys.stdout.write(
@@ -104,8 +118,7 @@ def main() -> int:
     run_parser.add_argument("--port", type=int, default=int(env("FLEET_COMMAND_PORT", 8000)))
     run_parser.add_argument("--workers", type=int, default=int(env("FLEET_COMMAND_WORKERS", 2)))
     run_parser.add_argument("--query-port", type=int, default=int(env("FLEET_QUERY_PORT", 8001)))
-    run_parser.add_argument("--query-workers", type=int,
-                            default=int(env("FLEET_QUERY_WORKERS", 1)))
+    run_parser.add_argument("--query-workers", type=int, default=int(env("FLEET_QUERY_WORKERS", 1)))
     args = parser.parse_args()
     configure_logging(env("FLEET_LOG_LEVEL", "INFO"))
     return run(args)

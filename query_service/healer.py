@@ -17,6 +17,7 @@ import structlog
 from query_service import metrics
 from query_service.feed_client import CommandFeed
 from query_service.projector import Outcome, project, tracked_version
+from shared.events import Event
 
 log = structlog.get_logger("query_service.healer")
 PAGE = 1000
@@ -60,7 +61,7 @@ class Healer:
             log.warning("feed_healed_missing_events", applied=applied)
         return applied
 
-    async def _apply_page(self, conn: asyncpg.Connection, page: list) -> int:
+    async def _apply_page(self, conn: asyncpg.Connection, page: list[tuple[Event, int]]) -> int:
         vehicles = list({event.vehicle_id for event, _ in page})
         rows = await conn.fetch(
             "SELECT vehicle_id, version FROM vehicle_tracking WHERE vehicle_id = ANY($1)",

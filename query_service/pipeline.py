@@ -101,11 +101,12 @@ class ProjectionPipeline:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=500,
+            fetch_max_wait_ms=self._settings.fetch_max_wait_ms,
             metadata_max_age_ms=5000,
             client_id="fleet-query",
         )
+        self._consumer = consumer  # stopped by _stop_consumer even if start() is cancelled
         await consumer.start()
-        self._consumer = consumer
 
     async def _stop_consumer(self) -> None:
         consumer, self._consumer = self._consumer, None
@@ -199,5 +200,6 @@ class ProjectionPipeline:
             "consumer_lag": self.lag,
             "open_gaps": len(self.open_gaps),
             "consumer_running": self._consumer is not None,
+            "assigned_partitions": len(self._consumer.assignment()) if self._consumer else 0,
             "last_error": self.last_error,
         }

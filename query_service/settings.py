@@ -19,6 +19,9 @@ class Settings:
     pool_min: int = 2
     pool_max: int = 16
     heal_interval_s: float = 5.0
+    # The embedded broker answers a fetch only after the full wait when no data is
+    # there yet: keep it short so a new record is seen within tens of milliseconds.
+    fetch_max_wait_ms: int = 50
     log_level: str = "INFO"
     max_body_bytes: int = 1024 * 1024
     consume: bool = True
@@ -34,6 +37,7 @@ class Settings:
             pool_min=env_int("FLEET_QUERY_POOL_MIN", 2),
             pool_max=env_int("FLEET_QUERY_POOL_MAX", 16),
             heal_interval_s=env_int("FLEET_QUERY_HEAL_INTERVAL_MS", 5000) / 1000,
+            fetch_max_wait_ms=env_int("FLEET_QUERY_FETCH_MAX_WAIT_MS", 50),
             log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
             consume=env_str("FLEET_QUERY_CONSUME", "true").lower() in ("1", "true", "yes"),
         )

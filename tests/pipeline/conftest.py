@@ -43,9 +43,10 @@ async def read_topic(bootstrap: str, topic: str) -> list[tuple[uuid.UUID, int, d
             await consumer.stop()
             consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
             await consumer.start()
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - fresh topic
-            partitions = [TopicPartition(topic, p)
-                          for p in consumer.partitions_for_topic(topic) or []]
+            await consumer._client.force_metadata_update()
+            partitions = [
+                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
+            ]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)

@@ -45,9 +45,18 @@ async def register(store: EventStore, clock) -> tuple[uuid.UUID, object]:
     n = next(_serial)
     vehicle_id = uuid.uuid4()
     command = cmd.RegisterVehicle(
-        vehicle_id=vehicle_id, vin=f"JTDKB20U0{n:08d}", plate=f"RL-{n:06d}", make="Toyota",
-        model="Prius", year=2022, seats=5, hourly_rate_cents=900, daily_rate_cents=4000,
-        currency="EUR", odometer_km=0)
+        vehicle_id=vehicle_id,
+        vin=f"JTDKB20U0{n:08d}",
+        plate=f"RL-{n:06d}",
+        make="Toyota",
+        model="Prius",
+        year=2022,
+        seats=5,
+        hourly_rate_cents=900,
+        daily_rate_cents=4000,
+        currency="EUR",
+        odometer_km=0,
+    )
     events = decide(None, command, clock.now, uuid.uuid4)
     await store.append(vehicle_id, None, events, fold(events), META)
     return vehicle_id, fold(events)
@@ -55,8 +64,12 @@ async def register(store: EventStore, clock) -> tuple[uuid.UUID, object]:
 
 async def book(store: EventStore, clock, vehicle_id, state, hours: int):
     start = clock.now + timedelta(hours=hours)
-    command = cmd.BookVehicle(booking_id=uuid.uuid4(), customer_id=uuid.uuid4(), start=start,
-                              end=start + timedelta(hours=1))
+    command = cmd.BookVehicle(
+        booking_id=uuid.uuid4(),
+        customer_id=uuid.uuid4(),
+        start=start,
+        end=start + timedelta(hours=1),
+    )
     events = decide(state, command, clock.now, uuid.uuid4)
     after = fold(events, state)
     await store.append(vehicle_id, state, events, after, META)
@@ -70,7 +83,8 @@ async def drain(relay: Relay) -> int:
 
 
 async def test_a_late_committing_lower_position_is_published_not_skipped(
-        pool, clock, broker, topic, command_dsn, reset_checkpoint):
+    pool, clock, broker, topic, command_dsn, reset_checkpoint
+):
     store = EventStore(pool)
     slow_vehicle, _ = await register(store, clock)
     others = [await register(store, clock) for _ in range(3)]
@@ -83,9 +97,12 @@ async def test_a_late_committing_lower_position_is_published_not_skipped(
         await slow.execute(  # position taken now; the transaction commits last
             "INSERT INTO events (stream_id, version, event_id, event_type, data, metadata,"
             " occurred_at) VALUES ($1, 2, $2, 'VehicleStatusChanged', $3::jsonb, $4::jsonb,"
-            " now())", slow_vehicle, uuid.uuid4(),
+            " now())",
+            slow_vehicle,
+            uuid.uuid4(),
             '{"from_status": "available", "to_status": "inactive", "reason": "slow"}',
-            '{"correlation_id": "c", "causation_id": "c", "actor": "t"}')
+            '{"correlation_id": "c", "causation_id": "c", "actor": "t"}',
+        )
         for vehicle_id, state in others:
             state = await book(store, clock, vehicle_id, state, 5)
             await book(store, clock, vehicle_id, state, 9)
@@ -101,8 +118,9 @@ async def test_a_late_committing_lower_position_is_published_not_skipped(
         assert versions[vehicle_id] == [1, 2, 3]
 
 
-async def test_records_follow_the_kafka_contract(pool, clock, broker, topic, command_dsn,
-                                                 reset_checkpoint):
+async def test_records_follow_the_kafka_contract(
+    pool, clock, broker, topic, command_dsn, reset_checkpoint
+):
     vehicle_id, _ = await register(EventStore(pool), clock)
     relay = relay_for(command_dsn, pool, broker, topic)
     try:
@@ -121,7 +139,8 @@ async def test_records_follow_the_kafka_contract(pool, clock, broker, topic, com
 
 
 async def test_a_crash_between_publish_and_checkpoint_republishes_never_loses(
-        pool, clock, broker, topic, command_dsn, reset_checkpoint):
+    pool, clock, broker, topic, command_dsn, reset_checkpoint
+):
     store = EventStore(pool)
     vehicles = [await register(store, clock) for _ in range(5)]
 
@@ -142,7 +161,8 @@ async def test_a_crash_between_publish_and_checkpoint_republishes_never_loses(
 
 
 async def test_a_standby_relay_takes_over_when_the_leader_dies(
-        pool, clock, broker, topic, command_dsn, reset_checkpoint):
+    pool, clock, broker, topic, command_dsn, reset_checkpoint
+):
     store = EventStore(pool)
     leader = relay_for(command_dsn, pool, broker, topic)
     standby = relay_for(command_dsn, pool, broker, topic)
@@ -154,23 +174,23 @@ async def test_a_standby_relay_takes_over_when_the_leader_dies(
         await _until(lambda: leader.is_leader and not standby.is_leader)
         await leader.stop()  # the leader dies
         second, _ = await register(store, clock)
-        await _until(lambda: standby.is_leader, timeout=5)
+        await _until(lambda: standby.is_leader, within_s=5)
         await _until_published(broker, topic, {first, second})
     finally:
         await leader.stop()
         await standby.stop()
 
 
-async def _until(predicate, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.05)):
+async def _until(predicate, within_s: float = 5.0) -> None:
+    for _ in range(int(within_s / 0.05)):
         if predicate():
             return
         await asyncio.sleep(0.05)
     raise AssertionError("condition not reached in time")
 
 
-async def _until_published(broker, topic, vehicles: set, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.25)):
+async def _until_published(broker, topic, vehicles: set, within_s: float = 10.0) -> None:
+    for _ in range(int(within_s / 0.25)):
         seen = {v for v, _, _ in await read_topic(broker.bootstrap, topic)}
         if vehicles <= seen:
             return

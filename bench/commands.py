@@ -1,0 +1,266 @@
+"""Command-side benchmark: `python -m bench.commands [--runs N] [--duration S] [--only a|b|c]`.
+
+Starts its own embedded PostgreSQL and command service (1, then 2 uvicorn workers) on
+free loopback ports, drives them over HTTP and prints throughput and latency of
+(a) bookings on distinct vehicles, (b) 64 clients racing for 4 hot vehicles, and
+(c) the latency ratio of a booking on a 10,000-event versus a 10-event stream.
+Exit status 1 when a correctness check fails (non-201 in (a), 5xx or overlap in (b)).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+import signal
+import sys
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import uvloop
+
+from bench import report, stack
+from bench.report import LoadRun, Results
+from bench.scenarios import ScenarioConfig, distinct_vehicles, hot_vehicles
+from bench.stack import CpuMeter, Service
+from bench.stream_length import stream_length
+from deploy.postgres import EmbeddedPostgres
+from deploy.services import ROOT
+from shared.logs import configure_logging
+
+SLOTS_PER_DAY = 12  # (b): 2-hour slots
+POOL = (("MIN", "4"), ("MAX", "16"))  # the service's pool size variables and their defaults
+T = TypeVar("T")
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keeps the module docstring's line breaks and shows every default."""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.commands",
+        description=__doc__,
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per scenario (median shown)")
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per run")
+    parser.add_argument("--only", choices=["a", "b", "c"], help="run one scenario only")
+    parser.add_argument("--workers", default="1,2", help="uvicorn worker counts for (a), (b)")
+    parser.add_argument("--vehicles-per-client", type=int, default=8, help="(a) fleet size")
+    parser.add_argument("--grid-days", type=int, default=14, help="(b) days of 2-hour slots")
+    parser.add_argument("--c-bookings", type=int, default=300, help="(c) bookings per stream")
+    parser.add_argument(
+        "--pg-dir",
+        type=Path,
+        default=ROOT / ".fleetledger" / "bench-pg",
+        help="embedded PostgreSQL data directory (initdb on first use)",
+    )
+    args = parser.parse_args(argv)
+    if min(args.runs, args.vehicles_per_client, args.c_bookings) < 1 or args.duration <= 0:
+        parser.error("--runs, --duration, --vehicles-per-client, --c-bookings must be positive")
+    if not 1 <= args.grid_days <= 360:
+        parser.error("--grid-days must lie in 1..360 (bookings start at most 365 days ahead)")
+    if not all(w.strip().isdigit() and int(w) > 0 for w in args.workers.split(",")):
+        parser.error("--workers takes a comma-separated list of positive integers")
+    args.pg_dir = args.pg_dir.resolve()  # postgres runs inside its data directory
+    return args
+
+
+@dataclass
+class Bench:
+    """One invocation: its arguments, the server, what it measured and its clock."""
+
+    args: argparse.Namespace
+    pg: EmbeddedPostgres
+    results: Results
+    started: float
+    started_at: datetime
+    code: str  # the commit (and tree state) at the start: the services load it then
+
+    def wants(self, scenario: str) -> bool:
+        """Whether `--only` leaves this scenario in."""
+        return self.args.only in (None, scenario)
+
+    def progress(self, text: str) -> None:
+        elapsed = time.monotonic() - self.started
+        sys.stderr.write(f"[{elapsed:6.1f}s] {text}\n")
+        sys.stderr.flush()
+
+
+def _worker_counts(args: argparse.Namespace) -> list[int]:
+    """Services to start: the asked worker counts for (a), (b); workers=1 for (c)."""
+    counts = set() if args.only == "c" else {int(w) for w in args.workers.split(",")}
+    if args.only in (None, "c"):
+        counts.add(1)
+    return sorted(counts)
+
+
+async def _phase(bench: Bench, service: Service) -> None:
+    """Every run of every wanted scenario against one running service."""
+    args, w = bench.args, service.workers
+    workers_wanted = w in {int(x) for x in args.workers.split(",")}
+    assert bench.pg.process is not None
+    roots = {"service": service.process.pid, "postgres": bench.pg.process.pid}
+    a_cfg = ScenarioConfig(32, 32 * args.vehicles_per_client, args.warmup, args.duration)
+    b_cfg = ScenarioConfig(64, 4, args.warmup, args.duration, args.grid_days * SLOTS_PER_DAY)
+    for run in range(1, args.runs + 1):
+        if bench.wants("a") and workers_wanted:
+            meter = CpuMeter(roots, service.port)
+            result = await distinct_vehicles(service, a_cfg, meter)
+            row = LoadRun(w, run, result, meter.used_s, a_cfg.vehicles, meter.connections)
+            bench.results.a.append(row)
+            bench.progress(
+                f"(a) workers={w} run {run}: {result.rate:,.0f}/s, "
+                f"p99 {result.percentile_ms(99):.1f} ms"
+            )
+        if bench.wants("b") and workers_wanted:
+            meter = CpuMeter(roots, service.port)
+            result, check = await hot_vehicles(service, b_cfg, meter, seed=run)
+            row = LoadRun(w, run, result, meter.used_s, b_cfg.vehicles, meter.connections, check)
+            bench.results.b.append(row)
+            bench.progress(
+                f"(b) workers={w} run {run}: {result.rate:,.0f}/s, "
+                f"p99 {result.percentile_ms(99):.1f} ms"
+            )
+        if bench.wants("c") and w == 1:
+            c = await stream_length(service, args.c_bookings, args.warmup)
+            bench.results.c.append(c)
+            bench.progress(f"(c) run {run}: ratio {c.ratio:.2f}")
+
+
+def _run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion on a fresh uvloop event loop."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
+
+
+async def _server_facts(dsn: str) -> str:
+    conn = await asyncpg.connect(dsn)
+    try:
+        names = ("server_version", "fsync", "synchronous_commit", "shared_buffers")
+        values = [await conn.fetchval(f"SHOW {name}") for name in names]
+    finally:
+        await conn.close()
+    return ", ".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
+
+
+def header(bench: Bench, pg_facts: str, argv: list[str]) -> list[str]:
+    args = bench.args
+    command = shlex.join([Path(sys.executable).name, "-m", "bench.commands", *argv])
+    pool = "{}..{}".format(*(os.environ.get(f"FLEET_COMMAND_POOL_{k}", d) for k, d in POOL))
+    return [
+        "Fleetledger command-side benchmark (bench/commands.py)",
+        f"started:  {bench.started_at.strftime('%Y-%m-%d %H:%M:%S')} UTC",
+        f"command:  {command}",
+        *report.machine_lines(),
+        f"postgres: embedded (pgserver), data {args.pg_dir}, fresh database per service; "
+        f"{pg_facts}",
+        f"code:     {bench.code} (at the start)",
+        "service:  uvicorn --loop uvloop --http httptools --no-access-log, asyncpg pool "
+        f"{pool} per worker, no Kafka relay; the service logged at WARNING "
+        "(FLEET_LOG_LEVEL=WARNING)",
+        f"client:   closed-loop keep-alive HTTP/1.1 over asyncio (bench/loadgen.py), same box, "
+        f"loopback; warm-up {args.warmup:g} s, window {args.duration:g} s, {args.runs} run(s)",
+        "cores:    average CPU cores busy in the window: service (all workers) / postgres / "
+        "client / anything else on the box; 'win/all': in the window / incl. warm-up;",
+        "          'conns': client connections held by each service worker (kernel's choice)",
+    ]
+
+
+def render(bench: Bench, pg_facts: str, argv: list[str], logs: list[Path]) -> tuple[str, bool]:
+    """The whole report and whether every correctness check passed."""
+    args, res = bench.args, bench.results
+    lines = [*header(bench, pg_facts, argv), ""]
+    summary: list[str] = []
+    if res.a:
+        lines += [
+            f"(a) distinct vehicles: 32 clients, {32 * args.vehicles_per_client} fresh "
+            f"vehicles per run ({args.vehicles_per_client} per client, round robin), "
+            "consecutive 1-hour windows; every answer should be 201. 'booked/vehicle': "
+            "bookings per vehicle at the end (its snapshot grows with them). " + report.TARGET_A
+        ]
+        table, lines_a = report.section_a(res.a)
+        lines += [*table, ""]
+        summary += lines_a
+    if res.b:
+        lines += [
+            f"(b) hot vehicles: 64 clients, 4 fresh vehicles per run, random 2-hour slot "
+            f"of a {args.grid_days}-day grid ({args.grid_days * SLOTS_PER_DAY} slots "
+            "per vehicle); decisions = 201 + 409. 'live=201s': live bookings in the "
+            "event store = 201s answered (incl. warm-up); 'retries': appends that lost the "
+            "version check (service metric, incl. warm-up). " + report.TARGET_B
+        ]
+        table, lines_b = report.section_b(res.b)
+        lines += [*table, ""]
+        summary += lines_b
+    if res.c:
+        lines += [
+            "(c) stream length: one vehicle seeded with 10,000 events and one with 10 "
+            "(history in the past), then sequential bookings alternating between them "
+            f"({args.c_bookings} each, workers=1); latencies in ms. " + report.TARGET_C
+        ]
+        table, lines_c = report.section_c(res.c)
+        lines += [*table, ""]
+        summary += lines_c
+    lines += ["summary (medians over runs):", *(f"  {s}" for s in summary)]
+    lines += [
+        "service logs (WARNING and above):",
+        *report.log_summary(logs),
+        f"total time: {time.monotonic() - bench.started:.0f} s",
+    ]
+    return "\n".join(lines) + "\n", correct(res)
+
+
+def correct(res: Results) -> bool:
+    """No non-201 in (a); no 5xx, no overlap, live bookings = 201s in (b); only 201 in (c)."""
+    a_ok = all(set(r.result.all_statuses) <= {201} for r in res.a)
+    b_ok = all(
+        r.check is not None
+        and r.check.overlapping_pairs == 0
+        and r.check.confirmed == r.result.all_statuses[201]
+        and not any(s >= 500 for s in r.result.all_statuses)
+        for r in res.b
+    )
+    c_ok = all(set(c.statuses) == {201} for c in res.c)
+    return a_ok and b_ok and c_ok
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so the `finally` blocks stop what we started."""
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    configure_logging("WARNING")
+    work_dir = ROOT / ".fleetledger" / "bench"
+    logs: list[Path] = []
+    started, started_at, code = time.monotonic(), datetime.now(UTC), report.code_version()
+    with stack.postgres(args.pg_dir) as pg:
+        bench = Bench(args, pg, Results(), started, started_at, code)
+        pg_facts = _run_async(_server_facts(pg.dsn("postgres")))
+        for workers in _worker_counts(args):
+            with (
+                stack.fresh_database(pg, f"bench_w{workers}") as dsn,
+                stack.command_service(dsn, workers, work_dir) as service,
+            ):
+                logs.append(service.log_path)
+                bench.progress(f"command service up: workers={workers}, port {service.port}")
+                _run_async(_phase(bench, service))
+        text, ok = render(bench, pg_facts, argv, logs)
+    sys.stdout.write(text)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Response shapes, for the OpenAPI document only: routes render dicts with orjson."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass `next_cursor` as `cursor` for the next (null: last page)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details (`application/problem+json`)."""
+
+    type: str = Field(examples=["urn:fleetledger:problem:vehicle-not-found"])
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = Field(None, description="Present on 422.")
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry documenting problem+json answers."""
+    described = {
+        400: "Malformed X-Consistency-Token",
+        404: "Unknown id",
+        422: "Invalid query parameter (`errors` lists the fields)",
+        503: "X-Consistency-Token not reached within X-Consistency-Wait-Ms (Retry-After)",
+    }
+    return {
+        status: {
+            "model": Problem,
+            "description": described[status],
+            "content": {"application/problem+json": {}},
+        }
+        for status in statuses
+    }
+
+
+READ_PROBLEMS = problems(400, 422, 503)
+
+
+class Home(BaseModel):
+    lat: float
+    lon: float
+
+
+class Health(BaseModel):
+    """Service counters; due at 15,000 km or 365 days since the last completed maintenance."""
+
+    km_since_service: int
+    days_since_service: int = Field(description="Whole days, by the service's clock.")
+    service_due: bool
+    service_interval_km: int
+    service_interval_days: int
+
+
+class Vehicle(BaseModel):
+    vehicle_id: UUID
+    vin: str
+    plate: str
+    make: str
+    model: str
+    year: int
+    seats: int
+    hourly_rate_cents: int
+    daily_rate_cents: int
+    currency: str
+    home: Home | None
+    status: Literal["available", "in_use", "maintenance", "inactive", "retired"]
+    retired: bool
+    retired_at: datetime | None
+    odometer_km: int
+    km_at_last_service: int
+    last_service_at: datetime
+    current_booking_id: UUID | None = Field(description="Booking of the running trip.")
+    current_trip_id: UUID | None
+    version: int = Field(description="Last projected stream version.")
+    registered_at: datetime
+    updated_at: datetime
+    health: Health
+
+
+class Booking(BaseModel):
+    booking_id: UUID
+    vehicle_id: UUID
+    customer_id: UUID
+    hold_id: UUID | None
+    start: datetime
+    end: datetime
+    price_cents: int
+    currency: str
+    purpose: str | None
+    status: Literal["confirmed", "cancelled", "completed"]
+    trip_id: UUID | None
+    confirmed_at: datetime
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    refund_cents: int | None
+    refund_percent: int | None
+    completed_at: datetime | None
+
+
+class Trip(BaseModel):
+    trip_id: UUID
+    vehicle_id: UUID
+    booking_id: UUID
+    customer_id: UUID
+    status: Literal["running", "ended"]
+    started_at: datetime
+    ended_at: datetime | None
+    start_odometer_km: int
+    end_odometer_km: int | None
+    distance_km: int | None
+    duration_s: int | None
+
+
+class VehicleDetail(Vehicle):
+    current_booking: Booking | None = Field(
+        description="The running trip's booking, else the confirmed booking under way now."
+    )
+    current_trip: Trip | None
+
+
+class Hold(BaseModel):
+    hold_id: UUID
+    vehicle_id: UUID
+    customer_id: UUID
+    start: datetime
+    end: datetime
+    expires_at: datetime
+    price_cents: int
+    currency: str
+    status: Literal["active", "confirmed", "released", "expired"] = Field(
+        description="`expired` as soon as expires_at has passed, even before HoldExpired."
+    )
+    booking_id: UUID | None
+    placed_at: datetime
+    resolved_at: datetime | None
+
+
+class Maintenance(BaseModel):
+    maintenance_id: UUID
+    vehicle_id: UUID
+    start: datetime
+    end: datetime
+    reason: str
+    status: Literal["scheduled", "completed"]
+    completed_at: datetime | None
+    odometer_km: int | None
+    scheduled_at: datetime
+
+
+class CalendarBlock(BaseModel):
+    kind: Literal["booking", "hold", "maintenance"]
+    id: UUID = Field(description="booking_id, hold_id or maintenance_id.")
+    start: datetime
+    end: datetime = Field(description="Exclusive; a completed maintenance ends at completion.")
+    expires_at: datetime | None = Field(description="Holds only.")
+
+
+class AvailableVehicle(BaseModel):
+    vehicle_id: UUID
+    plate: str
+    make: str
+    model: str
+    year: int
+    seats: int
+    price_cents: int = Field(description="Price of the requested window at current rates.")
+    currency: str
+    hourly_rate_cents: int
+    daily_rate_cents: int
+    distance_km: float | None = Field(None, description="From `near`; only when it is given.")

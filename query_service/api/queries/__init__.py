@@ -1,0 +1,1 @@
+"""Read-model queries: hand-written SELECTs and the row → response-item shapes."""

@@ -1,0 +1,65 @@
+"""Queries on the `holds` read model; whether a hold is still active depends on now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from query_service.api.sql import Filters, after_key, fetch_page
+
+KIND = "holds"
+ORDER = ("start_at", "hold_id")
+_SELECT = (
+    "SELECT hold_id, vehicle_id, customer_id, start_at, end_at, expires_at, price_cents,"
+    " currency, status, booking_id, placed_at, resolved_at FROM holds"
+)
+
+
+def hold_item(row: asyncpg.Record, now: datetime) -> dict[str, Any]:
+    """The hold as the API shows it: an active hold past expires_at is expired."""
+    item = dict(row)
+    item["start"], item["end"] = item.pop("start_at"), item.pop("end_at")
+    if item["status"] == "active" and item["expires_at"] <= now:
+        item["status"] = "expired"
+    return item
+
+
+def sort_key(row: asyncpg.Record) -> tuple[datetime, UUID]:
+    return row["start_at"], row["hold_id"]
+
+
+async def get_hold(pool: asyncpg.Pool, hold_id: UUID) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await pool.fetchrow(f"{_SELECT} WHERE hold_id = $1", hold_id)
+    return row
+
+
+def _status_filter(filters: Filters, status: str, now: datetime) -> None:
+    if status == "active":
+        filters.add("status = 'active' AND expires_at > {}", now)
+    elif status == "expired":
+        filters.add("(status = 'expired' OR (status = 'active' AND expires_at <= {}))", now)
+    else:
+        filters.add("status = {}", status)
+
+
+async def list_holds(
+    pool: asyncpg.Pool,
+    *,
+    vehicle_id: UUID | None,
+    customer_id: UUID | None,
+    status: str | None,
+    now: datetime,
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Holds matching every given filter, by (start, id)."""
+    filters = Filters()
+    filters.add_if(vehicle_id, "vehicle_id = {}")
+    filters.add_if(customer_id, "customer_id = {}")
+    if status is not None:
+        _status_filter(filters, status, now)
+    after_key(filters, ORDER, after)
+    return await fetch_page(pool, _SELECT, filters, ORDER, limit)

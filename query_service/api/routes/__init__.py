@@ -1,0 +1,1 @@
+"""Read routes of the query service, one module per resource."""

@@ -1,0 +1,73 @@
+"""GET /v1/bookings and /v1/bookings/{booking_id}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from query_service.api import models
+from query_service.api.consistency import read_your_writes
+from query_service.api.context import pool_of
+from query_service.api.errors import BookingNotFoundError
+from query_service.api.pagination import (
+    DEFAULT_LIMIT,
+    TIME_ID,
+    Cursor,
+    Limit,
+    decode_cursor,
+    page_response,
+)
+from query_service.api.params import From, To, check_window
+from query_service.api.queries import bookings as q
+from shared.http.responses import JSON
+
+router = APIRouter(prefix="/v1", tags=["bookings"], dependencies=[Depends(read_your_writes)])
+BookingStatus = Literal["confirmed", "cancelled", "completed"]
+
+
+@router.get(
+    "/bookings",
+    summary="List bookings",
+    response_model=models.Page[models.Booking],
+    responses=models.READ_PROBLEMS,
+)
+async def list_bookings(
+    request: Request,
+    vehicle_id: Annotated[UUID | None, Query(description="Only this vehicle's.")] = None,
+    customer_id: Annotated[UUID | None, Query(description="Only this customer's.")] = None,
+    status: Annotated[BookingStatus | None, Query(description="Only this status.")] = None,
+    start_from: From = None,
+    end_to: To = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> JSON:
+    """Bookings matching every given filter whose [start, end) overlaps [from, to), by
+    start then id."""
+    check_window(start_from, end_to)
+    after = decode_cursor(cursor, q.KIND, TIME_ID)
+    rows = await q.list_bookings(
+        pool_of(request),
+        vehicle_id=vehicle_id,
+        customer_id=customer_id,
+        status=status,
+        window=(start_from, end_to),
+        after=after,
+        limit=limit,
+    )
+    return page_response(rows, limit, q.KIND, q.sort_key, q.booking_item)
+
+
+@router.get(
+    "/bookings/{booking_id}",
+    summary="One booking",
+    response_model=models.Booking,
+    responses={**models.READ_PROBLEMS, **models.problems(404)},
+)
+async def get_booking(request: Request, booking_id: UUID) -> JSON:
+    """The booking, whatever its status."""
+    row = await q.get_booking(pool_of(request), booking_id)
+    if row is None:
+        raise BookingNotFoundError(f"no booking {booking_id}")
+    return JSON(q.booking_item(row))

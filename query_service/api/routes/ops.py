@@ -1,0 +1,51 @@
+"""Liveness, readiness (database + consumer) and Prometheus metrics of the query service."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from shared.http.responses import JSON, problem
+from shared.metrics_exposition import render_metrics
+
+router = APIRouter(tags=["operations"])
+MAX_READY_LAG = 10_000  # records behind the topic's end before we stop taking traffic
+
+
+@router.get("/healthz")
+async def healthz() -> JSON:
+    """The process is alive."""
+    return JSON({"status": "ok"})
+
+
+@router.get("/readyz", response_model=None)
+async def readyz(request: Request) -> Response:
+    """Ready when the read models answer and the consumer owns partitions and keeps up."""
+    read_db = request.app.state.read_db
+    try:
+        await asyncio.wait_for(read_db.pool.fetchval("SELECT 1"), timeout=2)
+    except Exception as exc:
+        return problem(503, "Not ready", f"database unavailable: {type(exc).__name__}", "not-ready")
+    body: dict[str, object] = {
+        "status": "ready",
+        "database": "ok",
+        "read_model_schema": read_db.active_schema,
+    }
+    pipeline = request.app.state.pipeline
+    if pipeline is not None:
+        body["consumer"] = status = pipeline.status()
+        assigned = status["consumer_running"] and status["assigned_partitions"] > 0
+        if not assigned or status["consumer_lag"] > MAX_READY_LAG:
+            return problem(
+                503, "Not ready", "the consumer is not keeping up", "not-ready", consumer=status
+            )
+    return JSON(body)
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    """Prometheus exposition: events applied, projection lag, consumer lag, open gaps."""
+    body, content_type = render_metrics()
+    return Response(body, media_type=content_type)

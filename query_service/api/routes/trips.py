@@ -1,0 +1,73 @@
+"""GET /v1/trips and /v1/trips/{trip_id}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from query_service.api import models
+from query_service.api.consistency import read_your_writes
+from query_service.api.context import pool_of
+from query_service.api.errors import TripNotFoundError
+from query_service.api.pagination import (
+    DEFAULT_LIMIT,
+    TIME_ID,
+    Cursor,
+    Limit,
+    decode_cursor,
+    page_response,
+)
+from query_service.api.params import From, To, check_window
+from query_service.api.queries import trips as q
+from shared.http.responses import JSON
+
+router = APIRouter(prefix="/v1", tags=["trips"], dependencies=[Depends(read_your_writes)])
+TripStatus = Literal["running", "ended"]
+
+
+@router.get(
+    "/trips",
+    summary="List trips",
+    response_model=models.Page[models.Trip],
+    responses=models.READ_PROBLEMS,
+)
+async def list_trips(
+    request: Request,
+    vehicle_id: Annotated[UUID | None, Query(description="Only this vehicle's.")] = None,
+    customer_id: Annotated[UUID | None, Query(description="Only this customer's.")] = None,
+    status: Annotated[TripStatus | None, Query(description="Only running or ended.")] = None,
+    start_from: From = None,
+    end_to: To = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> JSON:
+    """Trips matching every given filter whose [started_at, ended_at) overlaps [from, to)
+    (a running trip has no end), by start then id."""
+    check_window(start_from, end_to)
+    after = decode_cursor(cursor, q.KIND, TIME_ID)
+    rows = await q.list_trips(
+        pool_of(request),
+        vehicle_id=vehicle_id,
+        customer_id=customer_id,
+        status=status,
+        window=(start_from, end_to),
+        after=after,
+        limit=limit,
+    )
+    return page_response(rows, limit, q.KIND, q.sort_key, q.trip_item)
+
+
+@router.get(
+    "/trips/{trip_id}",
+    summary="One trip",
+    response_model=models.Trip,
+    responses={**models.READ_PROBLEMS, **models.problems(404)},
+)
+async def get_trip(request: Request, trip_id: UUID) -> JSON:
+    """The trip, running or ended."""
+    row = await q.get_trip(pool_of(request), trip_id)
+    if row is None:
+        raise TripNotFoundError(f"no trip {trip_id}")
+    return JSON(q.trip_item(row))

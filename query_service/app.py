@@ -1,0 +1,54 @@
+"""Composition root of the query service: tests and production build it the same way."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from query_service.api import install_api
+from query_service.api.changes import ChangeFeed
+from query_service.settings import Settings
+from query_service.store.schemas import ReadModelDatabase
+from shared.clock import Clock, system_clock
+from shared.http.middleware import RequestContext
+from shared.logs import configure_logging
+
+
+def create_app(settings: Settings, clock: Clock = system_clock) -> FastAPI:
+    """The query API; the read-model pool and the Kafka consumer live in the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        read_db = ReadModelDatabase(settings.database_url, settings.pool_min, settings.pool_max)
+        await read_db.start()
+        app.state.read_db, app.state.clock, app.state.settings = read_db, clock, settings
+        changes = ChangeFeed(settings.database_url)
+        await changes.start()
+        app.state.changes = changes
+        pipeline = None
+        if settings.consume:
+            from query_service.pipeline import ProjectionPipeline
+
+            pipeline = ProjectionPipeline(settings, read_db)
+            await pipeline.start()
+        app.state.pipeline = pipeline
+        try:
+            yield
+        finally:
+            if pipeline is not None:
+                await pipeline.stop()
+            await changes.stop()
+            await read_db.close()
+
+    configure_logging(settings.log_level)
+    app = FastAPI(title="Fleetledger query service", version="0.1.0", lifespan=lifespan)
+    install_api(app)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for uvicorn: `uvicorn --factory query_service.app:app_from_env`."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,155 @@
+"""Rebuild the read models from the start of the log, blue-green.
+
+`python -m query_service.rebuild` (or `make rebuild`) replays the command service's
+catch-up feed into a fresh schema while the active one keeps serving, then swaps the
+pointer once caught up; running services rebind within moments and heal whatever the
+live consumer applied to the old generation during the swap (gap detection + feed
+healer). Older generations beyond `--keep` are dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from query_service.feed_client import CommandFeed
+from query_service.projections import apply_event
+from query_service.store import schemas
+from shared.events import Event
+from shared.logs import configure_logging
+
+log = structlog.get_logger("query_service.rebuild")
+PAGE = 2000
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    schema: str
+    replaced: str | None
+    events: int
+    seconds: float
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+class CorruptLogError(RuntimeError):
+    """The feed delivered a vehicle's versions out of order or with a hole."""
+
+
+async def replay_into(conn: asyncpg.Connection, feed: CommandFeed) -> int:
+    """Apply the whole feed to an empty generation, one transaction per page."""
+    cursor, total = 0, 0
+    versions: dict[UUID, tuple[int, int, Event]] = {}
+    while True:
+        page, next_cursor = await feed.page(cursor, PAGE)
+        if not page:
+            return total
+        async with conn.transaction():
+            for event, position in page:
+                known = versions.get(event.vehicle_id, (0, 0, event))[0]
+                if event.version != known + 1:
+                    raise CorruptLogError(f"{event.vehicle_id}: v{event.version} after v{known}")
+                await apply_event(conn, event)
+                versions[event.vehicle_id] = (event.version, position, event)
+            await _record_progress(conn, page, versions, next_cursor)
+        cursor, total = next_cursor, total + len(page)
+
+
+async def _record_progress(
+    conn: asyncpg.Connection,
+    page: list[tuple[Event, int]],
+    versions: dict[UUID, tuple[int, int, Event]],
+    cursor: int,
+) -> None:
+    """Tracking rows exactly as the live projector writes them, and the feed cursor."""
+    touched = {event.vehicle_id for event, _ in page}
+    rows = [
+        (vid, versions[vid][0], versions[vid][1], versions[vid][2].occurred_at) for vid in touched
+    ]
+    await conn.executemany(
+        "INSERT INTO vehicle_tracking (vehicle_id, version, global_position, last_event_at)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (vehicle_id) DO UPDATE SET version ="
+        " EXCLUDED.version, global_position = EXCLUDED.global_position,"
+        " last_event_at = EXCLUDED.last_event_at",
+        rows,
+    )
+    await conn.execute("UPDATE feed_cursor SET after_position = $1", cursor)
+
+
+async def rebuild(
+    database_url: str, command_url: str, keep: int = 1, activate: bool = True
+) -> RebuildReport:
+    """Build a new generation from the feed and (by default) make it the active one."""
+    admin = await asyncpg.connect(database_url)
+    feed = CommandFeed(command_url)
+    started = time.perf_counter()
+    try:
+        await schemas.ensure_pointer(admin)
+        name = schemas.new_schema_name()
+        await schemas.create_schema(admin, name)
+        target = await schemas.connect(database_url, name)
+        try:
+            await target.execute("SET synchronous_commit TO off")
+            events = await replay_into(target, feed)
+        finally:
+            await target.close()
+        replaced = await schemas.activate(admin, name) if activate else None
+        await _drop_old_generations(admin, keep)
+        return RebuildReport(name, replaced, events, time.perf_counter() - started)
+    finally:
+        await feed.close()
+        await admin.close()
+
+
+async def _drop_old_generations(admin: asyncpg.Connection, keep: int) -> None:
+    """Keep the active generation and the `keep` newest others (for a quick rollback)."""
+    active = await admin.fetchval("SELECT schema_name FROM public.read_model_active")
+    names = [
+        r["nspname"]
+        for r in await admin.fetch(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rm\\_%' ORDER BY nspname DESC"
+        )
+    ]
+    for name in [n for n in names if n != active][keep:]:
+        await admin.execute(f"DROP SCHEMA {name} CASCADE")
+        log.info("generation_dropped", schema=name)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m query_service.rebuild")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "FLEET_QUERY_DATABASE_URL", "postgresql://postgres@127.0.0.1:54329/fleet_query"
+        ),
+    )
+    parser.add_argument(
+        "--command-url", default=os.environ.get("FLEET_COMMAND_URL", "http://127.0.0.1:8000")
+    )
+    parser.add_argument("--keep", type=int, default=1, help="previous generations to keep")
+    args = parser.parse_args()
+    configure_logging(os.environ.get("FLEET_LOG_LEVEL", "INFO"))
+    report = asyncio.run(rebuild(args.database_url, args.command_url, args.keep))
+    log.info(
+        "rebuild_done",
+        schema=report.schema,
+        replaced=report.replaced,
+        events=report.events,
+        seconds=round(report.seconds, 2),
+        events_per_second=round(report.events_per_second),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

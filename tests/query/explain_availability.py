@@ -1,0 +1,149 @@
+"""Availability at fleet scale: 5,000 vehicles, 500,000 booking blocks; plans and latency.
+
+Not collected by pytest (run by hand, ~1 min):
+
+    .venv/bin/python -m tests.query.explain_availability [DSN]
+
+Without a DSN it starts an embedded PostgreSQL in a temporary directory. It fills a fresh
+read-model generation with synthetic rows (SQL generate_series, not the projector), prints
+EXPLAIN (ANALYZE, BUFFERS) of the availability query through the same SQL the API runs,
+and the latency percentiles of 300 random windows with and without filters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+from query_service.api.queries import availability as q
+from query_service.api.sql import Filters
+from query_service.store.schemas import create_schema, new_schema_name
+
+VEHICLES = 5_000
+BOOKINGS_PER_VEHICLE = 100
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+NOW = BASE + timedelta(days=120)
+
+_FILL = f"""
+INSERT INTO vehicles
+SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid,
+       'VIN' || i, 'P-' || i, 'Make' || (i % 10), 'Model' || (i % 30), 2028, 2 + i % 8,
+       800 + i % 700, 5000 + i % 3000, 'EUR',
+       52.3 + (i % 97) * 0.005, 13.1 + (i % 89) * 0.008,
+       CASE WHEN i % 20 = 0 THEN 'inactive' WHEN i % 100 = 1 THEN 'retired'
+            ELSE 'available' END,
+       i % 100 = 1, NULL, 10000, 10000, $1, NULL, NULL, 1, $1, $1
+FROM generate_series(1, {VEHICLES}) AS i;
+
+-- per vehicle, one booking every ~3.6 days over a year, 1 h .. 3 days long
+INSERT INTO bookings (booking_id, vehicle_id, customer_id, start_at, end_at, price_cents,
+                      currency, status, confirmed_at, updated_at)
+SELECT gen_random_uuid(), v.vehicle_id,
+       ('00000000-0000-4000-9000-' || lpad(to_hex((v.n * 100 + k) % 2000), 12, '0'))::uuid,
+       t.s, t.s + make_interval(hours => 1 + (hashint4(k * 7919 + v.n) & 65535) % 71),
+       1000, 'EUR', 'confirmed', $1, $1
+FROM (SELECT vehicle_id, (row_number() OVER ())::int AS n FROM vehicles) v,
+     generate_series(0, {BOOKINGS_PER_VEHICLE - 1}) AS k,
+     LATERAL (SELECT $1::timestamptz + make_interval(hours => k * 87
+              + (hashint4(k + v.n * 31) & 65535) % 12) AS s) AS t;
+
+INSERT INTO calendar_blocks (block_id, vehicle_id, kind, period)
+SELECT booking_id, vehicle_id, 'booking', tstzrange(start_at, end_at, '[)') FROM bookings;
+"""
+
+
+async def fill(conn: asyncpg.Connection) -> None:
+    started = time.perf_counter()
+    for statement in _FILL.split(";\n"):
+        if "$1" in statement:
+            await conn.execute(statement, BASE)
+        elif statement.strip():
+            await conn.execute(statement)
+    await conn.execute("ANALYZE")
+    count = await conn.fetchval("SELECT count(*) FROM calendar_blocks")
+    print(f"filled {VEHICLES} vehicles, {count} blocks in {time.perf_counter() - started:.1f}s")
+
+
+def sql_of(wanted: q.Wanted) -> tuple[str, list[object]]:
+    filters = Filters()
+    select = q._select(filters, wanted, NOW)
+    filters.add_if(wanted.make, "lower(make) = lower({})")
+    filters.add_if(wanted.min_seats, "seats >= {}")
+    if wanted.near is not None:
+        q._near_filters(filters, wanted.near)
+    order = ", ".join(q.order_of(wanted))
+    sql = f"{select} {filters.where()} ORDER BY {order} LIMIT {filters.param(51)}"
+    return sql, filters.args
+
+
+def random_window(rng: random.Random, hours: tuple[int, ...]) -> tuple[datetime, datetime]:
+    start = BASE + timedelta(hours=rng.randrange(0, 24 * 330))
+    return start, start + timedelta(hours=rng.choice(hours))
+
+
+async def latency(
+    pool: asyncpg.Pool, label: str, hours: tuple[int, ...] = (1, 4, 24, 72), **filters: object
+) -> None:
+    rng = random.Random(7)
+    timings = []
+    for _ in range(300):
+        wanted = q.Wanted(*random_window(rng, hours), **filters)  # type: ignore[arg-type]
+        started = time.perf_counter()
+        await q.available_vehicles(pool, wanted, NOW, None, 50)
+        timings.append((time.perf_counter() - started) * 1e3)
+    timings.sort()
+    p50, p99 = statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
+    print(f"{label:<28} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   max {timings[-1]:6.2f} ms")
+
+
+async def explain(conn: asyncpg.Connection, label: str, wanted: q.Wanted) -> None:
+    sql, args = sql_of(wanted)
+    plan = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
+    print(f"\n--- {label}\n" + "\n".join(r[0] for r in plan))
+
+
+async def run(dsn: str) -> None:
+    schema = new_schema_name()
+    conn = await asyncpg.connect(dsn)
+    await create_schema(conn, schema)
+    await conn.execute(f"SET search_path TO {schema}")
+    await fill(conn)
+    day = BASE + timedelta(days=200, hours=9)
+    await explain(conn, "one day, no filter", q.Wanted(day, day + timedelta(days=1)))
+    near = q.Near(52.5, 13.4, 5)
+    await explain(conn, "near, 5 km", q.Wanted(day, day + timedelta(hours=4), near=near))
+    pool = await asyncpg.create_pool(dsn, server_settings={"search_path": schema})
+    await latency(pool, "no filter")
+    await latency(pool, "make + min_seats", make="Make3", min_seats=5)
+    await latency(pool, "near 5 km", near=near)
+    await latency(pool, "30-day windows", hours=(720,))
+    await pool.close()
+    await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    await conn.close()
+
+
+def main() -> None:
+    if len(sys.argv) > 1:
+        asyncio.run(run(sys.argv[1]))
+        return
+    from deploy.postgres import EmbeddedPostgres
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pg = EmbeddedPostgres(Path(tmp))
+        pg.start()
+        try:
+            asyncio.run(run(pg.dsn("postgres")))
+        finally:
+            pg.stop()
+
+
+if __name__ == "__main__":
+    main()
