@@ -43,6 +43,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## prints throughput/latency figures; see docs/benchmarks.md
 	$(BIN)/python -m bench.commands
+	$(BIN)/python -m bench.pipeline
 
 clean:
 	rm -rf $(VENV) .fleetledger

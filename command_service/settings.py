@@ -17,7 +17,7 @@ class Settings:
     migrate_on_start: bool = True
     sweeper_interval_s: float = 5.0
     max_body_bytes: int = 1024 * 1024
-    max_attempts: int = 8
+    max_attempts: int = 20
     log_level: str = "INFO"
     kafka_bootstrap: str = ""  # empty: no relay (the event store still accepts commands)
     topic: str = "fleet.vehicle-events"
@@ -34,7 +34,7 @@ class Settings:
             migrate_on_start=env_bool("FLEET_MIGRATE_ON_START", True),
             sweeper_interval_s=float(env_int("FLEET_SWEEPER_INTERVAL_MS", 5000)) / 1000,
             max_body_bytes=env_int("FLEET_MAX_BODY_BYTES", 1024 * 1024),
-            max_attempts=env_int("FLEET_COMMAND_MAX_ATTEMPTS", 8),
+            max_attempts=env_int("FLEET_COMMAND_MAX_ATTEMPTS", 20),
             log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
             kafka_bootstrap=env_str("FLEET_KAFKA_BOOTSTRAP", ""),
             topic=env_str("FLEET_KAFKA_TOPIC", "fleet.vehicle-events"),

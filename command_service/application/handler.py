@@ -78,11 +78,20 @@ def fingerprint(method: str, path: str, body: bytes) -> bytes:
     return hashlib.sha256(b"%s %s\n%s" % (method.encode(), path.encode(), body)).digest()
 
 
+def _backoff(attempt: int) -> float:
+    """Retry at once after the first lost race, then with small bounded jitter.
+
+    Exponential backoff starves the loser: another process's queued commands on the
+    same vehicle go straight in while it sleeps longer and longer.
+    """
+    return 0.0 if attempt == 0 else random.uniform(0, min(0.001 * attempt, 0.01))
+
+
 class CommandHandler:
     """Runs commands against vehicle streams with retries, idempotency and If-Match."""
 
     def __init__(
-        self, store: EventStore, clock: Clock, new_id: IdFactory, max_attempts: int = 8
+        self, store: EventStore, clock: Clock, new_id: IdFactory, max_attempts: int = 20
     ) -> None:
         self._store = store
         self._clock = clock
@@ -157,7 +166,7 @@ class CommandHandler:
                 metrics.VERSION_CONFLICTS.labels(name).inc()
                 metrics.RETRIES.labels(name).inc()
                 loaded = None
-                await asyncio.sleep(random.uniform(0, 0.002 * 2**attempt))
+                await asyncio.sleep(_backoff(attempt))
             outcome = "contention"
             raise ContentionError(f"vehicle {stream_id} kept changing; retry shortly")
         except DomainError as exc:

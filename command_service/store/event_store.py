@@ -12,9 +12,11 @@ from uuid import UUID
 
 import asyncpg
 
-from command_service.domain import STATE_SCHEMA, VehicleState, fold, state_from_json, state_to_json
+from command_service.domain import STATE_SCHEMA, VehicleState, fold
 from command_service.domain.errors import PlateTakenError, VinTakenError
+from command_service.store.cache import LruCache
 from command_service.store.registry import registry_changes
+from command_service.store.state_codec import decode_state, encode_state
 from shared.events import Event
 from shared.serialization import dumps, event_from_wire, event_payload
 
@@ -55,7 +57,7 @@ WITH ev AS (
     RETURNING global_position
 ), st AS (
     INSERT INTO vehicle_state AS s (stream_id, version, state_schema, state)
-    VALUES ($1, $8, $9, $10::jsonb)
+    VALUES ($1, $8, $9, $10::bytea)
     ON CONFLICT (stream_id) DO UPDATE
         SET version = EXCLUDED.version, state_schema = EXCLUDED.state_schema,
             state = EXCLUDED.state, updated_at = clock_timestamp()
@@ -95,30 +97,49 @@ _CONSTRAINT_ERRORS: dict[str, type[Exception]] = {
 }
 
 
-class EventStore:
-    """Reads and appends vehicle streams in the `fleet_command` database."""
+# The state bytes travel only when this process's cached copy is not current.
+_LOAD = (
+    "SELECT version, state_schema, CASE WHEN version = $2 THEN NULL ELSE state END AS state"
+    " FROM vehicle_state WHERE stream_id = $1"
+)
+_LOAD_BY_ENTITY = (
+    "SELECT e.stream_id, e.kind, s.version, s.state_schema, s.state"
+    " FROM entity_index e LEFT JOIN vehicle_state s USING (stream_id) WHERE e.entity_id = $1"
+)
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+
+class EventStore:
+    """Reads and appends vehicle streams in the `fleet_command` database.
+
+    Keeps the last state it wrote or read per vehicle (bounded LRU): a load then only
+    checks the version, and decodes nothing when no other process wrote meanwhile.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, cache_size: int = 2000) -> None:
         self._pool = pool
+        self._states: LruCache[UUID, VehicleState] = LruCache(cache_size)
+        self._owners: LruCache[UUID, tuple[UUID, str]] = LruCache(cache_size * 10)
 
     async def load(self, stream_id: UUID) -> Loaded:
         """The decision state of a vehicle (None when the stream does not exist)."""
-        row = await self._pool.fetchrow(
-            "SELECT version, state_schema, state FROM vehicle_state WHERE stream_id = $1",
-            stream_id,
-        )
+        cached = self._states.get(stream_id)
+        row = await self._pool.fetchrow(_LOAD, stream_id, cached.version if cached else -1)
+        if row is None:
+            return Loaded(stream_id, None)
+        if row["state"] is None and cached is not None and row["state_schema"] == STATE_SCHEMA:
+            return Loaded(stream_id, cached)
         return Loaded(stream_id, await self._state_from_row(stream_id, row))
 
     async def load_by_entity(self, entity_id: UUID) -> Loaded | None:
         """The vehicle that owns a hold/booking/trip/maintenance id, or None if unknown."""
-        row = await self._pool.fetchrow(
-            "SELECT e.stream_id, e.kind, s.version, s.state_schema, s.state"
-            " FROM entity_index e LEFT JOIN vehicle_state s USING (stream_id)"
-            " WHERE e.entity_id = $1",
-            entity_id,
-        )
+        owner = self._owners.get(entity_id)
+        if owner is not None:
+            loaded = await self.load(owner[0])
+            return Loaded(owner[0], loaded.state, owner[1])
+        row = await self._pool.fetchrow(_LOAD_BY_ENTITY, entity_id)
         if row is None:
             return None
+        self._owners.put(entity_id, (row["stream_id"], row["kind"]))
         state = await self._state_from_row(row["stream_id"], row)
         return Loaded(row["stream_id"], state, row["kind"])
 
@@ -126,9 +147,12 @@ class EventStore:
         if row is None or row["version"] is None:
             return None
         if row["state_schema"] == STATE_SCHEMA:
-            return state_from_json(row["state"])
-        # The state layout changed since this row was written: rebuild from the events.
-        return fold(await self.read_events(stream_id))
+            state: VehicleState | None = decode_state(row["state"])
+        else:  # the layout changed since this row was written: rebuild from the events
+            state = fold(await self.read_events(stream_id))
+        if state is not None:
+            self._states.put(stream_id, state)
+        return state
 
     async def read_events(self, stream_id: UUID, after_version: int = 0) -> list[Event]:
         rows = await self._pool.fetch(
@@ -160,7 +184,7 @@ class EventStore:
             [e.occurred_at for e in events],
             after.version,
             STATE_SCHEMA,
-            dumps(state_to_json(after)).decode(),
+            encode_state(after),
             side.vins_add,
             side.plates_remove,
             side.plates_add,
@@ -178,6 +202,7 @@ class EventStore:
             position = await self._pool.fetchval(_APPEND, *args)
         except asyncpg.UniqueViolationError as exc:
             raise _translate(exc) from exc
+        self._states.put(stream_id, after)
         return int(position)
 
     async def find_response(self, key: str) -> StoredResponse | None:
