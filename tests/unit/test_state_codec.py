@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from command_service.domain import decide, fold, state_from_json, state_to_json
 from command_service.domain import commands as cmd
+from command_service.domain import decide, fold, state_from_json, state_to_json
 from command_service.store.state_codec import decode_state, encode_state
 from shared.events import Location
 from shared.serialization import loads
