@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
 
 import asyncpg
 import pytest
 
-from command_service.domain import commands as cmd
 from command_service.domain import decide, fold
 from command_service.store import feed
 from command_service.store.event_store import EventStore, StreamConflictError
 from command_service.store.pool import create_pool
 from command_service.sweeper import HoldSweeper
-
-META = {"correlation_id": "c", "causation_id": "c", "actor": "test"}
-_ids = iter(range(1, 10**9))
+from tests.streams import META, booking_command, register_vehicle
 
 
 def next_id() -> uuid.UUID:
@@ -31,38 +27,6 @@ async def pool(command_dsn):
     await pool.close()
 
 
-async def registered(store: EventStore, clock) -> tuple[uuid.UUID, object]:
-    n = next(_ids)
-    vehicle_id = uuid.uuid4()
-    command = cmd.RegisterVehicle(
-        vehicle_id=vehicle_id,
-        vin=f"1HGCM82633A{n:06d}",
-        plate=f"ES-{n:06d}",
-        make="Honda",
-        model="Accord",
-        year=2023,
-        seats=5,
-        hourly_rate_cents=1000,
-        daily_rate_cents=5000,
-        currency="EUR",
-        odometer_km=0,
-    )
-    events = decide(None, command, clock.now, next_id)
-    state = fold(events)
-    await store.append(vehicle_id, None, events, state, META)
-    return vehicle_id, state
-
-
-def booking(clock, hours: int) -> cmd.BookVehicle:
-    start = clock.now + timedelta(hours=hours)
-    return cmd.BookVehicle(
-        booking_id=uuid.uuid4(),
-        customer_id=uuid.uuid4(),
-        start=start,
-        end=start + timedelta(hours=1),
-    )
-
-
 @pytest.mark.parametrize(
     "statement",
     [
@@ -72,17 +36,17 @@ def booking(clock, hours: int) -> cmd.BookVehicle:
     ],
 )
 async def test_the_database_refuses_to_change_or_delete_events(pool, clock, statement):
-    await registered(EventStore(pool), clock)
+    await register_vehicle(EventStore(pool), clock)
     with pytest.raises(asyncpg.PostgresError, match="append-only"):
         await pool.execute(statement)
 
 
 async def test_two_appends_at_the_same_expected_version_cannot_both_commit(pool, clock):
     store = EventStore(pool)
-    vehicle_id, state = await registered(store, clock)
+    vehicle_id, state = await register_vehicle(store, clock)
     results = []
     for hours in (10, 20):
-        events = decide(state, booking(clock, hours), clock.now, next_id)
+        events = decide(state, booking_command(clock, hours), clock.now, next_id)
         results.append(store.append(vehicle_id, state, events, fold(events, state), META))
     outcomes = await asyncio.gather(*results, return_exceptions=True)
     assert sum(isinstance(o, StreamConflictError) for o in outcomes) == 1
@@ -91,7 +55,7 @@ async def test_two_appends_at_the_same_expected_version_cannot_both_commit(pool,
 
 
 async def test_each_event_records_metadata_and_its_transaction_id(pool, clock):
-    vehicle_id, _ = await registered(EventStore(pool), clock)
+    vehicle_id, _ = await register_vehicle(EventStore(pool), clock)
     row = await pool.fetchrow(
         "SELECT metadata, transaction_id::text AS xid FROM events WHERE stream_id = $1", vehicle_id
     )
@@ -111,9 +75,9 @@ async def test_metadata_without_correlation_causation_and_actor_is_refused(pool)
 
 async def test_state_row_holds_only_future_blocks_however_long_the_stream(pool, clock):
     store = EventStore(pool)
-    vehicle_id, state = await registered(store, clock)
+    vehicle_id, state = await register_vehicle(store, clock)
     for _ in range(30):  # book one hour ahead, then let the hour pass
-        events = decide(state, booking(clock, 1), clock.now, next_id)
+        events = decide(state, booking_command(clock, 1), clock.now, next_id)
         after = fold(events, state)
         await store.append(vehicle_id, state, events, after, META)
         clock.advance(hours=3)
@@ -129,8 +93,8 @@ async def test_feed_never_skips_an_event_that_commits_late_with_a_lower_position
     pool, clock, command_dsn
 ):
     store = EventStore(pool)
-    slow_vehicle, _slow_state = await registered(store, clock)
-    others = [await registered(store, clock) for _ in range(2)]
+    slow_vehicle, _slow_state = await register_vehicle(store, clock)
+    others = [await register_vehicle(store, clock) for _ in range(2)]
     start = (await feed.events_after(pool, 0, 1000))[-1]["global_position"]
 
     slow = await asyncpg.connect(command_dsn)
@@ -145,7 +109,7 @@ async def test_feed_never_skips_an_event_that_commits_late_with_a_lower_position
         '{"correlation_id": "c", "causation_id": "c", "actor": "t"}',
     )
     for vehicle_id, state in others:
-        events = decide(state, booking(clock, 5), clock.now, next_id)
+        events = decide(state, booking_command(clock, 5), clock.now, next_id)
         await store.append(vehicle_id, state, events, fold(events, state), META)
 
     while_open = await feed.events_after(pool, start, 1000)

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
 
 import asyncpg
 import pytest
 
-from command_service.domain import commands as cmd
-from command_service.domain import decide, fold
 from command_service.relay import Relay
 from command_service.store.event_store import EventStore
 from command_service.store.pool import create_pool
 from tests.pipeline.conftest import read_topic, versions_by_vehicle
-
-META = {"correlation_id": "corr-1", "causation_id": "req-1", "actor": "test"}
-_serial = iter(range(1, 10**9))
+from tests.streams import append_booking, register_vehicle
 
 
 @pytest.fixture
@@ -41,41 +36,6 @@ def relay_for(command_dsn, pool, broker, topic, **kwargs) -> Relay:
     return Relay(command_dsn, pool, broker.bootstrap, topic, 4, poll_interval_s=0.2, **kwargs)
 
 
-async def register(store: EventStore, clock) -> tuple[uuid.UUID, object]:
-    n = next(_serial)
-    vehicle_id = uuid.uuid4()
-    command = cmd.RegisterVehicle(
-        vehicle_id=vehicle_id,
-        vin=f"JTDKB20U0{n:08d}",
-        plate=f"RL-{n:06d}",
-        make="Toyota",
-        model="Prius",
-        year=2022,
-        seats=5,
-        hourly_rate_cents=900,
-        daily_rate_cents=4000,
-        currency="EUR",
-        odometer_km=0,
-    )
-    events = decide(None, command, clock.now, uuid.uuid4)
-    await store.append(vehicle_id, None, events, fold(events), META)
-    return vehicle_id, fold(events)
-
-
-async def book(store: EventStore, clock, vehicle_id, state, hours: int):
-    start = clock.now + timedelta(hours=hours)
-    command = cmd.BookVehicle(
-        booking_id=uuid.uuid4(),
-        customer_id=uuid.uuid4(),
-        start=start,
-        end=start + timedelta(hours=1),
-    )
-    events = decide(state, command, clock.now, uuid.uuid4)
-    after = fold(events, state)
-    await store.append(vehicle_id, state, events, after, META)
-    return after
-
-
 async def drain(relay: Relay) -> int:
     await relay._leader.try_acquire()
     await relay._prepare()
@@ -86,8 +46,8 @@ async def test_a_late_committing_lower_position_is_published_not_skipped(
     pool, clock, broker, topic, command_dsn, reset_checkpoint
 ):
     store = EventStore(pool)
-    slow_vehicle, _ = await register(store, clock)
-    others = [await register(store, clock) for _ in range(3)]
+    slow_vehicle, _ = await register_vehicle(store, clock)
+    others = [await register_vehicle(store, clock) for _ in range(3)]
     relay = relay_for(command_dsn, pool, broker, topic)
     try:
         await drain(relay)
@@ -104,8 +64,8 @@ async def test_a_late_committing_lower_position_is_published_not_skipped(
             '{"correlation_id": "c", "causation_id": "c", "actor": "t"}',
         )
         for vehicle_id, state in others:
-            state = await book(store, clock, vehicle_id, state, 5)
-            await book(store, clock, vehicle_id, state, 9)
+            state = await append_booking(store, clock, vehicle_id, state, 5)
+            await append_booking(store, clock, vehicle_id, state, 9)
         assert await relay.drain() == 0  # held back behind the open transaction
         await tx.commit()
         await slow.close()
@@ -121,7 +81,7 @@ async def test_a_late_committing_lower_position_is_published_not_skipped(
 async def test_records_follow_the_kafka_contract(
     pool, clock, broker, topic, command_dsn, reset_checkpoint
 ):
-    vehicle_id, _ = await register(EventStore(pool), clock)
+    vehicle_id, _ = await register_vehicle(EventStore(pool), clock)
     relay = relay_for(command_dsn, pool, broker, topic)
     try:
         await drain(relay)
@@ -142,7 +102,7 @@ async def test_a_crash_between_publish_and_checkpoint_republishes_never_loses(
     pool, clock, broker, topic, command_dsn, reset_checkpoint
 ):
     store = EventStore(pool)
-    vehicles = [await register(store, clock) for _ in range(5)]
+    vehicles = [await register_vehicle(store, clock) for _ in range(5)]
 
     async def crash(_rows):
         raise RuntimeError("killed between publish and checkpoint")
@@ -170,10 +130,10 @@ async def test_a_standby_relay_takes_over_when_the_leader_dies(
     await asyncio.sleep(0.5)
     standby.start()
     try:
-        first, _ = await register(store, clock)
+        first, _ = await register_vehicle(store, clock)
         await _until(lambda: leader.is_leader and not standby.is_leader)
         await leader.stop()  # the leader dies
-        second, _ = await register(store, clock)
+        second, _ = await register_vehicle(store, clock)
         await _until(lambda: standby.is_leader, within_s=5)
         await _until_published(broker, topic, {first, second})
     finally:

@@ -76,7 +76,13 @@ class Workload:
             self.statuses[resp.status_code] += 1
 
     async def _post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        resp = await self.http.post(path, json=body)
+        """POST with an Idempotency-Key, retried once on a dropped connection, as a careful
+        client would: the retry can never apply the command twice."""
+        headers = {"Idempotency-Key": f"wl-{self.rng.getrandbits(64):016x}"}
+        try:
+            resp = await self.http.post(path, json=body, headers=headers)
+        except httpx.TransportError:
+            resp = await self.http.post(path, json=body, headers=headers)
         self.statuses[resp.status_code] += 1
         return resp
 
