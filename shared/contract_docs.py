@@ -313,9 +313,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     outdated = stale(args.root, files)
     for path in outdated:
-        print(f"stale: {args.root / path}", file=sys.stderr)
+        sys.stderr.write(f"stale: {args.root / path}\n")
     if outdated:
-        print(f"docs/contract is out of date; run `{REGENERATE}`", file=sys.stderr)
+        sys.stderr.write(f"docs/contract is out of date; run `{REGENERATE}`\n")
     return 1 if outdated else 0
 
 
