@@ -1,11 +1,12 @@
 """A fleet with a year of bookings, written straight into the event store.
 
 Every vehicle's events come from the domain itself (`decide`/`fold`) under a fixed fake
-clock (the moment the plan was made), and are appended through `EventStore.append` (one append per
-vehicle), so the log is exactly what the command service would have stored. Bookings are
-spread evenly over the year (364 days) after `FleetPlan.base`: the year is cut into one slot per
-booking and each booking (1 h to 2 days) lies at a random 15-minute offset inside its
-slot, so no two overlap and every decision succeeds.
+clock (the moment the plan was made) and are appended through `EventStore.append` (one
+append per vehicle), so the log is exactly what the command service would have stored. Bookings are
+spread evenly over the year after `FleetPlan.base`: the year is cut into one slot per
+booking plus one, each vehicle's slots shifted by its own random phase of up to a slot
+(so vehicles are not in step), and each booking (1 h to 2 days) lies at a random
+15-minute offset inside its slot, so no two overlap and every decision succeeds.
 """
 
 from __future__ import annotations
@@ -91,12 +92,13 @@ def vehicle_events(plan: FleetPlan, n: int) -> tuple[uuid.UUID, list[Event], Veh
     register = _registration(n, rng)
     events = decide(None, register, plan.now, uuid.uuid4)
     state = fold(events)
-    slot = YEAR / max(plan.bookings_per_vehicle, 1)
+    slot = YEAR / (plan.bookings_per_vehicle + 1)  # n slots after a phase of up to one
+    phase = plan.base + rng.randrange(int(slot / QUARTER_HOUR)) * QUARTER_HOUR
     for k in range(plan.bookings_per_vehicle):
         hours = rng.randrange(1, 49)
         length = min(timedelta(hours=hours), slot - QUARTER_HOUR)
         room = int((slot - length) / QUARTER_HOUR)
-        start = plan.base + k * slot + rng.randrange(max(room, 1)) * QUARTER_HOUR
+        start = phase + k * slot + rng.randrange(max(room, 1)) * QUARTER_HOUR
         customer = uuid.UUID(int=rng.randrange(1, CUSTOMERS + 1))
         book = cmd.BookVehicle(uuid.uuid4(), customer, start, start + length)
         new = decide(state, book, plan.now, uuid.uuid4)
@@ -143,8 +145,7 @@ async def seed(dsn: str, plan: FleetPlan, first: int, count: int) -> SeedResult:
                 for task in done:
                     task.result()
             pending.add(asyncio.create_task(store.append(vehicle_id, None, new, state, METADATA)))
-        for task in asyncio.as_completed(pending):
-            await task
+        await asyncio.gather(*pending)
     finally:
         for task in pending:
             task.cancel()

@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from bench.loadgen import HttpConnection
 from bench.stack import HOST
 from deploy import services
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import free_port
+from shared.events import BookingConfirmed
+from shared.kafka_contract import from_record
 
 PARTITIONS = 12  # the command service's default topic layout
 RELAY_POLL_MS = 200  # fallback only: the relay is woken by NOTIFY at every commit
@@ -70,7 +74,13 @@ def _service(
 
 @contextmanager
 def command_service(
-    name: str, dsn: str, work_dir: Path, bootstrap: str = "", topic: str = "", workers: int = 1
+    name: str,
+    dsn: str,
+    work_dir: Path,
+    bootstrap: str = "",
+    topic: str = "",
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Proc]:
     """The command service; its relay publishes to `topic` when `bootstrap` is given."""
     env = {
@@ -79,6 +89,7 @@ def command_service(
         "FLEET_KAFKA_TOPIC": topic or "fleet.vehicle-events",
         "FLEET_KAFKA_PARTITIONS": str(PARTITIONS),
         "FLEET_RELAY_POLL_MS": str(RELAY_POLL_MS),
+        **(extra_env or {}),
     }
     with _service(name, services.COMMAND_APP, env, work_dir, workers) as proc:
         yield proc
@@ -93,6 +104,7 @@ def query_service(
     bootstrap: str = "",
     topic: str = "",
     workers: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Proc]:
     """The query service; it consumes `topic` only when `bootstrap` is given."""
     env = {
@@ -103,6 +115,7 @@ def query_service(
         "FLEET_COMMAND_URL": command_url,
         "FLEET_QUERY_HEAL_INTERVAL_MS": str(HEAL_INTERVAL_MS),
         "FLEET_QUERY_CONSUME": "true" if bootstrap else "false",
+        **(extra_env or {}),
     }
     with _service(name, services.QUERY_APP, env, work_dir, workers) as proc:
         yield proc
@@ -123,3 +136,48 @@ async def metric_total(port: int, name: str) -> float:
         if metric == name or metric.startswith(name + "{"):
             total += float(value)
     return total
+
+
+async def topic_records(bootstrap: str, topic: str) -> int:
+    """Records on the topic: last offset + 1, summed over its partitions.
+
+    Read, not asked: Tansu's ListOffsets answers the base offset of a partition's last
+    batch rather than the offset after its last record.
+    """
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # the topic may be new to it
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        consumer.assign(partitions)
+        last = {tp: -1 for tp in partitions}
+        for tp, offset in (await consumer.end_offsets(partitions)).items():
+            consumer.seek(tp, max(offset - 1, 0))
+        while batch := await consumer.getmany(timeout_ms=1000):
+            for tp, records in batch.items():
+                last[tp] = max(last[tp], records[-1].offset)
+        return sum(offset + 1 for offset in last.values())
+    finally:
+        await consumer.stop()
+
+
+async def booking_publish_times(bootstrap: str, topic: str) -> dict[str, float]:
+    """booking_id → record timestamp (s since the epoch) of every BookingConfirmed."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    found: dict[str, float] = {}
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            for batch in (await consumer.getmany(timeout_ms=500)).values():
+                for msg in batch:
+                    event, _ = from_record(msg.value, list(msg.headers))
+                    if isinstance(event, BookingConfirmed):
+                        found[str(event.booking_id)] = msg.timestamp / 1e3
+    finally:
+        await consumer.stop()
+    return found

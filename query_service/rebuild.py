@@ -28,6 +28,7 @@ from shared.logs import configure_logging
 
 log = structlog.get_logger("query_service.rebuild")
 PAGE = 2000
+REPLAY_CONNECTIONS = 4
 
 
 @dataclass(frozen=True)
@@ -46,23 +47,41 @@ class CorruptLogError(RuntimeError):
     """The feed delivered a vehicle's versions out of order or with a hole."""
 
 
-async def replay_into(conn: asyncpg.Connection, feed: CommandFeed) -> int:
-    """Apply the whole feed to an empty generation, one transaction per page."""
+async def replay_into(conns: list[asyncpg.Connection], feed: CommandFeed) -> int:
+    """Apply the whole feed to an empty generation.
+
+    The replay waits on round trips, not CPU, so each page is split by vehicle over
+    several connections (read models never relate rows of two vehicles, and each
+    vehicle's events stay in order on one connection), one transaction per shard, while
+    the next page is already being fetched.
+    """
     cursor, total = 0, 0
     versions: dict[UUID, tuple[int, int, Event]] = {}
+    upcoming = asyncio.create_task(feed.page(cursor, PAGE))
     while True:
-        page, next_cursor = await feed.page(cursor, PAGE)
+        page, next_cursor = await upcoming
         if not page:
             return total
-        async with conn.transaction():
-            for event, position in page:
-                known = versions.get(event.vehicle_id, (0, 0, event))[0]
-                if event.version != known + 1:
-                    raise CorruptLogError(f"{event.vehicle_id}: v{event.version} after v{known}")
-                await apply_event(conn, event)
-                versions[event.vehicle_id] = (event.version, position, event)
-            await _record_progress(conn, page, versions, next_cursor)
+        upcoming = asyncio.create_task(feed.page(next_cursor, PAGE))
+        shards: list[list[Event]] = [[] for _ in conns]
+        for event, position in page:
+            known = versions.get(event.vehicle_id, (0, 0, event))[0]
+            if event.version != known + 1:
+                upcoming.cancel()
+                raise CorruptLogError(f"{event.vehicle_id}: v{event.version} after v{known}")
+            versions[event.vehicle_id] = (event.version, position, event)
+            shards[event.vehicle_id.int % len(conns)].append(event)
+        await asyncio.gather(
+            *(_apply(conn, shard) for conn, shard in zip(conns, shards, strict=True))
+        )
+        await _record_progress(conns[0], page, versions, next_cursor)
         cursor, total = next_cursor, total + len(page)
+
+
+async def _apply(conn: asyncpg.Connection, events: list[Event]) -> None:
+    async with conn.transaction():
+        for event in events:
+            await apply_event(conn, event)
 
 
 async def _record_progress(
@@ -72,7 +91,7 @@ async def _record_progress(
     cursor: int,
 ) -> None:
     """Tracking rows exactly as the live projector writes them, and the feed cursor."""
-    touched = {event.vehicle_id for event, _ in page}
+    touched = {event.vehicle_id for event, _ in page}  # after every shard of the page
     rows = [
         (vid, versions[vid][0], versions[vid][1], versions[vid][2].occurred_at) for vid in touched
     ]
@@ -97,12 +116,14 @@ async def rebuild(
         await schemas.ensure_pointer(admin)
         name = schemas.new_schema_name()
         await schemas.create_schema(admin, name)
-        target = await schemas.connect(database_url, name)
+        targets = [await schemas.connect(database_url, name) for _ in range(REPLAY_CONNECTIONS)]
         try:
-            await target.execute("SET synchronous_commit TO off")
-            events = await replay_into(target, feed)
+            for target in targets:
+                await target.execute("SET synchronous_commit TO off")
+            events = await replay_into(targets, feed)
         finally:
-            await target.close()
+            for target in targets:
+                await target.close()
         replaced = await schemas.activate(admin, name) if activate else None
         await _drop_old_generations(admin, keep)
         return RebuildReport(name, replaced, events, time.perf_counter() - started)

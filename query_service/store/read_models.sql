@@ -44,7 +44,10 @@ CREATE TABLE calendar_blocks (
     expires_at  timestamptz CHECK ((kind = 'hold') = (expires_at IS NOT NULL))
 );
 -- Availability: every block overlapping a window, fleet-wide (plain GiST on a range is core).
-CREATE INDEX calendar_blocks_period_idx ON calendar_blocks USING gist (period);
+-- Covering: the blocked-vehicles scan is index-only and never visits the heap, whose
+-- blocks arrive vehicle by vehicle and so scatter one window's rows over many pages.
+CREATE INDEX calendar_blocks_period_idx ON calendar_blocks USING gist (period)
+    INCLUDE (vehicle_id, expires_at);
 -- One vehicle's calendar, in keyset order.
 CREATE INDEX calendar_blocks_vehicle_idx ON calendar_blocks (vehicle_id, lower(period), block_id);
 

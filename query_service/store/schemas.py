@@ -17,7 +17,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
-from shared.serialization import loads
+from shared.pg import init_connection
 
 log = structlog.get_logger("query_service.schemas")
 _DDL = [Path(__file__).with_name("read_models.sql"), Path(__file__).with_name("tracking.sql")]
@@ -35,16 +35,10 @@ def _checked(name: str) -> str:
     return name
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec(
-        "jsonb", encoder=str, decoder=loads, schema="pg_catalog", format="text"
-    )
-
-
 async def connect(dsn: str, schema: str) -> asyncpg.Connection:
     """A single connection bound to a read-model schema (consumer, rebuild)."""
     conn = await asyncpg.connect(dsn, server_settings={"search_path": f"{_checked(schema)}"})
-    await _init_connection(conn)
+    await init_connection(conn)
     return conn
 
 
@@ -120,7 +114,7 @@ class ReadModelDatabase:
             self.dsn,
             min_size=self._min,
             max_size=self._max,
-            init=_init_connection,
+            init=init_connection,
             server_settings={
                 "search_path": _checked(schema),
                 "statement_timeout": "10s",
