@@ -124,12 +124,23 @@ async def rebuild(
         finally:
             for target in targets:
                 await target.close()
+        await _vacuum(admin, name)
         replaced = await schemas.activate(admin, name) if activate else None
         await _drop_old_generations(admin, keep)
         return RebuildReport(name, replaced, events, time.perf_counter() - started)
     finally:
         await feed.close()
         await admin.close()
+
+
+async def _vacuum(admin: asyncpg.Connection, schema: str) -> None:
+    """Statistics for the planner and a visibility map for index-only scans (the
+    availability query's covering GiST index) before the generation goes live."""
+    tables = await admin.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1", schema
+    )
+    for row in tables:
+        await admin.execute(f'VACUUM (ANALYZE) {schema}."{row["tablename"]}"')
 
 
 async def _drop_old_generations(admin: asyncpg.Connection, keep: int) -> None:

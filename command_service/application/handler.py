@@ -29,6 +29,7 @@ from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain.commands import Command
 from command_service.domain.errors import DomainError, UnknownEntityError
 from command_service.store.event_store import (
+    Db,
     EventStore,
     IdempotencyKeyRaceError,
     Loaded,
@@ -156,17 +157,18 @@ class CommandHandler:
         started = time.perf_counter()
         outcome = "error"
         try:
-            for attempt in range(self._max_attempts):
-                if loaded is None:
-                    loaded = await self._store.load(stream_id)
-                result = await self._attempt(loaded, command, ctx, respond, status)
-                if result is not None:
-                    outcome = "replayed" if result.replayed else "ok"
-                    return result
-                metrics.VERSION_CONFLICTS.labels(name).inc()
-                metrics.RETRIES.labels(name).inc()
-                loaded = None
-                await asyncio.sleep(_backoff(attempt))
+            async with self._store.connection() as db:
+                for attempt in range(self._max_attempts):
+                    if loaded is None:
+                        loaded = await self._store.load(stream_id, db)
+                    result = await self._attempt(loaded, command, ctx, respond, status, db)
+                    if result is not None:
+                        outcome = "replayed" if result.replayed else "ok"
+                        return result
+                    metrics.VERSION_CONFLICTS.labels(name).inc()
+                    metrics.RETRIES.labels(name).inc()
+                    loaded = None
+                    await asyncio.sleep(_backoff(attempt))
             outcome = "contention"
             raise ContentionError(f"vehicle {stream_id} kept changing; retry shortly")
         except DomainError as exc:
@@ -194,6 +196,7 @@ class CommandHandler:
         ctx: CommandContext,
         respond: Respond,
         status: int,
+        db: Db,
     ) -> Outcome | None:
         """Decide and append once; None when another writer won the version race."""
         now = self._clock()
@@ -215,7 +218,7 @@ class CommandHandler:
             stored = StoredResponse(ctx.idempotency_key, ctx.fingerprint, status, body)
         try:
             position = await self._store.append(
-                loaded.stream_id, state, events, after, ctx.metadata(), stored
+                loaded.stream_id, state, events, after, ctx.metadata(), stored, db
             )
         except StreamConflictError:
             return None

@@ -6,8 +6,10 @@ Driver exceptions stop here: a unique violation becomes a domain conflict or a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 from uuid import UUID
 
 import asyncpg
@@ -90,6 +92,7 @@ WITH ev AS (
 SELECT max(global_position) FROM ev
 """
 
+Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
 _CONSTRAINT_ERRORS: dict[str, type[Exception]] = {
     "events_stream_version_key": StreamConflictError,
     "vehicle_state_pkey": StreamConflictError,
@@ -120,10 +123,16 @@ class EventStore:
         self._states: LruCache[UUID, VehicleState] = LruCache(cache_size)
         self._owners: LruCache[UUID, tuple[UUID, str]] = LruCache(cache_size * 10)
 
-    async def load(self, stream_id: UUID) -> Loaded:
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """One pooled connection for a command's load and append (one release, one reset)."""
+        async with self._pool.acquire() as conn:
+            yield conn
+
+    async def load(self, stream_id: UUID, db: Db | None = None) -> Loaded:
         """The decision state of a vehicle (None when the stream does not exist)."""
         cached = self._states.get(stream_id)
-        row = await self._pool.fetchrow(_LOAD, stream_id, cached.version if cached else -1)
+        row = await (db or self._pool).fetchrow(_LOAD, stream_id, cached.version if cached else -1)
         if row is None:
             return Loaded(stream_id, None)
         if row["state"] is None and cached is not None and row["state_schema"] == STATE_SCHEMA:
@@ -171,6 +180,7 @@ class EventStore:
         after: VehicleState,
         metadata: dict[str, Any],
         response: StoredResponse | None = None,
+        db: Db | None = None,
     ) -> int:
         """Append `events` expecting `before`'s version; returns the last global position."""
         side = registry_changes(before, events)
@@ -199,7 +209,7 @@ class EventStore:
             dumps(response.body).decode() if response else None,
         )
         try:
-            position = await self._pool.fetchval(_APPEND, *args)
+            position = await (db or self._pool).fetchval(_APPEND, *args)
         except asyncpg.UniqueViolationError as exc:
             raise _translate(exc) from exc
         self._states.put(stream_id, after)
