@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from uuid import UUID
 
-from shared.events import Event, event_type
+from shared.events import Event
 from shared.serialization import event_from_wire, event_to_wire
 
 TOPIC = "fleet.vehicle-events"
@@ -82,10 +82,6 @@ def from_record(value: bytes, headers: Headers) -> tuple[Event, int]:
 def header_names() -> list[str]:
     """Every header the relay sets, in order (documented in the AsyncAPI file)."""
     return [name for name, _ in to_record(_SAMPLE, 1, "c").headers]
-
-
-def type_name(event: Event) -> str:
-    return TYPE_PREFIX + event_type(event)
 
 
 def _sample() -> Event:

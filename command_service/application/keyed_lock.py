@@ -37,6 +37,3 @@ class KeyedLock:
             entry.users -= 1
             if entry.users == 0:
                 del self._entries[key]
-
-    def __len__(self) -> int:
-        return len(self._entries)

@@ -27,6 +27,3 @@ class LruCache(Generic[K, V]):
         self._items.move_to_end(key)
         if len(self._items) > self._capacity:
             self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
