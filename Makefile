@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean
+.PHONY: token run test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean
 
 venv: $(STAMP)
 
@@ -32,6 +32,9 @@ test-race: $(STAMP)
 test-pipeline: $(STAMP)
 	$(BIN)/python -m pytest -q tests/pipeline
 
+token: $(STAMP)  ## print an admin access token for the running stack (make -s token)
+	@$(BIN)/python -m deploy.token
+
 rebuild: $(STAMP)  ## rebuild the read models from the log (blue-green) against the running stack
 	$(BIN)/python -m query_service.rebuild
 
@@ -44,6 +47,7 @@ lint: $(STAMP)
 bench: $(STAMP)  ## prints throughput/latency figures; see docs/benchmarks.md
 	$(BIN)/python -m bench.commands
 	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.tokens
 
 clean:
 	rm -rf $(VENV) .fleetledger

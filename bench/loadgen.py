@@ -28,6 +28,15 @@ class ResponseError(Exception):
     """The server answered something this minimal client does not parse."""
 
 
+_authorization = ""  # the header line every new connection sends (see `authorize`)
+
+
+def authorize(token: str) -> None:
+    """Send `Authorization: Bearer <token>` on every connection opened from now on."""
+    global _authorization
+    _authorization = f"Authorization: Bearer {token}\r\n"
+
+
 class HttpConnection:
     """One keep-alive HTTP/1.1 connection; requests go one after another."""
 
@@ -35,7 +44,9 @@ class HttpConnection:
         self.host, self.port = host, port
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._prefix = f"\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        self._prefix = (
+            f"\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n{_authorization}"
+        )
 
     async def open(self) -> None:
         self._reader, self._writer = await asyncio.open_connection(self.host, self.port)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import psutil
 
+from bench.auth import ACCOUNTS
 from bench.pipeline_stack import Proc, metric_total, topic_records
 from bench.stack import MACHINE, CpuMeter
 from query_service.rebuild import rebuild
@@ -94,7 +95,7 @@ class RebuildResult:
 async def measure_rebuild(query_dsn: str, service: Proc, meter: Meter) -> RebuildResult:
     """One full rebuild of a fresh query database from the command service's feed."""
     meter("start")
-    report = await rebuild(query_dsn, service.url, keep=0, activate=True)
+    report = await rebuild(query_dsn, service.url, ACCOUNTS.service, keep=0, activate=True)
     meter("end")
     return RebuildResult(report.events, report.seconds, meter.used_s)
 

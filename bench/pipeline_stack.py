@@ -15,6 +15,7 @@ from subprocess import Popen
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bench.auth import ACCOUNTS, sign_in
 from bench.loadgen import HttpConnection
 from bench.stack import HOST
 from deploy import services
@@ -89,9 +90,11 @@ def command_service(
         "FLEET_KAFKA_TOPIC": topic or "fleet.vehicle-events",
         "FLEET_KAFKA_PARTITIONS": str(PARTITIONS),
         "FLEET_RELAY_POLL_MS": str(RELAY_POLL_MS),
+        **ACCOUNTS.command_env(),
         **(extra_env or {}),
     }
     with _service(name, services.COMMAND_APP, env, work_dir, workers) as proc:
+        sign_in(f"http://{HOST}:{proc.port}")
         yield proc
 
 
@@ -115,6 +118,7 @@ def query_service(
         "FLEET_COMMAND_URL": command_url,
         "FLEET_QUERY_HEAL_INTERVAL_MS": str(HEAL_INTERVAL_MS),
         "FLEET_QUERY_CONSUME": "true" if bootstrap else "false",
+        **ACCOUNTS.query_env(),
         **(extra_env or {}),
     }
     with _service(name, services.QUERY_APP, env, work_dir, workers) as proc:

@@ -18,6 +18,7 @@ from subprocess import Popen
 import asyncpg
 import psutil
 
+from bench.auth import ACCOUNTS, sign_in
 from deploy import services
 from deploy.postgres import EmbeddedPostgres, free_port
 
@@ -75,10 +76,16 @@ def command_service(dsn: str, workers: int, work_dir: Path) -> Iterator[Service]
     log_path = work_dir / f"command-w{workers}.log"
     log_path.unlink(missing_ok=True)
     proc = services.start_command_service(
-        port, dsn, workers=workers, env=SERVICE_ENV, log_path=log_path, state_dir=work_dir
+        port,
+        dsn,
+        workers=workers,
+        env={**SERVICE_ENV, **ACCOUNTS.command_env()},
+        log_path=log_path,
+        state_dir=work_dir,
     )
     try:
         services.wait_ready(f"http://{HOST}:{port}/readyz", proc, timeout_s=60)
+        sign_in(f"http://{HOST}:{port}")
         yield Service(workers, port, dsn, proc, log_path)
     finally:
         services.stop(proc)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from command_service.identity.settings import IdentitySettings
 from shared.settings import env_bool, env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_command"
-
-
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -24,6 +23,7 @@ class Settings:
     partitions: int = 12
     relay_batch: int = 1000
     relay_poll_interval_s: float = 1.0
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,4 +41,5 @@ class Settings:
             partitions=env_int("FLEET_KAFKA_PARTITIONS", 12),
             relay_batch=env_int("FLEET_RELAY_BATCH", 1000),
             relay_poll_interval_s=env_int("FLEET_RELAY_POLL_MS", 1000) / 1000,
+            identity=IdentitySettings.from_env(),
         )

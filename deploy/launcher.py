@@ -20,6 +20,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from deploy import services
+from deploy.accounts import StartupAccounts
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
 from shared.kafka_admin import ensure_topic
@@ -59,6 +60,7 @@ def start_broker(stack: ExitStack) -> str:
 def start_services(stack: ExitStack, args: argparse.Namespace) -> list[subprocess.Popen[bytes]]:
     command_dsn, query_dsn = start_databases(stack)
     bootstrap = start_broker(stack)
+    accounts = StartupAccounts.load_or_create(STATE_DIR)
     common = {
         "FLEET_KAFKA_BOOTSTRAP": bootstrap,
         "FLEET_KAFKA_TOPIC": TOPIC,
@@ -69,7 +71,7 @@ def start_services(stack: ExitStack, args: argparse.Namespace) -> list[subproces
         args.port,
         args.workers,
         state_dir=STATE_DIR,
-        env={**common, "FLEET_COMMAND_DATABASE_URL": command_dsn},
+        env={**common, **accounts.command_env(), "FLEET_COMMAND_DATABASE_URL": command_dsn},
     )
     stack.callback(services.stop, command)
     services.wait_ready(f"http://127.0.0.1:{args.port}/readyz", command, timeout_s=60)
@@ -80,6 +82,7 @@ def start_services(stack: ExitStack, args: argparse.Namespace) -> list[subproces
         state_dir=STATE_DIR,
         env={
             **common,
+            **accounts.query_env(),
             "FLEET_QUERY_DATABASE_URL": query_dsn,
             "FLEET_COMMAND_URL": f"http://127.0.0.1:{args.port}",
         },
@@ -92,6 +95,10 @@ def start_services(stack: ExitStack, args: argparse.Namespace) -> list[subproces
         f"  query service    http://127.0.0.1:{args.query_port}        (OpenAPI: /docs)\n"
         f"  kafka            {bootstrap}  topic {TOPIC}\n"
         f"  postgres         {command_dsn}\n                   {query_dsn}\n\n"
+        f"  admin            {accounts.admin.email}"
+        f"  (password in {STATE_DIR / 'credentials.json'})\n"
+        '  a token          make -s token    e.g. curl -H "Authorization: Bearer $(make -s token)"'
+        f" http://127.0.0.1:{args.query_port}/v1/vehicles\n\n"
     )
     sys.stdout.flush()
     return [command, query]

@@ -5,22 +5,32 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from query_service.api import install_api
 from query_service.api.changes import ChangeFeed
+from query_service.auth import JwksKeySource
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase
+from shared.auth.tokens import KeySource, TokenVerifier
 from shared.clock import Clock, system_clock
 from shared.http.middleware import RequestContext
 from shared.logs import configure_logging
 
 
-def create_app(settings: Settings, clock: Clock = system_clock) -> FastAPI:
-    """The query API; the read-model pool and the Kafka consumer live in the lifespan."""
+def create_app(
+    settings: Settings, clock: Clock = system_clock, keys: KeySource | None = None
+) -> FastAPI:
+    """The query API; the read-model pool and the Kafka consumer live in the lifespan.
+
+    Tokens are verified with the command service's JWKS (`keys` replaces that source).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        jwks_http = httpx.AsyncClient(base_url=settings.command_url, timeout=5)
+        app.state.verifier = TokenVerifier(keys or JwksKeySource(jwks_http))
         read_db = ReadModelDatabase(settings.database_url, settings.pool_min, settings.pool_max)
         await read_db.start()
         app.state.read_db, app.state.clock, app.state.settings = read_db, clock, settings
@@ -41,6 +51,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> FastAPI:
                 await pipeline.stop()
             await changes.stop()
             await read_db.close()
+            await jwks_http.aclose()
 
     configure_logging(settings.log_level)
     app = FastAPI(title="Fleetledger query service", version="0.1.0", lifespan=lifespan)

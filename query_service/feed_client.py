@@ -7,6 +7,7 @@ from uuid import UUID
 
 import httpx
 
+from shared.auth.client import Credentials, SignedIn
 from shared.events import Event
 from shared.serialization import event_from_wire
 
@@ -27,9 +28,9 @@ def event_of(item: dict[str, Any]) -> tuple[Event, int]:
 class CommandFeed:
     """Reads stored events back from the command service over HTTP."""
 
-    def __init__(self, base_url: str, token: str | None = None) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=10, headers=headers)
+    def __init__(self, base_url: str, credentials: Credentials | None) -> None:
+        auth = SignedIn(credentials, base_url) if credentials else None
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=10, auth=auth)
 
     async def history(
         self, vehicle_id: UUID, after_version: int, limit: int = 1000

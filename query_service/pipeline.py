@@ -39,7 +39,7 @@ class ProjectionPipeline:
 
     def __init__(self, settings: Settings, read_db: ReadModelDatabase) -> None:
         self._settings, self._read_db = settings, read_db
-        self._feed = CommandFeed(settings.command_url)
+        self._feed = CommandFeed(settings.command_url, settings.service_credentials())
         self._healer = Healer(self._feed)
         self._consumer: AIOKafkaConsumer | None = None
         self._conns: dict[str, tuple[str, asyncpg.Connection]] = {}

@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import UUID
 
 import asyncpg
@@ -23,6 +24,7 @@ import structlog
 from query_service.feed_client import CommandFeed
 from query_service.projections import apply_event
 from query_service.store import schemas
+from shared.auth.client import Credentials, credentials_from
 from shared.events import Event
 from shared.logs import configure_logging
 
@@ -106,11 +108,15 @@ async def _record_progress(
 
 
 async def rebuild(
-    database_url: str, command_url: str, keep: int = 1, activate: bool = True
+    database_url: str,
+    command_url: str,
+    credentials: Credentials | None,
+    keep: int = 1,
+    activate: bool = True,
 ) -> RebuildReport:
     """Build a new generation from the feed and (by default) make it the active one."""
     admin = await asyncpg.connect(database_url)
-    feed = CommandFeed(command_url)
+    feed = CommandFeed(command_url, credentials)
     started = time.perf_counter()
     try:
         await schemas.ensure_pointer(admin)
@@ -171,7 +177,9 @@ def main() -> int:
     parser.add_argument("--keep", type=int, default=1, help="previous generations to keep")
     args = parser.parse_args()
     configure_logging(os.environ.get("FLEET_LOG_LEVEL", "INFO"))
-    report = asyncio.run(rebuild(args.database_url, args.command_url, args.keep))
+    state_dir = Path(os.environ.get("FLEET_STATE_DIR", ".fleetledger"))
+    credentials = credentials_from("FLEET_SERVICE_ACCOUNT", state_dir, "service")
+    report = asyncio.run(rebuild(args.database_url, args.command_url, credentials, args.keep))
     log.info(
         "rebuild_done",
         schema=report.schema,

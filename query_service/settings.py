@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.auth.client import Credentials
 from shared.settings import env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_query"
@@ -16,6 +17,9 @@ class Settings:
     topic: str = "fleet.vehicle-events"
     group_id: str = "fleet-query"
     command_url: str = "http://127.0.0.1:8000"
+    # The machine account that reads the command service's event feed when healing.
+    service_email: str = ""
+    service_password: str = ""
     pool_min: int = 2
     pool_max: int = 16
     heal_interval_s: float = 5.0
@@ -26,6 +30,12 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     consume: bool = True
 
+    def service_credentials(self) -> Credentials | None:
+        """The feed reader's account, when configured."""
+        if not (self.service_email and self.service_password):
+            return None
+        return Credentials(self.service_email, self.service_password)
+
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
@@ -34,6 +44,8 @@ class Settings:
             topic=env_str("FLEET_KAFKA_TOPIC", "fleet.vehicle-events"),
             group_id=env_str("FLEET_QUERY_GROUP", "fleet-query"),
             command_url=env_str("FLEET_COMMAND_URL", "http://127.0.0.1:8000"),
+            service_email=env_str("FLEET_SERVICE_ACCOUNT_EMAIL", ""),
+            service_password=env_str("FLEET_SERVICE_ACCOUNT_PASSWORD", ""),
             pool_min=env_int("FLEET_QUERY_POOL_MIN", 2),
             pool_max=env_int("FLEET_QUERY_POOL_MAX", 16),
             heal_interval_s=env_int("FLEET_QUERY_HEAL_INTERVAL_MS", 5000) / 1000,

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -101,3 +102,37 @@ async def db(command_dsn: str) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     finally:
         await conn.close()
+
+
+@dataclass
+class Issuer:
+    """A running command app that signs tokens and serves its JWKS (over ASGI)."""
+
+    app: Any
+    http: Any  # httpx.AsyncClient on the app
+
+    async def token(self, role: str = "fleet_manager", user_id: uuid.UUID | None = None) -> str:
+        token: str = await self.app.state.identity.access_token(user_id or uuid.uuid4(), role)
+        return token
+
+
+@pytest_asyncio.fixture(scope="module")
+async def issuer(command_dsn: str) -> AsyncIterator[Issuer]:
+    """The command service as the token issuer the query service trusts (module-wide)."""
+    import httpx
+
+    from command_service.api.app import create_app
+    from command_service.settings import Settings
+
+    settings = Settings(
+        database_url=command_dsn,
+        pool_min=1,
+        pool_max=4,
+        sweeper_interval_s=3600,
+        log_level="WARNING",
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://command") as http:
+            yield Issuer(app, http)

@@ -8,16 +8,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from command_service.api.problems import install_problem_handlers
-from command_service.api.routes import bookings, feed, ops, trips, vehicles
+from command_service.api.routes import auth, bookings, feed, ops, trips, vehicles
 from command_service.application.handler import CommandHandler
+from command_service.identity.setup import start_identity
 from command_service.relay import Relay
 from command_service.settings import Settings
 from command_service.store.event_store import EventStore
 from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
 from command_service.sweeper import HoldSweeper
+from shared.auth.tokens import TokenVerifier
 from shared.clock import Clock, IdFactory, random_id, system_clock
 from shared.http.middleware import RequestContext
+from shared.http.openapi import COMMAND_PROBLEMS, problem_responses
 from shared.logs import configure_logging
 
 
@@ -32,6 +35,8 @@ def create_app(
         if settings.migrate_on_start:
             async with pool.acquire() as conn:
                 await migrate(conn)
+        identity = await start_identity(pool, settings.identity)
+        app.state.identity, app.state.verifier = identity, TokenVerifier(identity.keys)
         handler = CommandHandler(EventStore(pool), clock, new_id, settings.max_attempts)
         sweeper = HoldSweeper(
             settings.database_url, pool, handler, clock, settings.sweeper_interval_s
@@ -62,8 +67,11 @@ def create_app(
 
     configure_logging(settings.log_level)
     app = FastAPI(title="Fleetledger command service", version="0.1.0", lifespan=lifespan)
-    for module in (vehicles, bookings, trips, feed, ops):
-        app.include_router(module.router)
+    for module in (vehicles, bookings, trips):
+        app.include_router(module.router, responses=COMMAND_PROBLEMS)
+    for module in (auth, feed):
+        app.include_router(module.router, responses=COMMAND_PROBLEMS)
+    app.include_router(ops.router, responses=problem_responses(503))
     install_problem_handlers(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     return app

@@ -9,12 +9,13 @@ from fastapi import Request
 
 from command_service.application.handler import CommandContext, CommandHandler, Outcome, fingerprint
 from command_service.domain import VehicleState
+from command_service.domain.actor import Actor, customer
 from command_service.domain.errors import InvalidCommandError
+from shared.auth.principal import Principal
 from shared.consistency import encode_token
 from shared.http.responses import JSON
 
 MAX_IDEMPOTENCY_KEY = 255
-ANONYMOUS_ACTOR = "anonymous"
 
 
 def handler_of(request: Request) -> CommandHandler:
@@ -49,12 +50,15 @@ async def command_context(request: Request) -> CommandContext:
             "Idempotency-Key must be 1..255 characters", field="Idempotency-Key"
         )
     state = request.scope.get("state", {})
+    principal = principal_of(request)
     return CommandContext(
         correlation_id=state.get("correlation_id", ""),
         causation_id=state.get("request_id", ""),
-        actor=ANONYMOUS_ACTOR,
+        actor=principal.actor,
         if_match=_parse_if_match(request.headers.get("if-match")),
-        idempotency_key=key,
+        # Keys are per caller: another user's key must neither replay their response
+        # (skipping the ownership check) nor block this caller's own write.
+        idempotency_key=None if key is None else f"{principal.user_id}/{key}",
         fingerprint=fingerprint(request.method, request.url.path, await request.body())
         if key
         else b"",
@@ -71,8 +75,24 @@ def respond(outcome: Outcome) -> JSON:
     return JSON(outcome.body, status_code=outcome.status, headers=headers)
 
 
-def require_customer(customer_id: UUID | None) -> UUID:
-    """Until sign-in exists the caller must say which customer a hold or booking is for."""
-    if customer_id is None:
-        raise InvalidCommandError("customer_id is required", field="customer_id")
-    return customer_id
+def principal_of(request: Request) -> Principal:
+    """The caller the route's auth dependency verified."""
+    principal: Principal = request.state.principal
+    return principal
+
+
+def actor_of(request: Request) -> Actor:
+    """The caller as the domain sees it: staff act for anyone, a customer for themselves."""
+    principal = principal_of(request)
+    return (
+        Actor(principal.user_id, staff=True) if principal.is_staff else customer(principal.user_id)
+    )
+
+
+def customer_for(request: Request, customer_id: UUID | None) -> UUID:
+    """Whom a hold or booking is for: the caller, unless the body names someone.
+
+    Staff may name any customer id (also people booked for from another system); a
+    customer naming someone else is refused by the decision itself (403).
+    """
+    return principal_of(request).user_id if customer_id is None else customer_id

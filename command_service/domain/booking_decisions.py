@@ -50,6 +50,7 @@ def _check_bookable(ctx: Context, start: datetime, end: datetime) -> int:
 
 def place_hold(ctx: Context, command: PlaceHold) -> list[Event]:
     """HoldPlaced with its quote, blocking the window until expires_at."""
+    command.by.require_may_act_for(command.customer_id, "the hold")
     ttl = check_ttl(command.ttl_seconds)
     check_booking_window(command.start, command.end, ctx.now)
     require_unused(ctx.state.holds, lambda h: h.hold_id, command.hold_id)
@@ -78,7 +79,9 @@ def _active_hold(ctx: Context, hold: Hold) -> Hold:
 
 def confirm_hold(ctx: Context, command: ConfirmHold) -> list[Event]:
     """HoldConfirmed and the BookingConfirmed it turns into, at the quoted price."""
-    hold = _active_hold(ctx, get_hold(ctx.state, command.hold_id))
+    hold = get_hold(ctx.state, command.hold_id)
+    command.by.require_may_act_for(hold.customer_id, "the hold")
+    _active_hold(ctx, hold)
     require_unused(ctx.state.bookings, lambda b: b.booking_id, command.booking_id)
     if hold.start <= ctx.now:
         raise HoldNotActiveError("the hold's window has started")
@@ -101,7 +104,9 @@ def confirm_hold(ctx: Context, command: ConfirmHold) -> list[Event]:
 
 def release_hold(ctx: Context, command: ReleaseHold) -> list[Event]:
     """HoldReleased for a hold that is still active."""
-    hold = _active_hold(ctx, get_hold(ctx.state, command.hold_id))
+    hold = get_hold(ctx.state, command.hold_id)
+    command.by.require_may_act_for(hold.customer_id, "the hold")
+    _active_hold(ctx, hold)
     return [HoldReleased(**ctx.envelope(), hold_id=hold.hold_id)]
 
 
@@ -117,6 +122,7 @@ def expire_hold(ctx: Context, command: ExpireHold) -> list[Event]:
 
 def book(ctx: Context, command: BookVehicle) -> list[Event]:
     """BookingConfirmed for a free future window, priced from the vehicle's rates."""
+    command.by.require_may_act_for(command.customer_id, "the booking")
     check_booking_window(command.start, command.end, ctx.now)
     require_unused(ctx.state.bookings, lambda b: b.booking_id, command.booking_id)
     price = _check_bookable(ctx, command.start, command.end)
@@ -136,6 +142,7 @@ def book(ctx: Context, command: BookVehicle) -> list[Event]:
 def cancel_booking(ctx: Context, command: CancelBooking) -> list[Event]:
     """BookingCancelled before the start, with the refund the policy grants."""
     booking = get_booking(ctx.state, command.booking_id)
+    command.by.require_may_act_for(booking.customer_id, "the booking")
     if booking.status != "confirmed":
         raise BookingNotCancellableError(f"the booking was {booking.status} already")
     if booking.trip_id is not None or ctx.now >= booking.start:

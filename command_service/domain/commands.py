@@ -1,7 +1,8 @@
 """Commands of the vehicle aggregate: imperative, frozen, already parsed.
 
 Ids of things a command creates (booking_id, hold_id, ...) are chosen by the caller
-and passed in, so `decide` stays pure. `actor_id` is the user the command acts for.
+and passed in, so `decide` stays pure. `by` is who sends a customer-side command: the
+decision refuses a customer acting for someone else (the API always sets it).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from command_service.domain.actor import SYSTEM, Actor
 from shared.events import Location
 
 OperatorStatus = Literal["available", "maintenance", "inactive"]
@@ -62,17 +64,20 @@ class PlaceHold:
     start: datetime
     end: datetime
     ttl_seconds: int = 900
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)
 class ConfirmHold:
     hold_id: UUID
     booking_id: UUID
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)
 class ReleaseHold:
     hold_id: UUID
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)
@@ -87,12 +92,14 @@ class BookVehicle:
     start: datetime
     end: datetime
     purpose: str | None = None
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)
 class CancelBooking:
     booking_id: UUID
     reason: str
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)
@@ -100,12 +107,14 @@ class StartTrip:
     trip_id: UUID
     booking_id: UUID
     odometer_km: int
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)
 class EndTrip:
     trip_id: UUID
     odometer_km: int
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)

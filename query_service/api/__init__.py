@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from query_service.api.errors import install_query_errors
 from query_service.api.routes import (
@@ -14,6 +14,8 @@ from query_service.api.routes import (
     trips,
     vehicles,
 )
+from shared.auth.dependencies import require_role
+from shared.http.openapi import AUTH_PROBLEMS
 from shared.http.problems import install_common_handlers
 
 _OPS_MODULE = "query_service.api.routes.ops"
@@ -35,8 +37,14 @@ def install_api(app: FastAPI) -> None:
     """Routes and error handlers of the read API."""
     install_common_handlers(app)
     install_query_errors(app)
-    for module in (availability, vehicles, bookings, holds, trips, maintenance, stream):
-        app.include_router(module.router)
+    # Who may call what (API.md §Identity); bookings, holds and trips are further scoped
+    # to the caller's own records for customers (api/access.py).
+    everyone = [Depends(require_role("customer", "fleet_manager", "admin"))]
+    staff = [Depends(require_role("fleet_manager", "admin"))]
+    for module in (availability, bookings, holds, trips):
+        app.include_router(module.router, dependencies=everyone, responses=AUTH_PROBLEMS)
+    for module in (vehicles, maintenance, stream):
+        app.include_router(module.router, dependencies=staff, responses=AUTH_PROBLEMS)
     ops = _ops_router()
     if ops is not None:
         app.include_router(ops)

@@ -15,6 +15,15 @@ from query_service.api.queries.availability import Near
 DEFAULT_RADIUS_KM = 25.0
 MAX_RADIUS_KM = 20_040.0  # half the Earth's circumference: everything
 
+# Free-text filters: no control characters (PostgreSQL cannot even compare with NUL).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+Make = Annotated[
+    str | None, Query(max_length=64, pattern=PRINTABLE, description="Exact make, any case.")
+]
+Model = Annotated[
+    str | None, Query(max_length=64, pattern=PRINTABLE, description="Exact model, any case.")
+]
+
 From = Annotated[
     AwareDatetime | None,
     Query(alias="from", description="Only items overlapping [from, to); RFC 3339 with offset."),

@@ -68,7 +68,15 @@ class RequestContext:
         started = time.perf_counter()
         status = {"code": 500, "sent": False}
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        too_large = (
+            declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes
+        )
+        if declared is None and _header(scope, b"transfer-encoding") is not None:
+            # A chunked body announces no size: read it (up to the cap) before the app
+            # does, since the app's body parser would turn our refusal into a 400.
+            buffered = await self._buffered(receive)
+            too_large, receive = buffered is None, buffered or receive
+        if too_large:
             await self._reject(send, status)
         else:
             await self._forward(scope, receive, send, status, request_id)
@@ -109,6 +117,25 @@ class RequestContext:
             if status["sent"]:
                 raise
             await self._reject(send, status)
+
+    async def _buffered(self, receive: Receive) -> Receive | None:
+        """A replay of the whole body, or None once it passes the cap."""
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.max_body_bytes:
+                return None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        replay = iter(messages)
+
+        async def replayed() -> Message:
+            return next(replay, None) or await receive()
+
+        return replayed
 
     async def _reject(self, send: Send, status: dict[str, Any]) -> None:
         start, body = _too_large(self.max_body_bytes)

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from shared.http.errors import HttpProblem
 from shared.http.responses import problem
 
 log = structlog.get_logger("fleet.problems")
@@ -60,13 +61,20 @@ async def _http_error(_: Request, exc: Exception) -> Response:
     return problem(exc.status_code, title, str(exc.detail), slug)
 
 
+async def _http_problem(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HttpProblem)
+    return problem(exc.status, exc.title, exc.detail, slug_of(type(exc).__name__), exc.headers)
+
+
 async def _unexpected(_: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", error=type(exc).__name__)
     return problem(500, "Internal error", "an unexpected error occurred", "internal")
 
 
 def install_common_handlers(app: FastAPI) -> None:
-    """Request validation → 400/422, routing errors → 404/405, anything else → 500."""
+    """Request validation → 400/422, routing errors → 404/405, HttpProblem → its status,
+    anything else → 500."""
+    app.add_exception_handler(HttpProblem, _http_problem)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

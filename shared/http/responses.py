@@ -20,7 +20,14 @@ class JSON(Response):
         return dumps(content)
 
 
-def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> Response:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
     """An RFC 9457 problem+json response; `slug` names the problem type."""
     body = {
         "type": f"urn:fleetledger:problem:{slug}",
@@ -29,5 +36,6 @@ def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> Re
         "detail": detail,
         **extra,
     }
-    headers = {"Retry-After": "1"} if status in (429, 503) else None
+    if status in (429, 503):
+        headers = {"Retry-After": "1", **(headers or {})}
     return Response(dumps(body), status_code=status, media_type=PROBLEM_TYPE, headers=headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest_asyncio
 
 from command_service.api.app import create_app
 from command_service.settings import Settings
+from shared.auth.principal import Role
 
 VALID_VEHICLE = {
     "vin": "WVWZZZ1JZXW000001",
@@ -33,9 +35,20 @@ def new_vehicle(**overrides: Any) -> dict[str, Any]:
     return {**body, **overrides}
 
 
+async def token_for(app: Any, role: Role = "admin", user_id: uuid.UUID | None = None) -> str:
+    """An access token the app itself signs, for a caller that needs no account row."""
+    token: str = await app.state.identity.access_token(user_id or uuid.uuid4(), role)
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest_asyncio.fixture
 async def api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the command app (lifespan run), with the fake clock."""
+    """An HTTP client on the command app (lifespan run), with the fake clock, signed in as
+    an admin (the security tests check what other roles may do)."""
     settings = Settings(
         database_url=command_dsn,
         pool_min=1,
@@ -46,6 +59,9 @@ async def api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://command") as client:
+        headers = bearer(await token_for(app))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://command", headers=headers
+        ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client

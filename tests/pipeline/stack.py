@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 
 from deploy import services
+from deploy.accounts import StartupAccounts
 from deploy.postgres import free_port
 from query_service.rebuild import rebuild
 
@@ -27,6 +28,7 @@ class Stack:
     relay: bool = True
     # Long by default: the topic alone must deliver; the broker-restart test shortens it.
     heal_interval_ms: int = 60_000
+    accounts: StartupAccounts = field(default_factory=StartupAccounts.generate)
     command_port: int = field(default_factory=free_port)
     query_port: int = field(default_factory=free_port)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -48,11 +50,14 @@ class Stack:
         }
 
     def start_command(self) -> None:
-        env = {**self._kafka_env(), "FLEET_RELAY_POLL_MS": "200"}
+        env = {**self._kafka_env(), **self.accounts.command_env(), "FLEET_RELAY_POLL_MS": "200"}
         if not self.relay:
             env["FLEET_KAFKA_BOOTSTRAP"] = ""
         proc = services.start_command_service(
-            self.command_port, self.command_dsn, env=env, log_path=self.log_dir / "command.log"
+            self.command_port,
+            self.command_dsn,
+            env=env,
+            log_path=self.log_dir / "command.log",
         )
         self.procs["command"] = proc
         services.wait_ready(f"{self.command_url}/readyz", proc, timeout_s=60)
@@ -60,6 +65,7 @@ class Stack:
     def start_query(self) -> None:
         env = {
             **self._kafka_env(),
+            **self.accounts.query_env(),
             "FLEET_QUERY_DATABASE_URL": self.query_dsn,
             "FLEET_COMMAND_URL": self.command_url,
             "FLEET_QUERY_GROUP": f"query-{self.topic}",
@@ -137,7 +143,9 @@ async def snapshot(conn: asyncpg.Connection, schema: str) -> dict[str, list[str]
 
 async def assert_equals_rebuild(stack: Stack) -> int:
     """Rebuild from the log into a side schema and compare every row; returns row count."""
-    report = await rebuild(stack.query_dsn, stack.command_url, keep=10, activate=False)
+    report = await rebuild(
+        stack.query_dsn, stack.command_url, stack.accounts.service, keep=10, activate=False
+    )
     conn = await asyncpg.connect(stack.query_dsn)
     try:
         active = await conn.fetchval("SELECT schema_name FROM public.read_model_active")

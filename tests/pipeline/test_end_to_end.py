@@ -18,6 +18,7 @@ import pytest
 from command_service.relay import Relay
 from command_service.store.pool import create_pool
 from deploy.broker import EmbeddedBroker
+from shared.auth.client import SignedIn
 from shared.kafka_admin import ensure_topic
 from tests.integration.conftest import new_vehicle
 from tests.pipeline.stack import Stack, assert_equals_rebuild, wait_caught_up
@@ -49,7 +50,7 @@ async def stack(cluster, broker, tmp_path):
 
 
 async def test_thousands_of_random_commands_project_exactly_like_a_rebuild(stack):
-    workload = Workload(stack.command_url, seed=1)
+    workload = Workload(stack.command_url, stack.accounts.admin, seed=1)
     try:
         await workload.setup()
         await workload.run(2500)
@@ -61,7 +62,8 @@ async def test_thousands_of_random_commands_project_exactly_like_a_rebuild(stack
 
 
 async def test_a_booking_is_visible_on_the_next_read_that_sends_its_token(stack):
-    async with httpx.AsyncClient(timeout=30) as http:
+    auth = SignedIn(stack.accounts.admin, stack.command_url)
+    async with httpx.AsyncClient(timeout=30, auth=auth) as http:
         vehicle = (await http.post(f"{stack.command_url}/v1/vehicles", json=new_vehicle())).json()
         start = datetime.now(UTC) + timedelta(days=3)
         booked = await http.post(
@@ -83,7 +85,7 @@ async def test_a_booking_is_visible_on_the_next_read_that_sends_its_token(stack)
 
 
 async def test_killing_the_query_service_mid_batch_loses_and_duplicates_nothing(stack):
-    workload = Workload(stack.command_url, seed=2)
+    workload = Workload(stack.command_url, stack.accounts.admin, seed=2)
     try:
         await workload.setup()
         load = asyncio.create_task(workload.run(1500))
@@ -111,7 +113,7 @@ async def test_a_relay_killed_between_publish_and_checkpoint_republishes(cluster
         raise RuntimeError("relay killed between publish and checkpoint")
 
     try:
-        workload = Workload(stack.command_url, seed=3)
+        workload = Workload(stack.command_url, stack.accounts.admin, seed=3)
         await workload.setup()
         await workload.run(300)
         doomed = Relay(
@@ -149,7 +151,7 @@ async def test_a_broker_restart_under_load_is_healed_from_the_feed(cluster, tmp_
     try:
         stack.start_command()
         stack.start_query()
-        workload = Workload(stack.command_url, seed=4)
+        workload = Workload(stack.command_url, stack.accounts.admin, seed=4)
         await workload.setup()
         load = asyncio.create_task(workload.run(1500))
         await asyncio.sleep(2)

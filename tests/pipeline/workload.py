@@ -11,14 +11,15 @@ from typing import Any
 
 import httpx
 
+from shared.auth.client import Credentials, SignedIn
 from tests.integration.conftest import new_vehicle
 
 
 class Workload:
     """Registers vehicles, then drives random holds, bookings, trips and maintenance."""
 
-    def __init__(self, base_url: str, seed: int, vehicles: int = 20) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
+    def __init__(self, base_url: str, admin: Credentials, seed: int, vehicles: int = 20) -> None:
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30, auth=SignedIn(admin, base_url))
         self.rng = random.Random(seed)
         self.vehicle_count = vehicles
         self.vehicles: list[str] = []

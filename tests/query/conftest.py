@@ -23,11 +23,12 @@ from fastapi import FastAPI
 from command_service.domain import VehicleState, decide, fold
 from command_service.domain import commands as cmd
 from query_service.app import create_app
+from query_service.auth import JwksKeySource
 from query_service.projector import Outcome, project
 from query_service.settings import Settings
 from query_service.store.schemas import connect
 from shared.events import Event, Location
-from tests.conftest import Cluster, FakeClock
+from tests.conftest import Cluster, FakeClock, Issuer
 
 _serial = itertools.count(1)
 _positions = itertools.count(1)
@@ -134,23 +135,30 @@ class ReadSide:
         return response.json()
 
 
-async def start_read_side(dsn: str, clock: FakeClock) -> AsyncIterator[ReadSide]:
+async def start_read_side(
+    dsn: str, clock: FakeClock, issuer: Issuer, role: str = "fleet_manager"
+) -> AsyncIterator[ReadSide]:
+    """The query app trusting `issuer`'s JWKS; its client is signed in with `role`."""
     settings = Settings(database_url=dsn, consume=False, log_level="WARNING", pool_min=1)
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, keys=JwksKeySource(issuer.http))
     async with app.router.lifespan_context(app):
         conn = await connect(dsn, app.state.read_db.active_schema)
         transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {await issuer.token(role)}"}
         try:
-            async with httpx.AsyncClient(transport=transport, base_url="http://query") as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://query", headers=headers
+            ) as http:
                 yield ReadSide(app, http, Fleet(conn, clock))
         finally:
             await conn.close()
 
 
 @pytest_asyncio.fixture
-async def read(query_dsn: str, clock: FakeClock) -> AsyncIterator[ReadSide]:
-    """The read side on this module's database, with the test's fake clock."""
-    async for read_side in start_read_side(query_dsn, clock):
+async def read(query_dsn: str, clock: FakeClock, issuer: Issuer) -> AsyncIterator[ReadSide]:
+    """The read side on this module's database, with the test's fake clock, read by a
+    fleet manager."""
+    async for read_side in start_read_side(query_dsn, clock, issuer):
         yield read_side
 
 

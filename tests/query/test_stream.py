@@ -40,7 +40,9 @@ async def serving(read: ReadSide) -> AsyncIterator[httpx.AsyncClient]:
     task = asyncio.create_task(server.serve(sockets=[sock]))
     await until(lambda: server.started)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=5, headers=read.http.headers
+        ) as client:
             yield client
     finally:
         server.should_exit = True

@@ -20,7 +20,9 @@ import httpx
 import pytest
 
 from deploy import services
+from deploy.accounts import StartupAccounts
 from deploy.postgres import free_port
+from shared.auth.client import SignedIn
 from tests.integration.conftest import new_vehicle
 
 pytestmark = pytest.mark.race
@@ -51,7 +53,12 @@ SELECT count(*) FROM blocks a JOIN blocks b
 async def two_services(cluster, tmp_path: Path):
     dsn = await cluster.create_database("race")
     ports = [free_port(), free_port()]
-    env = {"FLEET_LOG_LEVEL": "WARNING", "FLEET_SWEEPER_INTERVAL_MS": "1000"}
+    accounts = StartupAccounts.generate()
+    env = {
+        "FLEET_LOG_LEVEL": "WARNING",
+        "FLEET_SWEEPER_INTERVAL_MS": "1000",
+        **accounts.command_env(),
+    }
     procs = [
         services.start_command_service(p, dsn, env=env, log_path=tmp_path / f"{p}.log")
         for p in ports
@@ -59,7 +66,7 @@ async def two_services(cluster, tmp_path: Path):
     try:
         for port, proc in zip(ports, procs, strict=True):
             services.wait_ready(f"http://127.0.0.1:{port}/readyz", proc, timeout_s=60)
-        yield dsn, [f"http://127.0.0.1:{p}" for p in ports]
+        yield dsn, [f"http://127.0.0.1:{p}" for p in ports], accounts.admin
     finally:
         for proc in procs:
             services.stop(proc)
@@ -107,8 +114,8 @@ async def client_loop(
 
 
 async def test_racing_clients_on_two_processes_never_double_book(two_services):
-    dsn, urls = two_services
-    clients = [httpx.AsyncClient(base_url=u, timeout=30) for u in urls]
+    dsn, urls, admin = two_services
+    clients = [httpx.AsyncClient(base_url=u, timeout=30, auth=SignedIn(admin, u)) for u in urls]
     try:
         vehicles = []
         for _ in range(VEHICLES):

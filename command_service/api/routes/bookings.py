@@ -5,22 +5,28 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from command_service.api import schemas
 from command_service.api.http import (
+    actor_of,
     command_context,
+    customer_for,
     handler_of,
-    require_customer,
     respond,
     written,
 )
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared import events as ev
+from shared.auth.dependencies import require_role
 from shared.http.responses import JSON
 
-router = APIRouter(prefix="/v1", tags=["holds and bookings"])
+router = APIRouter(
+    prefix="/v1",
+    tags=["holds and bookings"],
+    dependencies=[Depends(require_role("customer", "fleet_manager", "admin"))],
+)
 
 
 def _only(events: list[ev.Event], kind: type[ev.Event]) -> Any:
@@ -63,10 +69,11 @@ async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> JSON:
     """Reserve a window for a short time (ttl_seconds 60..3600) at a quoted price."""
     command = cmd.PlaceHold(
         hold_id=request.app.state.new_id(),
-        customer_id=require_customer(body.customer_id),
+        customer_id=customer_for(request, body.customer_id),
         start=body.start,
         end=body.end,
         ttl_seconds=body.ttl_seconds,
+        by=actor_of(request),
     )
     outcome = await handler_of(request).on_vehicle(
         body.vehicle_id, command, await command_context(request), _hold_body, status=201
@@ -77,7 +84,9 @@ async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> JSON:
 @router.post("/holds/{hold_id}/confirm", status_code=201)
 async def confirm_hold(hold_id: UUID, request: Request) -> JSON:
     """Turn an active hold into a booking at the quoted price."""
-    command = cmd.ConfirmHold(hold_id=hold_id, booking_id=request.app.state.new_id())
+    command = cmd.ConfirmHold(
+        hold_id=hold_id, booking_id=request.app.state.new_id(), by=actor_of(request)
+    )
     outcome = await handler_of(request).on_entity(
         hold_id, "hold", command, await command_context(request), booking_body, status=201
     )
@@ -90,7 +99,7 @@ async def release_hold(hold_id: UUID, request: Request) -> JSON:
     outcome = await handler_of(request).on_entity(
         hold_id,
         "hold",
-        cmd.ReleaseHold(hold_id=hold_id),
+        cmd.ReleaseHold(hold_id=hold_id, by=actor_of(request)),
         await command_context(request),
         lambda _, state: written(state, hold_id=hold_id, status="released"),
     )
@@ -102,10 +111,11 @@ async def book_vehicle(body: schemas.BookBody, request: Request) -> JSON:
     """Book [start, end) on a vehicle; 409 with the conflicting blocks on overlap."""
     command = cmd.BookVehicle(
         booking_id=request.app.state.new_id(),
-        customer_id=require_customer(body.customer_id),
+        customer_id=customer_for(request, body.customer_id),
         start=body.start,
         end=body.end,
         purpose=body.purpose,
+        by=actor_of(request),
     )
     outcome = await handler_of(request).on_vehicle(
         body.vehicle_id, command, await command_context(request), booking_body, status=201
@@ -132,7 +142,7 @@ async def cancel_booking(booking_id: UUID, body: schemas.ReasonBody, request: Re
     outcome = await handler_of(request).on_entity(
         booking_id,
         "booking",
-        cmd.CancelBooking(booking_id=booking_id, reason=body.reason),
+        cmd.CancelBooking(booking_id=booking_id, reason=body.reason, by=actor_of(request)),
         await command_context(request),
         _cancelled_body,
     )

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from command_service.domain.errors import InvalidCommandError, VehicleNotFoundError
 from command_service.store import feed
+from shared.auth.dependencies import require_role
 from shared.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["event log"])
 
 
-@router.get("/vehicles/{vehicle_id}/history")
+@router.get(
+    "/vehicles/{vehicle_id}/history",
+    dependencies=[Depends(require_role("fleet_manager", "admin", "service"))],
+)
 async def vehicle_history(
     vehicle_id: UUID,
     request: Request,
-    after_version: int = Query(0, ge=0),
+    after_version: int = Query(0, ge=0, le=2**31 - 1),
     limit: int = Query(1000, ge=1, le=10000),
 ) -> JSON:
     """Every stored event of a vehicle, oldest first, with its metadata (the audit trail)."""
@@ -28,10 +32,10 @@ async def vehicle_history(
     return JSON({"vehicle_id": vehicle_id, "items": items, "next_cursor": next_cursor})
 
 
-@router.get("/events")
+@router.get("/events", dependencies=[Depends(require_role("admin", "service"))])
 async def events_feed(
     request: Request,
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=2**63 - 1),
     limit: int = Query(500, ge=1, le=5000),
 ) -> JSON:
     """Committed events after the one at global position `after`, in publication order.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from shared.http.responses import JSON, problem
 from shared.metrics_exposition import render_metrics
@@ -47,7 +47,7 @@ async def readyz(request: Request) -> Response:
     return JSON(body)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 async def metrics() -> Response:
     """Prometheus exposition (merged across workers when multiprocess mode is on)."""
     body, content_type = render_metrics()

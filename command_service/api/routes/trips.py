@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from command_service.api import schemas
-from command_service.api.http import command_context, handler_of, respond, written
+from command_service.api.http import actor_of, command_context, handler_of, respond, written
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared import events as ev
+from shared.auth.dependencies import require_role
 from shared.http.responses import JSON
 
-router = APIRouter(prefix="/v1", tags=["trips"])
+router = APIRouter(
+    prefix="/v1",
+    tags=["trips"],
+    dependencies=[Depends(require_role("customer", "fleet_manager", "admin"))],
+)
 
 
 def _started_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
@@ -48,7 +53,10 @@ def _ended_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
 async def start_trip(body: schemas.StartTripBody, request: Request) -> JSON:
     """Start the trip of a confirmed booking (±15 min around its window)."""
     command = cmd.StartTrip(
-        trip_id=request.app.state.new_id(), booking_id=body.booking_id, odometer_km=body.odometer_km
+        trip_id=request.app.state.new_id(),
+        booking_id=body.booking_id,
+        odometer_km=body.odometer_km,
+        by=actor_of(request),
     )
     outcome = await handler_of(request).on_entity(
         body.booking_id,
@@ -67,7 +75,7 @@ async def end_trip(trip_id: UUID, body: schemas.OdometerBody, request: Request) 
     outcome = await handler_of(request).on_entity(
         trip_id,
         "trip",
-        cmd.EndTrip(trip_id=trip_id, odometer_km=body.odometer_km),
+        cmd.EndTrip(trip_id=trip_id, odometer_km=body.odometer_km, by=actor_of(request)),
         await command_context(request),
         _ended_body,
     )

@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from command_service.api import schemas
 from command_service.api.http import command_context, handler_of, respond, written
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared import events as ev
+from shared.auth.dependencies import require_role
 from shared.http.responses import JSON
 
-router = APIRouter(prefix="/v1", tags=["vehicles"])
+router = APIRouter(
+    prefix="/v1",
+    tags=["vehicles"],
+    dependencies=[Depends(require_role("fleet_manager", "admin"))],
+)
 
 
 def _details(state: VehicleState) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from query_service.api.pagination import (
     decode_cursor,
     page_response,
 )
-from query_service.api.params import MAX_RADIUS_KM, check_window, parse_near
+from query_service.api.params import MAX_RADIUS_KM, Make, Model, check_window, parse_near
 from query_service.api.queries import availability as q
 from shared.http.responses import JSON
 
@@ -40,8 +40,8 @@ async def availability(
     request: Request,
     start: Annotated[AwareDatetime, Query(description="Window start, RFC 3339 with offset.")],
     end: Annotated[AwareDatetime, Query(description="Window end (exclusive), after start.")],
-    make: Annotated[str | None, Query(max_length=64, description="Exact make, any case.")] = None,
-    model: Annotated[str | None, Query(max_length=64, description="Exact model, any case.")] = None,
+    make: Make = None,
+    model: Model = None,
     min_seats: Annotated[int | None, Query(ge=1, le=99, description="At least this many.")] = None,
     near: Annotated[
         str | None,

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 
 from query_service.api import models
+from query_service.api.access import customer_filter, may_see
 from query_service.api.consistency import read_your_writes
 from query_service.api.context import pool_of
 from query_service.api.errors import BookingNotFoundError
@@ -21,6 +22,7 @@ from query_service.api.pagination import (
 )
 from query_service.api.params import From, To, check_window
 from query_service.api.queries import bookings as q
+from shared.auth.dependencies import Caller
 from shared.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["bookings"], dependencies=[Depends(read_your_writes)])
@@ -35,6 +37,7 @@ BookingStatus = Literal["confirmed", "cancelled", "completed"]
 )
 async def list_bookings(
     request: Request,
+    caller: Caller,
     vehicle_id: Annotated[UUID | None, Query(description="Only this vehicle's.")] = None,
     customer_id: Annotated[UUID | None, Query(description="Only this customer's.")] = None,
     status: Annotated[BookingStatus | None, Query(description="Only this status.")] = None,
@@ -50,7 +53,7 @@ async def list_bookings(
     rows = await q.list_bookings(
         pool_of(request),
         vehicle_id=vehicle_id,
-        customer_id=customer_id,
+        customer_id=customer_filter(caller, customer_id),
         status=status,
         window=(start_from, end_to),
         after=after,
@@ -65,9 +68,9 @@ async def list_bookings(
     response_model=models.Booking,
     responses={**models.READ_PROBLEMS, **models.problems(404)},
 )
-async def get_booking(request: Request, booking_id: UUID) -> JSON:
+async def get_booking(request: Request, booking_id: UUID, caller: Caller) -> JSON:
     """The booking, whatever its status."""
     row = await q.get_booking(pool_of(request), booking_id)
-    if row is None:
+    if row is None or not may_see(caller, row["customer_id"]):
         raise BookingNotFoundError(f"no booking {booking_id}")
     return JSON(q.booking_item(row))

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 
 from query_service.api import models
+from query_service.api.access import customer_filter, may_see
 from query_service.api.consistency import read_your_writes
 from query_service.api.context import now_of, pool_of
 from query_service.api.errors import HoldNotFoundError
@@ -20,6 +21,7 @@ from query_service.api.pagination import (
     page_response,
 )
 from query_service.api.queries import holds as q
+from shared.auth.dependencies import Caller
 from shared.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["holds"], dependencies=[Depends(read_your_writes)])
@@ -34,6 +36,7 @@ HoldStatus = Literal["active", "confirmed", "released", "expired"]
 )
 async def list_holds(
     request: Request,
+    caller: Caller,
     vehicle_id: Annotated[UUID | None, Query(description="Only this vehicle's.")] = None,
     customer_id: Annotated[UUID | None, Query(description="Only this customer's.")] = None,
     status: Annotated[
@@ -49,7 +52,7 @@ async def list_holds(
     rows = await q.list_holds(
         pool_of(request),
         vehicle_id=vehicle_id,
-        customer_id=customer_id,
+        customer_id=customer_filter(caller, customer_id),
         status=status,
         now=now,
         after=after,
@@ -64,9 +67,9 @@ async def list_holds(
     response_model=models.Hold,
     responses={**models.READ_PROBLEMS, **models.problems(404)},
 )
-async def get_hold(request: Request, hold_id: UUID) -> JSON:
+async def get_hold(request: Request, hold_id: UUID, caller: Caller) -> JSON:
     """The hold; its status reads `expired` once expires_at has passed."""
     row = await q.get_hold(pool_of(request), hold_id)
-    if row is None:
+    if row is None or not may_see(caller, row["customer_id"]):
         raise HoldNotFoundError(f"no hold {hold_id}")
     return JSON(q.hold_item(row, now_of(request)))

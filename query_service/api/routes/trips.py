@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 
 from query_service.api import models
+from query_service.api.access import customer_filter, may_see
 from query_service.api.consistency import read_your_writes
 from query_service.api.context import pool_of
 from query_service.api.errors import TripNotFoundError
@@ -21,6 +22,7 @@ from query_service.api.pagination import (
 )
 from query_service.api.params import From, To, check_window
 from query_service.api.queries import trips as q
+from shared.auth.dependencies import Caller
 from shared.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["trips"], dependencies=[Depends(read_your_writes)])
@@ -35,6 +37,7 @@ TripStatus = Literal["running", "ended"]
 )
 async def list_trips(
     request: Request,
+    caller: Caller,
     vehicle_id: Annotated[UUID | None, Query(description="Only this vehicle's.")] = None,
     customer_id: Annotated[UUID | None, Query(description="Only this customer's.")] = None,
     status: Annotated[TripStatus | None, Query(description="Only running or ended.")] = None,
@@ -50,7 +53,7 @@ async def list_trips(
     rows = await q.list_trips(
         pool_of(request),
         vehicle_id=vehicle_id,
-        customer_id=customer_id,
+        customer_id=customer_filter(caller, customer_id),
         status=status,
         window=(start_from, end_to),
         after=after,
@@ -65,9 +68,9 @@ async def list_trips(
     response_model=models.Trip,
     responses={**models.READ_PROBLEMS, **models.problems(404)},
 )
-async def get_trip(request: Request, trip_id: UUID) -> JSON:
+async def get_trip(request: Request, trip_id: UUID, caller: Caller) -> JSON:
     """The trip, running or ended."""
     row = await q.get_trip(pool_of(request), trip_id)
-    if row is None:
+    if row is None or not may_see(caller, row["customer_id"]):
         raise TripNotFoundError(f"no trip {trip_id}")
     return JSON(q.trip_item(row))

@@ -22,7 +22,7 @@ from query_service.api.pagination import (
     decode_cursor,
     page_response,
 )
-from query_service.api.params import check_window
+from query_service.api.params import Make, check_window
 from query_service.api.queries import bookings, calendar, trips
 from query_service.api.queries import vehicles as q
 from shared.http.responses import JSON
@@ -40,7 +40,7 @@ VehicleStatus = Literal["available", "in_use", "maintenance", "inactive", "retir
 async def list_vehicles(
     request: Request,
     status: Annotated[VehicleStatus | None, Query(description="Only this status.")] = None,
-    make: Annotated[str | None, Query(max_length=64, description="Exact make, any case.")] = None,
+    make: Make = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> JSON:

@@ -1,0 +1,81 @@
+"""Identity endpoints (API.md §Identity): accounts, tokens, roles and the public keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from command_service.api.auth_schemas import Credentials, RefreshBody, RegisterBody, RoleBody
+from command_service.identity.service import Identity
+from shared.auth.dependencies import Caller, require_role
+from shared.auth.principal import Principal
+from shared.http.responses import JSON
+
+router = APIRouter(tags=["identity"])
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+
+
+def identity_of(request: Request) -> Identity:
+    identity: Identity = request.app.state.identity
+    return identity
+
+
+@router.post("/v1/auth/register", status_code=201)
+async def register(body: RegisterBody, request: Request) -> JSON:
+    """Open a customer account (e-mail normalised and unique; password hashed with argon2id)."""
+    user = await identity_of(request).register(body.email, body.password, body.name)
+    return JSON(user.public(), status_code=201)
+
+
+@router.post("/v1/auth/token")
+async def token(body: Credentials, request: Request) -> JSON:
+    """Sign in: a 15-minute access token and a refresh token. 429 when throttled."""
+    address = request.client.host if request.client else "unknown"
+    pair = await identity_of(request).sign_in(body.email, body.password, address)
+    return JSON(pair.body(), headers={"Cache-Control": "no-store"})
+
+
+@router.post("/v1/auth/refresh")
+async def refresh(body: RefreshBody, request: Request) -> JSON:
+    """A new pair; the refresh token sent stops working (reusing it revokes the session)."""
+    pair = await identity_of(request).refresh(body.refresh_token)
+    return JSON(pair.body(), headers={"Cache-Control": "no-store"})
+
+
+@router.post("/v1/auth/logout", status_code=204)
+async def logout(body: RefreshBody, request: Request) -> Response:
+    """End the session the refresh token belongs to (204 even when it was unknown)."""
+    await identity_of(request).sign_out(body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.get("/v1/auth/me")
+async def me(caller: Caller, request: Request) -> JSON:
+    """The calling account."""
+    user = await identity_of(request).account(caller.user_id)
+    return JSON(user.public())
+
+
+@router.post("/v1/users/{user_id}/role")
+async def change_role(user_id: UUID, body: RoleBody, admin: Admin, request: Request) -> JSON:
+    """Give an account another role (admins only; the last admin cannot be demoted)."""
+    user = await identity_of(request).change_role(user_id, body.role, admin)
+    return JSON(user.public())
+
+
+@router.post("/v1/auth/signing-keys/rotate")
+async def rotate_signing_key(_: Admin, request: Request) -> JSON:
+    """Publish a new key now; it signs after `signs_in_s` (verifiers learn it first), and
+    the old one stays published until its last token has expired."""
+    kid, signs_in_s = await identity_of(request).keys.rotate()
+    return JSON({"kid": kid, "signs_in_s": signs_in_s})
+
+
+@router.get("/.well-known/jwks.json")
+async def jwks(request: Request) -> JSON:
+    """Public keys that verify access tokens (RFC 7517), for the query service and others."""
+    keys = await identity_of(request).keys.jwks()
+    return JSON(keys, headers={"Cache-Control": "public, max-age=60"})

@@ -1,0 +1,83 @@
+"""Admin tasks from a shell, also on a fresh install before any service ran:
+
+    python -m command_service.identity.cli create-user --email a@b.example --role admin
+    python -m command_service.identity.cli set-role --email a@b.example --role fleet_manager
+    python -m command_service.identity.cli rotate-signing-key
+
+The password comes from FLEET_NEW_USER_PASSWORD or an interactive prompt, never argv
+(which other users of the machine can read in the process list).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+from command_service.identity import users
+from command_service.identity.emails import normalise_email
+from command_service.identity.settings import IdentitySettings
+from command_service.identity.setup import start_identity
+from command_service.settings import DEFAULT_DATABASE_URL
+from command_service.store.migrate import migrate
+from command_service.store.pool import create_pool
+from shared.auth.principal import PERSON_ROLES, ROLES
+from shared.http.errors import HttpProblem
+
+
+def _password() -> str:
+    password = os.environ.get("FLEET_NEW_USER_PASSWORD") or getpass.getpass("password: ")
+    if not 8 <= len(password) <= 256:
+        raise SystemExit("the password must have 8 to 256 characters")
+    return password
+
+
+async def _run(args: argparse.Namespace) -> str:
+    pool = await create_pool(args.database_url, 1, 2)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn)
+        identity = await start_identity(pool, IdentitySettings.from_env())
+        if args.action == "rotate-signing-key":
+            kid, delay = await identity.keys.rotate()
+            return f"published key {kid}; it signs in {delay:.0f} s"
+        email = normalise_email(args.email)
+        if args.action == "create-user":
+            user = await identity.register(email, _password(), args.name or email, args.role)
+            return f"created {user.role} {user.email} ({user.user_id})"
+        found = await users.by_email(pool, email)
+        if found is None:
+            raise SystemExit(f"no account {email}")
+        user = await users.set_role(pool, found.user_id, args.role, "system:cli")
+        return f"{user.email} is now {user.role}"
+    finally:
+        await pool.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m command_service.identity.cli")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("FLEET_COMMAND_DATABASE_URL", DEFAULT_DATABASE_URL)
+    )
+    sub = parser.add_subparsers(dest="action", required=True)
+    create = sub.add_parser("create-user", help="create an account (e.g. the first admin)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name")
+    create.add_argument("--role", choices=ROLES, default="admin")
+    role = sub.add_parser("set-role", help="change an account's role")
+    role.add_argument("--email", required=True)
+    role.add_argument("--role", choices=PERSON_ROLES, required=True)
+    sub.add_parser("rotate-signing-key", help="publish a new signing key (signs after a delay)")
+    args = parser.parse_args()
+    try:
+        sys.stdout.write(asyncio.run(_run(args)) + "\n")
+    except (HttpProblem, ValueError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

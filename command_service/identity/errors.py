@@ -1,0 +1,38 @@
+"""Identity errors, each with its HTTP status (rendered as problem+json)."""
+
+from __future__ import annotations
+
+from shared.http.errors import HttpProblem
+
+
+class EmailTakenError(HttpProblem):
+    """Another account already uses this e-mail address."""
+
+    status = 409
+    title = "E-mail already registered"
+
+
+class InvalidCredentialsError(HttpProblem):
+    """Unknown e-mail or wrong password (deliberately not told apart)."""
+
+    status = 401
+    title = "Invalid credentials"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "e-mail or password is wrong", {"WWW-Authenticate": 'Bearer realm="fleetledger"'}
+        )
+
+
+class UserNotFoundError(HttpProblem):
+    """No account with that id."""
+
+    status = 404
+    title = "User not found"
+
+
+class LastAdminError(HttpProblem):
+    """The change would leave the installation without an admin."""
+
+    status = 409
+    title = "Last admin"

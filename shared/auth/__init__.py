@@ -1,0 +1,1 @@
+"""Identity shared by both services: principals, roles, access-token verification."""

@@ -1,0 +1,40 @@
+"""Who is calling: the subject and role an access token names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+from uuid import UUID
+
+# Roles a person can be given over the API; `service` is for machine accounts only.
+PersonRole = Literal["customer", "fleet_manager", "admin"]
+Role = Literal[PersonRole, "service"]
+ROLES: tuple[Role, ...] = (*get_args(PersonRole), "service")
+PERSON_ROLES: tuple[PersonRole, ...] = get_args(PersonRole)
+STAFF: frozenset[Role] = frozenset({"fleet_manager", "admin"})
+
+
+def as_role(value: object) -> Role | None:
+    """The role `value` names, or None."""
+    for role in ROLES:
+        if value == role:
+            return role
+    return None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller."""
+
+    user_id: UUID
+    role: Role
+
+    @property
+    def is_staff(self) -> bool:
+        """Fleet managers and admins act on any vehicle, booking or trip."""
+        return self.role in STAFF
+
+    @property
+    def actor(self) -> str:
+        """How events' metadata names this caller."""
+        return f"{self.role}:{self.user_id}"
