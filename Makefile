@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: token run test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean
+.PHONY: token run demo test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean
 
 venv: $(STAMP)
 
@@ -16,6 +16,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 run: $(STAMP)  ## start the embedded stack (Postgres, Kafka broker, both services); Ctrl-C stops it
 	$(BIN)/python -m deploy.launcher run
+
+demo: $(STAMP)  ## the stack with a simulated clock, filled by the fleet simulator; Ctrl-C stops it
+	FLEET_STATE_DIR=.fleetledger/demo $(BIN)/python -m deploy.launcher demo --fresh $(DEMO_ARGS)
 
 test: $(STAMP)  ## unit + integration + race tests against the embedded Postgres
 	$(BIN)/python -m pytest -q

@@ -8,6 +8,14 @@ from command_service.identity.settings import IdentitySettings
 from shared.settings import env_bool, env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_command"
+ENVIRONMENTS = ("production", "dev", "demo")
+CLOCKS = ("system", "simulated")
+
+
+class UnsafeSettingsError(ValueError):
+    """The settings name an unknown mode or a combination production must refuse."""
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -23,7 +31,23 @@ class Settings:
     partitions: int = 12
     relay_batch: int = 1000
     relay_poll_interval_s: float = 1.0
+    environment: str = "production"  # FLEET_ENV: production | dev | demo
+    clock: str = "system"  # FLEET_CLOCK: system | simulated (dev/demo only)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
+
+    def __post_init__(self) -> None:
+        if self.environment not in ENVIRONMENTS:
+            raise UnsafeSettingsError(f"FLEET_ENV must be one of {ENVIRONMENTS}")
+        if self.clock not in CLOCKS:
+            raise UnsafeSettingsError(f"FLEET_CLOCK must be one of {CLOCKS}")
+        if self.clock == "simulated" and self.environment == "production":
+            raise UnsafeSettingsError(
+                "refusing to start: FLEET_CLOCK=simulated is for FLEET_ENV=dev or demo only"
+            )
+
+    @property
+    def simulated_clock(self) -> bool:
+        return self.clock == "simulated"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,5 +65,7 @@ class Settings:
             partitions=env_int("FLEET_KAFKA_PARTITIONS", 12),
             relay_batch=env_int("FLEET_RELAY_BATCH", 1000),
             relay_poll_interval_s=env_int("FLEET_RELAY_POLL_MS", 1000) / 1000,
+            environment=env_str("FLEET_ENV", "production").strip().lower(),
+            clock=env_str("FLEET_CLOCK", "system").strip().lower(),
             identity=IdentitySettings.from_env(),
         )

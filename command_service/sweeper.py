@@ -16,6 +16,7 @@ import structlog
 
 from command_service import metrics
 from command_service.application.handler import CommandContext, CommandHandler
+from command_service.devclock import SimulatedClock
 from command_service.domain import commands as cmd
 from command_service.domain.errors import DomainError
 from command_service.leadership import SWEEPER_LOCK, LeaderLock
@@ -62,6 +63,8 @@ class HoldSweeper:
 
     async def sweep_once(self) -> int:
         """Expire every hold past its expiry now; returns how many were expired."""
+        if isinstance(self._clock, SimulatedClock):  # dev/demo: another worker may have moved it
+            await self._clock.refresh(self._pool)
         due = await self._pool.fetch(
             "SELECT hold_id FROM open_holds WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2",
             self._clock(),

@@ -19,6 +19,7 @@ import threading
 from contextlib import ExitStack
 from pathlib import Path
 
+from deploy import demo as demo_mode
 from deploy import services
 from deploy.accounts import StartupAccounts
 from deploy.broker import EmbeddedBroker
@@ -122,12 +123,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.launcher")
     sub = parser.add_subparsers(dest="action", required=True)
     run_parser = sub.add_parser("run", help="start PostgreSQL, Kafka and both services")
-    run_parser.add_argument("--port", type=int, default=int(env("FLEET_COMMAND_PORT", 8000)))
-    run_parser.add_argument("--workers", type=int, default=int(env("FLEET_COMMAND_WORKERS", 2)))
-    run_parser.add_argument("--query-port", type=int, default=int(env("FLEET_QUERY_PORT", 8001)))
-    run_parser.add_argument("--query-workers", type=int, default=int(env("FLEET_QUERY_WORKERS", 1)))
+    demo_parser = sub.add_parser("demo", help="the same in demo mode, filled by the simulator")
+    demo_mode.add_arguments(demo_parser)
+    for action_parser in (run_parser, demo_parser):
+        add = action_parser.add_argument
+        add("--port", type=int, default=int(env("FLEET_COMMAND_PORT", 8000)))
+        add("--workers", type=int, default=int(env("FLEET_COMMAND_WORKERS", 2)))
+        add("--query-port", type=int, default=int(env("FLEET_QUERY_PORT", 8001)))
+        add("--query-workers", type=int, default=int(env("FLEET_QUERY_WORKERS", 1)))
     args = parser.parse_args()
     configure_logging(env("FLEET_LOG_LEVEL", "INFO"))
+    if args.action == "demo":
+        return demo_mode.demo(args, start_services, STATE_DIR)
     return run(args)
 
 

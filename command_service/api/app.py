@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from command_service.api.problems import install_problem_handlers
-from command_service.api.routes import auth, bookings, feed, ops, trips, vehicles
+from command_service.api.routes import auth, bookings, dev_clock, feed, ops, trips, vehicles
 from command_service.application.handler import CommandHandler
+from command_service.devclock import SimulatedClock
 from command_service.identity.setup import start_identity
 from command_service.relay import Relay
 from command_service.settings import Settings
@@ -17,6 +18,7 @@ from command_service.store.event_store import EventStore
 from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
 from command_service.sweeper import HoldSweeper
+from shared.auth.dependencies import require_role
 from shared.auth.tokens import TokenVerifier
 from shared.clock import Clock, IdFactory, random_id, system_clock
 from shared.http.middleware import RequestContext
@@ -28,6 +30,8 @@ def create_app(
     settings: Settings, clock: Clock = system_clock, new_id: IdFactory = random_id
 ) -> FastAPI:
     """The command API; pools, sweeper and migrations live in the lifespan."""
+    if settings.simulated_clock:  # dev/demo only: Settings refuses it in production
+        clock = SimulatedClock(start=clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,7 +46,7 @@ def create_app(
             settings.database_url, pool, handler, clock, settings.sweeper_interval_s
         )
         app.state.pool, app.state.handler, app.state.sweeper = pool, handler, sweeper
-        app.state.new_id = new_id
+        app.state.new_id, app.state.clock = new_id, clock
         relay = None
         if settings.kafka_bootstrap:
             relay = Relay(
@@ -67,11 +71,19 @@ def create_app(
 
     configure_logging(settings.log_level)
     app = FastAPI(title="Fleetledger command service", version="0.1.0", lifespan=lifespan)
+    # In simulated mode every command first refreshes the clock the workers share.
+    refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
     for module in (vehicles, bookings, trips):
-        app.include_router(module.router, responses=COMMAND_PROBLEMS)
+        app.include_router(module.router, dependencies=refresh, responses=COMMAND_PROBLEMS)
     for module in (auth, feed):
         app.include_router(module.router, responses=COMMAND_PROBLEMS)
     app.include_router(ops.router, responses=problem_responses(503))
+    if settings.simulated_clock:
+        app.include_router(
+            dev_clock.router,
+            dependencies=[Depends(require_role("admin"))],
+            responses=COMMAND_PROBLEMS,
+        )
     install_problem_handlers(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     return app

@@ -29,6 +29,8 @@ class Stack:
     # Long by default: the topic alone must deliver; the broker-restart test shortens it.
     heal_interval_ms: int = 60_000
     accounts: StartupAccounts = field(default_factory=StartupAccounts.generate)
+    command_extra_env: dict[str, str] = field(default_factory=dict)  # e.g. demo mode
+    command_workers: int = 1
     command_port: int = field(default_factory=free_port)
     query_port: int = field(default_factory=free_port)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -53,11 +55,14 @@ class Stack:
         env = {**self._kafka_env(), **self.accounts.command_env(), "FLEET_RELAY_POLL_MS": "200"}
         if not self.relay:
             env["FLEET_KAFKA_BOOTSTRAP"] = ""
+        env.update(self.command_extra_env)
         proc = services.start_command_service(
             self.command_port,
             self.command_dsn,
+            self.command_workers,
             env=env,
             log_path=self.log_dir / "command.log",
+            state_dir=self.log_dir,
         )
         self.procs["command"] = proc
         services.wait_ready(f"{self.command_url}/readyz", proc, timeout_s=60)

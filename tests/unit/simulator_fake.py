@@ -1,0 +1,82 @@
+"""A scripted stand-in for the command API, to test the simulator's planning in isolation.
+
+Ids derive from the request (uuid5), answers arrive in a shuffled order, and about one
+calendar request in seven is refused with 409, so determinism is tested against replies
+that come back in a different order every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import uuid
+from collections import Counter
+from typing import Any
+
+import httpx
+
+NS = uuid.UUID("6f1f3c1e-5b0a-4c55-9d61-0f0e3c1a2b3c")
+
+
+class FakeCommandApi:
+    """Answers the routes the simulator uses; remembers what it was sent."""
+
+    def __init__(self, now: str = "2030-01-06T22:10:00Z") -> None:
+        self.now = now
+        self.calls: Counter[str] = Counter()
+        self.bodies: list[tuple[str, str, dict[str, Any]]] = []
+        self.jitter = random.Random()  # unseeded on purpose: answer order varies
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(self.jitter.random() / 1000)
+        body = json.loads(request.content) if request.content else {}
+        path = request.url.path
+        self.calls[f"{request.method} {_shape(path)}"] += 1
+        self.bodies.append((request.method, path, body))
+        status, answer = self._answer(request.method, path, body)
+        return httpx.Response(status, json=answer)
+
+    def _answer(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        key = f"{method} {path} {json.dumps(body, sort_keys=True)}"
+        new_id = str(uuid.uuid5(NS, key))
+        refused = int(hashlib.sha256(key.encode()).hexdigest(), 16) % 7 == 0
+        if path == "/v1/dev/clock":
+            if method == "PUT":
+                self.now = body["now"]
+            return 200, {"now": self.now}
+        if path.startswith("/v1/auth/") or path.startswith("/v1/users/"):
+            return _auth(path, new_id)
+        if path == "/v1/vehicles":
+            return 201, {"vehicle_id": new_id, "version": 1}
+        if path in ("/v1/holds", "/v1/bookings"):
+            if refused:
+                return 409, {"status": 409, "title": "Conflict"}
+            kind = "hold_id" if path == "/v1/holds" else "booking_id"
+            return 201, {kind: new_id, "vehicle_id": body["vehicle_id"], "price_cents": 1000}
+        if path.endswith("/confirm"):
+            return 201, {"booking_id": new_id, "price_cents": 1000}
+        if path == "/v1/trips":
+            return 201, {"trip_id": new_id}
+        if path.endswith("/maintenance"):
+            return 201, {"maintenance_id": new_id}
+        if path.endswith("/end"):
+            return 200, {"distance_km": 10}
+        return 200, {"refund_cents": 0}
+
+
+def _auth(path: str, new_id: str) -> tuple[int, dict[str, Any]]:
+    if path == "/v1/auth/register":
+        return 201, {"user_id": new_id, "role": "customer"}
+    if path in ("/v1/auth/token", "/v1/auth/refresh"):
+        return 200, {"access_token": f"a-{new_id}", "refresh_token": "r", "expires_in": 900}
+    return 200, {}
+
+
+def _shape(path: str) -> str:
+    parts = path.split("/")
+    return "/".join("{id}" if len(p) == 36 and p.count("-") == 4 else p for p in parts)
