@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from query_service.api.errors import install_query_errors
 from query_service.api.routes import (
+    analytics,
     availability,
     bookings,
     holds,
@@ -43,7 +44,7 @@ def install_api(app: FastAPI) -> None:
     staff = [Depends(require_role("fleet_manager", "admin"))]
     for module in (availability, bookings, holds, trips):
         app.include_router(module.router, dependencies=everyone, responses=AUTH_PROBLEMS)
-    for module in (vehicles, maintenance, stream):
+    for module in (vehicles, maintenance, stream, analytics):
         app.include_router(module.router, dependencies=staff, responses=AUTH_PROBLEMS)
     ops = _ops_router()
     if ops is not None:

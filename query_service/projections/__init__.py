@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import asyncpg
 
-from query_service.projections import bookings, calendar, holds, maintenance, trips, vehicles
+from query_service.projections import (
+    booking_stats,
+    bookings,
+    calendar,
+    holds,
+    maintenance,
+    service_health,
+    trips,
+    usage,
+    vehicles,
+)
 from query_service.projections.base import Change, Handler
 from shared.events import Event
 
-READ_MODELS = (vehicles, calendar, bookings, holds, trips, maintenance)
+READ_MODELS = (vehicles, calendar, bookings, holds, trips, maintenance, usage, booking_stats,
+               service_health)  # fmt: skip
 _DISPATCH: dict[type[Event], tuple[Handler, ...]] = {}
 for _model in READ_MODELS:
     for _type, _handler in _model.HANDLERS.items():

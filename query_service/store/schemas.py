@@ -20,7 +20,7 @@ import structlog
 from shared.pg import init_connection
 
 log = structlog.get_logger("query_service.schemas")
-_DDL = [Path(__file__).with_name("read_models.sql"), Path(__file__).with_name("tracking.sql")]
+_DDL = [Path(__file__).with_name(f) for f in ("read_models.sql", "analytics.sql", "tracking.sql")]
 _VALID = re.compile(r"^rm_[a-z0-9_]{1,40}$")
 SWAP_CHANNEL = "read_model_swap"
 

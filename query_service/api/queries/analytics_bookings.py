@@ -1,0 +1,171 @@
+"""Queries on the booking analytics read models (stats, revenue) and the service cycle
+(health score, vehicles due for service)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from query_service.projections.service_health import SERVICE_INTERVAL_KM
+from query_service.projections.spans import floor_to
+
+Window = tuple[datetime, datetime]
+# A trip may start until 15 minutes after the booking's end (DESIGN §2): only then is a
+# booking without a trip a no-show.
+NO_SHOW_GRACE = timedelta(minutes=15)
+SERVICE_INTERVAL = timedelta(days=365)
+LOAD_HOURS = 500  # trip hours since service at which the load penalty is full
+LOAD_WEIGHT = 20  # health points the full load penalty takes
+_MONEY = (
+    "sum(bookings)::bigint AS bookings, sum(cancelled)::bigint AS cancelled,"
+    " sum(booked_cents)::bigint AS booked, sum(refunded_cents)::bigint AS refunded"
+)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+async def booking_stats(pool: asyncpg.Pool, window: Window, now: datetime) -> dict[str, Any]:
+    """Counts, rates and means of the bookings whose window starts in `window`."""
+    row = await pool.fetchrow(
+        "SELECT coalesce(sum(bookings), 0)::bigint AS bookings,"
+        " coalesce(sum(cancelled), 0)::bigint AS cancelled,"
+        " coalesce(sum(completed), 0)::bigint AS completed,"
+        " coalesce(sum(trips), 0)::bigint AS trips, coalesce(sum(lead_s), 0)::bigint AS lead,"
+        " coalesce(sum(duration_s), 0)::bigint AS duration"
+        " FROM analytics_fleet_bookings WHERE hour >= $1 AND hour < $2",
+        *window,
+    )
+    assert row is not None
+    no_shows = await pool.fetchval(
+        "SELECT count(*) FROM bookings WHERE status = 'confirmed' AND trip_id IS NULL"
+        " AND start_at >= $1 AND start_at < $2 AND end_at <= $3",
+        *window,
+        now - NO_SHOW_GRACE,
+    )
+    total, cancelled, kept = row["bookings"], row["cancelled"], row["bookings"] - row["cancelled"]
+    return {
+        "bookings": total,
+        "confirmed": kept - row["completed"],
+        "cancelled": cancelled,
+        "completed": row["completed"],
+        "trips_started": row["trips"],
+        "no_shows": no_shows,
+        "cancellation_rate": _ratio(cancelled, total),
+        "completion_rate": _ratio(row["completed"], kept),
+        "no_show_rate": _ratio(no_shows, kept),
+        "mean_lead_time_seconds": _ratio(row["lead"], total),
+        "mean_duration_seconds": _ratio(row["duration"], total),
+    }
+
+
+def _money(
+    currency: str, bookings: int, cancelled: int, booked: int, refunded: int
+) -> dict[str, Any]:
+    return {
+        "currency": currency,
+        "booked_cents": booked,
+        "refunded_cents": refunded,
+        "revenue_cents": booked - refunded,
+        "bookings": bookings,
+        "cancelled": cancelled,
+    }
+
+
+async def revenue(
+    pool: asyncpg.Pool, window: Window, step: timedelta, limit: int
+) -> dict[str, Any]:
+    """Revenue per bucket and currency, per currency in total, and the top vehicles."""
+    rows = await pool.fetch(
+        f"SELECT hour, currency, {_MONEY} FROM analytics_fleet_bookings"
+        " WHERE hour >= $1 AND hour < $2 GROUP BY 1, 2",
+        *window,
+    )
+    per_bucket: dict[tuple[datetime, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    per_currency: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in rows:
+        values = (row["bookings"], row["cancelled"], row["booked"], row["refunded"])
+        for sums in (
+            per_bucket[floor_to(row["hour"], step), row["currency"]],
+            per_currency[row["currency"]],
+        ):
+            for i, value in enumerate(values):
+                sums[i] += value
+    vehicles = await pool.fetch(
+        f"SELECT vehicle_id, currency, {_MONEY} FROM analytics_vehicle_bookings"
+        " WHERE hour >= $1 AND hour < $2 GROUP BY 1, 2"
+        " ORDER BY sum(booked_cents) - sum(refunded_cents) DESC, vehicle_id, currency LIMIT $3",
+        *window,
+        limit,
+    )
+    return {
+        "totals": [_money(c, *per_currency[c]) for c in sorted(per_currency)],
+        "buckets": [{"start": k, **_money(c, *v)} for (k, c), v in sorted(per_bucket.items())],
+        "vehicles": [
+            {
+                "vehicle_id": r["vehicle_id"],
+                **_money(r["currency"], r["bookings"], r["cancelled"], r["booked"], r["refunded"]),
+            }
+            for r in vehicles
+        ],
+    }
+
+
+async def service_rows(pool: asyncpg.Pool) -> list[asyncpg.Record]:
+    """The service cycle of every vehicle not retired."""
+    rows: list[asyncpg.Record] = await pool.fetch(
+        "SELECT vehicle_id, odometer_km, km_at_service, last_service_at, trips_since_service,"
+        " trip_seconds_since_service, km_due_at FROM analytics_service WHERE NOT retired"
+    )
+    return rows
+
+
+def health(row: asyncpg.Record, at: datetime) -> dict[str, Any]:
+    """Health score and due state of one vehicle at `at` (formula: docs/analytics.md)."""
+    km = row["odometer_km"] - row["km_at_service"]
+    since = max(timedelta(0), at - row["last_service_at"])
+    trip_hours = row["trip_seconds_since_service"] / 3600
+    wear = max(km / SERVICE_INTERVAL_KM, since / SERVICE_INTERVAL)
+    load = min(1.0, trip_hours / LOAD_HOURS)
+    score = max(0, min(100, math.floor(100 * (1 - wear) - LOAD_WEIGHT * load)))
+    by_days = row["last_service_at"] + SERVICE_INTERVAL
+    by_km = row["km_due_at"] if row["km_due_at"] is not None and row["km_due_at"] <= at else None
+    due_at = min(by_km, by_days) if by_km is not None else by_days
+    due = due_at <= at
+    reason = None if not due else ("km" if by_km is not None and by_km <= by_days else "days")
+    return {
+        "vehicle_id": row["vehicle_id"],
+        "health_score": score,
+        "due": due,
+        "due_at": due_at if due else None,
+        "due_reason": reason,
+        "odometer_km": row["odometer_km"],
+        "km_since_service": km,
+        "days_since_service": since.days,
+        "trips_since_service": row["trips_since_service"],
+        "trip_hours_since_service": trip_hours,
+        "last_service_at": row["last_service_at"],
+    }
+
+
+def due_list(
+    rows: Sequence[asyncpg.Record], at: datetime, since: datetime | None, score_below: int | None
+) -> list[dict[str, Any]]:
+    """Vehicles due at `at` (that fell due at or after `since`, when given), plus those
+    scoring below `score_below`; due ones first by due_at, then by score, then by id."""
+    found = []
+    for row in rows:
+        item = health(row, at)
+        fell_due = item["due"] and (since is None or item["due_at"] >= since)
+        if fell_due or (score_below is not None and item["health_score"] < score_below):
+            found.append(item)
+    found.sort(
+        key=lambda i: (i["due_at"] is None, i["due_at"] or at, i["health_score"], i["vehicle_id"])
+    )
+    return found

@@ -1,0 +1,94 @@
+-- Analytics read models (docs/analytics.md), created with read_models.sql in every generation.
+-- Buckets are whole UTC hours (and UTC days for the per-vehicle day rows), keyed by their
+-- start. Every value derives from event data; a bucket row, once created, stays (a
+-- cancellation leaves it at zero), so a rebuild creates exactly the same rows.
+-- Rows are per vehicle, or per fleet *slice* (vehicle_id mod 4, see projections/spans.py):
+-- two rebuild shards never write the same row.
+
+-- Per vehicle and hour: seconds booked (confirmed bookings, cancelled ones subtracted),
+-- driven (ended trips) and in service (closed in-service intervals; the open one is added
+-- at read time from analytics_vehicles.in_service_since).
+CREATE TABLE analytics_vehicle_hours (
+    vehicle_id  uuid        NOT NULL,
+    hour        timestamptz NOT NULL,
+    booked_s    integer     NOT NULL,
+    driven_s    integer     NOT NULL,
+    up_s        integer     NOT NULL,
+    PRIMARY KEY (vehicle_id, hour)
+);
+
+-- The same per UTC day: underutilized vehicles sum one row per vehicle and day.
+CREATE TABLE analytics_vehicle_days (
+    vehicle_id  uuid        NOT NULL,
+    day         timestamptz NOT NULL,
+    booked_s    integer     NOT NULL,
+    driven_s    integer     NOT NULL,
+    up_s        integer     NOT NULL,
+    PRIMARY KEY (vehicle_id, day)
+);
+CREATE INDEX analytics_vehicle_days_day_idx ON analytics_vehicle_days (day)
+    INCLUDE (vehicle_id, booked_s, driven_s, up_s);
+
+-- The same per fleet slice and hour: fleet utilization and peak hours sum ≤ 4 rows an hour.
+CREATE TABLE analytics_fleet_hours (
+    hour        timestamptz NOT NULL,
+    slice       smallint    NOT NULL,
+    booked_s    bigint      NOT NULL,
+    driven_s    bigint      NOT NULL,
+    up_s        bigint      NOT NULL,
+    PRIMARY KEY (hour, slice)
+);
+
+-- Per vehicle: what the open intervals need (in service since, running trip since).
+CREATE TABLE analytics_vehicles (
+    vehicle_id        uuid PRIMARY KEY,
+    slice             smallint    NOT NULL,
+    registered_at     timestamptz NOT NULL,
+    retired_at        timestamptz,
+    in_service_since  timestamptz,
+    trip_id           uuid,
+    trip_started_at   timestamptz
+);
+
+-- Bookings by the hour their window starts (the cohort), per fleet slice and currency.
+CREATE TABLE analytics_fleet_bookings (
+    hour            timestamptz NOT NULL,
+    slice           smallint    NOT NULL,
+    currency        text        NOT NULL,
+    bookings        integer     NOT NULL,
+    cancelled       integer     NOT NULL,
+    completed       integer     NOT NULL,
+    trips           integer     NOT NULL,
+    lead_s          bigint      NOT NULL,
+    duration_s      bigint      NOT NULL,
+    booked_cents    bigint      NOT NULL,
+    refunded_cents  bigint      NOT NULL,
+    PRIMARY KEY (hour, slice, currency)
+);
+
+-- Revenue per vehicle by the hour the booking starts.
+CREATE TABLE analytics_vehicle_bookings (
+    vehicle_id      uuid        NOT NULL,
+    hour            timestamptz NOT NULL,
+    currency        text        NOT NULL,
+    bookings        integer     NOT NULL,
+    cancelled       integer     NOT NULL,
+    booked_cents    bigint      NOT NULL,
+    refunded_cents  bigint      NOT NULL,
+    PRIMARY KEY (vehicle_id, hour, currency)
+);
+CREATE INDEX analytics_vehicle_bookings_hour_idx ON analytics_vehicle_bookings (hour)
+    INCLUDE (vehicle_id, currency, bookings, cancelled, booked_cents, refunded_cents);
+
+-- Per vehicle: the current service cycle behind the health score and the due list.
+-- km_due_at: the event at which km since service first reached the interval (15,000 km).
+CREATE TABLE analytics_service (
+    vehicle_id                 uuid PRIMARY KEY,
+    retired                    boolean     NOT NULL,
+    odometer_km                integer     NOT NULL,
+    km_at_service              integer     NOT NULL,
+    last_service_at            timestamptz NOT NULL,
+    trips_since_service        integer     NOT NULL,
+    trip_seconds_since_service bigint      NOT NULL,
+    km_due_at                  timestamptz
+);
