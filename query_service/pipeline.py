@@ -50,6 +50,9 @@ class ProjectionPipeline:
         self.last_applied_at: float | None = None
 
     async def start(self) -> None:
+        if self._settings.service_credentials() is None:
+            # The topic still flows, but gaps cannot heal: the feed needs a signed-in reader.
+            log.warning("no_service_account", hint="set FLEET_SERVICE_ACCOUNT_EMAIL/_PASSWORD")
         self._tasks = [
             asyncio.create_task(self._consume_forever(), name="consumer"),
             asyncio.create_task(self._heal_forever(), name="healer"),
