@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -44,9 +45,15 @@ def create_app(
             pipeline = ProjectionPipeline(settings, read_db)
             await pipeline.start()
         app.state.pipeline = pipeline
+        # Startup objects (routes, models, codecs: ~90k) live for good. Frozen, they stay
+        # out of full collections, which the analytics answers' thousands of rows trigger
+        # every few requests and which otherwise cost tens of ms each (p99 of underutilized).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             if pipeline is not None:
                 await pipeline.stop()
             await changes.stop()

@@ -21,8 +21,8 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from query_service.batch import Batch, apply_page
 from query_service.feed_client import CommandFeed
-from query_service.projections import apply_event
 from query_service.store import schemas
 from shared.auth.client import Credentials, credentials_from
 from shared.events import Event
@@ -49,22 +49,25 @@ class CorruptLogError(RuntimeError):
     """The feed delivered a vehicle's versions out of order or with a hole."""
 
 
-async def replay_into(conns: list[asyncpg.Connection], feed: CommandFeed) -> int:
+async def replay_into(
+    conns: list[asyncpg.Connection], feed: CommandFeed, page_size: int = PAGE
+) -> int:
     """Apply the whole feed to an empty generation.
 
-    The replay waits on round trips, not CPU, so each page is split by vehicle over
-    several connections (read models never relate rows of two vehicles, and each
-    vehicle's events stay in order on one connection), one transaction per shard, while
-    the next page is already being fetched.
+    Each page is split by vehicle over several connections (read models never relate
+    rows of two vehicles, and each vehicle's events stay in order on one connection);
+    a shard's events go in one transaction through the batch path (query_service/batch:
+    a few statements per table, not several per event) while the next page is fetched.
     """
     cursor, total = 0, 0
     versions: dict[UUID, tuple[int, int, Event]] = {}
-    upcoming = asyncio.create_task(feed.page(cursor, PAGE))
+    batches = [await Batch.create(conn) for conn in conns]
+    upcoming = asyncio.create_task(feed.page(cursor, page_size))
     while True:
         page, next_cursor = await upcoming
         if not page:
             return total
-        upcoming = asyncio.create_task(feed.page(next_cursor, PAGE))
+        upcoming = asyncio.create_task(feed.page(next_cursor, page_size))
         shards: list[list[Event]] = [[] for _ in conns]
         for event, position in page:
             known = versions.get(event.vehicle_id, (0, 0, event))[0]
@@ -74,16 +77,16 @@ async def replay_into(conns: list[asyncpg.Connection], feed: CommandFeed) -> int
             versions[event.vehicle_id] = (event.version, position, event)
             shards[event.vehicle_id.int % len(conns)].append(event)
         await asyncio.gather(
-            *(_apply(conn, shard) for conn, shard in zip(conns, shards, strict=True))
+            *(_apply(c, b, shard) for c, b, shard in zip(conns, batches, shards, strict=True))
         )
         await _record_progress(conns[0], page, versions, next_cursor)
         cursor, total = next_cursor, total + len(page)
 
 
-async def _apply(conn: asyncpg.Connection, events: list[Event]) -> None:
-    async with conn.transaction():
-        for event in events:
-            await apply_event(conn, event)
+async def _apply(conn: asyncpg.Connection, batch: Batch, events: list[Event]) -> None:
+    if events:
+        async with conn.transaction():
+            await apply_page(conn, batch, events)
 
 
 async def _record_progress(

@@ -1,0 +1,130 @@
+"""The rebuild's write-back buffers: keyed rows folded in Python, and additive bucket sums.
+
+A shard's page loads the rows its events touch (one SELECT per table), folds every event
+into them in memory, then writes each table back with one statement: an `unnest` upsert
+of the final rows, a `DELETE` of the removed ones, and for bucket tables an `unnest`
+upsert that adds the summed deltas (additions commute, so summing first gives the same
+rows as one upsert per event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+Row = dict[str, Any]
+
+# Column names and SQL types of a table, in the order of its definition.
+_COLUMNS = (
+    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+    " WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+)
+
+
+async def columns_of(conn: asyncpg.Connection, table: str) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in await conn.fetch(_COLUMNS, table)]
+
+
+def _unnest(columns: list[tuple[str, str]]) -> str:
+    args = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(columns, 1))
+    return f"SELECT * FROM unnest({args})"
+
+
+class RowTable:
+    """Rows of one table keyed by its uuid primary key: loaded, changed, written back."""
+
+    def __init__(self, table: str, key: str, columns: list[tuple[str, str]]) -> None:
+        self.table, self.key, self.columns = table, key, columns
+        names = [name for name, _ in columns]
+        updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n != key)
+        self._upsert = (
+            f"INSERT INTO {table} ({', '.join(names)}) {_unnest(columns)}"
+            f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        )
+        self.rows: dict[UUID, Row] = {}
+        self._dirty: set[UUID] = set()
+        self._deleted: set[UUID] = set()
+
+    async def load(self, conn: asyncpg.Connection, keys: Iterable[UUID]) -> None:
+        """Read the stored rows of `keys` (those written by earlier pages)."""
+        wanted = [k for k in set(keys) if k not in self.rows]
+        if wanted:
+            sql = f"SELECT * FROM {self.table} WHERE {self.key} = ANY($1::uuid[])"
+            for record in await conn.fetch(sql, wanted):
+                self.rows[record[self.key]] = dict(record)
+
+    def get(self, key: UUID) -> Row | None:
+        return self.rows.get(key)
+
+    def insert(self, key: UUID, **values: Any) -> None:
+        """A new row; columns not given are NULL, as in the per-event INSERTs."""
+        self.rows[key] = {name: values.get(name) for name, _ in self.columns}
+        self.rows[key][self.key] = key
+        self._dirty.add(key)
+        self._deleted.discard(key)
+
+    def update(self, key: UUID, **values: Any) -> Row | None:
+        """Set columns of an existing row (a missing row is left alone, like UPDATE)."""
+        row = self.rows.get(key)
+        if row is not None:
+            row.update(values)
+            self._dirty.add(key)
+        return row
+
+    def delete(self, key: UUID) -> bool:
+        if self.rows.pop(key, None) is None:
+            return False
+        self._dirty.discard(key)
+        self._deleted.add(key)
+        return True
+
+    async def flush(self, conn: asyncpg.Connection) -> None:
+        if self._deleted:
+            sql = f"DELETE FROM {self.table} WHERE {self.key} = ANY($1::uuid[])"
+            await conn.execute(sql, list(self._deleted))
+        if self._dirty:
+            rows = [self.rows[k] for k in self._dirty]
+            await conn.execute(self._upsert, *([r[n] for r in rows] for n, _ in self.columns))
+        self.rows, self._dirty, self._deleted = {}, set(), set()
+
+
+class Deltas:
+    """Summed additions to bucket rows: key columns → value columns, written by one upsert.
+
+    A key that only ever receives zeros still gets its row, as the per-event upsert
+    would create it (a cancelled booking leaves its buckets at zero)."""
+
+    def __init__(self, table: str, keys: list[str], columns: list[tuple[str, str]]) -> None:
+        kinds = dict(columns)
+        self.values = [name for name, _ in columns if name not in keys]
+        ordered = [(n, kinds[n]) for n in keys] + [(n, kinds[n]) for n in self.values]
+        adds = ", ".join(f"{n} = t.{n} + EXCLUDED.{n}" for n in self.values)
+        self._upsert = (
+            f"INSERT INTO {table} AS t ({', '.join(n for n, _ in ordered)}) {_unnest(ordered)}"
+            f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}"
+        )
+        self.sums: dict[tuple[Any, ...], list[int]] = {}
+
+    def add(self, key: tuple[Any, ...], **amounts: int) -> None:
+        self.add_row(key, [amounts.get(name, 0) for name in self.values])
+
+    def add_row(self, key: tuple[Any, ...], amounts: Sequence[int]) -> None:
+        """Add one amount per value column, in the table's column order."""
+        sums = self.sums.get(key)
+        if sums is None:
+            self.sums[key] = list(amounts)
+        else:
+            for i, amount in enumerate(amounts):
+                sums[i] += amount
+
+    async def flush(self, conn: asyncpg.Connection) -> None:
+        if self.sums:
+            keys = list(self.sums)
+            width = len(keys[0])
+            args = [[k[i] for k in keys] for i in range(width)]
+            args += [[self.sums[k][i] for k in keys] for i in range(len(self.values))]
+            await conn.execute(self._upsert, *args)
+        self.sums = {}
