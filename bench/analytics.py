@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import random
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -117,9 +118,15 @@ async def measure_endpoints(
                     failures += response.status_code != 200
             results[name] = (percentile(latencies, 50) * 1e3, percentile(latencies, 99) * 1e3,
                              failures)  # fmt: skip
-            print(f"  {name:38s} p50 {results[name][0]:7.1f} ms  p99 {results[name][1]:7.1f} ms"
-                  f"  non-200 {failures}", flush=True)  # fmt: skip
+            _say(f"  {name:38s} p50 {results[name][0]:7.1f} ms  p99 {results[name][1]:7.1f} ms"
+                  f"  non-200 {failures}")  # fmt: skip
     return results
+
+
+def _say(text: str) -> None:
+    """A line of the report on stdout, at once (a full run takes minutes)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def main() -> int:
@@ -138,24 +145,24 @@ def main() -> int:
             fresh_database(pg, "anl_qry") as qry_dsn:  # fmt: skip
         began = time.perf_counter()
         events, vehicles = asyncio.run(seed_history(cmd_dsn, plan))
-        print(f"seeded {len(vehicles):,} vehicles, {events:,} events in "
-              f"{time.perf_counter() - began:.0f} s", flush=True)  # fmt: skip
+        _say(f"seeded {len(vehicles):,} vehicles, {events:,} events in "
+              f"{time.perf_counter() - began:.0f} s")  # fmt: skip
         with command_service("command", cmd_dsn, work) as command:
             projected, seconds = asyncio.run(project_log(cmd_dsn, qry_dsn))
             rate = projected / seconds
-            print(f"projection (rebuild replay, 4 shards, all read models incl. analytics): "
+            _say(f"projection (rebuild replay, 4 shards, all read models incl. analytics): "
                   f"{projected:,} events in {seconds:.1f} s = {rate:,.0f} events/s "
-                  f"(target >= {TARGET_EVENTS_S:,.0f})", flush=True)  # fmt: skip
+                  f"(target >= {TARGET_EVENTS_S:,.0f})")  # fmt: skip
             token = sign_in(command.url)  # bench/auth.py: the admin of the generated accounts
             with query_service("query", qry_dsn, work, command.url) as query:
-                print(f"latency, {args.requests} sequential requests per endpoint "
-                      f"(token: {'yes' if token else 'none'}):", flush=True)  # fmt: skip
+                _say(f"latency, {args.requests} sequential requests per endpoint "
+                      f"(token: {'yes' if token else 'none'}):")  # fmt: skip
                 found = asyncio.run(measure_endpoints(
                     query.url, token, plan, 80, vehicles, args.requests))  # fmt: skip
     worst = max(p99 for _, p99, _ in found.values())
-    print(f"verdict: projection {'MEETS' if rate >= TARGET_EVENTS_S else 'MISSES'} target;"
+    _say(f"verdict: projection {'MEETS' if rate >= TARGET_EVENTS_S else 'MISSES'} target;"
           f" worst p99 {worst:.1f} ms {'MEETS' if worst <= TARGET_P99_MS else 'MISSES'}"
-          f" target", flush=True)  # fmt: skip
+          f" target")  # fmt: skip
     return 0 if all(f == 0 for _, _, f in found.values()) else 1
 
 
