@@ -5,15 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from command_service.identity.settings import IdentitySettings
-from shared.settings import env_bool, env_int, env_str
+from shared.settings import UnsafeSettingsError, check_modes, env_bool, env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_command"
-ENVIRONMENTS = ("production", "dev", "demo")
-CLOCKS = ("system", "simulated")
-
-
-class UnsafeSettingsError(ValueError):
-    """The settings name an unknown mode or a combination production must refuse."""
+__all__ = ["Settings", "UnsafeSettingsError"]
 
 
 @dataclass(frozen=True)
@@ -36,14 +31,7 @@ class Settings:
     identity: IdentitySettings = field(default_factory=IdentitySettings)
 
     def __post_init__(self) -> None:
-        if self.environment not in ENVIRONMENTS:
-            raise UnsafeSettingsError(f"FLEET_ENV must be one of {ENVIRONMENTS}")
-        if self.clock not in CLOCKS:
-            raise UnsafeSettingsError(f"FLEET_CLOCK must be one of {CLOCKS}")
-        if self.clock == "simulated" and self.environment == "production":
-            raise UnsafeSettingsError(
-                "refusing to start: FLEET_CLOCK=simulated is for FLEET_ENV=dev or demo only"
-            )
+        check_modes(self.environment, self.clock)
 
     @property
     def simulated_clock(self) -> bool:

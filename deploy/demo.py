@@ -90,7 +90,7 @@ def _hints(args: argparse.Namespace, state_dir: Path) -> str:
     return (
         "\nThe demo fleet is in. Look at the analytics (fleet_manager or admin token):\n"
         f"  TOKEN=$(FLEET_STATE_DIR={state_dir} make -s token)\n{looks}\n"
-        "The query service keeps the real clock: pass from/to inside the simulated days.\n"
+        "The query service follows the simulated clock (no-shows are judged at its now).\n"
         "Everything keeps running until Ctrl-C.\n"
     )
 

@@ -27,7 +27,8 @@ from deploy.postgres import EmbeddedPostgres
 from shared.kafka_admin import ensure_topic
 from shared.logs import configure_logging
 
-STATE_DIR = Path(os.environ.get("FLEET_STATE_DIR", services.ROOT / ".fleetledger"))
+# Absolute: PostgreSQL resolves its socket directory from inside its data directory.
+STATE_DIR = Path(os.environ.get("FLEET_STATE_DIR", services.ROOT / ".fleetledger")).resolve()
 TOPIC = os.environ.get("FLEET_KAFKA_TOPIC", "fleet.vehicle-events")
 PARTITIONS = int(os.environ.get("FLEET_KAFKA_PARTITIONS", 12))
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from query_service.api import install_api
 from query_service.api.changes import ChangeFeed
 from query_service.auth import JwksKeySource
+from query_service.devclock import follow_command_clock
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase
 from shared.auth.tokens import KeySource, TokenVerifier
@@ -32,9 +33,15 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         jwks_http = httpx.AsyncClient(base_url=settings.command_url, timeout=5)
         app.state.verifier = TokenVerifier(keys or JwksKeySource(jwks_http))
+        followed = None
+        if settings.simulated_clock:  # dev/demo only: read-time figures use the simulated now
+            followed = await follow_command_clock(
+                settings.command_url, settings.service_credentials()
+            )
         read_db = ReadModelDatabase(settings.database_url, settings.pool_min, settings.pool_max)
         await read_db.start()
-        app.state.read_db, app.state.clock, app.state.settings = read_db, clock, settings
+        app.state.read_db, app.state.settings = read_db, settings
+        app.state.clock = followed or clock
         changes = ChangeFeed(settings.database_url)
         await changes.start()
         app.state.changes = changes
@@ -59,6 +66,8 @@ def create_app(
             await changes.stop()
             await read_db.close()
             await jwks_http.aclose()
+            if followed is not None:
+                await followed.stop()
 
     configure_logging(settings.log_level)
     app = FastAPI(title="Fleetledger query service", version="0.1.0", lifespan=lifespan)

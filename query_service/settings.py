@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.auth.client import Credentials
-from shared.settings import env_int, env_str
+from shared.settings import check_modes, env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_query"
 
@@ -29,6 +29,15 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 1024 * 1024
     consume: bool = True
+    environment: str = "production"  # FLEET_ENV: production | dev | demo
+    clock: str = "system"  # FLEET_CLOCK: simulated follows the command service's dev clock
+
+    def __post_init__(self) -> None:
+        check_modes(self.environment, self.clock)
+
+    @property
+    def simulated_clock(self) -> bool:
+        return self.clock == "simulated"
 
     def service_credentials(self) -> Credentials | None:
         """The feed reader's account, when configured."""
@@ -52,4 +61,6 @@ class Settings:
             fetch_max_wait_ms=env_int("FLEET_QUERY_FETCH_MAX_WAIT_MS", 50),
             log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
             consume=env_str("FLEET_QUERY_CONSUME", "true").lower() in ("1", "true", "yes"),
+            environment=env_str("FLEET_ENV", "production").strip().lower(),
+            clock=env_str("FLEET_CLOCK", "system").strip().lower(),
         )

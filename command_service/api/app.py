@@ -18,7 +18,6 @@ from command_service.store.event_store import EventStore
 from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
 from command_service.sweeper import HoldSweeper
-from shared.auth.dependencies import require_role
 from shared.auth.tokens import TokenVerifier
 from shared.clock import Clock, IdFactory, random_id, system_clock
 from shared.http.middleware import RequestContext
@@ -79,11 +78,7 @@ def create_app(
         app.include_router(module.router, responses=COMMAND_PROBLEMS)
     app.include_router(ops.router, responses=problem_responses(503))
     if settings.simulated_clock:
-        app.include_router(
-            dev_clock.router,
-            dependencies=[Depends(require_role("admin"))],
-            responses=COMMAND_PROBLEMS,
-        )
+        app.include_router(dev_clock.router, responses=COMMAND_PROBLEMS)
     install_problem_handlers(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     return app

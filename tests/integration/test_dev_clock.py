@@ -13,6 +13,8 @@ import pytest_asyncio
 
 from command_service.api.app import create_app
 from command_service.settings import Settings, UnsafeSettingsError
+from query_service.devclock import FollowedClock
+from query_service.settings import Settings as QuerySettings
 from tests.integration.conftest import bearer, new_vehicle, token_for
 
 
@@ -195,3 +197,34 @@ async def test_a_hold_expires_by_the_sweeper_after_advancing(
 @pytest.fixture
 def customer_id() -> str:
     return "5f0c6f8e-4b7e-4a51-9a53-1b0c2d3e4f50"
+
+
+async def test_the_feed_account_may_read_the_clock_but_not_move_it(
+    sim_api: httpx.AsyncClient, clock: Any
+) -> None:
+    service = bearer(await token_for(sim_api.app, "service"))  # type: ignore[attr-defined]
+    assert (await sim_api.get("/v1/dev/clock", headers=service)).status_code == 200
+    later = clock.now + timedelta(hours=1)
+    assert (await _advance_as(sim_api, later, service)).status_code == 403
+
+
+async def test_the_query_service_follows_the_simulated_clock(
+    sim_api: httpx.AsyncClient, clock: Any
+) -> None:
+    """Read-time figures (no-shows, expired holds) must use the simulated now too."""
+    service = bearer(await token_for(sim_api.app, "service"))  # type: ignore[attr-defined]
+    transport = httpx.ASGITransport(app=sim_api.app)  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://command", headers=service
+    ) as http:
+        followed = FollowedClock(http)
+        target = clock.now + timedelta(days=3)
+        assert (await _advance(sim_api, target)).status_code == 200
+        await followed.refresh()
+    assert followed() == target
+
+
+def test_the_query_service_refuses_a_simulated_clock_in_production() -> None:
+    with pytest.raises(UnsafeSettingsError, match="simulated"):
+        QuerySettings(clock="simulated")
+    assert QuerySettings(environment="demo", clock="simulated").simulated_clock

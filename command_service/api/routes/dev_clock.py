@@ -5,11 +5,12 @@ Included by the app only when FLEET_CLOCK=simulated, which production refuses.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime
 
 from command_service.api.schemas import Strict
 from command_service.devclock import SimulatedClock
+from shared.auth.dependencies import require_role
 from shared.http.responses import JSON
 
 router = APIRouter(prefix="/v1/dev", tags=["dev clock"])
@@ -24,14 +25,14 @@ def _clock(request: Request) -> SimulatedClock:
     return clock
 
 
-@router.get("/clock")
+@router.get("/clock", dependencies=[Depends(require_role("admin", "service"))])
 async def read_clock(request: Request) -> JSON:
-    """The simulated now every command is decided against."""
+    """The simulated now every command is decided against (the query service follows it)."""
     now = await _clock(request).refresh(request.app.state.pool)
     return JSON({"now": now})
 
 
-@router.put("/clock")
+@router.put("/clock", dependencies=[Depends(require_role("admin"))])
 async def set_clock(body: ClockBody, request: Request) -> JSON:
     """Move the simulated clock forward to `now`; 409 if that lies before the current value."""
     now = await _clock(request).advance(request.app.state.pool, body.now)
