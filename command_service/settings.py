@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from command_service.identity.settings import IdentitySettings
-from shared.settings import UnsafeSettingsError, check_modes, env_bool, env_int, env_str
+from shared.settings import check_modes, env_bool, env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_command"
-__all__ = ["Settings", "UnsafeSettingsError"]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import sys
 import httpx
 
 from deploy.launcher import STATE_DIR
-from shared.auth.client import TOKEN_PATH, credentials_from
+from shared.auth.client import CREDENTIALS_FILE, credentials_from, sign_in
 
 
 def main() -> int:
@@ -18,18 +18,18 @@ def main() -> int:
         "--url", default=os.environ.get("FLEET_COMMAND_URL", "http://127.0.0.1:8000")
     )
     args = parser.parse_args()
-    admin = credentials_from("FLEET_ADMIN", STATE_DIR, "admin")
+    admin = credentials_from("FLEET_ADMIN", STATE_DIR / CREDENTIALS_FILE, "admin")
     if admin is None:
         sys.stderr.write(
             f"no admin credentials: start the stack with `make run` first ({STATE_DIR})\n"
         )
         return 1
-    body = {"email": admin.email, "password": admin.password}
-    response = httpx.post(args.url + TOKEN_PATH, json=body, timeout=10)
-    if response.status_code != 200:
-        sys.stderr.write(f"sign-in failed: {response.status_code} {response.text}\n")
+    try:
+        token = sign_in(args.url, admin, timeout_s=10)
+    except httpx.HTTPError as exc:
+        sys.stderr.write(f"sign-in failed: {exc}\n")
         return 1
-    sys.stdout.write(response.json()["access_token"] + "\n")
+    sys.stdout.write(token + "\n")
     return 0
 
 

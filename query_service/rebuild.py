@@ -24,7 +24,7 @@ import structlog
 from query_service.batch import Batch, apply_page
 from query_service.feed_client import CommandFeed
 from query_service.store import schemas
-from shared.auth.client import Credentials, credentials_from
+from shared.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
 from shared.events import Event
 from shared.logs import configure_logging
 
@@ -181,7 +181,7 @@ def main() -> int:
     args = parser.parse_args()
     configure_logging(os.environ.get("FLEET_LOG_LEVEL", "INFO"))
     state_dir = Path(os.environ.get("FLEET_STATE_DIR", ".fleetledger"))
-    credentials = credentials_from("FLEET_SERVICE_ACCOUNT", state_dir, "service")
+    credentials = credentials_from("FLEET_SERVICE_ACCOUNT", state_dir / CREDENTIALS_FILE, "service")
     report = asyncio.run(rebuild(args.database_url, args.command_url, credentials, args.keep))
     log.info(
         "rebuild_done",

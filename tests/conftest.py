@@ -104,6 +104,15 @@ async def db(command_dsn: str) -> AsyncIterator[asyncpg.Connection]:
         await conn.close()
 
 
+def in_process_settings(command_dsn: str, **overrides: Any) -> Any:
+    """Command service settings for an app run inside a test: a small pool, no sweeping
+    (tests expire holds by hand), quiet logs."""
+    from command_service.settings import Settings
+
+    fields = {"pool_min": 1, "pool_max": 4, "sweeper_interval_s": 3600, "log_level": "WARNING"}
+    return Settings(database_url=command_dsn, **{**fields, **overrides})
+
+
 @dataclass
 class Issuer:
     """A running command app that signs tokens and serves its JWKS (over ASGI)."""
@@ -122,16 +131,8 @@ async def issuer(command_dsn: str) -> AsyncIterator[Issuer]:
     import httpx
 
     from command_service.api.app import create_app
-    from command_service.settings import Settings
 
-    settings = Settings(
-        database_url=command_dsn,
-        pool_min=1,
-        pool_max=4,
-        sweeper_interval_s=3600,
-        log_level="WARNING",
-    )
-    app = create_app(settings)
+    app = create_app(in_process_settings(command_dsn))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://command") as http:

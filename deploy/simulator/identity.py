@@ -3,35 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 
 from deploy.simulator.client import Api, Principal, SimulatorError
 from deploy.simulator.config import SimConfig
 from deploy.simulator.world import MANAGER, Customer
+from shared.auth.client import credentials_from
 
 DOMAIN = "simulator.fleetledger.test"
 
 
 def admin_principal(config: SimConfig) -> Principal:
-    """The admin from flags or FLEET_ADMIN_EMAIL/_PASSWORD, else the launcher's file.
-
-    The file is `credentials.json` in FLEET_STATE_DIR (`{"admin": {email, password}}`,
-    written by `make run` / `make demo`) or any JSON file `{email, password}`.
-    """
+    """The admin from flags or FLEET_ADMIN_EMAIL/_PASSWORD, else the launcher's
+    credentials file (`credentials.json` in FLEET_STATE_DIR, written by `make run`)."""
     if config.admin_email and config.admin_password:
         return Principal("admin", config.admin_email, config.admin_password)
-    path = config.admin_credentials
     try:
-        data = json.loads(path.read_text())
-        entry = data.get("admin", data)
-        return Principal("admin", str(entry["email"]), str(entry["password"]))
-    except (OSError, ValueError, KeyError, AttributeError) as exc:
+        found = credentials_from("FLEET_ADMIN", config.admin_credentials, "admin")
+    except (OSError, ValueError, KeyError):  # unreadable or malformed: same advice
+        found = None
+    if found is None:
         raise SimulatorError(
             f"no admin credentials: pass --admin-email/--admin-password, set "
-            f"FLEET_ADMIN_EMAIL/FLEET_ADMIN_PASSWORD or provide {path} "
+            f"FLEET_ADMIN_EMAIL/FLEET_ADMIN_PASSWORD or provide {config.admin_credentials} "
             f"(written by make run / make demo)"
-        ) from exc
+        )
+    return Principal("admin", found.email, found.password)
 
 
 async def register(api: Api, who: Principal, name: str) -> str:

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from shared.http.openapi import problem_responses
+
 T = TypeVar("T")
 
 
@@ -18,38 +20,16 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None
 
 
-class FieldError(BaseModel):
-    field: str
-    message: str
-    type: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details (`application/problem+json`)."""
-
-    type: str = Field(examples=["urn:fleetledger:problem:vehicle-not-found"])
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldError] | None = Field(None, description="Present on 422.")
+_READ_DESCRIPTIONS = {
+    400: "Malformed X-Consistency-Token",
+    422: "Invalid query parameter (`errors` lists the fields)",
+    503: "X-Consistency-Token not reached within X-Consistency-Wait-Ms (Retry-After)",
+}
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry documenting problem+json answers."""
-    described = {
-        400: "Malformed X-Consistency-Token",
-        404: "Unknown id",
-        422: "Invalid query parameter (`errors` lists the fields)",
-        503: "X-Consistency-Token not reached within X-Consistency-Wait-Ms (Retry-After)",
-    }
-    return {
-        status: {
-            "model": Problem,
-            "description": described[status],
-            "content": {"application/problem+json": {}},
-        }
-        for status in statuses
-    }
+    """The `responses=` entry documenting the read API's problem+json answers."""
+    return problem_responses(*statuses, described=_READ_DESCRIPTIONS)
 
 
 READ_PROBLEMS = problems(400, 422, 503)

@@ -26,17 +26,26 @@ class Credentials:
     password: str
 
 
-def credentials_from(env_prefix: str, state_dir: Path, entry: str) -> Credentials | None:
-    """`<prefix>_EMAIL`/`<prefix>_PASSWORD` from the environment, else the launcher's file."""
+def credentials_from(env_prefix: str, path: Path, entry: str) -> Credentials | None:
+    """`<prefix>_EMAIL`/`<prefix>_PASSWORD` from the environment, else `entry` of the
+    launcher's credentials file at `path` (`{"admin": {email, password}, ...}`)."""
     email = os.environ.get(f"{env_prefix}_EMAIL")
     password = os.environ.get(f"{env_prefix}_PASSWORD")
     if email and password:
         return Credentials(email, password)
-    path = state_dir / CREDENTIALS_FILE
     if not path.exists():
         return None
     found = json.loads(path.read_text()).get(entry)
     return None if not found else Credentials(found["email"], found["password"])
+
+
+def sign_in(command_url: str, credentials: Credentials, timeout_s: float = 30) -> str:
+    """An access token for `credentials` (a blocking call, for scripts and benchmarks)."""
+    body = {"email": credentials.email, "password": credentials.password}
+    response = httpx.post(command_url.rstrip("/") + TOKEN_PATH, json=body, timeout=timeout_s)
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
 
 
 class SignedIn(httpx.Auth):

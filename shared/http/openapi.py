@@ -25,6 +25,7 @@ DESCRIPTIONS = {
 class FieldProblem(BaseModel):
     field: str
     message: str
+    type: str | None = None
 
 
 class ProblemDetails(BaseModel):
@@ -37,12 +38,16 @@ class ProblemDetails(BaseModel):
     errors: list[FieldProblem] | None = Field(None, description="Present on 422.")
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry documenting problem+json answers with these statuses."""
+def problem_responses(
+    *statuses: int, described: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry documenting problem+json answers with these statuses
+    (`described` overrides the generic descriptions)."""
+    descriptions = {**DESCRIPTIONS, **(described or {})}
     return {
         status: {
             "model": ProblemDetails,
-            "description": DESCRIPTIONS[status],
+            "description": descriptions[status],
             "content": {"application/problem+json": {}},
         }
         for status in statuses

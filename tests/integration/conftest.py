@@ -10,8 +10,8 @@ import httpx
 import pytest_asyncio
 
 from command_service.api.app import create_app
-from command_service.settings import Settings
 from shared.auth.principal import Role
+from tests.conftest import in_process_settings
 
 VALID_VEHICLE = {
     "vin": "WVWZZZ1JZXW000001",
@@ -49,14 +49,7 @@ def bearer(token: str) -> dict[str, str]:
 async def api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the command app (lifespan run), with the fake clock, signed in as
     an admin (the security tests check what other roles may do)."""
-    settings = Settings(
-        database_url=command_dsn,
-        pool_min=1,
-        pool_max=8,
-        sweeper_interval_s=3600,
-        log_level="WARNING",
-    )
-    app = create_app(settings, clock=clock)
+    app = create_app(in_process_settings(command_dsn, pool_max=8), clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         headers = bearer(await token_for(app))

@@ -12,9 +12,11 @@ import pytest
 import pytest_asyncio
 
 from command_service.api.app import create_app
-from command_service.settings import Settings, UnsafeSettingsError
+from command_service.settings import Settings
 from query_service.devclock import FollowedClock
 from query_service.settings import Settings as QuerySettings
+from shared.settings import UnsafeSettingsError
+from tests.conftest import in_process_settings
 from tests.integration.conftest import bearer, new_vehicle, token_for
 
 
@@ -22,15 +24,7 @@ from tests.integration.conftest import bearer, new_vehicle, token_for
 async def sim_api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
     """The command app in demo mode with the simulated clock (starting at the fake clock),
     signed in as an admin."""
-    settings = Settings(
-        database_url=command_dsn,
-        pool_min=1,
-        pool_max=4,
-        sweeper_interval_s=3600,
-        log_level="WARNING",
-        environment="demo",
-        clock="simulated",
-    )
+    settings = in_process_settings(command_dsn, environment="demo", clock="simulated")
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
