@@ -25,6 +25,19 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+# A family counts as revoked once any of its tokens is: a refresh racing the reuse that
+# revokes it may still insert its new token after the revocation, and that token must
+# not work either.
+_CONSUME = """
+UPDATE refresh_tokens AS t SET rotated_at = now()
+WHERE t.token_hash = $1 AND t.rotated_at IS NULL AND t.revoked_at IS NULL
+  AND t.expires_at > now()
+  AND NOT EXISTS (SELECT 1 FROM refresh_tokens AS f
+                  WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL)
+RETURNING t.user_id, t.family_id
+"""
+
+
 @dataclass(frozen=True)
 class Rotated:
     user_id: UUID
@@ -48,12 +61,7 @@ async def issue(db: asyncpg.Connection | asyncpg.Pool, user_id: UUID, family_id:
 async def consume(pool: asyncpg.Pool, token: str) -> Rotated:
     """Mark `token` used and return its family; on reuse revoke the family and refuse."""
     digest = _digest(token)
-    row = await pool.fetchrow(
-        "UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1"
-        " AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now()"
-        " RETURNING user_id, family_id",
-        digest,
-    )
+    row = await pool.fetchrow(_CONSUME, digest)
     if row is not None:
         return Rotated(row["user_id"], row["family_id"])
     known = await pool.fetchrow(

@@ -6,37 +6,48 @@ import asyncio
 import os
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 import pytest_asyncio
 
 from command_service.api.app import create_app
+from command_service.identity import refresh_tokens
 from command_service.identity.settings import IdentitySettings
-from command_service.settings import Settings
+from command_service.store.pool import create_pool
 from deploy.services import ROOT
-from tests.conftest import Cluster, FakeClock
+from shared.auth.errors import InvalidTokenError
+from tests.conftest import Cluster, FakeClock, in_process_settings
 from tests.integration.conftest import bearer, new_vehicle, token_for
 
 PASSWORD = "correct horse battery staple"
 
 
-@pytest_asyncio.fixture
-async def anonymous(command_dsn: str) -> Any:
-    """A client with no token, on an app whose env names a first admin."""
-    identity = IdentitySettings(
-        bootstrap_admin_email="Root@Fleet.Example", bootstrap_admin_password=PASSWORD
-    )
-    settings = Settings(
-        database_url=command_dsn, pool_min=1, log_level="WARNING", identity=identity
-    )
-    app = create_app(settings)
+@asynccontextmanager
+async def tokenless_client(
+    command_dsn: str, identity: IdentitySettings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client with no token on an app with these identity settings."""
+    app = create_app(in_process_settings(command_dsn, identity=identity))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://command") as client:
             yield client
+
+
+@pytest_asyncio.fixture
+async def anonymous(command_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client with no token, on an app whose env names a first admin."""
+    identity = IdentitySettings(
+        bootstrap_admin_email="Root@Fleet.Example", bootstrap_admin_password=PASSWORD
+    )
+    async with tokenless_client(command_dsn, identity) as client:
+        yield client
 
 
 async def _sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> Any:
@@ -58,6 +69,19 @@ async def test_register_sign_in_and_ask_who_i_am(anonymous: httpx.AsyncClient) -
     assert pair["token_type"] == "bearer" and pair["expires_in"] == 900
     me = await anonymous.get("/v1/auth/me", headers=bearer(pair["access_token"]))
     assert me.json()["user_id"] == registered.json()["user_id"]
+
+
+async def test_a_weaker_password_hash_is_upgraded_at_sign_in(
+    anonymous: httpx.AsyncClient, command_dsn: str, db: asyncpg.Connection
+) -> None:
+    weak = IdentitySettings(argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1)
+    body = {"email": "old@example.org", "password": PASSWORD, "name": "Old"}
+    async with tokenless_client(command_dsn, weak) as old_install:
+        assert (await old_install.post("/v1/auth/register", json=body)).status_code == 201
+    stored = "SELECT password_hash FROM users WHERE email = 'old@example.org'"
+    assert "m=8192,t=1,p=1" in await db.fetchval(stored)
+    await _sign_in(anonymous, "old@example.org")  # today's parameters: t=3, 64 MiB, p=4
+    assert "m=65536,t=3,p=4" in await db.fetchval(stored)
 
 
 async def test_the_same_address_in_another_case_is_taken(anonymous: httpx.AsyncClient) -> None:
@@ -83,6 +107,39 @@ async def test_refresh_rotates_and_logout_ends_the_session(anonymous: httpx.Asyn
         "/v1/auth/refresh", json={"refresh_token": renewed.json()["refresh_token"]}
     )
     assert after.status_code == 401
+
+
+async def test_two_refreshes_racing_with_one_token_end_the_session(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    """One wins the rotation, the other is reuse: the whole family dies with it."""
+    token = (await _sign_in(anonymous, "root@fleet.example"))["refresh_token"]
+    answers = await asyncio.gather(
+        *(anonymous.post("/v1/auth/refresh", json={"refresh_token": token}) for _ in range(2))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 401]
+    (winner,) = [a.json()["refresh_token"] for a in answers if a.status_code == 200]
+    again = await anonymous.post("/v1/auth/refresh", json={"refresh_token": winner})
+    assert again.status_code == 401
+
+
+async def test_a_token_issued_into_a_family_after_its_revocation_is_refused(
+    anonymous: httpx.AsyncClient, command_dsn: str, db: asyncpg.Connection
+) -> None:
+    """The unlucky order of that race, forced: the winner writes its new token only after
+    the reuse has revoked the family."""
+    pool = await create_pool(command_dsn, 1, 2)
+    try:
+        user_id = await db.fetchval("SELECT user_id FROM users WHERE role = 'admin'")
+        family = uuid.uuid4()
+        first = await refresh_tokens.issue(pool, user_id, family)
+        await refresh_tokens.consume(pool, first)  # the winner rotates...
+        await refresh_tokens.revoke_family(pool, family)  # ...the reuse revokes...
+        late = await refresh_tokens.issue(pool, user_id, family)  # ...then the winner writes
+        with pytest.raises(InvalidTokenError):
+            await refresh_tokens.consume(pool, late)
+    finally:
+        await pool.close()
 
 
 async def test_the_env_admin_promotes_a_customer_to_fleet_manager(
