@@ -1,8 +1,10 @@
 """Kafka → read models: consumer group `fleet-query`, offsets committed after the DB.
 
-Each record is projected in its own read-model transaction (projector.project); the
-group's offsets are committed only once every record of the batch is committed in
-PostgreSQL, so a crash replays records (deduplicated by version), never skips them.
+One poll is one page: its records go through the page applier in one read-model
+transaction (query_service/applier.py). The group's offsets are committed only once the
+page is committed in PostgreSQL, so a crash replays records (deduplicated by version),
+never skips them. Events held back by a gap are applied after the gap is healed from the
+command service's feed, before the offsets move.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from query_service import metrics
+from query_service.applier import PageApplier, PageResult
 from query_service.feed_client import CommandFeed
 from query_service.healer import Healer
-from query_service.projector import Outcome, project
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase, connect
 from shared.clock import system_clock
+from shared.events import Event
 from shared.kafka_contract import ContractError, from_record
 
 log = structlog.get_logger("query_service.pipeline")
@@ -42,7 +45,7 @@ class ProjectionPipeline:
         self._feed = CommandFeed(settings.command_url, settings.service_credentials())
         self._healer = Healer(self._feed)
         self._consumer: AIOKafkaConsumer | None = None
-        self._conns: dict[str, tuple[str, asyncpg.Connection]] = {}
+        self._appliers: dict[str, tuple[str, PageApplier]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.open_gaps: dict[UUID, int] = {}
         self.lag = 0
@@ -65,22 +68,24 @@ class ProjectionPipeline:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self._stop_consumer()
-        for _, conn in self._conns.values():
-            await conn.close()
+        for _, applier in self._appliers.values():
+            await applier.conn.close()
         await self._feed.close()
 
-    async def _conn(self, role: str) -> asyncpg.Connection:
-        """A connection bound to the active generation (rebound after a rebuild swap)."""
+    async def _applier(self, role: str) -> PageApplier:
+        """An applier on a connection bound to the active generation (rebound after a
+        rebuild swap)."""
         schema = self._read_db.active_schema
-        current = self._conns.get(role)
-        if current is not None and current[0] == schema and not current[1].is_closed():
+        current = self._appliers.get(role)
+        if current is not None and current[0] == schema and not current[1].conn.is_closed():
             return current[1]
         if current is not None:
-            await current[1].close()
+            await current[1].conn.close()
         conn = await connect(self._read_db.dsn, schema)
         await conn.execute(_PROJECTION_SETTINGS)
-        self._conns[role] = (schema, conn)
-        return conn
+        applier = await PageApplier.create(conn)
+        self._appliers[role] = (schema, applier)
+        return applier
 
     async def _consume_forever(self) -> None:
         while True:
@@ -91,7 +96,7 @@ class ProjectionPipeline:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("consumer_error", error=self.last_error)
                 await self._stop_consumer()
-                self._conns.pop("consumer", None)
+                self._appliers.pop("consumer", None)
                 await asyncio.sleep(1)
 
     async def _start_consumer(self) -> None:
@@ -118,50 +123,54 @@ class ProjectionPipeline:
                 await consumer.stop()
 
     async def consume_batch(self) -> int:
-        """Project one fetched batch, then commit its offsets; returns records seen."""
+        """Project one fetched batch as one page, then commit its offsets; returns records
+        seen."""
         assert self._consumer is not None
         batch = await self._consumer.getmany(timeout_ms=500, max_records=500)
-        conn = await self._conn("consumer")
-        seen = 0
-        for records in batch.values():
-            for record in records:
-                await self._project_record(conn, record.value, record.headers)
-                seen += 1
-        if seen:
+        records = [record for records in batch.values() for record in records]
+        if records:
+            applier = await self._applier("consumer")
+            page = [decoded for r in records if (decoded := _decode(r.value, r.headers))]
+            result = await applier.apply(page)
+            if result.held:
+                result = await self._heal_gaps(applier, result)
+            self._observe(result)
             await self._consumer.commit()
         await self._observe_lag()
         self.last_error = None
-        return seen
+        return len(records)
 
-    async def _project_record(self, conn: asyncpg.Connection, value: bytes, headers: Any) -> None:
-        try:
-            event, position = from_record(value, list(headers))
-        except ContractError as exc:
-            metrics.BAD_RECORDS.inc()
-            log.error("bad_record", error=str(exc))
-            return
-        result = await project(conn, event, position)
-        if result.outcome is Outcome.GAP:
-            self.open_gaps[event.vehicle_id] = event.version
-            log.warning(
-                "gap_detected",
-                vehicle_id=str(event.vehicle_id),
-                tracked=result.tracked_version,
-                received=event.version,
-            )
+    async def _heal_gaps(self, applier: PageApplier, result: PageResult) -> PageResult:
+        """Heal the vehicles whose events arrived ahead of their predecessors, then offer
+        the held events again (by then mostly duplicates)."""
+        for event, _ in result.held:
+            self.open_gaps.setdefault(event.vehicle_id, event.version)
+        for vehicle_id in result.gaps:
+            log.warning("gap_detected", vehicle_id=str(vehicle_id),
+                        tracked=result.tracked[vehicle_id])  # fmt: skip
             try:
-                await self._healer.heal_vehicle(conn, event.vehicle_id)
+                await self._healer.heal_vehicle(applier, vehicle_id)
             except httpx.HTTPError as exc:  # stays open; the periodic healer retries
                 log.warning("gap_heal_failed", error=f"{type(exc).__name__}: {exc}")
-            result = await project(conn, event, position)
-        if result.tracked_version >= self.open_gaps.get(event.vehicle_id, 0):
-            self.open_gaps.pop(event.vehicle_id, None)
+        again = await applier.apply(result.held)
+        for vehicle_id, version in again.tracked.items():
+            if version >= self.open_gaps.get(vehicle_id, 0):
+                self.open_gaps.pop(vehicle_id, None)
+        again.applied = result.applied + again.applied
+        again.duplicates += result.duplicates
+        return again
+
+    def _observe(self, result: PageResult) -> None:
         metrics.OPEN_GAPS.set(len(self.open_gaps))
-        metrics.EVENTS.labels("kafka", result.outcome.value).inc()
-        if result.outcome is Outcome.APPLIED:
+        metrics.EVENTS.labels("kafka", "applied").inc(len(result.applied))
+        metrics.EVENTS.labels("kafka", "duplicate").inc(result.duplicates)
+        metrics.EVENTS.labels("kafka", "gap").inc(len(result.held))
+        if result.applied:
             self.last_applied_at = time.monotonic()
-            lag = (system_clock() - event.occurred_at).total_seconds()
-            metrics.PROJECTION_LAG.observe(max(lag, 0.0))
+            now = system_clock()
+            for applied in result.applied:
+                lag = (now - applied.event.occurred_at).total_seconds()
+                metrics.PROJECTION_LAG.observe(max(lag, 0.0))
 
     async def _observe_lag(self) -> None:
         assert self._consumer is not None
@@ -182,16 +191,16 @@ class ProjectionPipeline:
     async def heal_once(self) -> int:
         """One anti-entropy pass over the feed (also heals every open gap)."""
         try:
-            conn = await self._conn("healer")
-            applied = await self._healer.catch_up(conn)
+            applier = await self._applier("healer")
+            applied = await self._healer.catch_up(applier)
             for vehicle_id in list(self.open_gaps):
-                await self._healer.heal_vehicle(conn, vehicle_id)
+                await self._healer.heal_vehicle(applier, vehicle_id)
                 self.open_gaps.pop(vehicle_id, None)
             metrics.OPEN_GAPS.set(len(self.open_gaps))
             return applied
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("heal_failed", error=f"{type(exc).__name__}: {exc}")
-            self._conns.pop("healer", None)
+            self._appliers.pop("healer", None)
             return 0
         except httpx.HTTPError as exc:  # the command service is unreachable for now
             log.warning("heal_failed", error=f"{type(exc).__name__}: {exc}")
@@ -206,3 +215,13 @@ class ProjectionPipeline:
             "assigned_partitions": len(self._consumer.assignment()) if self._consumer else 0,
             "last_error": self.last_error,
         }
+
+
+def _decode(value: bytes, headers: Any) -> tuple[Event, int] | None:
+    """(event, global position) of a record, or None for one that breaks the contract."""
+    try:
+        return from_record(value, list(headers))
+    except ContractError as exc:
+        metrics.BAD_RECORDS.inc()
+        log.error("bad_record", error=str(exc))
+        return None

@@ -16,12 +16,11 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from uuid import UUID
 
 import asyncpg
 import structlog
 
-from query_service.batch import Batch, apply_page
+from query_service.applier import PageApplier
 from query_service.feed_client import CommandFeed
 from query_service.store import schemas
 from shared.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
@@ -56,58 +55,37 @@ async def replay_into(
 
     Each page is split by vehicle over several connections (read models never relate
     rows of two vehicles, and each vehicle's events stay in order on one connection);
-    a shard's events go in one transaction through the batch path (query_service/batch:
-    a few statements per table, not several per event) while the next page is fetched.
+    each shard goes through the page applier in one transaction while the next page is
+    fetched. Nothing is notified: the generation serves no one until it is activated.
     """
     cursor, total = 0, 0
-    versions: dict[UUID, tuple[int, int, Event]] = {}
-    batches = [await Batch.create(conn) for conn in conns]
+    appliers = [await PageApplier.create(conn, notify=False) for conn in conns]
     upcoming = asyncio.create_task(feed.page(cursor, page_size))
-    while True:
-        page, next_cursor = await upcoming
-        if not page:
-            return total
-        upcoming = asyncio.create_task(feed.page(next_cursor, page_size))
-        shards: list[list[Event]] = [[] for _ in conns]
-        for event, position in page:
-            known = versions.get(event.vehicle_id, (0, 0, event))[0]
-            if event.version != known + 1:
-                upcoming.cancel()
-                raise CorruptLogError(f"{event.vehicle_id}: v{event.version} after v{known}")
-            versions[event.vehicle_id] = (event.version, position, event)
-            shards[event.vehicle_id.int % len(conns)].append(event)
-        await asyncio.gather(
-            *(_apply(c, b, shard) for c, b, shard in zip(conns, batches, shards, strict=True))
+    try:
+        while True:
+            page, next_cursor = await upcoming
+            if not page:
+                return total
+            upcoming = asyncio.create_task(feed.page(next_cursor, page_size))
+            shards: list[list[tuple[Event, int]]] = [[] for _ in conns]
+            for record in page:
+                shards[record[0].vehicle_id.int % len(conns)].append(record)
+            await asyncio.gather(*(_apply(a, s) for a, s in zip(appliers, shards, strict=True)))
+            await conns[0].execute("UPDATE feed_cursor SET after_position = $1", next_cursor)
+            cursor, total = next_cursor, total + len(page)
+    finally:
+        upcoming.cancel()
+
+
+async def _apply(applier: PageApplier, records: list[tuple[Event, int]]) -> None:
+    if not records:
+        return
+    result = await applier.apply(records)
+    if result.held or result.duplicates:
+        event, _ = (result.held or records)[0]
+        raise CorruptLogError(
+            f"{event.vehicle_id}: v{event.version} after v{result.tracked[event.vehicle_id]}"
         )
-        await _record_progress(conns[0], page, versions, next_cursor)
-        cursor, total = next_cursor, total + len(page)
-
-
-async def _apply(conn: asyncpg.Connection, batch: Batch, events: list[Event]) -> None:
-    if events:
-        async with conn.transaction():
-            await apply_page(conn, batch, events)
-
-
-async def _record_progress(
-    conn: asyncpg.Connection,
-    page: list[tuple[Event, int]],
-    versions: dict[UUID, tuple[int, int, Event]],
-    cursor: int,
-) -> None:
-    """Tracking rows exactly as the live projector writes them, and the feed cursor."""
-    touched = {event.vehicle_id for event, _ in page}  # after every shard of the page
-    rows = [
-        (vid, versions[vid][0], versions[vid][1], versions[vid][2].occurred_at) for vid in touched
-    ]
-    await conn.executemany(
-        "INSERT INTO vehicle_tracking (vehicle_id, version, global_position, last_event_at)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (vehicle_id) DO UPDATE SET version ="
-        " EXCLUDED.version, global_position = EXCLUDED.global_position,"
-        " last_event_at = EXCLUDED.last_event_at",
-        rows,
-    )
-    await conn.execute("UPDATE feed_cursor SET after_position = $1", cursor)
 
 
 async def rebuild(

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from query_service.api.errors import InvalidQueryError
 from query_service.api.pagination import decode_cursor, encode_cursor
-from query_service.projections.spans import DAY, HOUR, ceil_to, floor_to
+from query_service.read_models.spans import DAY, HOUR, ceil_to, floor_to
 
 DEFAULT_SPAN = timedelta(days=7)
 MAX_HOURLY_SPAN = timedelta(days=31)  # 744 hour buckets

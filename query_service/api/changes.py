@@ -1,6 +1,6 @@
 """Fan-out of projected changes to SSE subscribers: one LISTEN connection per process.
 
-The projector NOTIFYs `fleet_changes` in the transaction that applies an event. This
+The page applier NOTIFYs `fleet_changes` in the transaction that applies an event. This
 feed LISTENs on one dedicated connection and offers each notice to every matching
 subscriber's bounded queue without waiting: a subscriber whose queue is full is dropped
 (its stream ends; EventSource clients reconnect), so one slow client never holds back
@@ -19,7 +19,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
-from query_service.projector import CHANGES_CHANNEL
+from query_service.applier import CHANGES_CHANNEL
 from shared.serialization import loads
 
 log = structlog.get_logger("query_service.changes")

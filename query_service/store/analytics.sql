@@ -2,20 +2,24 @@
 -- Buckets are whole UTC hours (and UTC days for the per-vehicle day rows), keyed by their
 -- start. Every value derives from event data; a bucket row, once created, stays (a
 -- cancellation leaves it at zero), so a rebuild creates exactly the same rows.
--- Rows are per vehicle, or per fleet *slice* (vehicle_id mod 4, see projections/spans.py):
+-- Rows are per vehicle, or per fleet *slice* (vehicle_id mod 4, see read_models/spans.py):
 -- two rebuild shards never write the same row.
 
--- Per vehicle and hour: seconds booked (confirmed bookings, cancelled ones subtracted),
--- driven (ended trips) and in service (closed in-service intervals; the open one is added
--- at read time from analytics_vehicles.in_service_since).
-CREATE TABLE analytics_vehicle_hours (
+-- Per vehicle and span [start_at, end_at): seconds booked (a confirmed booking's window, a
+-- cancellation subtracts it again), driven (an ended trip) and in service (a closed
+-- in-service interval; the open one is added at read time from
+-- analytics_vehicles.in_service_since). One vehicle's hourly figures are cut from its spans
+-- at read time (read_models/usage.py says why this is not a row per vehicle and hour).
+CREATE TABLE analytics_vehicle_spans (
     vehicle_id  uuid        NOT NULL,
-    hour        timestamptz NOT NULL,
+    start_at    timestamptz NOT NULL,
+    end_at      timestamptz NOT NULL,
     booked_s    integer     NOT NULL,
     driven_s    integer     NOT NULL,
     up_s        integer     NOT NULL,
-    PRIMARY KEY (vehicle_id, hour)
+    PRIMARY KEY (vehicle_id, start_at, end_at)
 );
+CREATE INDEX analytics_vehicle_spans_end_idx ON analytics_vehicle_spans (vehicle_id, end_at);
 
 -- The same per UTC day: underutilized vehicles sum one row per vehicle and day.
 CREATE TABLE analytics_vehicle_days (

@@ -4,12 +4,17 @@
 search_path points at it; a rebuild fills a fresh schema and swaps the pointer
 (NOTIFY read_model_swap), after which every process rebinds its pool. SQL elsewhere
 uses unqualified table names and never needs to know which generation it runs on.
+
+Each generation is labelled with a fingerprint of the DDL it was made from. A service that
+starts on a generation of other DDL (an upgrade changed the read models) activates a fresh
+empty one; the feed healer then refills it from the start of the log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +26,7 @@ from shared.pg import init_connection
 
 log = structlog.get_logger("query_service.schemas")
 _DDL = [Path(__file__).with_name(f) for f in ("read_models.sql", "analytics.sql", "tracking.sql")]
+_FINGERPRINT = hashlib.sha256(b"".join(f.read_bytes() for f in _DDL)).hexdigest()[:16]
 _VALID = re.compile(r"^rm_[a-z0-9_]{1,40}$")
 SWAP_CHANNEL = "read_model_swap"
 
@@ -52,13 +58,19 @@ async def ensure_pointer(conn: asyncpg.Connection) -> str:
             " schema_name text NOT NULL, activated_at timestamptz NOT NULL DEFAULT now())"
         )
         active = await conn.fetchval("SELECT schema_name FROM public.read_model_active")
-        if active is None:
-            active = new_schema_name()
-            await create_schema(conn, active)
-            await conn.execute(
-                "INSERT INTO public.read_model_active (schema_name) VALUES ($1)", active
-            )
-        return str(active)
+        if active is not None and await _fingerprint(conn, active) == _FINGERPRINT:
+            return str(active)
+        if active is not None:
+            log.warning("read_models_changed", replaced=active, hint="the healer refills")
+        fresh = new_schema_name()
+        await create_schema(conn, fresh)
+        await conn.execute(
+            "INSERT INTO public.read_model_active (schema_name) VALUES ($1)"
+            " ON CONFLICT (singleton) DO UPDATE SET schema_name = $1, activated_at = now()",
+            fresh,
+        )
+        await conn.execute(f"NOTIFY {SWAP_CHANNEL}")
+        return fresh
     finally:
         await conn.execute("SELECT pg_advisory_unlock(4711)")
 
@@ -70,6 +82,16 @@ async def create_schema(conn: asyncpg.Connection, name: str) -> None:
         await conn.execute(f"SET LOCAL search_path TO {name}")
         for ddl in _DDL:
             await conn.execute(ddl.read_text())
+        await conn.execute(f"COMMENT ON SCHEMA {name} IS '{_FINGERPRINT}'")
+
+
+async def _fingerprint(conn: asyncpg.Connection, schema: str) -> str | None:
+    """The DDL fingerprint a generation was created with."""
+    value = await conn.fetchval(
+        "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1",
+        schema,
+    )
+    return None if value is None else str(value)
 
 
 async def activate(conn: asyncpg.Connection, name: str) -> str | None:

@@ -1,4 +1,4 @@
-"""The query app built as production builds it, fed by the real projector.
+"""The query app built as production builds it, fed by the real page applier.
 
 Events come from the command domain (`decide` at the fake clock's now, then `fold`), so
 the streams the read side sees are exactly the ones the command side writes.
@@ -23,8 +23,8 @@ from fastapi import FastAPI
 from command_service.domain import VehicleState, decide, fold
 from command_service.domain import commands as cmd
 from query_service.app import create_app
+from query_service.applier import PageApplier
 from query_service.auth import JwksKeySource
-from query_service.projector import Outcome, project
 from query_service.settings import Settings
 from query_service.store.schemas import connect
 from shared.events import Event, Location
@@ -49,17 +49,23 @@ class Fleet:
     clock: FakeClock
     states: dict[UUID, VehicleState] = field(default_factory=dict)
     events: list[tuple[Event, int]] = field(default_factory=list)
+    _applier: PageApplier | None = None
 
     def at(self, **delta: float) -> datetime:
         """A moment relative to the clock's now."""
         return self.clock.now + timedelta(**delta)
 
     async def apply(self, *events: Event) -> None:
-        for event in events:
-            position = next(_positions)
-            applied = await project(self.conn, event, position)
-            assert applied.outcome is Outcome.APPLIED, applied
-            self.events.append((event, position))
+        """Apply the events as one page, as the live consumer applies one poll."""
+        records = [(event, next(_positions)) for event in events]
+        result = await (await self.applier()).apply(records)
+        assert len(result.applied) == len(records), result
+        self.events.extend(records)
+
+    async def applier(self) -> PageApplier:
+        if self._applier is None:
+            self._applier = await PageApplier.create(self.conn)
+        return self._applier
 
     async def run(self, vehicle_id: UUID, command: cmd.Command) -> list[Event]:
         state = self.states.get(vehicle_id)

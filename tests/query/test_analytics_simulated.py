@@ -11,7 +11,7 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from query_service.projections.spans import FLEET_SLICES
+from query_service.read_models.spans import FLEET_SLICES
 from query_service.rebuild import REPLAY_CONNECTIONS, replay_into
 from query_service.store.schemas import connect, create_schema, new_schema_name
 from shared.events import Event

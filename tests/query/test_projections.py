@@ -1,4 +1,4 @@
-"""Projections: each event type, applied through the projector, gives the expected rows."""
+"""Read models: each event type, applied through the page applier, gives the expected rows."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import asyncpg
 
 from command_service.domain import commands as cmd
 from command_service.domain import decide
-from query_service.projector import project
+from query_service.applier import PageApplier
 from query_service.store.schemas import connect, create_schema, new_schema_name
 from shared.events import Location
 from tests.query.conftest import Fleet, ReadSide
@@ -251,7 +251,7 @@ async def test_changes_name_every_row_an_event_touched(fleet: Fleet) -> None:
     command = cmd.StartTrip(trip_id, booking_id, 10_000)
     [started] = decide(fleet.states[vehicle_id], command, fleet.clock.now, uuid.uuid4)
 
-    applied = await project(fleet.conn, started, 10**9)
+    [applied] = (await (await fleet.applier()).apply([(started, 10**9)])).applied
 
     assert [(c.kind, c.id) for c in applied.changes] == [
         ("vehicle", vehicle_id),
@@ -284,8 +284,9 @@ async def test_projecting_the_log_again_gives_identical_rows(read: ReadSide) -> 
     replica = await connect(dsn, rebuilt)
     try:
         fleet.clock.advance(days=3)  # a rebuild happens later: nothing may depend on now
+        applier = await PageApplier.create(replica, notify=False)
         for event, position in fleet.events:
-            await project(replica, event, position)
+            await applier.apply([(event, position)])
         original = await _dump(fleet.conn, vehicle_id)
         again = await _dump(replica, vehicle_id)
     finally:

@@ -16,8 +16,8 @@ import httpx
 from deploy import services
 from deploy.accounts import StartupAccounts
 from deploy.postgres import free_port
+from query_service.applier import PageApplier
 from query_service.feed_client import event_of
-from query_service.projector import project
 from query_service.store.schemas import connect
 
 # Tables a refused request must leave alone (the event store and the identity tables).
@@ -150,7 +150,7 @@ class Projection:
     """Feeds the query database from the command service's catch-up feed.
 
     The query service runs without Kafka here, so the test projects the stored events
-    itself with the service's own projector, reading them over HTTP as the service account.
+    itself with the service's own page applier, reading them over HTTP as the service account.
     """
 
     query_dsn: str
@@ -165,6 +165,7 @@ class Projection:
         finally:
             await admin.close()
         conn = await connect(self.query_dsn, schema)
+        applier = await PageApplier.create(conn)
         applied = 0
         try:
             while True:
@@ -173,10 +174,8 @@ class Projection:
                 )
                 assert resp.status_code == 200, resp.text
                 body = resp.json()
-                for item in body["items"]:
-                    event, position = event_of(item)
-                    await project(conn, event, position)
-                    applied += 1
+                result = await applier.apply([event_of(item) for item in body["items"]])
+                applied += len(result.applied)
                 if not body["items"]:
                     return applied
                 self.after = int(body["next_after"])

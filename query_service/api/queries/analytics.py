@@ -15,10 +15,9 @@ from uuid import UUID
 
 import asyncpg
 
-from query_service.projections.spans import DAY, floor_to
+from query_service.read_models.spans import DAY, HOUR, buckets, floor_to
 
 Window = tuple[datetime, datetime]
-_VEHICLE_HOURS = ("analytics_vehicle_hours", "hour")
 _SUMS = "sum(booked_s)::bigint AS booked, sum(driven_s)::bigint AS driven, sum(up_s)::bigint AS up"
 
 
@@ -59,19 +58,41 @@ def figures(booked: int, driven: int, up: int) -> dict[str, Any]:
 
 async def _closed_sums(
     pool: asyncpg.Pool, vehicle_id: UUID | None, window: Window, step: timedelta
-) -> list[asyncpg.Record]:
+) -> list[tuple[datetime, int, int, int]]:
     """(bucket, booked, driven, up) of the closed intervals: fleet rows are hourly."""
+    if vehicle_id is not None and step != DAY:
+        return await _vehicle_hours(pool, vehicle_id, window)
     args: tuple[Any, ...]
     if vehicle_id is None:
         sql = f"SELECT hour AS k, {_SUMS} FROM analytics_fleet_hours"
         where, args = "hour >= $1 AND hour < $2", window
     else:
-        table, col = ("analytics_vehicle_days", "day") if step == DAY else _VEHICLE_HOURS
-        sql = f"SELECT {col} AS k, {_SUMS} FROM {table}"
-        where = f"{col} >= $1 AND {col} < $2 AND vehicle_id = $3"
-        args = (*window, vehicle_id)
-    rows: list[asyncpg.Record] = await pool.fetch(f"{sql} WHERE {where} GROUP BY 1", *args)
-    return rows
+        sql = f"SELECT day AS k, {_SUMS} FROM analytics_vehicle_days"
+        where, args = "day >= $1 AND day < $2 AND vehicle_id = $3", (*window, vehicle_id)
+    rows = await pool.fetch(f"{sql} WHERE {where} GROUP BY 1", *args)
+    return [(r["k"], r["booked"], r["driven"], r["up"]) for r in rows]
+
+
+async def _vehicle_hours(
+    pool: asyncpg.Pool, vehicle_id: UUID, window: Window
+) -> list[tuple[datetime, int, int, int]]:
+    """One vehicle's hours, cut from its spans (a span's weight is its seconds: ±1 each)."""
+    rows = await pool.fetch(
+        "SELECT start_at, end_at, booked_s, driven_s, up_s FROM analytics_vehicle_spans"
+        " WHERE vehicle_id = $1 AND end_at > $2 AND start_at < $3",
+        vehicle_id,
+        *window,
+    )
+    out = []
+    for start, end, *values in rows:
+        length = int((end - start).total_seconds())
+        if length == 0:  # shorter than a second: it added nothing
+            continue
+        weights = [v // length for v in values]
+        hours, seconds = buckets(max(start, window[0]), min(end, window[1]), HOUR)
+        for hour, s in zip(hours, seconds, strict=True):
+            out.append((hour, s * weights[0], s * weights[1], s * weights[2]))
+    return out
 
 
 async def _open_starts(
@@ -96,10 +117,10 @@ async def utilization(
     """Buckets and totals of booked, driven and available seconds over the window."""
     keys = bucket_keys(window, step)
     closed: dict[datetime, list[int]] = {k: [0, 0, 0] for k in keys}
-    for row in await _closed_sums(pool, vehicle_id, window, step):
-        sums = closed[floor_to(row["k"], step)]
-        for i, column in enumerate(("booked", "driven", "up")):
-            sums[i] += row[column]
+    for key, *values in await _closed_sums(pool, vehicle_id, window, step):
+        sums = closed[floor_to(key, step)]
+        for i, value in enumerate(values):
+            sums[i] += value
     since, trips = await _open_starts(pool, vehicle_id, window[1])
     up_open = open_seconds(since, keys, step, window[1])
     driven_open = open_seconds(trips, keys, step, min(now, window[1]))

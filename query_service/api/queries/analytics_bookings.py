@@ -11,14 +11,14 @@ from typing import Any
 
 import asyncpg
 
-from query_service.projections.service_health import SERVICE_INTERVAL_KM
-from query_service.projections.spans import floor_to
+from query_service.read_models.service_health import SERVICE_INTERVAL_DAYS, SERVICE_INTERVAL_KM
+from query_service.read_models.spans import floor_to
 
 Window = tuple[datetime, datetime]
 # A trip may start until 15 minutes after the booking's end (DESIGN §2): only then is a
 # booking without a trip a no-show.
 NO_SHOW_GRACE = timedelta(minutes=15)
-SERVICE_INTERVAL = timedelta(days=365)
+SERVICE_INTERVAL = timedelta(days=SERVICE_INTERVAL_DAYS)
 LOAD_HOURS = 500  # trip hours since service at which the load penalty is full
 LOAD_WEIGHT = 20  # health points the full load penalty takes
 _MONEY = (

@@ -9,13 +9,10 @@ from uuid import UUID
 import asyncpg
 
 from query_service.api.sql import Filters, after_key, fetch_page
+from query_service.read_models.service_health import SERVICE_INTERVAL_DAYS, SERVICE_INTERVAL_KM
 
 KIND = "vehicles"
 ORDER = ("vehicle_id",)
-# A vehicle is due for service after this many km or days since its last completed
-# maintenance (registration counts as the first service).
-SERVICE_INTERVAL_KM = 15_000
-SERVICE_INTERVAL_DAYS = 365
 _SELECT = (
     "SELECT vehicle_id, vin, plate, make, model, year, seats, hourly_rate_cents,"
     " daily_rate_cents, currency, home_lat, home_lon, status, retired, retired_at, odometer_km,"

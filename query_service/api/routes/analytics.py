@@ -33,7 +33,7 @@ from query_service.api.errors import InvalidQueryError, VehicleNotFoundError
 from query_service.api.queries import analytics as usage
 from query_service.api.queries import analytics_bookings as q
 from query_service.api.queries.vehicles import vehicle_exists
-from query_service.projections.spans import DAY
+from query_service.read_models.spans import DAY
 from shared.http.responses import JSON
 
 router = APIRouter(

@@ -1,21 +1,24 @@
-"""The rebuild's write-back buffers: keyed rows folded in Python, and additive bucket sums.
+"""A page's write-back buffers: keyed rows folded in Python, and additive bucket sums.
 
-A shard's page loads the rows its events touch (one SELECT per table), folds every event
-into them in memory, then writes each table back with one statement: an `unnest` upsert
-of the final rows, a `DELETE` of the removed ones, and for bucket tables an `unnest`
-upsert that adds the summed deltas (additions commute, so summing first gives the same
-rows as one upsert per event).
+A page loads the rows its events touch (one SELECT per table), folds every event into
+them in memory, then writes each table back with one statement: an `unnest` upsert of
+the final rows, a `DELETE` of the removed ones, and for bucket tables an `unnest` upsert
+that adds the summed deltas (additions commute, so summing first gives the same rows as
+one upsert per event).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 Row = dict[str, Any]
+# Called with (kind, id) when a row of a table that names a change kind changes.
+OnChange = Callable[[str, UUID], None]
 
 # Column names and SQL types of a table, in the order of its definition.
 _COLUMNS = (
@@ -24,11 +27,33 @@ _COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class Rows:
+    """A table of one row per entity, keyed by a uuid column.
+
+    `ids`: the event fields whose values are keys of this table (the page loads those
+    rows). `kind`: the change kind a client sees on GET /v1/stream when a row changes
+    (None for analytics tables, which no client watches row by row)."""
+
+    table: str
+    key: str
+    ids: tuple[str, ...]
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Sums:
+    """A table of additive buckets: key columns, then integer value columns."""
+
+    table: str
+    keys: tuple[str, ...]
+
+
 async def columns_of(conn: asyncpg.Connection, table: str) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in await conn.fetch(_COLUMNS, table)]
 
 
-def _unnest(columns: list[tuple[str, str]]) -> str:
+def _unnest(columns: Sequence[tuple[str, str]]) -> str:
     args = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(columns, 1))
     return f"SELECT * FROM unnest({args})"
 
@@ -36,14 +61,17 @@ def _unnest(columns: list[tuple[str, str]]) -> str:
 class RowTable:
     """Rows of one table keyed by its uuid primary key: loaded, changed, written back."""
 
-    def __init__(self, table: str, key: str, columns: list[tuple[str, str]]) -> None:
-        self.table, self.key, self.columns = table, key, columns
+    def __init__(self, spec: Rows, columns: list[tuple[str, str]], on_change: OnChange) -> None:
+        self.spec, self.columns, self._on_change = spec, columns, on_change
+        table, key = spec.table, spec.key
         names = [name for name, _ in columns]
         updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n != key)
         self._upsert = (
             f"INSERT INTO {table} ({', '.join(names)}) {_unnest(columns)}"
             f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
         )
+        self._select = f"SELECT * FROM {table} WHERE {key} = ANY($1::uuid[])"
+        self._delete = f"DELETE FROM {table} WHERE {key} = ANY($1::uuid[])"
         self.rows: dict[UUID, Row] = {}
         self._dirty: set[UUID] = set()
         self._deleted: set[UUID] = set()
@@ -52,22 +80,30 @@ class RowTable:
         """Read the stored rows of `keys` (those written by earlier pages)."""
         wanted = [k for k in set(keys) if k not in self.rows]
         if wanted:
-            sql = f"SELECT * FROM {self.table} WHERE {self.key} = ANY($1::uuid[])"
-            for record in await conn.fetch(sql, wanted):
-                self.rows[record[self.key]] = dict(record)
+            for record in await conn.fetch(self._select, wanted):
+                self.rows[record[self.spec.key]] = dict(record)
 
     def get(self, key: UUID) -> Row | None:
         return self.rows.get(key)
 
     def insert(self, key: UUID, **values: Any) -> None:
-        """A new row; columns not given are NULL, as in the per-event INSERTs."""
-        self.rows[key] = {name: values.get(name) for name, _ in self.columns}
-        self.rows[key][self.key] = key
+        """A new row; columns not given are NULL."""
+        row = {name: values.get(name) for name, _ in self.columns}
+        row[self.spec.key] = key
+        self.rows[key] = row
         self._dirty.add(key)
         self._deleted.discard(key)
+        self._changed(key)
 
     def update(self, key: UUID, **values: Any) -> Row | None:
         """Set columns of an existing row (a missing row is left alone, like UPDATE)."""
+        row = self.bump(key, **values)
+        if row is not None:
+            self._changed(key)
+        return row
+
+    def bump(self, key: UUID, **values: Any) -> Row | None:
+        """`update` for bookkeeping columns (version, updated_at): no change notice."""
         row = self.rows.get(key)
         if row is not None:
             row.update(values)
@@ -79,32 +115,40 @@ class RowTable:
             return False
         self._dirty.discard(key)
         self._deleted.add(key)
+        self._changed(key)
         return True
+
+    def _changed(self, key: UUID) -> None:
+        if self.spec.kind is not None:
+            self._on_change(self.spec.kind, key)
 
     async def flush(self, conn: asyncpg.Connection) -> None:
         if self._deleted:
-            sql = f"DELETE FROM {self.table} WHERE {self.key} = ANY($1::uuid[])"
-            await conn.execute(sql, list(self._deleted))
+            await conn.execute(self._delete, list(self._deleted))
         if self._dirty:
             rows = [self.rows[k] for k in self._dirty]
             await conn.execute(self._upsert, *([r[n] for r in rows] for n, _ in self.columns))
+        self.reset()
+
+    def reset(self) -> None:
         self.rows, self._dirty, self._deleted = {}, set(), set()
 
 
-class Deltas:
+class SumTable:
     """Summed additions to bucket rows: key columns → value columns, written by one upsert.
 
-    A key that only ever receives zeros still gets its row, as the per-event upsert
-    would create it (a cancelled booking leaves its buckets at zero)."""
+    A key that only ever receives zeros still gets its row (a cancelled booking leaves its
+    buckets at zero), so every way of paging the same log creates the same rows."""
 
-    def __init__(self, table: str, keys: list[str], columns: list[tuple[str, str]]) -> None:
+    def __init__(self, spec: Sums, columns: list[tuple[str, str]]) -> None:
         kinds = dict(columns)
+        keys = list(spec.keys)
         self.values = [name for name, _ in columns if name not in keys]
         ordered = [(n, kinds[n]) for n in keys] + [(n, kinds[n]) for n in self.values]
         adds = ", ".join(f"{n} = t.{n} + EXCLUDED.{n}" for n in self.values)
         self._upsert = (
-            f"INSERT INTO {table} AS t ({', '.join(n for n, _ in ordered)}) {_unnest(ordered)}"
-            f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}"
+            f"INSERT INTO {spec.table} AS t ({', '.join(n for n, _ in ordered)})"
+            f" {_unnest(ordered)} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}"
         )
         self.sums: dict[tuple[Any, ...], list[int]] = {}
 
@@ -127,4 +171,7 @@ class Deltas:
             args = [[k[i] for k in keys] for i in range(width)]
             args += [[self.sums[k][i] for k in keys] for i in range(len(self.values))]
             await conn.execute(self._upsert, *args)
+        self.reset()
+
+    def reset(self) -> None:
         self.sums = {}

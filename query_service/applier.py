@@ -1,0 +1,175 @@
+"""Apply a page of events to the read models in one tracked transaction (DESIGN §5).
+
+Per vehicle, `vehicle_tracking.version` is the last applied stream version. An event at
+or below it is a duplicate (at-least-once delivery) and is skipped; one above
+version + 1 is out of order — a gap — and is held back: the caller heals the gap from
+the command service's feed and offers the held events again.
+
+The transaction first claims the tracking rows (a conditional write of the versions the
+page will reach), then loads, folds and writes the read-model rows, then NOTIFYs one
+change notice per applied event. A concurrent applier of the same vehicle (the live
+consumer against the healer) waits on the claimed row and then finds its expected
+version gone: it rolls back and retries on fresh rows, where those events are duplicates.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from query_service.read_models import Change, Page, new_page
+from shared.events import Event, event_type
+from shared.serialization import dumps
+
+CHANGES_CHANNEL = "fleet_changes"
+_ATTEMPTS = 5
+_CLAIM = """
+WITH claim AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::timestamptz[], $5::int[])
+        AS c(vehicle_id, version, global_position, last_event_at, expected)
+), moved AS (
+    UPDATE vehicle_tracking t SET version = c.version, global_position = c.global_position,
+        last_event_at = c.last_event_at
+    FROM claim c WHERE t.vehicle_id = c.vehicle_id AND c.expected > 0
+        AND t.version = c.expected
+    RETURNING 1
+), born AS (
+    INSERT INTO vehicle_tracking (vehicle_id, version, global_position, last_event_at)
+    SELECT vehicle_id, version, global_position, last_event_at FROM claim WHERE expected = 0
+    ON CONFLICT (vehicle_id) DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM moved) + (SELECT count(*) FROM born)
+"""
+_NOTIFY = "SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n"
+
+
+class Outcome(enum.Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    GAP = "gap"
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One applied event, its position in the global log and the rows it changed."""
+
+    event: Event
+    position: int
+    changes: tuple[Change, ...]
+
+
+@dataclass
+class PageResult:
+    """What became of a page: applied events, duplicates, and events held back by a gap."""
+
+    applied: list[Applied] = field(default_factory=list)
+    duplicates: int = 0
+    held: list[tuple[Event, int]] = field(default_factory=list)
+    # Per vehicle: the tracked version after the page.
+    tracked: dict[UUID, int] = field(default_factory=dict)
+
+    @property
+    def gaps(self) -> set[UUID]:
+        return {event.vehicle_id for event, _ in self.held}
+
+
+class _LostRace(Exception):
+    """Another applier advanced a vehicle of this page first."""
+
+
+class PageApplier:
+    """Applies pages on one connection (bound to one read-model generation)."""
+
+    def __init__(self, conn: asyncpg.Connection, page: Page, notify: bool = True) -> None:
+        self.conn, self._page, self._notify = conn, page, notify
+
+    @classmethod
+    async def create(cls, conn: asyncpg.Connection, notify: bool = True) -> PageApplier:
+        return cls(conn, await new_page(conn), notify)
+
+    async def apply(self, records: Sequence[tuple[Event, int]]) -> PageResult:
+        """Apply what the page can, exactly once and in version order per vehicle."""
+        for attempt in range(_ATTEMPTS):
+            try:
+                async with self.conn.transaction():
+                    return await self._apply(records)
+            except (_LostRace, asyncpg.DeadlockDetectedError):
+                self._page.discard()
+                if attempt == _ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _apply(self, records: Sequence[tuple[Event, int]]) -> PageResult:
+        result = PageResult()
+        vehicles = list({event.vehicle_id for event, _ in records})
+        rows = await self.conn.fetch(
+            "SELECT vehicle_id, version FROM vehicle_tracking WHERE vehicle_id = ANY($1)",
+            vehicles,
+        )
+        expected = {row["vehicle_id"]: row["version"] for row in rows}
+        tracked = result.tracked = {vid: expected.get(vid, 0) for vid in vehicles}
+        accepted: list[tuple[Event, int]] = []
+        last: dict[UUID, tuple[int, datetime]] = {}
+        for event, position in records:
+            current = tracked[event.vehicle_id]
+            if event.version <= current:
+                result.duplicates += 1
+            elif event.version == current + 1:
+                tracked[event.vehicle_id] = event.version
+                last[event.vehicle_id] = (position, event.occurred_at)
+                accepted.append((event, position))
+            else:
+                result.held.append((event, position))
+        if not accepted:
+            return result
+        await self._claim(tracked, expected, last)
+        page = self._page
+        await page.load(self.conn, (event for event, _ in accepted))
+        result.applied = [Applied(e, pos, page.fold(e)) for e, pos in accepted]
+        await page.flush(self.conn)
+        if self._notify:
+            notices = [_notice(a) for a in result.applied]
+            await self.conn.execute(_NOTIFY, CHANGES_CHANNEL, notices)
+        return result
+
+    async def _claim(
+        self,
+        tracked: dict[UUID, int],
+        expected: dict[UUID, int],
+        last: dict[UUID, tuple[int, datetime]],
+    ) -> None:
+        moved = list(last)
+        claimed = await self.conn.fetchval(
+            _CLAIM, moved, [tracked[v] for v in moved], [last[v][0] for v in moved],
+            [last[v][1] for v in moved], [expected.get(v, 0) for v in moved],
+        )  # fmt: skip
+        if claimed != len(moved):
+            raise _LostRace
+
+
+def _notice(applied: Applied) -> str:
+    """The NOTIFY payload behind GET /v1/stream (well under the 8000-byte limit)."""
+    event = applied.event
+    return dumps(
+        {
+            "vehicle_id": event.vehicle_id,
+            "version": event.version,
+            "event_type": event_type(event),
+            "global_position": applied.position,
+            "occurred_at": event.occurred_at,
+            "changes": [{"kind": c.kind, "id": c.id} for c in applied.changes[:20]],
+        }
+    ).decode()
+
+
+async def tracked_version(conn: asyncpg.Connection, vehicle_id: UUID) -> int:
+    version = await conn.fetchval(
+        "SELECT version FROM vehicle_tracking WHERE vehicle_id = $1", vehicle_id
+    )
+    return int(version or 0)

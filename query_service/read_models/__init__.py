@@ -1,0 +1,44 @@
+"""The read models: one module per read model, one small fold per event type it reacts to.
+
+A fold is a pure function of (page, event) over the page's in-memory rows; the page
+(page.py) loads the rows a page of events touches and writes them back per table.
+Every path that applies events (live consumer, gap healer, rebuild) goes through
+query_service.applier, so each rule exists exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from query_service.read_models import (
+    booking_stats,
+    bookings,
+    calendar,
+    holds,
+    maintenance,
+    service_health,
+    trips,
+    usage,
+    vehicles,
+)
+from query_service.read_models.page import Change, Fold, Page
+from query_service.read_models.tables import Rows, Sums
+from shared.events import EVENT_TYPES, Event
+
+# Folds of one event run in this order (a fold may read rows an earlier model wrote).
+READ_MODELS = (vehicles, calendar, bookings, holds, trips, maintenance, usage, booking_stats,
+               service_health)  # fmt: skip
+TABLES: tuple[Rows | Sums, ...] = tuple(t for model in READ_MODELS for t in model.TABLES)
+FOLDS: dict[type[Event], Sequence[Fold]] = {
+    t: tuple(m.FOLDS[t] for m in READ_MODELS if t in m.FOLDS) for t in EVENT_TYPES.values()
+}
+
+
+async def new_page(conn: asyncpg.Connection) -> Page:
+    """Empty buffers for every read-model table of the connection's generation."""
+    return await Page.create(conn, TABLES, FOLDS)
+
+
+__all__ = ["FOLDS", "READ_MODELS", "TABLES", "Change", "Page", "new_page"]

@@ -1,0 +1,125 @@
+"""One page of events folded into the read models: the rows it touches, loaded once,
+changed in memory by every read model's folds, written back table by table.
+
+The live consumer (one Kafka poll), the gap healer (one feed page) and the rebuild (one
+shard of a feed page) all fold through this class, inside query_service.applier's
+transaction; the folds themselves are pure functions of (page, event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+from uuid import UUID
+
+import asyncpg
+
+from query_service.read_models.tables import Rows, RowTable, Sums, SumTable, columns_of
+from shared import events as ev
+
+Fold = Callable[["Page", Any], object]  # its return value is ignored
+
+# The field naming the entity an event creates: no stored row can exist for it yet.
+_CREATES = {
+    ev.VehicleRegistered: "vehicle_id",
+    ev.BookingConfirmed: "booking_id",
+    ev.HoldPlaced: "hold_id",
+    ev.TripStarted: "trip_id",
+    ev.MaintenanceScheduled: "maintenance_id",
+}
+# Column lists per table; the DDL is fixed for the life of a process, so read them once.
+_COLUMNS: dict[str, list[tuple[str, str]]] = {}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One read-model row an event touched: kind (vehicle, booking, ...) and its id."""
+
+    kind: str
+    id: UUID
+
+
+class Page:
+    """Buffers for every read-model table, and the dispatch of events to their folds."""
+
+    def __init__(
+        self,
+        tables: Sequence[Rows | Sums],
+        columns: Mapping[str, list[tuple[str, str]]],
+        folds: Mapping[type[ev.Event], Sequence[Fold]],
+    ) -> None:
+        self._folds = folds
+        self._changes: list[Change] = []
+        self._rows = {s: RowTable(s, columns[s.table], self._note) for s in tables
+                      if isinstance(s, Rows)}  # fmt: skip
+        self._sums = {s: SumTable(s, columns[s.table]) for s in tables if isinstance(s, Sums)}
+
+    @classmethod
+    async def create(
+        cls,
+        conn: asyncpg.Connection,
+        tables: Sequence[Rows | Sums],
+        folds: Mapping[type[ev.Event], Sequence[Fold]],
+    ) -> Page:
+        for spec in tables:
+            if spec.table not in _COLUMNS:
+                _COLUMNS[spec.table] = await columns_of(conn, spec.table)
+        return cls(tables, _COLUMNS, folds)
+
+    @overload
+    def __getitem__(self, spec: Rows) -> RowTable: ...
+    @overload
+    def __getitem__(self, spec: Sums) -> SumTable: ...
+    def __getitem__(self, spec: Rows | Sums) -> RowTable | SumTable:
+        return self._rows[spec] if isinstance(spec, Rows) else self._sums[spec]
+
+    async def load(self, conn: asyncpg.Connection, events: Iterable[ev.Event]) -> None:
+        """Read the stored rows the events refer to, except those the page creates."""
+        ids: dict[str, set[UUID]] = {}
+        born: set[UUID] = set()
+        for e in events:
+            for field in _ID_FIELDS[type(e)]:
+                value = getattr(e, field)
+                if value is not None:  # BookingConfirmed without a hold
+                    ids.setdefault(field, set()).add(value)
+            created = _CREATES.get(type(e))
+            if created is not None:
+                born.add(getattr(e, created))
+        for table in self._rows.values():
+            keys = set().union(*(ids.get(f, ()) for f in table.spec.ids)) - born
+            await table.load(conn, keys)
+
+    def fold(self, event: ev.Event) -> tuple[Change, ...]:
+        """Apply every read model's fold for the event; the rows it changed, in order."""
+        self._changes = []
+        for fold in self._folds[type(event)]:
+            fold(self, event)
+        return tuple(self._changes)
+
+    def _note(self, kind: str, key: UUID) -> None:
+        change = Change(kind, key)
+        if change not in self._changes:
+            self._changes.append(change)
+
+    async def flush(self, conn: asyncpg.Connection) -> None:
+        for rows in self._rows.values():
+            await rows.flush(conn)
+        for sums in self._sums.values():
+            await sums.flush(conn)
+
+    def discard(self) -> None:
+        """Forget buffered work (the transaction that would have written it rolled back)."""
+        for rows in self._rows.values():
+            rows.reset()
+        for sums in self._sums.values():
+            sums.reset()
+
+
+_ID_FIELDS = {
+    t: tuple(
+        f for f in ("vehicle_id", "hold_id", "booking_id", "trip_id", "maintenance_id")
+        if f in t.model_fields
+    )
+    for t in ev.EVENT_TYPES.values()
+}  # fmt: skip
