@@ -32,8 +32,6 @@ class Queryable(Protocol):
 class ClockWouldGoBackwardsError(DomainError):
     """The simulated clock only moves forward."""
 
-    title = "Clock would go backwards"
-
 
 class SimulatedClock:
     """Callable like `shared.clock.Clock`; returns the last value loaded or set."""

@@ -79,11 +79,7 @@ class HoldSweeper:
             )
             try:
                 await self._handler.on_entity(
-                    row["hold_id"],
-                    "hold",
-                    cmd.ExpireHold(hold_id=row["hold_id"]),
-                    ctx,
-                    lambda _e, _s: {},
+                    row["hold_id"], "hold", cmd.ExpireHold(hold_id=row["hold_id"]), ctx
                 )
                 expired += 1
             except DomainError as exc:  # resolved meanwhile: nothing to record

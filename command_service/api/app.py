@@ -15,6 +15,7 @@ from command_service.identity.setup import start_identity
 from command_service.relay import Relay
 from command_service.settings import Settings
 from command_service.store.event_store import EventStore
+from command_service.store.idempotency import ResponseStore
 from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
 from command_service.sweeper import HoldSweeper
@@ -45,6 +46,7 @@ def create_app(
             settings.database_url, pool, handler, clock, settings.sweeper_interval_s
         )
         app.state.pool, app.state.handler, app.state.sweeper = pool, handler, sweeper
+        app.state.responses = ResponseStore(pool)
         app.state.new_id, app.state.clock = new_id, clock
         relay = None
         if settings.kafka_bootstrap:

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the routes: JSON responses, command context, ETag/If-Match."""
+"""HTTP plumbing shared by the routes: command context, If-Match, Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from uuid import UUID
 
 from fastapi import Request
 
-from command_service.application.handler import CommandContext, CommandHandler, Outcome, fingerprint
+from command_service.application.handler import CommandContext, CommandHandler
 from command_service.domain import VehicleState
 from command_service.domain.actor import Actor, customer
 from command_service.domain.errors import InvalidCommandError
 from shared.auth.principal import Principal
 from shared.consistency import encode_token
-from shared.http.responses import JSON
 
 MAX_IDEMPOTENCY_KEY = 255
 
@@ -43,36 +42,28 @@ def _parse_if_match(raw: str | None) -> int | None:
 
 
 async def command_context(request: Request) -> CommandContext:
-    """Correlation, causation, actor and HTTP preconditions of a command request."""
-    key = request.headers.get("idempotency-key")
-    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
-        raise InvalidCommandError(
-            "Idempotency-Key must be 1..255 characters", field="Idempotency-Key"
-        )
+    """Correlation, causation, actor and the If-Match precondition of a command request."""
     state = request.scope.get("state", {})
-    principal = principal_of(request)
     return CommandContext(
         correlation_id=state.get("correlation_id", ""),
         causation_id=state.get("request_id", ""),
-        actor=principal.actor,
+        actor=principal_of(request).actor,
         if_match=_parse_if_match(request.headers.get("if-match")),
-        # Keys are per caller: another user's key must neither replay their response
-        # (skipping the ownership check) nor block this caller's own write.
-        idempotency_key=None if key is None else f"{principal.user_id}/{key}",
-        fingerprint=fingerprint(request.method, request.url.path, await request.body())
-        if key
-        else b"",
     )
 
 
-def respond(outcome: Outcome) -> JSON:
-    """The outcome as JSON with its ETag (and a marker when replayed)."""
-    headers = {}
-    if outcome.version is not None:
-        headers["ETag"] = f'"{outcome.version}"'
-    if outcome.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return JSON(outcome.body, status_code=outcome.status, headers=headers)
+def idempotency_key(request: Request) -> str | None:
+    """The request's Idempotency-Key, scoped to its caller, or None without one."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise InvalidCommandError(
+            "Idempotency-Key must be 1..255 characters", field="Idempotency-Key"
+        )
+    # Keys are per caller: another user's key must neither replay their response
+    # (skipping the ownership check) nor block this caller's own write.
+    return f"{principal_of(request).user_id}/{key}"
 
 
 def principal_of(request: Request) -> Principal:

@@ -1,60 +1,73 @@
-"""Thin command handling: load → decide → append with the expected version → respond.
+"""Thin command handling: load → decide → append with the expected version → the decision.
 
 A lost optimistic race (another writer appended first) reloads and decides again, a
-bounded number of times with jittered backoff; only a real rule violation answers 4xx.
+bounded number of times with jittered backoff; only a real rule violation raises a
+`DomainError`. What a decision or a refusal means over HTTP is the API's business.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 from uuid import UUID
 
 import structlog
 
 from command_service import metrics
 from command_service.application.errors import (
+    AlreadyAnsweredError,
     ContentionError,
     EntityClosedError,
-    IdempotencyKeyReuseError,
     PreconditionFailedError,
 )
 from command_service.application.keyed_lock import KeyedLock
 from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain.commands import Command
 from command_service.domain.errors import DomainError, UnknownEntityError
-from command_service.store.event_store import (
-    Db,
-    EventStore,
-    IdempotencyKeyRaceError,
-    Loaded,
-    StoredResponse,
-    StreamConflictError,
-)
+from command_service.store.event_store import Db, EventStore, Loaded, StreamConflictError
+from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
 from shared.clock import Clock, IdFactory
 from shared.events import Event
 
 log = structlog.get_logger("command_service.handler")
 
-# Given the events appended and the state after them, the response body.
-Respond = Callable[[list[Event], VehicleState], dict[str, Any]]
+
+@dataclass(frozen=True)
+class Decision:
+    """What a command decided: the events appended and the vehicle after them."""
+
+    stream_id: UUID
+    events: tuple[Event, ...]  # empty when the command changed nothing
+    state: VehicleState
+    position: int | None  # global position of the last event; None when nothing was appended
+
+    @property
+    def version(self) -> int:
+        return self.state.version
+
+
+class Receipt(Protocol):
+    """An Idempotency-Key's record of a decision, written in the append statement itself
+    so that the key is answered if and only if the events committed."""
+
+    def record(self, decision: Decision) -> StoredResponse:
+        """The record to keep for `decision` (rendered by the API, opaque here); called
+        before the append, so `decision.position` is still None."""
+        ...
 
 
 @dataclass(frozen=True)
 class CommandContext:
-    """Who asks, on whose behalf, and the HTTP preconditions of the request."""
+    """Who asks, on whose behalf, the version they expect and the key's receipt, if any."""
 
     correlation_id: str
     causation_id: str
     actor: str
     if_match: int | None = None
-    idempotency_key: str | None = None
-    fingerprint: bytes = b""
+    receipt: Receipt | None = None
 
     def metadata(self) -> dict[str, str]:
         return {
@@ -62,21 +75,6 @@ class CommandContext:
             "causation_id": self.causation_id,
             "actor": self.actor,
         }
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The HTTP-level result of a command: status, body and the vehicle's new version."""
-
-    status: int
-    body: dict[str, Any]
-    version: int | None
-    replayed: bool = False
-
-
-def fingerprint(method: str, path: str, body: bytes) -> bytes:
-    """Identity of a request for Idempotency-Key comparison."""
-    return hashlib.sha256(b"%s %s\n%s" % (method.encode(), path.encode(), body)).digest()
 
 
 def _backoff(attempt: int) -> float:
@@ -89,7 +87,7 @@ def _backoff(attempt: int) -> float:
 
 
 class CommandHandler:
-    """Runs commands against vehicle streams with retries, idempotency and If-Match."""
+    """Runs commands against vehicle streams with retries and If-Match."""
 
     def __init__(
         self, store: EventStore, clock: Clock, new_id: IdFactory, max_attempts: int = 20
@@ -100,59 +98,28 @@ class CommandHandler:
         self._max_attempts = max_attempts
         self._locks = KeyedLock()
 
-    async def on_vehicle(
-        self,
-        vehicle_id: UUID,
-        command: Command,
-        ctx: CommandContext,
-        respond: Respond,
-        status: int = 200,
-    ) -> Outcome:
+    async def on_vehicle(self, vehicle_id: UUID, command: Command, ctx: CommandContext) -> Decision:
         """Run a command addressed by vehicle id."""
-        replay = await self._replay(ctx)
-        if replay is not None:
-            return replay
-        async with self._locks.hold(vehicle_id) as waited:
-            replay = await self._replay(ctx) if waited else None
-            return replay or await self._run(vehicle_id, None, command, ctx, respond, status)
+        async with self._locks.hold(vehicle_id):
+            return await self._run(vehicle_id, None, command, ctx)
 
     async def on_entity(
-        self,
-        entity_id: UUID,
-        kind: str,
-        command: Command,
-        ctx: CommandContext,
-        respond: Respond,
-        status: int = 200,
-    ) -> Outcome:
+        self, entity_id: UUID, kind: str, command: Command, ctx: CommandContext
+    ) -> Decision:
         """Run a command addressed by a hold/booking/trip/maintenance id."""
-        replay = await self._replay(ctx)
-        if replay is not None:
-            return replay
         found = await self._store.load_by_entity(entity_id)
         if found is None or found.kind != kind:
             raise UnknownEntityError(f"no {kind} with id {entity_id}")
         async with self._locks.hold(found.stream_id) as waited:
-            replay = await self._replay(ctx) if waited else None
-            if replay is not None:
-                return replay
             try:
-                return await self._run(
-                    found.stream_id, None if waited else found, command, ctx, respond, status
-                )
+                return await self._run(found.stream_id, None if waited else found, command, ctx)
             except UnknownEntityError as exc:
                 # The index knows the id, the pruned state does not: it is long past.
                 raise EntityClosedError(f"this {kind} lies in the past") from exc
 
     async def _run(
-        self,
-        stream_id: UUID,
-        loaded: Loaded | None,
-        command: Command,
-        ctx: CommandContext,
-        respond: Respond,
-        status: int,
-    ) -> Outcome:
+        self, stream_id: UUID, loaded: Loaded | None, command: Command, ctx: CommandContext
+    ) -> Decision:
         name = type(command).__name__
         started = time.perf_counter()
         outcome = "error"
@@ -161,23 +128,20 @@ class CommandHandler:
                 for attempt in range(self._max_attempts):
                     if loaded is None:
                         loaded = await self._store.load(stream_id, db)
-                    result = await self._attempt(loaded, command, ctx, respond, status, db)
-                    if result is not None:
-                        outcome = "replayed" if result.replayed else "ok"
-                        return result
+                    decision = await self._attempt(loaded, command, ctx, db)
+                    if decision is not None:
+                        outcome = "ok"
+                        return decision
                     metrics.VERSION_CONFLICTS.labels(name).inc()
                     metrics.RETRIES.labels(name).inc()
                     loaded = None
                     await asyncio.sleep(_backoff(attempt))
             outcome = "contention"
             raise ContentionError(f"vehicle {stream_id} kept changing; retry shortly")
+        except AlreadyAnsweredError:
+            outcome = "replayed"
+            raise
         except DomainError as exc:
-            # A same-key request may have committed meanwhile (in another process too):
-            # the refusal is then just the echo of our own first write.
-            replay = await self._replay(ctx)
-            if replay is not None:
-                outcome = "replayed"
-                return replay
             outcome = "rejected" if outcome == "error" else outcome
             log.info(
                 "command_rejected",
@@ -190,14 +154,8 @@ class CommandHandler:
             metrics.COMMAND_SECONDS.labels(name, outcome).observe(time.perf_counter() - started)
 
     async def _attempt(
-        self,
-        loaded: Loaded,
-        command: Command,
-        ctx: CommandContext,
-        respond: Respond,
-        status: int,
-        db: Db,
-    ) -> Outcome | None:
+        self, loaded: Loaded, command: Command, ctx: CommandContext, db: Db
+    ) -> Decision | None:
         """Decide and append once; None when another writer won the version race."""
         now = self._clock()
         state = prune(loaded.state, now) if loaded.state is not None else None
@@ -209,23 +167,19 @@ class CommandHandler:
         events = decide(state, command, now, self._new_id)
         if not events:
             assert state is not None
-            return Outcome(200, respond([], state), state.version)
+            return Decision(loaded.stream_id, (), state, None)
         after = fold(events, state)
         assert after is not None
-        body = respond(events, after)
-        stored = None
-        if ctx.idempotency_key is not None:
-            stored = StoredResponse(ctx.idempotency_key, ctx.fingerprint, status, body)
+        decision = Decision(loaded.stream_id, tuple(events), after, None)
+        record = ctx.receipt.record(decision) if ctx.receipt is not None else None
         try:
             position = await self._store.append(
-                loaded.stream_id, state, events, after, ctx.metadata(), stored, db
+                loaded.stream_id, state, events, after, ctx.metadata(), record, db
             )
         except StreamConflictError:
             return None
-        except IdempotencyKeyRaceError:
-            replay = await self._replay(ctx)
-            assert replay is not None
-            return replay
+        except IdempotencyKeyRaceError as exc:
+            raise AlreadyAnsweredError(str(exc)) from exc
         log.info(
             "command_applied",
             command=type(command).__name__,
@@ -233,16 +187,4 @@ class CommandHandler:
             version=after.version,
             position=position,
         )
-        return Outcome(status, body, after.version)
-
-    async def _replay(self, ctx: CommandContext) -> Outcome | None:
-        """The stored first response for this Idempotency-Key, if there is one."""
-        if ctx.idempotency_key is None:
-            return None
-        stored = await self._store.find_response(ctx.idempotency_key)
-        if stored is None:
-            return None
-        if stored.fingerprint != ctx.fingerprint:
-            raise IdempotencyKeyReuseError("this Idempotency-Key was used with a different request")
-        version = stored.body.get("version")
-        return Outcome(stored.status, stored.body, version, replayed=True)
+        return Decision(loaded.stream_id, tuple(events), after, position)

@@ -17,6 +17,7 @@ import asyncpg
 from command_service.domain import STATE_SCHEMA, VehicleState, fold
 from command_service.domain.errors import PlateTakenError, VinTakenError
 from command_service.store.cache import LruCache
+from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
 from command_service.store.registry import registry_changes
 from command_service.store.state_codec import decode_state, encode_state
 from shared.events import Event
@@ -25,20 +26,6 @@ from shared.serialization import dumps, event_from_wire, event_payload
 
 class StreamConflictError(Exception):
     """Another writer appended to the stream first; reload and decide again."""
-
-
-class IdempotencyKeyRaceError(Exception):
-    """A concurrent request with the same Idempotency-Key committed first."""
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    """An Idempotency-Key with the response it acknowledged."""
-
-    key: str
-    fingerprint: bytes
-    status: int
-    body: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -214,14 +201,6 @@ class EventStore:
             raise _translate(exc) from exc
         self._states.put(stream_id, after)
         return int(position)
-
-    async def find_response(self, key: str) -> StoredResponse | None:
-        row = await self._pool.fetchrow(
-            "SELECT fingerprint, status, response FROM idempotency_keys WHERE key = $1", key
-        )
-        if row is None:
-            return None
-        return StoredResponse(key, bytes(row["fingerprint"]), row["status"], row["response"])
 
 
 def _translate(exc: asyncpg.UniqueViolationError) -> Exception:

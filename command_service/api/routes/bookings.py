@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
 
 from command_service.api import schemas
-from command_service.api.http import (
-    actor_of,
-    command_context,
-    customer_for,
-    handler_of,
-    respond,
-    written,
-)
+from command_service.api.answers import answer, to_entity, to_vehicle
+from command_service.api.http import actor_of, customer_for, written
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared import events as ev
 from shared.auth.dependencies import require_role
-from shared.http.responses import JSON
 
 router = APIRouter(
     prefix="/v1",
@@ -29,11 +24,11 @@ router = APIRouter(
 )
 
 
-def _only(events: list[ev.Event], kind: type[ev.Event]) -> Any:
+def _only(events: Sequence[ev.Event], kind: type[ev.Event]) -> Any:
     return next(e for e in events if isinstance(e, kind))
 
 
-def booking_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
+def booking_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
     booked = _only(events, ev.BookingConfirmed)
     return written(
         state,
@@ -49,7 +44,7 @@ def booking_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
     )
 
 
-def _hold_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
+def _hold_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
     hold = _only(events, ev.HoldPlaced)
     return written(
         state,
@@ -65,7 +60,7 @@ def _hold_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
 
 
 @router.post("/holds", status_code=201)
-async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> JSON:
+async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> Response:
     """Reserve a window for a short time (ttl_seconds 60..3600) at a quoted price."""
     command = cmd.PlaceHold(
         hold_id=request.app.state.new_id(),
@@ -75,39 +70,31 @@ async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> JSON:
         ttl_seconds=body.ttl_seconds,
         by=actor_of(request),
     )
-    outcome = await handler_of(request).on_vehicle(
-        body.vehicle_id, command, await command_context(request), _hold_body, status=201
-    )
-    return respond(outcome)
+    return await answer(request, to_vehicle(body.vehicle_id, command), _hold_body, status=201)
 
 
 @router.post("/holds/{hold_id}/confirm", status_code=201)
-async def confirm_hold(hold_id: UUID, request: Request) -> JSON:
+async def confirm_hold(hold_id: UUID, request: Request) -> Response:
     """Turn an active hold into a booking at the quoted price."""
     command = cmd.ConfirmHold(
         hold_id=hold_id, booking_id=request.app.state.new_id(), by=actor_of(request)
     )
-    outcome = await handler_of(request).on_entity(
-        hold_id, "hold", command, await command_context(request), booking_body, status=201
-    )
-    return respond(outcome)
+    return await answer(request, to_entity(hold_id, "hold", command), booking_body, status=201)
 
 
 @router.post("/holds/{hold_id}/release")
-async def release_hold(hold_id: UUID, request: Request) -> JSON:
+async def release_hold(hold_id: UUID, request: Request) -> Response:
     """Give an active hold back before it expires."""
-    outcome = await handler_of(request).on_entity(
-        hold_id,
-        "hold",
-        cmd.ReleaseHold(hold_id=hold_id, by=actor_of(request)),
-        await command_context(request),
+    command = cmd.ReleaseHold(hold_id=hold_id, by=actor_of(request))
+    return await answer(
+        request,
+        to_entity(hold_id, "hold", command),
         lambda _, state: written(state, hold_id=hold_id, status="released"),
     )
-    return respond(outcome)
 
 
 @router.post("/bookings", status_code=201)
-async def book_vehicle(body: schemas.BookBody, request: Request) -> JSON:
+async def book_vehicle(body: schemas.BookBody, request: Request) -> Response:
     """Book [start, end) on a vehicle; 409 with the conflicting blocks on overlap."""
     command = cmd.BookVehicle(
         booking_id=request.app.state.new_id(),
@@ -117,13 +104,10 @@ async def book_vehicle(body: schemas.BookBody, request: Request) -> JSON:
         purpose=body.purpose,
         by=actor_of(request),
     )
-    outcome = await handler_of(request).on_vehicle(
-        body.vehicle_id, command, await command_context(request), booking_body, status=201
-    )
-    return respond(outcome)
+    return await answer(request, to_vehicle(body.vehicle_id, command), booking_body, status=201)
 
 
-def _cancelled_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
+def _cancelled_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
     cancelled = _only(events, ev.BookingCancelled)
     return written(
         state,
@@ -137,13 +121,7 @@ def _cancelled_body(events: list[ev.Event], state: VehicleState) -> dict[str, An
 
 
 @router.post("/bookings/{booking_id}/cancel")
-async def cancel_booking(booking_id: UUID, body: schemas.ReasonBody, request: Request) -> JSON:
+async def cancel_booking(booking_id: UUID, body: schemas.ReasonBody, request: Request) -> Response:
     """Cancel before the start; the refund follows the policy (100 % / 50 % / 0 %)."""
-    outcome = await handler_of(request).on_entity(
-        booking_id,
-        "booking",
-        cmd.CancelBooking(booking_id=booking_id, reason=body.reason, by=actor_of(request)),
-        await command_context(request),
-        _cancelled_body,
-    )
-    return respond(outcome)
+    command = cmd.CancelBooking(booking_id=booking_id, reason=body.reason, by=actor_of(request))
+    return await answer(request, to_entity(booking_id, "booking", command), _cancelled_body)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
 
 from command_service.api import schemas
-from command_service.api.http import actor_of, command_context, handler_of, respond, written
+from command_service.api.answers import answer, to_entity
+from command_service.api.http import actor_of, written
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared import events as ev
 from shared.auth.dependencies import require_role
-from shared.http.responses import JSON
 
 router = APIRouter(
     prefix="/v1",
@@ -22,7 +24,7 @@ router = APIRouter(
 )
 
 
-def _started_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
+def _started_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
     started = next(e for e in events if isinstance(e, ev.TripStarted))
     return written(
         state,
@@ -35,7 +37,7 @@ def _started_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]
     )
 
 
-def _ended_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
+def _ended_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
     ended = next(e for e in events if isinstance(e, ev.TripEnded))
     return written(
         state,
@@ -50,7 +52,7 @@ def _ended_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
 
 
 @router.post("/trips", status_code=201)
-async def start_trip(body: schemas.StartTripBody, request: Request) -> JSON:
+async def start_trip(body: schemas.StartTripBody, request: Request) -> Response:
     """Start the trip of a confirmed booking (±15 min around its window)."""
     command = cmd.StartTrip(
         trip_id=request.app.state.new_id(),
@@ -58,25 +60,13 @@ async def start_trip(body: schemas.StartTripBody, request: Request) -> JSON:
         odometer_km=body.odometer_km,
         by=actor_of(request),
     )
-    outcome = await handler_of(request).on_entity(
-        body.booking_id,
-        "booking",
-        command,
-        await command_context(request),
-        _started_body,
-        status=201,
+    return await answer(
+        request, to_entity(body.booking_id, "booking", command), _started_body, status=201
     )
-    return respond(outcome)
 
 
 @router.post("/trips/{trip_id}/end")
-async def end_trip(trip_id: UUID, body: schemas.OdometerBody, request: Request) -> JSON:
+async def end_trip(trip_id: UUID, body: schemas.OdometerBody, request: Request) -> Response:
     """End a running trip; distance and duration become final, the booking completes."""
-    outcome = await handler_of(request).on_entity(
-        trip_id,
-        "trip",
-        cmd.EndTrip(trip_id=trip_id, odometer_km=body.odometer_km, by=actor_of(request)),
-        await command_context(request),
-        _ended_body,
-    )
-    return respond(outcome)
+    command = cmd.EndTrip(trip_id=trip_id, odometer_km=body.odometer_km, by=actor_of(request))
+    return await answer(request, to_entity(trip_id, "trip", command), _ended_body)

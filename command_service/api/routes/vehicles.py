@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
 
 from command_service.api import schemas
-from command_service.api.http import command_context, handler_of, respond, written
+from command_service.api.answers import answer, to_entity, to_vehicle
+from command_service.api.http import written
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared import events as ev
 from shared.auth.dependencies import require_role
-from shared.http.responses import JSON
 
 router = APIRouter(
     prefix="/v1",
@@ -39,10 +41,13 @@ def _details(state: VehicleState) -> dict[str, Any]:
     }
 
 
+def _details_body(_: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
+    return written(state, **_details(state))
+
+
 @router.post("/vehicles", status_code=201)
-async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) -> JSON:
+async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) -> Response:
     """Register a vehicle; VIN and plate must be unique in the fleet."""
-    handler = handler_of(request)
     vehicle_id = request.app.state.new_id()
     command = cmd.RegisterVehicle(
         vehicle_id=vehicle_id,
@@ -58,58 +63,44 @@ async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) 
         odometer_km=body.odometer_km,
         home=body.home.location() if body.home else None,
     )
-    outcome = await handler.on_vehicle(
-        vehicle_id,
-        command,
-        await command_context(request),
-        lambda _, state: written(state, **_details(state)),
-        status=201,
-    )
-    return respond(outcome)
+    return await answer(request, to_vehicle(vehicle_id, command), _details_body, status=201)
 
 
 @router.patch("/vehicles/{vehicle_id}")
 async def update_vehicle(
     vehicle_id: UUID, body: schemas.UpdateVehicleBody, request: Request
-) -> JSON:
+) -> Response:
     """Change plate, make, model, seats, rates or home location."""
     fields = {name: getattr(body, name) for name in body.model_fields_set}
     if body.home is not None:
         fields["home"] = body.home.location()
-    outcome = await handler_of(request).on_vehicle(
-        vehicle_id,
-        cmd.UpdateVehicleDetails(**fields),
-        await command_context(request),
-        lambda _, state: written(state, **_details(state)),
-    )
-    return respond(outcome)
+    command = cmd.UpdateVehicleDetails(**fields)
+    return await answer(request, to_vehicle(vehicle_id, command), _details_body)
 
 
 @router.post("/vehicles/{vehicle_id}/status")
-async def change_status(vehicle_id: UUID, body: schemas.ChangeStatusBody, request: Request) -> JSON:
+async def change_status(
+    vehicle_id: UUID, body: schemas.ChangeStatusBody, request: Request
+) -> Response:
     """Move the vehicle through the status machine (available, maintenance, inactive)."""
-    outcome = await handler_of(request).on_vehicle(
-        vehicle_id,
-        cmd.ChangeVehicleStatus(status=body.status, reason=body.reason),
-        await command_context(request),
+    return await answer(
+        request,
+        to_vehicle(vehicle_id, cmd.ChangeVehicleStatus(status=body.status, reason=body.reason)),
         lambda _, state: written(state, status=state.status),
     )
-    return respond(outcome)
 
 
 @router.post("/vehicles/{vehicle_id}/retire")
-async def retire_vehicle(vehicle_id: UUID, body: schemas.ReasonBody, request: Request) -> JSON:
+async def retire_vehicle(vehicle_id: UUID, body: schemas.ReasonBody, request: Request) -> Response:
     """Take the vehicle out of the fleet for good (refused while future bookings exist)."""
-    outcome = await handler_of(request).on_vehicle(
-        vehicle_id,
-        cmd.RetireVehicle(reason=body.reason),
-        await command_context(request),
+    return await answer(
+        request,
+        to_vehicle(vehicle_id, cmd.RetireVehicle(reason=body.reason)),
         lambda _, state: written(state, retired=True, reason=body.reason),
     )
-    return respond(outcome)
 
 
-def _maintenance_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
+def _maintenance_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
     scheduled = next(e for e in events if isinstance(e, ev.MaintenanceScheduled))
     return written(
         state,
@@ -123,7 +114,7 @@ def _maintenance_body(events: list[ev.Event], state: VehicleState) -> dict[str, 
 @router.post("/vehicles/{vehicle_id}/maintenance", status_code=201)
 async def schedule_maintenance(
     vehicle_id: UUID, body: schemas.MaintenanceBody, request: Request
-) -> JSON:
+) -> Response:
     """Block a workshop window on the vehicle's calendar."""
     command = cmd.ScheduleMaintenance(
         maintenance_id=request.app.state.new_id(),
@@ -131,13 +122,10 @@ async def schedule_maintenance(
         end=body.end,
         reason=body.reason,
     )
-    outcome = await handler_of(request).on_vehicle(
-        vehicle_id, command, await command_context(request), _maintenance_body, status=201
-    )
-    return respond(outcome)
+    return await answer(request, to_vehicle(vehicle_id, command), _maintenance_body, status=201)
 
 
-def _completed_body(events: list[ev.Event], state: VehicleState) -> dict[str, Any]:
+def _completed_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
     done = next(e for e in events if isinstance(e, ev.MaintenanceCompleted))
     return written(
         state,
@@ -151,13 +139,7 @@ def _completed_body(events: list[ev.Event], state: VehicleState) -> dict[str, An
 @router.post("/maintenance/{maintenance_id}/complete")
 async def complete_maintenance(
     maintenance_id: UUID, body: schemas.OdometerBody, request: Request
-) -> JSON:
+) -> Response:
     """Finish a maintenance window: record the odometer and reset the service counter."""
-    outcome = await handler_of(request).on_entity(
-        maintenance_id,
-        "maintenance",
-        cmd.CompleteMaintenance(maintenance_id=maintenance_id, odometer_km=body.odometer_km),
-        await command_context(request),
-        _completed_body,
-    )
-    return respond(outcome)
+    command = cmd.CompleteMaintenance(maintenance_id=maintenance_id, odometer_km=body.odometer_km)
+    return await answer(request, to_entity(maintenance_id, "maintenance", command), _completed_body)
