@@ -6,6 +6,7 @@ Bucket keys are computed here from event times, never by the database's session 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -14,6 +15,9 @@ DAY = timedelta(days=1)
 # Fleet rows are split by vehicle_id mod FLEET_SLICES so that no two rebuild shards
 # (vehicle_id mod REPLAY_CONNECTIONS, which must divide this) ever update the same row.
 FLEET_SLICES = 4
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_S = 1_000_000  # microseconds in a second
 
 
 def slice_of(vehicle_id: UUID) -> int:
@@ -33,14 +37,37 @@ def ceil_to(moment: datetime, step: timedelta) -> datetime:
     return floored if floored == moment else floored + step
 
 
+@dataclass(frozen=True)
+class Cover:
+    """How a span covers buckets of one length (indexes count buckets since the epoch):
+    `first_s` whole seconds in bucket `first`, `last_s` in bucket `last`, and every bucket
+    in between whole. The one definition of "seconds a span covers in a bucket"."""
+
+    first: int
+    last: int
+    first_s: int
+    last_s: int
+
+
+def cover(start: datetime, end: datetime, step: timedelta) -> Cover:
+    """The buckets of length `step` that `[start, end)` covers (end > start)."""
+    step_us = step // _US
+    s, e = (start - EPOCH) // _US, (end - EPOCH) // _US
+    first, last = s // step_us, (e - 1) // step_us
+    if first == last:
+        return Cover(first, last, (e - s) // _S, (e - s) // _S)
+    return Cover(first, last, ((first + 1) * step_us - s) // _S, (e - last * step_us) // _S)
+
+
+def bucket_start(index: int, step: timedelta) -> datetime:
+    return EPOCH + index * step
+
+
 def buckets(start: datetime, end: datetime, step: timedelta) -> tuple[list[datetime], list[int]]:
     """Bucket starts of `[start, end)` and the whole seconds the span covers in each."""
-    keys: list[datetime] = []
-    seconds: list[int] = []
-    cursor = floor_to(start, step)
-    while cursor < end:
-        covered = min(end, cursor + step) - max(start, cursor)
-        keys.append(cursor)
-        seconds.append(int(covered.total_seconds()))
-        cursor += step
-    return keys, seconds
+    if end <= start:
+        return [], []
+    c, whole = cover(start, end, step), int(step.total_seconds())
+    keys = [bucket_start(i, step) for i in range(c.first, c.last + 1)]
+    seconds = [c.first_s] + [whole] * (c.last - c.first - 1) + [c.last_s]
+    return keys, seconds[: len(keys)]

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from query_service.read_models.spans import bucket_start, cover
 
 Row = dict[str, Any]
 # Called with (kind, id) when a row of a table that names a change kind changes.
@@ -43,10 +46,17 @@ class Rows:
 
 @dataclass(frozen=True)
 class Sums:
-    """A table of additive buckets: key columns, then integer value columns."""
+    """A table of additive buckets: key columns, then integer value columns.
+
+    `bucket`: for a table of time buckets, the key column holding the bucket start and
+    the buckets' length (SumTable.spread adds a span to it). `edges`: such a table keeps
+    the whole buckets of a span as edges (value columns after the partial ones: how many
+    spans cover each bucket whole from this one on), not as one row per bucket."""
 
     table: str
     keys: tuple[str, ...]
+    bucket: tuple[str, timedelta] | None = None
+    edges: bool = False
 
 
 async def columns_of(conn: asyncpg.Connection, table: str) -> list[tuple[str, str]]:
@@ -138,9 +148,18 @@ class SumTable:
     """Summed additions to bucket rows: key columns → value columns, written by one upsert.
 
     A key that only ever receives zeros still gets its row (a cancelled booking leaves its
-    buckets at zero), so every way of paging the same log creates the same rows."""
+    buckets at zero), so every way of paging the same log creates the same rows.
+
+    A span over time buckets costs a few entries whatever its length: its partial first
+    and last buckets are added as rows, the whole buckets between them as a run (plus at
+    the first, minus after the last). An `edges` table stores the run's two edges as they
+    are; otherwise the flush expands the runs of the page into one row per bucket covered
+    (with a count of covering runs, so a bucket only cancelled spans cover still gets its
+    row), bounded by the distinct rows, not by events times buckets."""
 
     def __init__(self, spec: Sums, columns: list[tuple[str, str]]) -> None:
+        self.spec = spec
+        self._runs: dict[tuple[Any, ...], dict[int, list[int]]] = {}
         kinds = dict(columns)
         keys = list(spec.keys)
         self.values = [name for name, _ in columns if name not in keys]
@@ -164,7 +183,55 @@ class SumTable:
             for i, amount in enumerate(amounts):
                 sums[i] += amount
 
+    def spread(
+        self, rest: tuple[Any, ...], start: datetime, end: datetime, weights: Sequence[int]
+    ) -> None:
+        """Add `weights` times the seconds `[start, end)` covers in each time bucket to the
+        rows keyed by the bucket and `rest` (the other key columns, in order)."""
+        if end <= start:
+            return
+        assert self.spec.bucket is not None, f"{self.spec.table} has no time bucket"
+        step = self.spec.bucket[1]
+        c = cover(start, end, step)
+        pad = [0] * len(weights) if self.spec.edges else []
+        self.add_row(self._key(c.first, rest), [*(c.first_s * w for w in weights), *pad])
+        if c.last == c.first:
+            return
+        self.add_row(self._key(c.last, rest), [*(c.last_s * w for w in weights), *pad])
+        if c.last - c.first < 2:
+            return
+        if self.spec.edges:  # reader: bucket value = partial + length * sum of edges so far
+            zeros = [0] * len(weights)
+            self.add_row(self._key(c.first + 1, rest), [*zeros, *weights])
+            self.add_row(self._key(c.last, rest), [*zeros, *(-w for w in weights)])
+            return
+        whole = int(step.total_seconds())
+        runs = self._runs.setdefault(rest, {})
+        for index, sign in ((c.first + 1, 1), (c.last, -1)):
+            edge = runs.setdefault(index, [0] * (len(weights) + 1))
+            edge[0] += sign
+            for i, w in enumerate(weights, 1):
+                edge[i] += sign * w * whole
+
+    def _key(self, index: int, rest: tuple[Any, ...]) -> tuple[Any, ...]:
+        assert self.spec.bucket is not None
+        column, step = self.spec.bucket
+        at = self.spec.keys.index(column)
+        return (*rest[:at], bucket_start(index, step), *rest[at:])
+
+    def _expand_runs(self) -> None:
+        for rest, edges in self._runs.items():
+            running = [0] * len(next(iter(edges.values())))
+            indexes = sorted(edges)
+            for index, following in zip(indexes, [*indexes[1:], None], strict=True):
+                running = [r + d for r, d in zip(running, edges[index], strict=True)]
+                if running[0] > 0 and following is not None:
+                    for bucket in range(index, following):
+                        self.add_row(self._key(bucket, rest), running[1:])
+        self._runs = {}
+
     async def flush(self, conn: asyncpg.Connection) -> None:
+        self._expand_runs()
         if self.sums:
             keys = list(self.sums)
             width = len(keys[0])
@@ -174,4 +241,4 @@ class SumTable:
         self.reset()
 
     def reset(self) -> None:
-        self.sums = {}
+        self.sums, self._runs = {}, {}

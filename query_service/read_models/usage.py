@@ -9,8 +9,9 @@ written when a trip ends; a running trip is added at read time.
 
 Why spans and not vehicle-hour rows: a 1-48 h booking covers ~25 hours, and one row per
 vehicle and hour made a rebuild write ~25 rows per booking. A span is one row; one
-vehicle's hourly figures are cut from its few spans at read time. Fleet hours stay
-bucketed: many vehicles share each row, so a page sums them in memory first.
+vehicle's hourly figures are cut from its few spans at read time. Fleet hours keep the
+partial first and last hour of a span and two edges for the whole hours between (a
+reader sums the edges before its window), so a booking writes ~3 fleet rows, not ~25.
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ from uuid import UUID
 
 from query_service.read_models.bookings import BOOKINGS
 from query_service.read_models.page import Fold, Page
-from query_service.read_models.spans import DAY, HOUR, buckets, slice_of
+from query_service.read_models.spans import DAY, HOUR, slice_of
 from query_service.read_models.tables import Rows, Sums
 from shared import events as ev
 
 USAGE = Rows("analytics_vehicles", "vehicle_id", ids=("vehicle_id",))
 # Value columns of the three tables, in this order: booked_s, driven_s, up_s.
 SPANS = Sums("analytics_vehicle_spans", ("vehicle_id", "start_at", "end_at"))
-DAYS = Sums("analytics_vehicle_days", ("vehicle_id", "day"))
-FLEET_HOURS = Sums("analytics_fleet_hours", ("hour", "slice"))
+DAYS = Sums("analytics_vehicle_days", ("vehicle_id", "day"), bucket=("day", DAY))
+FLEET_HOURS = Sums("analytics_fleet_hours", ("hour", "slice"), bucket=("hour", HOUR), edges=True)
 TABLES = (USAGE, SPANS, DAYS, FLEET_HOURS)
 
 Weights = tuple[int, int, int]  # (booked, driven, in service): each -1, 0 or 1
@@ -41,15 +42,10 @@ def add_span(p: Page, vehicle_id: UUID, start: datetime, end: datetime, weights:
     """`weights` times the span's seconds: one span row, its day rows, its fleet hours."""
     if end <= start:
         return
-    booked, driven, up = weights
     seconds = int((end - start).total_seconds())
-    p[SPANS].add_row((vehicle_id, start, end), (seconds * booked, seconds * driven, seconds * up))
-    days = p[DAYS]
-    for day, s in zip(*buckets(start, end, DAY), strict=True):
-        days.add_row((vehicle_id, day), (s * booked, s * driven, s * up))
-    fleet, fleet_slice = p[FLEET_HOURS], slice_of(vehicle_id)
-    for hour, s in zip(*buckets(start, end, HOUR), strict=True):
-        fleet.add_row((hour, fleet_slice), (s * booked, s * driven, s * up))
+    p[SPANS].add_row((vehicle_id, start, end), [seconds * w for w in weights])
+    p[DAYS].spread((vehicle_id,), start, end, weights)
+    p[FLEET_HOURS].spread((slice_of(vehicle_id),), start, end, weights)
 
 
 def _registered(p: Page, e: ev.VehicleRegistered) -> None:

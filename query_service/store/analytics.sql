@@ -33,15 +33,24 @@ CREATE TABLE analytics_vehicle_days (
 CREATE INDEX analytics_vehicle_days_day_idx ON analytics_vehicle_days (day)
     INCLUDE (vehicle_id, booked_s, driven_s, up_s);
 
--- The same per fleet slice and hour: fleet utilization and peak hours sum ≤ 4 rows an hour.
+-- Per fleet slice and hour, in two parts. booked_s, driven_s, up_s: seconds of the hours
+-- a span covers only in part (its first and last). booked_w, driven_w, up_w: edges of the
+-- hours spans cover whole: +1 at the first whole hour, -1 after the last. An hour's value
+-- is its partial seconds + 3600 * the sum of the edges of every hour up to it, so a span
+-- writes at most four entries whatever its length (read_models/usage.py says why).
 CREATE TABLE analytics_fleet_hours (
     hour        timestamptz NOT NULL,
     slice       smallint    NOT NULL,
     booked_s    bigint      NOT NULL,
     driven_s    bigint      NOT NULL,
     up_s        bigint      NOT NULL,
+    booked_w    integer     NOT NULL,
+    driven_w    integer     NOT NULL,
+    up_w        integer     NOT NULL,
     PRIMARY KEY (hour, slice)
 );
+CREATE INDEX analytics_fleet_hours_hour_idx ON analytics_fleet_hours (hour)
+    INCLUDE (booked_s, driven_s, up_s, booked_w, driven_w, up_w);
 
 -- Per vehicle: what the open intervals need (in service since, running trip since).
 CREATE TABLE analytics_vehicles (

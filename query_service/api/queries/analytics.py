@@ -62,15 +62,41 @@ async def _closed_sums(
     """(bucket, booked, driven, up) of the closed intervals: fleet rows are hourly."""
     if vehicle_id is not None and step != DAY:
         return await _vehicle_hours(pool, vehicle_id, window)
-    args: tuple[Any, ...]
     if vehicle_id is None:
-        sql = f"SELECT hour AS k, {_SUMS} FROM analytics_fleet_hours"
-        where, args = "hour >= $1 AND hour < $2", window
-    else:
-        sql = f"SELECT day AS k, {_SUMS} FROM analytics_vehicle_days"
-        where, args = "day >= $1 AND day < $2 AND vehicle_id = $3", (*window, vehicle_id)
-    rows = await pool.fetch(f"{sql} WHERE {where} GROUP BY 1", *args)
+        return await _fleet_hours(pool, window)
+    rows = await pool.fetch(
+        f"SELECT day AS k, {_SUMS} FROM analytics_vehicle_days"
+        " WHERE day >= $1 AND day < $2 AND vehicle_id = $3 GROUP BY 1",
+        *window,
+        vehicle_id,
+    )
     return [(r["k"], r["booked"], r["driven"], r["up"]) for r in rows]
+
+
+async def _fleet_hours(pool: asyncpg.Pool, window: Window) -> list[tuple[datetime, int, int, int]]:
+    """Every hour of the (whole-hour) window: its partial seconds plus an hour per span
+    covering it whole, counted from the edges of every hour up to it (usage.py)."""
+    edges = "sum(booked_w)::bigint, sum(driven_w)::bigint, sum(up_w)::bigint"
+    before = await pool.fetchrow(
+        f"SELECT {edges} FROM analytics_fleet_hours WHERE hour < $1", window[0]
+    )
+    rows = await pool.fetch(
+        f"SELECT hour, {_SUMS}, {edges} FROM analytics_fleet_hours"
+        " WHERE hour >= $1 AND hour < $2 GROUP BY 1",
+        *window,
+    )
+    by_hour = {row[0]: row[1:] for row in rows}
+    whole = [int(n or 0) for n in before]
+    seconds = int(HOUR.total_seconds())
+    out = []
+    for hour in bucket_keys(window, HOUR):
+        partial = (0, 0, 0)
+        if (row := by_hour.get(hour)) is not None:
+            partial = row[:3]
+            whole = [w + int(n) for w, n in zip(whole, row[3:], strict=True)]
+        booked, driven, up = (p + seconds * w for p, w in zip(partial, whole, strict=True))
+        out.append((hour, booked, driven, up))
+    return out
 
 
 async def _vehicle_hours(
@@ -133,16 +159,17 @@ async def utilization(
     return {"totals": figures(*totals), "buckets": buckets}
 
 
-async def peak_hours(pool: asyncpg.Pool, window: Window) -> list[asyncpg.Record]:
+async def peak_hours(pool: asyncpg.Pool, window: Window) -> list[dict[str, int]]:
     """Booked and driven seconds per (ISO weekday, hour of day), UTC."""
-    rows: list[asyncpg.Record] = await pool.fetch(
-        "SELECT extract(isodow FROM hour AT TIME ZONE 'UTC')::int AS day_of_week,"
-        " extract(hour FROM hour AT TIME ZONE 'UTC')::int AS hour,"
-        " sum(booked_s)::bigint AS booked, sum(driven_s)::bigint AS driven"
-        " FROM analytics_fleet_hours WHERE hour >= $1 AND hour < $2 GROUP BY 1, 2",
-        *window,
-    )
-    return rows
+    cells: dict[tuple[int, int], list[int]] = {}
+    for hour, booked, driven, _ in await _fleet_hours(pool, window):
+        cell = cells.setdefault((hour.isoweekday(), hour.hour), [0, 0])
+        cell[0] += booked
+        cell[1] += driven
+    return [
+        {"day_of_week": d, "hour": h, "booked": booked, "driven": driven}
+        for (d, h), (booked, driven) in cells.items()
+    ]
 
 
 async def usage_by_vehicle(pool: asyncpg.Pool, window: Window) -> list[asyncpg.Record]:
