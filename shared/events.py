@@ -15,6 +15,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 VehicleStatus = Literal["available", "in_use", "maintenance", "inactive"]
 BlockKind = Literal["booking", "hold", "maintenance"]
+# A trip's status, the same word on the command API and the query API.
+TripStatus = Literal["running", "ended"]
+RUNNING: TripStatus = "running"
+ENDED: TripStatus = "ended"
 
 
 class Location(BaseModel):

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from shared.events import TripStatus
 from shared.http.openapi import problem_responses
 
 T = TypeVar("T")
@@ -101,7 +102,7 @@ class Trip(BaseModel):
     vehicle_id: UUID
     booking_id: UUID
     customer_id: UUID
-    status: Literal["running", "ended"]
+    status: TripStatus
     started_at: datetime
     ended_at: datetime | None
     start_odometer_km: int

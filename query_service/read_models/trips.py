@@ -12,12 +12,12 @@ TABLES = (TRIPS,)
 
 def _started(p: Page, e: ev.TripStarted) -> None:
     p[TRIPS].insert(e.trip_id, vehicle_id=e.vehicle_id, booking_id=e.booking_id,
-                    customer_id=e.customer_id, status="running", started_at=e.occurred_at,
+                    customer_id=e.customer_id, status=ev.RUNNING, started_at=e.occurred_at,
                     start_odometer_km=e.odometer_km, updated_at=e.occurred_at)  # fmt: skip
 
 
 def _ended(p: Page, e: ev.TripEnded) -> None:
-    p[TRIPS].update(e.trip_id, status="ended", ended_at=e.occurred_at,
+    p[TRIPS].update(e.trip_id, status=ev.ENDED, ended_at=e.occurred_at,
                     end_odometer_km=e.odometer_km, distance_km=e.distance_km,
                     duration_s=e.duration_s, updated_at=e.occurred_at)  # fmt: skip
 

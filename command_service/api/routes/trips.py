@@ -33,7 +33,7 @@ def _started_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, 
         customer_id=started.customer_id,
         started_at=started.occurred_at,
         odometer_km=started.odometer_km,
-        status="in_progress",
+        status=ev.RUNNING,
     )
 
 
@@ -47,7 +47,7 @@ def _ended_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, An
         distance_km=ended.distance_km,
         duration_s=ended.duration_s,
         ended_at=ended.occurred_at,
-        status="ended",
+        status=ev.ENDED,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,10 +23,10 @@ from query_service.api.pagination import (
 from query_service.api.params import From, To, check_window
 from query_service.api.queries import trips as q
 from shared.auth.dependencies import Caller
+from shared.events import TripStatus
 from shared.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["trips"], dependencies=[Depends(read_your_writes)])
-TripStatus = Literal["running", "ended"]
 
 
 @router.get(
