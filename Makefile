@@ -44,8 +44,8 @@ rebuild: $(STAMP)  ## rebuild the read models from the log (blue-green) against 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy command_service query_service shared deploy
-	$(BIN)/python -m shared.contract_docs --check
+	$(BIN)/mypy command_service query_service shared tools deploy
+	$(BIN)/python -m tools.contract_docs --check
 
 bench: $(STAMP)  ## prints throughput/latency figures; see docs/benchmarks.md
 	$(BIN)/python -m bench.commands

@@ -24,8 +24,8 @@ from command_service.store.event_store import EventStore
 from command_service.store.feed import events_after
 from command_service.store.pool import create_pool
 from query_service.feed_client import event_of
-from shared.events import Event
-from shared.serialization import dumps, loads
+from shared.contract.events import Event
+from shared.contract.serialization import dumps, loads
 
 METADATA = {"correlation_id": "bench-analytics", "causation_id": "bench-analytics",
             "actor": "bench"}  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bench import loadgen
 from deploy.accounts import StartupAccounts
-from shared.auth import client
+from shared.kit.auth import client
 
 # One set of accounts per benchmark process: command and query services must agree.
 ACCOUNTS = StartupAccounts.generate()

@@ -32,7 +32,7 @@ from bench.stack import CpuMeter, Service
 from bench.stream_length import stream_length
 from deploy.postgres import EmbeddedPostgres
 from deploy.services import ROOT
-from shared.logs import configure_logging
+from shared.kit.logs import configure_logging
 
 SLOTS_PER_DAY = 12  # (b): 2-hour slots
 POOL = (("MIN", "4"), ("MAX", "16"))  # the service's pool size variables and their defaults

@@ -47,8 +47,8 @@ from bench.pipeline_visibility import VisibilityConfig, run_visibility
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
 from deploy.services import ROOT
-from shared.kafka_admin import ensure_topic
-from shared.logs import configure_logging
+from shared.kit.kafka_admin import ensure_topic
+from shared.kit.logs import configure_logging
 
 PHASES = ("visibility", "relay", "rebuild", "availability")
 WORK = ROOT / ".fleetledger" / "bench-pipeline"

@@ -25,7 +25,7 @@ from command_service.domain import commands as cmd
 from command_service.store.event_store import EventStore
 from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
-from shared.events import Event
+from shared.contract.events import Event
 
 # (make, model, seats): 8 makes, 20 models, 2 to 9 seats.
 MODELS = (

@@ -21,8 +21,8 @@ from bench.stack import HOST
 from deploy import services
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import free_port
-from shared.events import BookingConfirmed
-from shared.kafka_contract import from_record
+from shared.contract.events import BookingConfirmed
+from shared.contract.kafka_record import from_record
 
 PARTITIONS = 12  # the command service's default topic layout
 RELAY_POLL_MS = 200  # fallback only: the relay is woken by NOTIFY at every commit

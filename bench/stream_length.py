@@ -22,7 +22,7 @@ from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain import commands as cmd
 from command_service.store.event_store import EventStore
 from command_service.store.pool import create_pool
-from shared.events import Event
+from shared.contract.events import Event
 
 LONG, SHORT = 10_000, 10
 APPEND_BATCH = 200  # events per EventStore.append while seeding

@@ -1,6 +1,6 @@
 """Cost of access-token verification per request: `python -m bench.tokens`.
 
-Measures shared.auth.tokens.TokenVerifier exactly as both services run it: a first
+Measures shared.kit.auth.tokens.TokenVerifier exactly as both services run it: a first
 sight of a token (header checks, Ed25519 signature, claims) and a repeat sight (the
 per-process cache of verified tokens), in microseconds per request.
 """
@@ -17,7 +17,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.auth.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE, TokenVerifier
+from shared.kit.auth.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE, TokenVerifier
 
 TOKENS = 5_000
 ROUNDS = 5

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from command_service.domain.errors import DomainError
-from shared.clock import Clock, system_clock
+from shared.kit.clock import Clock, system_clock
 
 _ADVANCE = """
 INSERT INTO dev_clock (singleton, now) VALUES (true, $1)
@@ -34,7 +34,7 @@ class ClockWouldGoBackwardsError(DomainError):
 
 
 class SimulatedClock:
-    """Callable like `shared.clock.Clock`; returns the last value loaded or set."""
+    """Callable like `shared.kit.clock.Clock`; returns the last value loaded or set."""
 
     def __init__(self, start: Clock = system_clock) -> None:
         self._start = start  # read while the table is still empty

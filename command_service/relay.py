@@ -31,8 +31,8 @@ from command_service import metrics
 from command_service.leadership import RELAY_LOCK, LeaderLock
 from command_service.store import feed
 from command_service.store.event_store import event_from_row
-from shared.kafka_admin import ensure_topic
-from shared.kafka_contract import to_record
+from shared.contract.kafka_record import to_record
+from shared.kit.kafka_admin import ensure_topic
 
 log = structlog.get_logger("command_service.relay")
 WAKE_CHANNEL = "fleet_events"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from command_service.identity.settings import IdentitySettings
-from shared.settings import check_modes, env_bool, env_int, env_str
+from shared.kit.settings import check_modes, env_bool, env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_command"
 

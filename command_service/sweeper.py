@@ -20,7 +20,7 @@ from command_service.devclock import SimulatedClock
 from command_service.domain import commands as cmd
 from command_service.domain.errors import DomainError
 from command_service.leadership import SWEEPER_LOCK, LeaderLock
-from shared.clock import Clock
+from shared.kit.clock import Clock
 
 log = structlog.get_logger("command_service.sweeper")
 BATCH = 200

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from shared.auth.client import CREDENTIALS_FILE, Credentials
+from shared.kit.auth.client import CREDENTIALS_FILE, Credentials
 
 ADMIN_EMAIL = "admin@fleetledger.local"
 SERVICE_EMAIL = "query-service@fleetledger.internal"

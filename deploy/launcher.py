@@ -24,8 +24,8 @@ from deploy import services
 from deploy.accounts import StartupAccounts
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
-from shared.kafka_admin import ensure_topic
-from shared.logs import configure_logging
+from shared.kit.kafka_admin import ensure_topic
+from shared.kit.logs import configure_logging
 
 # Absolute: PostgreSQL resolves its socket directory from inside its data directory.
 STATE_DIR = Path(os.environ.get("FLEET_STATE_DIR", services.ROOT / ".fleetledger")).resolve()

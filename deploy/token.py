@@ -9,7 +9,7 @@ import sys
 import httpx
 
 from deploy.launcher import STATE_DIR
-from shared.auth.client import CREDENTIALS_FILE, credentials_from, sign_in
+from shared.kit.auth.client import CREDENTIALS_FILE, credentials_from, sign_in
 
 
 def main() -> int:

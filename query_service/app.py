@@ -15,10 +15,10 @@ from query_service.auth import JwksKeySource
 from query_service.devclock import follow_command_clock
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase
-from shared.auth.tokens import KeySource, TokenVerifier
-from shared.clock import Clock, system_clock
-from shared.http.middleware import RequestContext
-from shared.logs import configure_logging
+from shared.kit.auth.tokens import KeySource, TokenVerifier
+from shared.kit.clock import Clock, system_clock
+from shared.kit.http.middleware import RequestContext
+from shared.kit.logs import configure_logging
 
 
 def create_app(

@@ -23,8 +23,8 @@ from uuid import UUID
 import asyncpg
 
 from query_service.read_models import Change, Page, new_page
-from shared.events import Event, event_type
-from shared.serialization import dumps
+from shared.contract.events import Event, event_type
+from shared.contract.serialization import dumps
 
 CHANGES_CHANNEL = "fleet_changes"
 _ATTEMPTS = 5

@@ -15,8 +15,8 @@ import httpx
 import jwt
 import structlog
 
-from shared.auth.tokens import ALGORITHM
-from shared.http.errors import HttpProblem
+from shared.kit.auth.tokens import ALGORITHM
+from shared.kit.http.errors import HttpProblem
 
 log = structlog.get_logger("query_service.auth")
 

@@ -14,10 +14,10 @@ from datetime import datetime
 import httpx
 import structlog
 
-from shared.auth.client import Credentials, SignedIn
-from shared.clock import Clock, system_clock
-from shared.serialization import loads
-from shared.settings import UnsafeSettingsError
+from shared.contract.serialization import loads
+from shared.kit.auth.client import Credentials, SignedIn
+from shared.kit.clock import Clock, system_clock
+from shared.kit.settings import UnsafeSettingsError
 
 log = structlog.get_logger("query_service.devclock")
 CLOCK_PATH = "/v1/dev/clock"

@@ -7,9 +7,9 @@ from uuid import UUID
 
 import httpx
 
-from shared.auth.client import Credentials, SignedIn
-from shared.events import Event
-from shared.serialization import event_from_wire
+from shared.contract.events import Event
+from shared.contract.serialization import event_from_wire
+from shared.kit.auth.client import Credentials, SignedIn
 
 
 def event_of(item: dict[str, Any]) -> tuple[Event, int]:

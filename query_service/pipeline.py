@@ -27,9 +27,9 @@ from query_service.feed_client import CommandFeed
 from query_service.healer import Healer
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase, connect
-from shared.clock import system_clock
-from shared.events import Event
-from shared.kafka_contract import ContractError, from_record
+from shared.contract.events import Event
+from shared.contract.kafka_record import ContractError, from_record
+from shared.kit.clock import system_clock
 
 log = structlog.get_logger("query_service.pipeline")
 # Read models are derivable: after a crash the feed healer re-applies what a lost

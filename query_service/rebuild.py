@@ -23,9 +23,9 @@ import structlog
 from query_service.applier import PageApplier
 from query_service.feed_client import CommandFeed
 from query_service.store import schemas
-from shared.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
-from shared.events import Event
-from shared.logs import configure_logging
+from shared.contract.events import Event
+from shared.kit.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
+from shared.kit.logs import configure_logging
 
 log = structlog.get_logger("query_service.rebuild")
 PAGE = 2000

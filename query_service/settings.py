@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.auth.client import Credentials
-from shared.settings import check_modes, env_int, env_str
+from shared.kit.auth.client import Credentials
+from shared.kit.settings import check_modes, env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_query"
 

@@ -25,9 +25,9 @@ from command_service.domain import VehicleState
 from command_service.domain.commands import Command
 from command_service.domain.errors import DomainError
 from command_service.store.idempotency import ResponseStore, StoredResponse
-from shared.events import Event
-from shared.http.responses import JSON, PROBLEM_TYPE
-from shared.serialization import loads
+from shared.contract.events import Event
+from shared.contract.serialization import loads
+from shared.kit.http.responses import JSON, PROBLEM_TYPE
 
 # Given the events appended and the vehicle after them, the response body.
 Render = Callable[[Sequence[Event], VehicleState], dict[str, Any]]

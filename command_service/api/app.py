@@ -19,11 +19,11 @@ from command_service.store.idempotency import ResponseStore
 from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
 from command_service.sweeper import HoldSweeper
-from shared.auth.tokens import TokenVerifier
-from shared.clock import Clock, IdFactory, random_id, system_clock
-from shared.http.middleware import RequestContext
-from shared.http.openapi import COMMAND_PROBLEMS, problem_responses
-from shared.logs import configure_logging
+from shared.kit.auth.tokens import TokenVerifier
+from shared.kit.clock import Clock, IdFactory, random_id, system_clock
+from shared.kit.http.middleware import RequestContext
+from shared.kit.http.openapi import COMMAND_PROBLEMS, problem_responses
+from shared.kit.logs import configure_logging
 
 
 def create_app(

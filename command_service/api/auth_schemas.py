@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from command_service.api.schemas import Strict
 from command_service.identity.emails import normalise_email
-from shared.auth.principal import PersonRole
+from shared.kit.auth.principal import PersonRole
 
 # NIST SP 800-63B: at least 8 characters, allow long passphrases, no composition rules.
 Password = Annotated[str, Field(min_length=8, max_length=256)]

@@ -11,8 +11,8 @@ from command_service.application.handler import CommandContext, CommandHandler
 from command_service.domain import VehicleState
 from command_service.domain.actor import Actor, customer
 from command_service.domain.errors import InvalidCommandError
-from shared.auth.principal import Principal
-from shared.consistency import encode_token
+from shared.contract.consistency import encode_token
+from shared.kit.auth.principal import Principal
 
 MAX_IDEMPOTENCY_KEY = 255
 

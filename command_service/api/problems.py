@@ -17,8 +17,8 @@ from command_service.application.errors import (
 )
 from command_service.devclock import ClockWouldGoBackwardsError
 from command_service.domain import errors as de
-from shared.http.problems import install_common_handlers, slug_of
-from shared.http.responses import problem
+from shared.kit.http.problems import install_common_handlers, slug_of
+from shared.kit.http.responses import problem
 
 log = structlog.get_logger("command_service.problems")
 

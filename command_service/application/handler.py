@@ -29,8 +29,8 @@ from command_service.domain.commands import Command
 from command_service.domain.errors import DomainError, UnknownEntityError
 from command_service.store.event_store import Db, EventStore, Loaded, StreamConflictError
 from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
-from shared.clock import Clock, IdFactory
-from shared.events import Event
+from shared.contract.events import Event
+from shared.kit.clock import Clock, IdFactory
 
 log = structlog.get_logger("command_service.handler")
 

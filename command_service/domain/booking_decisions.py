@@ -28,7 +28,7 @@ from command_service.domain.rules import (
     refund_percent,
 )
 from command_service.domain.state import Hold
-from shared.events import (
+from shared.contract.events import (
     BookingCancelled,
     BookingConfirmed,
     Event,

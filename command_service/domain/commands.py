@@ -13,7 +13,7 @@ from typing import Literal
 from uuid import UUID
 
 from command_service.domain.actor import SYSTEM, Actor
-from shared.events import Location
+from shared.contract.events import Location
 
 OperatorStatus = Literal["available", "maintenance", "inactive"]
 

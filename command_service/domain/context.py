@@ -16,7 +16,7 @@ from command_service.domain.errors import (
     VehicleInactiveError,
 )
 from command_service.domain.state import Booking, Hold, Maintenance, Trip, VehicleState, find
-from shared.events import as_utc
+from shared.contract.events import as_utc
 
 R = TypeVar("R")
 

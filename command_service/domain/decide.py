@@ -34,7 +34,7 @@ from command_service.domain.errors import (
     VehicleRetiredError,
 )
 from command_service.domain.state import VehicleState
-from shared.events import Event
+from shared.contract.events import Event
 
 _HANDLERS: dict[type[Any], Callable[[Context, Any], list[Event]]] = {
     UpdateVehicleDetails: vehicle.update_details,

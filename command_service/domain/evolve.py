@@ -18,7 +18,7 @@ from command_service.domain.state import (
     insert_by_start,
     replace_at,
 )
-from shared.events import (
+from shared.contract.events import (
     BookingCancelled,
     BookingCompleted,
     BookingConfirmed,

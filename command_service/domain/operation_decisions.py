@@ -24,7 +24,7 @@ from command_service.domain.errors import (
 )
 from command_service.domain.rules import TRIP_GRACE, check_maintenance_window, check_odometer
 from command_service.domain.state import Booking
-from shared.events import (
+from shared.contract.events import (
     BookingCompleted,
     Event,
     MaintenanceCompleted,

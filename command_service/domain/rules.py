@@ -6,8 +6,8 @@ import re
 from datetime import datetime, timedelta
 
 from command_service.domain.errors import InvalidCommandError, InvalidTransitionError
-from shared.events import Location, VehicleStatus, as_utc
-from shared.pricing import price_cents as price_cents  # re-exported for the domain
+from shared.contract.events import Location, VehicleStatus, as_utc
+from shared.contract.pricing import price_cents as price_cents  # re-exported for the domain
 
 MIN_BOOKING_LENGTH = timedelta(minutes=15)
 MAX_BOOKING_LENGTH = timedelta(days=30)

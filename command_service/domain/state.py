@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 
-from shared.events import Location, VehicleStatus
+from shared.contract.events import Location, VehicleStatus
 
 STATE_SCHEMA = 1
 

@@ -29,7 +29,7 @@ from command_service.domain.rules import (
     check_vin,
     check_year,
 )
-from shared.events import (
+from shared.contract.events import (
     Event,
     VehicleDetailsUpdated,
     VehicleRegistered,

@@ -23,8 +23,8 @@ from command_service.identity.setup import start_identity
 from command_service.settings import DEFAULT_DATABASE_URL
 from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
-from shared.auth.principal import PERSON_ROLES, ROLES
-from shared.http.errors import HttpProblem
+from shared.kit.auth.principal import PERSON_ROLES, ROLES
+from shared.kit.http.errors import HttpProblem
 
 
 def _password() -> str:

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from jwt.algorithms import OKPAlgorithm
 
-from shared.auth.tokens import ACCESS_TOKEN_TTL_S, ALGORITHM, LEEWAY_S
+from shared.kit.auth.tokens import ACCESS_TOKEN_TTL_S, ALGORITHM, LEEWAY_S
 
 # A retired key is published this long after retirement: its last token's lifetime.
 PUBLISH_AFTER_RETIREMENT_S = ACCESS_TOKEN_TTL_S + LEEWAY_S + 60

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-from shared.auth.errors import InvalidTokenError
+from shared.kit.auth.errors import InvalidTokenError
 
 REFRESH_TOKEN_TTL_S = 14 * 24 * 3600
 _PREFIX = "rt_"

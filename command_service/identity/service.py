@@ -22,9 +22,9 @@ from command_service.identity.keys import KeyRing
 from command_service.identity.passwords import Passwords
 from command_service.identity.throttle import LoginThrottle
 from command_service.identity.users import User
-from shared.auth.errors import InvalidTokenError
-from shared.auth.principal import Principal, Role
-from shared.auth.tokens import ACCESS_TOKEN_TTL_S, ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from shared.kit.auth.errors import InvalidTokenError
+from shared.kit.auth.principal import Principal, Role
+from shared.kit.auth.tokens import ACCESS_TOKEN_TTL_S, ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 
 log = structlog.get_logger("command_service.identity")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.settings import env_int, env_str
+from shared.kit.settings import env_int, env_str
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from shared.auth.errors import TooManyAttemptsError
+from shared.kit.auth.errors import TooManyAttemptsError
 
 _HIT = """
 INSERT INTO auth_throttle (bucket, window_start, hits)

@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from command_service.identity.errors import EmailTakenError, LastAdminError, UserNotFoundError
-from shared.auth.principal import Role
+from shared.kit.auth.principal import Role
 
 _COLUMNS = "user_id, email, name, password_hash, role, created_at"
 

@@ -20,8 +20,8 @@ from command_service.store.cache import LruCache
 from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
 from command_service.store.registry import registry_changes
 from command_service.store.state_codec import decode_state, encode_state
-from shared.events import Event
-from shared.serialization import dumps, event_from_wire, event_payload
+from shared.contract.events import Event
+from shared.contract.serialization import dumps, event_from_wire, event_payload
 
 
 class StreamConflictError(Exception):

@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.serialization import dumps
+from shared.contract.serialization import dumps
 
 
 class IdempotencyKeyRaceError(Exception):

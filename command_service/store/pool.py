@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared.pg import init_connection
+from shared.kit.pg import init_connection
 
 
 async def create_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:

@@ -11,7 +11,7 @@ from datetime import datetime
 from uuid import UUID
 
 from command_service.domain import VehicleState, plate_key
-from shared import events as ev
+from shared.contract import events as ev
 
 
 @dataclass

@@ -19,7 +19,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from command_service.domain import VehicleState
-from shared.serialization import dumps, loads
+from shared.contract.serialization import dumps, loads
 
 Convert = Callable[[Any], Any]
 

@@ -8,7 +8,7 @@ import secrets
 from deploy.simulator.client import Api, Principal, SimulatorError
 from deploy.simulator.config import SimConfig
 from deploy.simulator.world import MANAGER, Customer
-from shared.auth.client import credentials_from
+from shared.kit.auth.client import credentials_from
 
 DOMAIN = "simulator.fleetledger.test"
 

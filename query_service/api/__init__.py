@@ -15,9 +15,9 @@ from query_service.api.routes import (
     trips,
     vehicles,
 )
-from shared.auth.dependencies import require_role
-from shared.http.openapi import AUTH_PROBLEMS
-from shared.http.problems import install_common_handlers
+from shared.kit.auth.dependencies import require_role
+from shared.kit.http.openapi import AUTH_PROBLEMS
+from shared.kit.http.problems import install_common_handlers
 
 _OPS_MODULE = "query_service.api.routes.ops"
 

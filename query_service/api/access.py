@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from shared.auth.errors import ForbiddenError
-from shared.auth.principal import Principal
+from shared.kit.auth.errors import ForbiddenError
+from shared.kit.auth.principal import Principal
 
 
 def customer_filter(caller: Principal, customer_id: UUID | None) -> UUID | None:

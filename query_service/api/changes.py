@@ -20,7 +20,7 @@ import asyncpg
 import structlog
 
 from query_service.applier import CHANGES_CHANNEL
-from shared.serialization import loads
+from shared.contract.serialization import loads
 
 log = structlog.get_logger("query_service.changes")
 DEFAULT_CAPACITY = 1000

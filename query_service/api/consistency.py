@@ -17,7 +17,7 @@ from fastapi import Header, Request
 
 from query_service.api.context import pool_of
 from query_service.api.errors import ConsistencyTimeoutError, MalformedConsistencyTokenError
-from shared.consistency import InvalidConsistencyTokenError, decode_token
+from shared.contract.consistency import InvalidConsistencyTokenError, decode_token
 
 DEFAULT_WAIT_MS = 2000
 MAX_WAIT_MS = 10_000

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from shared.http.problems import slug_of
-from shared.http.responses import problem
+from shared.kit.http.problems import slug_of
+from shared.kit.http.responses import problem
 
 
 class QueryError(Exception):

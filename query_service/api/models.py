@@ -8,8 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from shared.events import TripStatus
-from shared.http.openapi import problem_responses
+from shared.contract.events import TripStatus
+from shared.kit.http.openapi import problem_responses
 
 T = TypeVar("T")
 

@@ -12,8 +12,8 @@ from uuid import UUID
 from fastapi import Query
 
 from query_service.api.errors import InvalidCursorError
-from shared.http.responses import JSON
-from shared.serialization import dumps, loads
+from shared.contract.serialization import dumps, loads
+from shared.kit.http.responses import JSON
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50

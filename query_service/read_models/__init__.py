@@ -25,7 +25,7 @@ from query_service.read_models import (
 )
 from query_service.read_models.page import Change, Fold, Page
 from query_service.read_models.tables import Rows, Sums
-from shared.events import EVENT_TYPES, Event
+from shared.contract.events import EVENT_TYPES, Event
 
 # Folds of one event run in this order (a fold may read rows an earlier model wrote).
 READ_MODELS = (vehicles, calendar, bookings, holds, trips, maintenance, usage, booking_stats,

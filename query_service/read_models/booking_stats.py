@@ -14,7 +14,7 @@ from query_service.read_models.bookings import BOOKINGS
 from query_service.read_models.page import Fold, Page
 from query_service.read_models.spans import HOUR, floor_to, slice_of
 from query_service.read_models.tables import Sums
-from shared import events as ev
+from shared.contract import events as ev
 
 FLEET_BOOKINGS = Sums("analytics_fleet_bookings", ("hour", "slice", "currency"))
 VEHICLE_BOOKINGS = Sums("analytics_vehicle_bookings", ("vehicle_id", "hour", "currency"))

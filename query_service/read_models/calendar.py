@@ -16,7 +16,7 @@ from asyncpg import Range
 
 from query_service.read_models.page import Fold, Page
 from query_service.read_models.tables import Rows
-from shared import events as ev
+from shared.contract import events as ev
 
 BLOCKS = Rows(
     "calendar_blocks", "block_id", ids=("hold_id", "booking_id", "maintenance_id"),

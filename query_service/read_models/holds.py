@@ -6,7 +6,7 @@ from typing import Any
 
 from query_service.read_models.page import Fold, Page
 from query_service.read_models.tables import Rows
-from shared import events as ev
+from shared.contract import events as ev
 
 HOLDS = Rows("holds", "hold_id", ids=("hold_id",), kind="hold")
 TABLES = (HOLDS,)

@@ -16,7 +16,7 @@ from uuid import UUID
 import asyncpg
 
 from query_service.read_models.tables import Rows, RowTable, Sums, SumTable, columns_of
-from shared import events as ev
+from shared.contract import events as ev
 
 Fold = Callable[["Page", Any], object]  # its return value is ignored
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from query_service.read_models.page import Fold, Page
 from query_service.read_models.tables import Rows
-from shared import events as ev
+from shared.contract import events as ev
 
 # The service interval, by distance or by time since the last completed maintenance
 # (registration counts as one): GET /v1/vehicles' `health` and the analytics due list.

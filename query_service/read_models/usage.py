@@ -23,7 +23,7 @@ from query_service.read_models.bookings import BOOKINGS
 from query_service.read_models.page import Fold, Page
 from query_service.read_models.spans import DAY, HOUR, slice_of
 from query_service.read_models.tables import Rows, Sums
-from shared import events as ev
+from shared.contract import events as ev
 
 USAGE = Rows("analytics_vehicles", "vehicle_id", ids=("vehicle_id",))
 # Value columns of the three tables, in this order: booked_s, driven_s, up_s.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from query_service.read_models.page import Fold, Page
 from query_service.read_models.tables import Rows
-from shared import events as ev
+from shared.contract import events as ev
 
 VEHICLES = Rows("vehicles", "vehicle_id", ids=("vehicle_id",), kind="vehicle")
 TABLES = (VEHICLES,)

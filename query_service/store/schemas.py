@@ -22,7 +22,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
-from shared.pg import init_connection
+from shared.kit.pg import init_connection
 
 log = structlog.get_logger("query_service.schemas")
 _DDL = [Path(__file__).with_name(f) for f in ("read_models.sql", "analytics.sql", "tracking.sql")]

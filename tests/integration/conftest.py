@@ -10,7 +10,7 @@ import httpx
 import pytest_asyncio
 
 from command_service.api.app import create_app
-from shared.auth.principal import Role
+from shared.kit.auth.principal import Role
 from tests.conftest import in_process_settings
 
 VALID_VEHICLE = {

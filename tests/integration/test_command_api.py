@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from shared.consistency import decode_token
+from shared.contract.consistency import decode_token
 from tests.integration.conftest import new_vehicle
 
 CUSTOMER = str(uuid.UUID(int=7))

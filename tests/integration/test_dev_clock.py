@@ -15,7 +15,7 @@ from command_service.api.app import create_app
 from command_service.settings import Settings
 from query_service.devclock import FollowedClock
 from query_service.settings import Settings as QuerySettings
-from shared.settings import UnsafeSettingsError
+from shared.kit.settings import UnsafeSettingsError
 from tests.conftest import in_process_settings
 from tests.integration.conftest import bearer, new_vehicle, token_for
 

@@ -21,7 +21,7 @@ from command_service.identity import refresh_tokens
 from command_service.identity.settings import IdentitySettings
 from command_service.store.pool import create_pool
 from deploy.services import ROOT
-from shared.auth.errors import InvalidTokenError
+from shared.kit.auth.errors import InvalidTokenError
 from tests.conftest import Cluster, FakeClock, in_process_settings
 from tests.integration.conftest import bearer, new_vehicle, token_for
 

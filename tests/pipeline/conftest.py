@@ -11,8 +11,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from deploy.broker import EmbeddedBroker
-from shared.kafka_admin import ensure_topic
-from shared.kafka_contract import from_record
+from shared.contract.kafka_record import from_record
+from shared.kit.kafka_admin import ensure_topic
 
 
 @pytest.fixture(scope="session")

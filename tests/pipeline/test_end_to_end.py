@@ -18,8 +18,8 @@ import pytest
 from command_service.relay import Relay
 from command_service.store.pool import create_pool
 from deploy.broker import EmbeddedBroker
-from shared.auth.client import SignedIn
-from shared.kafka_admin import ensure_topic
+from shared.kit.auth.client import SignedIn
+from shared.kit.kafka_admin import ensure_topic
 from tests.integration.conftest import new_vehicle
 from tests.pipeline.stack import Stack, assert_equals_rebuild, wait_caught_up
 from tests.pipeline.workload import Workload

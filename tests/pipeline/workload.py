@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from shared.auth.client import Credentials, SignedIn
+from shared.kit.auth.client import Credentials, SignedIn
 from tests.integration.conftest import new_vehicle
 
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from command_service.domain import commands as cmd
 from command_service.domain.errors import DomainError
-from shared.events import Event
+from shared.contract.events import Event
 from tests.query.conftest import Fleet
 
 STEP = timedelta(minutes=30)

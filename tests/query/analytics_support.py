@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from shared import events as ev
+from shared.contract import events as ev
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 FAR = datetime.max.replace(tzinfo=datetime.now().astimezone().tzinfo)

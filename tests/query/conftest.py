@@ -27,7 +27,7 @@ from query_service.applier import PageApplier
 from query_service.auth import JwksKeySource
 from query_service.settings import Settings
 from query_service.store.schemas import connect
-from shared.events import Event, Location
+from shared.contract.events import Event, Location
 from tests.conftest import Cluster, FakeClock, Issuer
 
 _serial = itertools.count(1)

@@ -14,7 +14,7 @@ import pytest
 from query_service.read_models.spans import FLEET_SLICES
 from query_service.rebuild import REPLAY_CONNECTIONS, replay_into
 from query_service.store.schemas import connect, create_schema, new_schema_name
-from shared.events import Event
+from shared.contract.events import Event
 from tests.query import analytics_support as bf
 from tests.query.analytics_sim import Sim, simulate
 from tests.query.conftest import Fleet, ReadSide, iso

@@ -11,7 +11,7 @@ import pytest
 
 from command_service.domain import commands as cmd
 from query_service.api.queries.availability import Near, bounding_box
-from shared.events import Location
+from shared.contract.events import Location
 from tests.query.conftest import Fleet, ReadSide, iso
 
 

@@ -12,7 +12,7 @@ import pytest
 from command_service.domain import commands as cmd
 from query_service.rebuild import REPLAY_CONNECTIONS, replay_into
 from query_service.store.schemas import connect, create_schema, new_schema_name
-from shared.events import Event, Location
+from shared.contract.events import Event, Location
 from tests.query.analytics_sim import simulate
 from tests.query.conftest import Fleet, ReadSide
 

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from command_service.domain import commands as cmd
-from shared.consistency import encode_token
+from shared.contract.consistency import encode_token
 from tests.query.conftest import Fleet, ReadSide, iso
 
 TOKEN, WAIT = "X-Consistency-Token", "X-Consistency-Wait-Ms"

@@ -11,7 +11,7 @@ from command_service.domain import commands as cmd
 from command_service.domain import decide
 from query_service.applier import PageApplier
 from query_service.store.schemas import connect, create_schema, new_schema_name
-from shared.events import Location
+from shared.contract.events import Location
 from tests.query.conftest import Fleet, ReadSide
 
 TABLES = ("vehicles", "calendar_blocks", "bookings", "holds", "trips", "maintenance")

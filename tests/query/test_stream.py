@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from query_service.api.changes import APPLICATION_NAME, ChangeFeed, Notice
-from shared.serialization import loads
+from shared.contract.serialization import loads
 from tests.query.conftest import Fleet, ReadSide
 
 

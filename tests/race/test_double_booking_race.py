@@ -22,7 +22,7 @@ import pytest
 from deploy import services
 from deploy.accounts import StartupAccounts
 from deploy.postgres import free_port
-from shared.auth.client import SignedIn
+from shared.kit.auth.client import SignedIn
 from tests.integration.conftest import new_vehicle
 
 pytestmark = pytest.mark.race

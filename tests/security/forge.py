@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_der_private_key,
 )
 
-from shared.auth.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from shared.kit.auth.tokens import ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
 
 
 def b64(raw: bytes) -> str:

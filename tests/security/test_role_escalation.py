@@ -276,6 +276,6 @@ async def newcomer(command) -> Person:
 async def test_an_admin_cannot_give_a_person_a_machine_or_unknown_role(
     command, admin, newcomer, ledger, role
 ):
-    """`service` is for machine accounts only (shared.auth.principal.PERSON_ROLES)."""
+    """`service` is for machine accounts only (shared.kit.auth.principal.PERSON_ROLES)."""
     path = f"/v1/users/{newcomer.user_id}/role"
     await refused(ledger, command.post(path, json={"role": role}, headers=admin.auth), status=422)

@@ -25,7 +25,7 @@ from command_service.domain.commands import (
     StartTrip,
     UpdateVehicleDetails,
 )
-from shared.events import Event
+from shared.contract.events import Event
 
 E = TypeVar("E", bound=Event)
 

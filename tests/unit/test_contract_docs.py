@@ -10,8 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from shared import contract_docs
-from shared.events import (
+from shared.contract.events import (
     EVENT_TYPES,
     BookingCancelled,
     BookingCompleted,
@@ -31,7 +30,8 @@ from shared.events import (
     VehicleRetired,
     VehicleStatusChanged,
 )
-from shared.kafka_contract import TYPE_PREFIX, header_names, to_record
+from shared.contract.kafka_record import TYPE_PREFIX, header_names, to_record
+from tools import contract_docs
 
 ROOT = contract_docs.DOCS_DIR
 AT = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
@@ -198,7 +198,7 @@ def test_check_reports_stale_missing_and_orphaned_files(tmp_path: Any, capsys: A
     assert contract_docs.main(["--check", "--root", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "schemas/HoldPlaced.json" in err and "README.md" in err
-    assert "schemas/Gone.json" in err and "python -m shared.contract_docs" in err
+    assert "schemas/Gone.json" in err and "python -m tools.contract_docs" in err
     assert contract_docs.main(["--root", str(tmp_path)]) == 0
     assert not (tmp_path / "schemas" / "Gone.json").exists()
     assert contract_docs.main(["--check", "--root", str(tmp_path)]) == 0

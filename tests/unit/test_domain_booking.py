@@ -20,7 +20,7 @@ from command_service.domain.errors import (
     VehicleInactiveError,
 )
 from command_service.domain.rules import price_cents
-from shared.events import BookingCancelled, BookingConfirmed
+from shared.contract.events import BookingCancelled, BookingConfirmed
 from tests.unit.fakes import (
     BOOKING,
     BOOKING_2,

@@ -24,7 +24,7 @@ from command_service.domain.errors import (
     UnknownEntityError,
     VehicleInactiveError,
 )
-from shared.events import (
+from shared.contract.events import (
     BookingConfirmed,
     HoldConfirmed,
     HoldExpired,

@@ -17,7 +17,7 @@ from command_service.domain.errors import (
     OverlappingBlockError,
     UnknownEntityError,
 )
-from shared.events import MaintenanceCompleted, MaintenanceScheduled
+from shared.contract.events import MaintenanceCompleted, MaintenanceScheduled
 from tests.unit.fakes import (
     BOOKING,
     HOLD,

@@ -9,7 +9,7 @@ import pytest
 from command_service.domain.actor import SYSTEM, Actor, customer
 from command_service.domain.commands import Command, ConfirmHold, ReleaseHold
 from command_service.domain.errors import OwnershipError
-from shared.events import BookingCancelled, HoldReleased
+from shared.contract.events import BookingCancelled, HoldReleased
 from tests.unit.fakes import (
     BOOKING,
     CUSTOMER,

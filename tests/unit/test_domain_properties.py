@@ -52,7 +52,7 @@ from command_service.domain.errors import (
     UnknownEntityError,
     VehicleRetiredError,
 )
-from shared.events import Event
+from shared.contract.events import Event
 from tests.unit.fakes import CUSTOMER, NOW, Ids, register_command
 
 QUARTER = timedelta(minutes=15)

@@ -13,7 +13,7 @@ from command_service.domain.errors import (
     VehicleAlreadyRegisteredError,
     VehicleNotFoundError,
 )
-from shared.events import Location, VehicleRegistered
+from shared.contract.events import Location, VehicleRegistered
 from tests.unit.fakes import (
     DAILY,
     EVERY_COMMAND_BUT_REGISTRATION,

@@ -27,7 +27,7 @@ from command_service.domain.commands import (
     ReleaseHold,
 )
 from command_service.domain.errors import BookingNotCancellableError, Conflict
-from shared.events import Location, VehicleRetired
+from shared.contract.events import Location, VehicleRetired
 from tests.unit.fakes import (
     BOOKING,
     BOOKING_2,

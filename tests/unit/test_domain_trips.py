@@ -20,7 +20,7 @@ from command_service.domain.errors import (
     TripNotAllowedError,
     UnknownEntityError,
 )
-from shared.events import BookingCompleted, TripEnded, TripStarted
+from shared.contract.events import BookingCompleted, TripEnded, TripStarted
 from tests.unit.fakes import (
     BOOKING,
     BOOKING_2,

@@ -21,7 +21,7 @@ from command_service.domain.errors import (
     VehicleRetiredError,
 )
 from command_service.domain.rules import OPERATOR_MOVES, STATUS_MACHINE
-from shared.events import (
+from shared.contract.events import (
     Location,
     VehicleDetailsUpdated,
     VehicleRetired,

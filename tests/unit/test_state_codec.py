@@ -8,8 +8,8 @@ from uuid import UUID
 from command_service.domain import commands as cmd
 from command_service.domain import decide, fold, state_from_json, state_to_json
 from command_service.store.state_codec import decode_state, encode_state
-from shared.events import Location
-from shared.serialization import loads
+from shared.contract.events import Location
+from shared.contract.serialization import loads
 from tests.unit.fakes import NOW
 
 _ids = iter(range(1, 10**6))

@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from command_service.api.auth_schemas import Credentials, RefreshBody, RegisterBody, RoleBody
 from command_service.identity.service import Identity
-from shared.auth.dependencies import Caller, require_role
-from shared.auth.principal import Principal
-from shared.http.responses import JSON
+from shared.kit.auth.dependencies import Caller, require_role
+from shared.kit.auth.principal import Principal
+from shared.kit.http.responses import JSON
 
 router = APIRouter(tags=["identity"])
 Admin = Annotated[Principal, Depends(require_role("admin"))]

@@ -10,8 +10,8 @@ from pydantic import AwareDatetime
 
 from command_service.api.schemas import Strict
 from command_service.devclock import SimulatedClock
-from shared.auth.dependencies import require_role
-from shared.http.responses import JSON
+from shared.kit.auth.dependencies import require_role
+from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1/dev", tags=["dev clock"])
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from command_service.domain.errors import InvalidCommandError, VehicleNotFoundError
 from command_service.store import feed
-from shared.auth.dependencies import require_role
-from shared.http.responses import JSON
+from shared.kit.auth.dependencies import require_role
+from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["event log"])
 

@@ -7,8 +7,8 @@ import asyncio
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
-from shared.http.responses import JSON, problem
-from shared.metrics_exposition import render_metrics
+from shared.kit.http.responses import JSON, problem
+from shared.kit.metrics import render_metrics
 
 router = APIRouter(tags=["operations"])
 RELAY_STALE_S = 30.0  # a relay failing for this long makes the replica unready

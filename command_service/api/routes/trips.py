@@ -14,8 +14,8 @@ from command_service.api.answers import answer, to_entity
 from command_service.api.http import actor_of, written
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
-from shared import events as ev
-from shared.auth.dependencies import require_role
+from shared.contract import events as ev
+from shared.kit.auth.dependencies import require_role
 
 router = APIRouter(
     prefix="/v1",

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 
 from query_service.api.sql import Filters, after_key, fetch_page
-from shared.pricing import price_cents
+from shared.contract.pricing import price_cents
 
 KIND = "availability"
 EARTH_RADIUS_KM = 6371.0088

@@ -34,7 +34,7 @@ from query_service.api.queries import analytics as usage
 from query_service.api.queries import analytics_bookings as q
 from query_service.api.queries.vehicles import vehicle_exists
 from query_service.read_models.spans import DAY
-from shared.http.responses import JSON
+from shared.kit.http.responses import JSON
 
 router = APIRouter(
     prefix="/v1/analytics", tags=["analytics"], dependencies=[Depends(read_your_writes)]

@@ -21,7 +21,7 @@ from query_service.api.pagination import (
 )
 from query_service.api.params import MAX_RADIUS_KM, Make, Model, check_window, parse_near
 from query_service.api.queries import availability as q
-from shared.http.responses import JSON
+from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["availability"], dependencies=[Depends(read_your_writes)])
 

@@ -22,8 +22,8 @@ from query_service.api.pagination import (
 )
 from query_service.api.params import From, To, check_window
 from query_service.api.queries import bookings as q
-from shared.auth.dependencies import Caller
-from shared.http.responses import JSON
+from shared.kit.auth.dependencies import Caller
+from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["bookings"], dependencies=[Depends(read_your_writes)])
 BookingStatus = Literal["confirmed", "cancelled", "completed"]

@@ -21,8 +21,8 @@ from query_service.api.pagination import (
     page_response,
 )
 from query_service.api.queries import holds as q
-from shared.auth.dependencies import Caller
-from shared.http.responses import JSON
+from shared.kit.auth.dependencies import Caller
+from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["holds"], dependencies=[Depends(read_your_writes)])
 HoldStatus = Literal["active", "confirmed", "released", "expired"]

@@ -21,7 +21,7 @@ from query_service.api.pagination import (
 )
 from query_service.api.params import From, To, check_window
 from query_service.api.queries import maintenance as q
-from shared.http.responses import JSON
+from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["maintenance"], dependencies=[Depends(read_your_writes)])
 MaintenanceStatus = Literal["scheduled", "completed"]

@@ -7,8 +7,8 @@ import asyncio
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
-from shared.http.responses import JSON, problem
-from shared.metrics_exposition import render_metrics
+from shared.kit.http.responses import JSON, problem
+from shared.kit.metrics import render_metrics
 
 router = APIRouter(tags=["operations"])
 MAX_READY_LAG = 10_000  # records behind the topic's end before we stop taking traffic

@@ -22,9 +22,9 @@ from query_service.api.pagination import (
 )
 from query_service.api.params import From, To, check_window
 from query_service.api.queries import trips as q
-from shared.auth.dependencies import Caller
-from shared.events import TripStatus
-from shared.http.responses import JSON
+from shared.contract.events import TripStatus
+from shared.kit.auth.dependencies import Caller
+from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["trips"], dependencies=[Depends(read_your_writes)])
 

@@ -25,7 +25,7 @@ from query_service.api.pagination import (
 from query_service.api.params import Make, check_window
 from query_service.api.queries import bookings, calendar, trips
 from query_service.api.queries import vehicles as q
-from shared.http.responses import JSON
+from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["vehicles"], dependencies=[Depends(read_your_writes)])
 VehicleStatus = Literal["available", "in_use", "maintenance", "inactive", "retired"]

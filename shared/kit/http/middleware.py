@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.serialization import dumps
+from shared.contract.serialization import dumps
 
 log = structlog.get_logger("fleet.http")
 

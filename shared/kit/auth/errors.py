@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.http.errors import HttpProblem
+from shared.kit.http.errors import HttpProblem
 
 
 class NotAuthenticatedError(HttpProblem):

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import orjson
 
-from shared.events import EVENT_TYPES, Event, event_type
+from shared.contract.events import EVENT_TYPES, Event, event_type
 
 _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 

@@ -12,8 +12,8 @@ from uuid import UUID
 
 import jwt
 
-from shared.auth.errors import InvalidTokenError
-from shared.auth.principal import Principal, as_role
+from shared.kit.auth.errors import InvalidTokenError
+from shared.kit.auth.principal import Principal, as_role
 
 ALGORITHM = "EdDSA"
 TOKEN_TYPE = "at+jwt"

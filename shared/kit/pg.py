@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared.serialization import loads
+from shared.contract.serialization import loads
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:

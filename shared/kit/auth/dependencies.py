@@ -9,9 +9,9 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.auth.errors import ForbiddenError, NotAuthenticatedError
-from shared.auth.principal import Principal, Role
-from shared.auth.tokens import TokenVerifier
+from shared.kit.auth.errors import ForbiddenError, NotAuthenticatedError
+from shared.kit.auth.principal import Principal, Role
+from shared.kit.auth.tokens import TokenVerifier
 
 # Declares the scheme in the OpenAPI documents; errors are ours (problem+json, RFC 6750).
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /v1/auth/token")

@@ -11,8 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from uuid import UUID
 
-from shared.events import Event
-from shared.serialization import event_from_wire, event_to_wire
+from shared.contract.events import Event
+from shared.contract.serialization import event_from_wire, event_to_wire
 
 TOPIC = "fleet.vehicle-events"
 CE_SOURCE = "/fleetledger/command-service"
@@ -87,7 +87,7 @@ def header_names() -> list[str]:
 def _sample() -> Event:
     from datetime import UTC, datetime
 
-    from shared.events import HoldReleased
+    from shared.contract.events import HoldReleased
 
     return HoldReleased(
         event_id=UUID(int=1),

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from shared.serialization import dumps
+from shared.contract.serialization import dumps
 
 PROBLEM_TYPE = "application/problem+json"
 

@@ -11,8 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from shared.http.errors import HttpProblem
-from shared.http.responses import problem
+from shared.kit.http.errors import HttpProblem
+from shared.kit.http.responses import problem
 
 log = structlog.get_logger("fleet.problems")
 
