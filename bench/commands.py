@@ -5,6 +5,12 @@ free loopback ports, drives them over HTTP and prints throughput and latency of
 (a) bookings on distinct vehicles, (b) 64 clients racing for 4 hot vehicles, and
 (c) the latency ratio of a booking on a 10,000-event versus a 10-event stream.
 Exit status 1 when a correctness check fails (non-201 in (a), 5xx or overlap in (b)).
+
+--pipeline: (a) and (b) with the whole system running: the relay (in the command
+service), the embedded broker and a consuming query service; it also reports the events
+projected, the drain after each run and CPU per projected event (bench/read_side.py).
+--code DIR: load the services from another checkout (e.g. the code before a change).
+--quick: a smoke run (1 run, 5 s window, 1 s warm-up unless given): not of record.
 """
 
 from __future__ import annotations
@@ -17,25 +23,33 @@ import signal
 import sys
 import time
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from contextlib import AsyncExitStack, ExitStack
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 from typing import Any, TypeVar
 
 import asyncpg
 import uvloop
 
-from bench import report, stack
+from bench import pipeline_stack, read_side, report, stack
+from bench.loadgen import WindowHook
+from bench.read_side import ReadProbe, ReadRun, ReadSide
 from bench.report import LoadRun, Results
 from bench.scenarios import ScenarioConfig, distinct_vehicles, hot_vehicles
 from bench.stack import CpuMeter, Service
 from bench.stream_length import stream_length
+from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
 from deploy.services import ROOT
+from shared.kit.kafka_admin import ensure_topic
 from shared.kit.logs import configure_logging
 
 SLOTS_PER_DAY = 12  # (b): 2-hour slots
 POOL = (("MIN", "4"), ("MAX", "16"))  # the service's pool size variables and their defaults
+QUICK = {"runs": 1, "duration": 5.0, "warmup": 1.0}  # --quick: defaults of a smoke run
+FLOOR_A = 800  # bookings/s of (a) with the pipeline on (issue 9)
 T = TypeVar("T")
 
 
@@ -63,9 +77,41 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=ROOT / ".fleetledger" / "bench-pg",
         help="embedded PostgreSQL data directory (initdb on first use)",
     )
+    parser.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="(a), (b) with relay, broker and a consuming query service running",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=60.0,
+        help="--pipeline: at most this long after each run for the projection to catch up",
+    )
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=ROOT,
+        help="the checkout the services are loaded from (its own directory on PYTHONPATH)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: --runs 1 --duration 5 --warmup 1 unless given; not of record",
+    )
+    if "--quick" in (argv or []):
+        parser.set_defaults(**QUICK)
     args = parser.parse_args(argv)
     if min(args.runs, args.vehicles_per_client, args.c_bookings) < 1 or args.duration <= 0:
         parser.error("--runs, --duration, --vehicles-per-client, --c-bookings must be positive")
+    if args.pipeline and args.only == "c":
+        parser.error("--pipeline runs (a) and (b) only")
+    if not 0 < args.drain_timeout <= 600:
+        parser.error("--drain-timeout must lie in (0, 600] seconds")
+    args.code = args.code.resolve()
+    for module in ("command_service/api/app.py", "query_service/app.py"):
+        if not (args.code / module).is_file():
+            parser.error(f"--code {args.code}: no {module} there")
     if not 1 <= args.grid_days <= 360:
         parser.error("--grid-days must lie in 1..360 (bookings start at most 365 days ahead)")
     if not all(w.strip().isdigit() and int(w) > 0 for w in args.workers.split(",")):
@@ -84,10 +130,12 @@ class Bench:
     started: float
     started_at: datetime
     code: str  # the commit (and tree state) at the start: the services load it then
+    reads: list[ReadRun] = field(default_factory=list)  # --pipeline only
+    broker: EmbeddedBroker | None = None  # --pipeline only
 
     def wants(self, scenario: str) -> bool:
-        """Whether `--only` leaves this scenario in."""
-        return self.args.only in (None, scenario)
+        """Whether `--only` (and `--pipeline`: no (c)) leaves this scenario in."""
+        return self.args.only in (None, scenario) and not (self.args.pipeline and scenario == "c")
 
     def progress(self, text: str) -> None:
         elapsed = time.monotonic() - self.started
@@ -98,42 +146,72 @@ class Bench:
 def _worker_counts(args: argparse.Namespace) -> list[int]:
     """Services to start: the asked worker counts for (a), (b); workers=1 for (c)."""
     counts = set() if args.only == "c" else {int(w) for w in args.workers.split(",")}
-    if args.only in (None, "c"):
+    if args.only in (None, "c") and not args.pipeline:
         counts.add(1)
     return sorted(counts)
 
 
-async def _phase(bench: Bench, service: Service) -> None:
-    """Every run of every wanted scenario against one running service."""
+async def _phase(bench: Bench, service: Service, side: ReadSide | None = None) -> None:
+    """Every run of every wanted scenario against one running service (and read side)."""
     args, w = bench.args, service.workers
     workers_wanted = w in {int(x) for x in args.workers.split(",")}
     assert bench.pg.process is not None
     roots = {"service": service.process.pid, "postgres": bench.pg.process.pid}
+    if side is not None:
+        roots |= {"query": side.query.process.pid, "broker": side.broker_pid}
     a_cfg = ScenarioConfig(32, 32 * args.vehicles_per_client, args.warmup, args.duration)
     b_cfg = ScenarioConfig(64, 4, args.warmup, args.duration, args.grid_days * SLOTS_PER_DAY)
-    for run in range(1, args.runs + 1):
-        if bench.wants("a") and workers_wanted:
-            meter = CpuMeter(roots, service.port)
-            result = await distinct_vehicles(service, a_cfg, meter)
-            row = LoadRun(w, run, result, meter.used_s, a_cfg.vehicles, meter.connections)
-            bench.results.a.append(row)
-            bench.progress(
-                f"(a) workers={w} run {run}: {result.rate:,.0f}/s, "
-                f"p99 {result.percentile_ms(99):.1f} ms"
-            )
-        if bench.wants("b") and workers_wanted:
-            meter = CpuMeter(roots, service.port)
-            result, check = await hot_vehicles(service, b_cfg, meter, seed=run)
-            row = LoadRun(w, run, result, meter.used_s, b_cfg.vehicles, meter.connections, check)
-            bench.results.b.append(row)
-            bench.progress(
-                f"(b) workers={w} run {run}: {result.rate:,.0f}/s, "
-                f"p99 {result.percentile_ms(99):.1f} ms"
-            )
-        if bench.wants("c") and w == 1:
-            c = await stream_length(service, args.c_bookings, args.warmup)
-            bench.results.c.append(c)
-            bench.progress(f"(c) run {run}: ratio {c.ratio:.2f}")
+    async with AsyncExitStack() as probes:
+        probe = None
+        if side is not None:
+            probe = ReadProbe(side, service.process.pid, service.port, roots["postgres"])
+            await probes.enter_async_context(probe)
+        for run in range(1, args.runs + 1):
+            if bench.wants("a") and workers_wanted:
+                meter = CpuMeter(roots, service.port)
+                result = await distinct_vehicles(service, a_cfg, await _hook(probe, meter))
+                row = LoadRun(w, run, result, meter.used_s, a_cfg.vehicles, meter.connections)
+                bench.results.a.append(row)
+                await _after_run(bench, probe, "a", row)
+            if bench.wants("b") and workers_wanted:
+                meter = CpuMeter(roots, service.port)
+                hook = await _hook(probe, meter)
+                result, check = await hot_vehicles(service, b_cfg, hook, seed=run)
+                row = LoadRun(w, run, result, meter.used_s, b_cfg.vehicles, meter.connections,
+                              check)  # fmt: skip
+                bench.results.b.append(row)
+                await _after_run(bench, probe, "b", row)
+            if bench.wants("c") and w == 1:
+                c = await stream_length(service, args.c_bookings, args.warmup)
+                bench.results.c.append(c)
+                bench.progress(f"(c) run {run}: ratio {c.ratio:.2f}")
+
+
+async def _hook(probe: ReadProbe | None, meter: CpuMeter) -> WindowHook:
+    """The window hook of a run; with the pipeline on, the read side's run starts here."""
+    if probe is None:
+        return meter
+    await probe.begin()
+    return probe.window_hook(meter)
+
+
+async def _after_run(bench: Bench, probe: ReadProbe | None, scenario: str, row: LoadRun) -> None:
+    """Progress line; with the pipeline on, wait for the projection to catch up first."""
+    x = row.result
+    bench.progress(
+        f"({scenario}) workers={row.workers} run {row.run}: {x.rate:,.0f}/s, "
+        f"p99 {x.percentile_ms(99):.1f} ms"
+    )
+    if probe is None:
+        return
+    read = await probe.finish(scenario, row.workers, row.run, bench.args.drain_timeout)
+    bench.reads.append(read)
+    state = "caught up" if read.caught_up else "NOT caught up"
+    bench.progress(
+        f"({scenario}) workers={row.workers} run {row.run}: read side {state} after "
+        f"{read.drain_s:.1f} s, {read.projected:,}/{read.stored:,} events projected, "
+        f"{read.read_ms:.3f} ms CPU per event"
+    )
 
 
 def _run_async(coro: Coroutine[Any, Any, T]) -> T:
@@ -165,13 +243,27 @@ def header(bench: Bench, pg_facts: str, argv: list[str]) -> list[str]:
         f"{pg_facts}",
         f"code:     {bench.code} (at the start)",
         "service:  uvicorn --loop uvloop --http httptools --no-access-log, asyncpg pool "
-        f"{pool} per worker, no Kafka relay; the service logged at WARNING "
-        "(FLEET_LOG_LEVEL=WARNING)",
+        f"{pool} per worker, {'relay on' if args.pipeline else 'no Kafka relay'}; the "
+        "services logged at WARNING (FLEET_LOG_LEVEL=WARNING)",
+        *(pipeline_lines(args) if args.pipeline else []),
         f"client:   closed-loop keep-alive HTTP/1.1 over asyncio (bench/loadgen.py), same box, "
         f"loopback; warm-up {args.warmup:g} s, window {args.duration:g} s, {args.runs} run(s)",
         "cores:    average CPU cores busy in the window: service (all workers) / postgres / "
-        "client / anything else on the box; 'win/all': in the window / incl. warm-up;",
+        + ("client / query service / broker / " if args.pipeline else "client / ")
+        + "anything else on the box; 'win/all': in the window / incl. warm-up;",
         "          'conns': client connections held by each service worker (kernel's choice)",
+    ]
+
+
+def pipeline_lines(args: argparse.Namespace) -> list[str]:
+    return [
+        "pipeline: relay in the command service's process (a lifespan task of the worker "
+        f"holding the relay lock, NOTIFY-woken, poll fallback {pipeline_stack.RELAY_POLL_MS} "
+        "ms) -> embedded Tansu broker (memory storage), one fresh topic of "
+        f"{pipeline_stack.PARTITIONS} partitions per service -> query service (1 uvicorn "
+        "worker, consuming, healer every "
+        f"{pipeline_stack.HEAL_INTERVAL_MS / 1e3:g} s) into its own fresh database; after "
+        f"each run the projection is given up to {args.drain_timeout:g} s to catch up",
     ]
 
 
@@ -201,6 +293,19 @@ def render(bench: Bench, pg_facts: str, argv: list[str], logs: list[Path]) -> tu
         table, lines_b = report.section_b(res.b)
         lines += [*table, ""]
         summary += lines_b
+    if bench.reads:
+        lines += [
+            "read side (--pipeline), per run from the scenario's start (before its vehicles "
+            "are registered) until the query service caught up: 'stored': events appended; "
+            "'proj@end': of those, projected when the window closed; 'behind@end': store "
+            "minus projected then; 'projected': by the end of the drain ('drain s' after the "
+            "load stopped; 'span s' is the whole interval). CPU per projected event over the "
+            "span: query service ('qry'), PostgreSQL backends of the query database ('qdb'), "
+            "their sum ('read'), broker ('brk'), command service incl. the relay ('cmd')."
+        ]
+        table, lines_r = read_side.section(bench.reads, args.drain_timeout)
+        lines += [*table, ""]
+        summary += _floor_lines(res.a) + lines_r
     if res.c:
         lines += [
             "(c) stream length: one vehicle seeded with 10,000 events and one with 10 "
@@ -219,6 +324,21 @@ def render(bench: Bench, pg_facts: str, argv: list[str], logs: list[Path]) -> tu
     return "\n".join(lines) + "\n", correct(res)
 
 
+def _floor_lines(runs: list[LoadRun]) -> list[str]:
+    """(a) with the pipeline on against the floor of issue 9, per worker count."""
+    lines = []
+    for workers in sorted({r.workers for r in runs}):
+        group = [r.result for r in runs if r.workers == workers]
+        rate = median(x.rate for x in group)
+        p99 = median(x.percentile_ms(99) for x in group)
+        verdict = "MEETS" if rate >= FLOOR_A else "MISSES"
+        lines.append(
+            f"(a) workers={workers} with the pipeline on: {rate:,.0f} bookings/s, p99 "
+            f"{p99:.1f} ms -> {verdict} floor >= {FLOOR_A} bookings/s"
+        )
+    return lines
+
+
 def correct(res: Results) -> bool:
     """No non-201 in (a); no 5xx, no overlap, live bookings = 201s in (b); only 201 in (c)."""
     a_ok = all(set(r.result.all_statuses) <= {201} for r in res.a)
@@ -233,6 +353,40 @@ def correct(res: Results) -> bool:
     return a_ok and b_ok and c_ok
 
 
+def _start(
+    bench: Bench, workers: int, work_dir: Path, running: ExitStack
+) -> tuple[Service, ReadSide | None]:
+    """Command service (and with --pipeline: its relay's topic and a consuming query
+    service), each on a fresh database; `running` stops them by PID in reverse order."""
+    args, broker = bench.args, bench.broker
+    dsn = running.enter_context(stack.fresh_database(bench.pg, f"bench_w{workers}"))
+    relay_env: dict[str, str] = {}
+    topic = f"bench.commands.w{workers}.{bench.started_at.strftime('%Y%m%d%H%M%S')}"
+    if broker is not None:
+        _run_async(ensure_topic(broker.bootstrap, topic, pipeline_stack.PARTITIONS))
+        relay_env = {
+            "FLEET_KAFKA_BOOTSTRAP": broker.bootstrap,
+            "FLEET_KAFKA_TOPIC": topic,
+            "FLEET_KAFKA_PARTITIONS": str(pipeline_stack.PARTITIONS),
+            "FLEET_RELAY_POLL_MS": str(pipeline_stack.RELAY_POLL_MS),
+        }
+    service = running.enter_context(
+        stack.command_service(dsn, workers, work_dir, args.code, relay_env)
+    )
+    bench.progress(f"command service up: workers={workers}, port {service.port}")
+    if broker is None:
+        return service, None
+    assert broker.process is not None
+    query_dsn = running.enter_context(stack.fresh_database(bench.pg, f"bench_q{workers}"))
+    side = running.enter_context(
+        read_side.read_side(
+            service, query_dsn, broker.process.pid, broker.bootstrap, topic, work_dir, args.code
+        )
+    )
+    bench.progress(f"query service up: consuming {topic}, port {side.query.port}")
+    return service, side
+
+
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
     """SIGTERM unwinds like Ctrl-C, so the `finally` blocks stop what we started."""
     raise SystemExit(128 + signum)
@@ -245,18 +399,19 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("WARNING")
     work_dir = ROOT / ".fleetledger" / "bench"
     logs: list[Path] = []
-    started, started_at, code = time.monotonic(), datetime.now(UTC), report.code_version()
-    with stack.postgres(args.pg_dir) as pg:
+    started, started_at = time.monotonic(), datetime.now(UTC)
+    code = report.code_version(args.code) + f" in {args.code}"
+    with stack.postgres(args.pg_dir) as pg, ExitStack() as outer:
         bench = Bench(args, pg, Results(), started, started_at, code)
         pg_facts = _run_async(_server_facts(pg.dsn("postgres")))
+        if args.pipeline:
+            bench.broker = outer.enter_context(pipeline_stack.broker(work_dir / "broker"))
+            bench.progress(f"broker up: {bench.broker.bootstrap}")
         for workers in _worker_counts(args):
-            with (
-                stack.fresh_database(pg, f"bench_w{workers}") as dsn,
-                stack.command_service(dsn, workers, work_dir) as service,
-            ):
-                logs.append(service.log_path)
-                bench.progress(f"command service up: workers={workers}, port {service.port}")
-                _run_async(_phase(bench, service))
+            with ExitStack() as running:
+                service, side = _start(bench, workers, work_dir, running)
+                logs += [service.log_path, *([side.query.log_path] if side else [])]
+                _run_async(_phase(bench, service, side))
         text, ok = render(bench, pg_facts, argv, logs)
     sys.stdout.write(text)
     return 0 if ok else 1

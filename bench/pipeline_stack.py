@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.auth import ACCOUNTS, sign_in
 from bench.loadgen import HttpConnection
-from bench.stack import HOST
+from bench.stack import HOST, start_service
 from deploy import services
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import free_port
@@ -57,14 +57,14 @@ def broker(log_dir: Path) -> Iterator[EmbeddedBroker]:
 
 @contextmanager
 def _service(
-    name: str, app: str, env: dict[str, str], work_dir: Path, workers: int
+    name: str, app: str, env: dict[str, str], work_dir: Path, workers: int, code: Path
 ) -> Iterator[Proc]:
     port = free_port()
     work_dir.mkdir(parents=True, exist_ok=True)
     log_path = work_dir / f"{name}.log"
     log_path.unlink(missing_ok=True)
     env = {"FLEET_LOG_LEVEL": "WARNING", **env}
-    proc = services.start_service(app, port, workers, env, log_path, state_dir=work_dir)
+    proc = start_service(app, port, workers, env, log_path, work_dir, code)
     try:
         services.wait_ready(f"http://{HOST}:{port}/readyz", proc, timeout_s=90)
         yield Proc(name, port, proc, log_path, workers)
@@ -82,8 +82,11 @@ def command_service(
     topic: str = "",
     workers: int = 1,
     extra_env: dict[str, str] | None = None,
+    code: Path = services.ROOT,
 ) -> Iterator[Proc]:
-    """The command service; its relay publishes to `topic` when `bootstrap` is given."""
+    """The command service; its relay publishes to `topic` when `bootstrap` is given.
+
+    `code`: the checkout the service is loaded from (bench.stack.start_service)."""
     env = {
         "FLEET_COMMAND_DATABASE_URL": dsn,
         "FLEET_KAFKA_BOOTSTRAP": bootstrap,
@@ -93,7 +96,7 @@ def command_service(
         **ACCOUNTS.command_env(),
         **(extra_env or {}),
     }
-    with _service(name, services.COMMAND_APP, env, work_dir, workers) as proc:
+    with _service(name, services.COMMAND_APP, env, work_dir, workers, code) as proc:
         sign_in(f"http://{HOST}:{proc.port}")
         yield proc
 
@@ -108,6 +111,7 @@ def query_service(
     topic: str = "",
     workers: int = 1,
     extra_env: dict[str, str] | None = None,
+    code: Path = services.ROOT,
 ) -> Iterator[Proc]:
     """The query service; it consumes `topic` only when `bootstrap` is given."""
     env = {
@@ -121,7 +125,7 @@ def query_service(
         **ACCOUNTS.query_env(),
         **(extra_env or {}),
     }
-    with _service(name, services.QUERY_APP, env, work_dir, workers) as proc:
+    with _service(name, services.QUERY_APP, env, work_dir, workers, code) as proc:
         yield proc
 
 

@@ -42,12 +42,24 @@ class LoadRun:
         return "+".join(str(n) for n in self.connections) or "?"
 
     def cores(self) -> str:
-        """Average cores busy in the window: service, postgres, client, everything else."""
+        """Average cores busy in the window: service, postgres, client, (with the pipeline
+        on: query service, broker,) everything else."""
         w = self.result.window_s
         svc, pg = self.cpu_s.get("service", 0.0), self.cpu_s.get("postgres", 0.0)
         client = self.result.client_cpu_s
-        other = max(0.0, self.cpu_s.get(MACHINE, 0.0) - svc - pg - client)
-        return "/".join(f"{x / w:.2f}" for x in (svc, pg, client, other))
+        extra = [self.cpu_s[name] for name, _ in PIPELINE_CORES if name in self.cpu_s]
+        other = max(0.0, self.cpu_s.get(MACHINE, 0.0) - svc - pg - client - sum(extra))
+        return "/".join(f"{x / w:.2f}" for x in (svc, pg, client, *extra, other))
+
+
+# CPU meter keys of the read pipeline's processes and their short names in `cores`.
+PIPELINE_CORES = (("query", "qry"), ("broker", "brk"))
+
+
+def cores_label(runs: Sequence[LoadRun]) -> str:
+    """The `cores` column's header for these runs."""
+    extra = [short for name, short in PIPELINE_CORES if runs and name in runs[0].cpu_s]
+    return "cores " + "/".join(["svc", "pg", "cli", *extra, "other"])
 
 
 @dataclass
@@ -78,18 +90,18 @@ def machine_lines() -> list[str]:
     ]
 
 
-def code_version() -> str:
-    """The commit measured, and whether the working tree differed from it."""
+def code_version(root: Path = ROOT) -> str:
+    """The commit measured (of checkout `root`), and whether its working tree differed."""
     try:
-        head = _git("rev-parse", "--short", "HEAD").strip()
-        dirty = _git("status", "--porcelain", "--untracked-files=no").strip()
+        head = _git(root, "rev-parse", "--short", "HEAD").strip()
+        dirty = _git(root, "status", "--porcelain", "--untracked-files=no").strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (no git)"
     return f"git {head}" + (" + uncommitted changes" if dirty else "")
 
 
-def _git(*args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
     return done.stdout
 
 
@@ -172,7 +184,7 @@ def section_a(runs: list[LoadRun]) -> tuple[list[str], list[str]]:
             f"{_verdict(rate >= 1000 and p99 <= 60)}"
         )
     head = ["(a)", "bookings", "per s", "p50 ms", "p99 ms", "non-201 win/all", "booked/vehicle",
-            "conns", "cores svc/pg/cli/other"]  # fmt: skip
+            "conns", cores_label(runs)]  # fmt: skip
     return table(head, rows), summary
 
 
@@ -206,7 +218,7 @@ def section_b(runs: list[LoadRun]) -> tuple[list[str], list[str]]:
         )
     head = ["(b)", "decisions", "per s", "p50 ms", "p99 ms", "201", "409", "5xx win/all",
             "other", "live=201s", "overlaps", "retries", "conns",
-            "cores svc/pg/cli/other"]  # fmt: skip
+            cores_label(runs)]  # fmt: skip
     return table(head, rows), summary
 
 

@@ -7,7 +7,10 @@ is stopped by PID in a `finally`, and every database created here is dropped aft
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,21 +71,59 @@ async def _drop(admin_dsn: str, name: str) -> None:
         await conn.close()
 
 
+def start_service(
+    app: str,
+    port: int,
+    workers: int,
+    env: dict[str, str],
+    log_path: Path,
+    state_dir: Path,
+    code: Path = services.ROOT,
+) -> Popen[bytes]:
+    """`deploy.services.start_service`, but loading the services from checkout `code`.
+
+    Another checkout (e.g. the code before a change) runs with its own directory as the
+    working directory and first on PYTHONPATH, under this interpreter, so one harness
+    measures both. The uvicorn command line is the one deploy/services.py builds.
+    """
+    if code == services.ROOT:
+        return services.start_service(app, port, workers, env, log_path, state_dir)
+    child_env = {**os.environ, **env, "PYTHONPATH": str(code)}
+    if workers > 1:  # Prometheus must merge the workers' metrics
+        metrics_dir = state_dir / f"metrics-{port}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        child_env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    args = [sys.executable, "-m", "uvicorn", "--factory", app, "--host", HOST,
+            "--port", str(port), "--workers", str(workers), "--loop", "uvloop",
+            "--http", "httptools", "--no-access-log",
+            "--timeout-graceful-shutdown", "5"]  # fmt: skip
+    with open(log_path, "ab") as out:  # the child process keeps its own descriptor
+        return subprocess.Popen(args, cwd=code, env=child_env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+
+
 @contextmanager
-def command_service(dsn: str, workers: int, work_dir: Path) -> Iterator[Service]:
-    """uvicorn with `workers` workers on a free port, logging at WARNING; stopped on exit."""
+def command_service(
+    dsn: str,
+    workers: int,
+    work_dir: Path,
+    code: Path = services.ROOT,
+    extra_env: dict[str, str] | None = None,
+    name: str = "",
+) -> Iterator[Service]:
+    """uvicorn with `workers` workers on a free port, logging at WARNING; stopped on exit.
+
+    `extra_env` overrides SERVICE_ENV (e.g. a Kafka bootstrap: the relay then runs in
+    the service's process); `code` is the checkout the service is loaded from.
+    """
     port = free_port()
     work_dir.mkdir(parents=True, exist_ok=True)
-    log_path = work_dir / f"command-w{workers}.log"
+    log_path = work_dir / f"{name or 'command'}-w{workers}.log"
     log_path.unlink(missing_ok=True)
-    proc = services.start_command_service(
-        port,
-        dsn,
-        workers=workers,
-        env={**SERVICE_ENV, **ACCOUNTS.command_env()},
-        log_path=log_path,
-        state_dir=work_dir,
-    )
+    env = {**SERVICE_ENV, **ACCOUNTS.command_env(), **(extra_env or {})}
+    env["FLEET_COMMAND_DATABASE_URL"] = dsn
+    proc = start_service(services.COMMAND_APP, port, workers, env, log_path, work_dir, code)
     try:
         services.wait_ready(f"http://{HOST}:{port}/readyz", proc, timeout_s=60)
         sign_in(f"http://{HOST}:{port}")
