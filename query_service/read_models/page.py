@@ -65,7 +65,12 @@ class Page:
         for spec in tables:
             if spec.table not in _COLUMNS:
                 _COLUMNS[spec.table] = await columns_of(conn, spec.table)
-        return cls(tables, _COLUMNS, folds)
+        page = cls(tables, _COLUMNS, folds)
+        for rows in page._rows.values():
+            await rows.upsert.prepare(conn)
+        for sums in page._sums.values():
+            await sums.upsert.prepare(conn)
+        return page
 
     @overload
     def __getitem__(self, spec: Rows) -> RowTable: ...

@@ -6,6 +6,7 @@ Bucket keys are computed here from event times, never by the database's session 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -59,6 +60,7 @@ def cover(start: datetime, end: datetime, step: timedelta) -> Cover:
     return Cover(first, last, ((first + 1) * step_us - s) // _S, (e - last * step_us) // _S)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pages add to the same few hours again and again
 def bucket_start(index: int, step: timedelta) -> datetime:
     return EPOCH + index * step
 
