@@ -8,6 +8,7 @@ the warm-up) count; the window closes after `duration_s` or at `max_requests`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -54,10 +55,8 @@ class HttpConnection:
     async def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await self._writer.wait_closed()
-            except OSError:
-                pass
         self._reader = self._writer = None
 
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
@@ -192,10 +191,8 @@ async def run_load(
             hook("start")
         cpu0, t0 = time.process_time(), time.perf_counter()
         run.measuring = True
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(run.done.wait(), duration_s)
-        except TimeoutError:
-            pass
         run.measuring = False
         cpu1, t1 = time.process_time(), time.perf_counter()
         if hook:

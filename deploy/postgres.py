@@ -134,7 +134,7 @@ class EmbeddedPostgres:
         ]
         for key, value in {**SERVER_SETTINGS, **self.settings}.items():
             args += ["-c", f"{key}={value}"]
-        log_file = open(self.data_dir / "postgres.log", "ab")
+        log_file = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 (the server's)
         self.process = subprocess.Popen(
             args,
             stdout=log_file,

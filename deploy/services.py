@@ -57,7 +57,7 @@ def start_service(
         "--timeout-graceful-shutdown",
         "5",
     ]
-    out = open(log_path, "ab") if log_path else None  # the child process owns it
+    out = open(log_path, "ab") if log_path else None  # noqa: SIM115 (the child owns it)
     proc = subprocess.Popen(
         args,
         cwd=ROOT,

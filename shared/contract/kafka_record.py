@@ -64,7 +64,7 @@ def to_record(event: Event, global_position: int, correlation_id: str) -> Record
 
 def from_record(value: bytes, headers: Headers) -> tuple[Event, int]:
     """(event, global_position) of a consumed record; ContractError if malformed."""
-    found = {name: raw for name, raw in headers}
+    found = dict(headers)
     try:
         ce_type = found["ce_type"].decode()
         position = int(found["global_position"])

@@ -81,9 +81,12 @@ class Sim:
                 if await self.attempt(v, cmd.StartTrip(trip_id, booking_id, odo)):
                     self.trips[trip_id] = (v, end)
                     del self.bookings[booking_id]
-            elif now < start - timedelta(hours=1) and self.rng.random() < 0.02:
-                if await self.attempt(v, cmd.CancelBooking(booking_id, "changed plans")):
-                    del self.bookings[booking_id]
+            elif (
+                now < start - timedelta(hours=1)
+                and self.rng.random() < 0.02
+                and await self.attempt(v, cmd.CancelBooking(booking_id, "changed plans"))
+            ):
+                del self.bookings[booking_id]
         for trip_id, (v, end) in list(self.trips.items()):
             if now >= end or self.rng.random() < 0.2:
                 km = self.fleet.states[v].odometer_km + self.rng.randrange(3, 4_000)

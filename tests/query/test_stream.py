@@ -95,9 +95,12 @@ async def test_an_idle_stream_sends_heartbeat_comments(
     read: ReadSide, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fastapi.routing, "_PING_INTERVAL", 0.05)
-    async with serving(read) as client, asyncio.timeout(10):
-        async with client.stream("GET", "/v1/stream") as response:
-            message = await next_message(response.aiter_lines())
+    async with (
+        serving(read) as client,
+        asyncio.timeout(10),
+        client.stream("GET", "/v1/stream") as response,
+    ):
+        message = await next_message(response.aiter_lines())
 
     assert message == [": ping"]
 
