@@ -158,7 +158,7 @@ async def topic_records(bootstrap: str, topic: str) -> int:
         await consumer._client.force_metadata_update()  # the topic may be new to it
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
         consumer.assign(partitions)
-        last = {tp: -1 for tp in partitions}
+        last = dict.fromkeys(partitions, -1)
         for tp, offset in (await consumer.end_offsets(partitions)).items():
             consumer.seek(tp, max(offset - 1, 0))
         while batch := await consumer.getmany(timeout_ms=1000):
