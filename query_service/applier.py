@@ -100,9 +100,10 @@ class PageApplier:
                 async with self.conn.transaction():
                     return await self._apply(records)
             except (_LostRace, asyncpg.DeadlockDetectedError):
-                self._page.discard()
                 if attempt == _ATTEMPTS - 1:
                     raise
+            finally:  # rolled back or written: either way no buffered row is current now
+                self._page.discard()
         raise AssertionError("unreachable")
 
     async def _apply(self, records: Sequence[tuple[Event, int]]) -> PageResult:
