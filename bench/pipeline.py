@@ -240,6 +240,8 @@ def phase_availability(bench: Bench, command_dsn: str) -> None:
     args = bench.args
     with stack.fresh_database(bench.pg, "pipe_reads_query") as query_dsn:
         began = time.monotonic()
+        # The command service stays up during the reads: it publishes the JWKS the query
+        # service checks the readers' tokens against.
         with bench.command("command-availability", command_dsn) as command:
             bench.out.logs.append(command.log_path)
             bench.progress("availability: projecting the fleet with a rebuild")
@@ -248,18 +250,17 @@ def phase_availability(bench: Bench, command_dsn: str) -> None:
             bench.out.rebuilds["rebuild-fleet"] = asyncio.run(
                 measure_rebuild(query_dsn, command, meter)
             )
-            command_url = command.url
-        bench.timed("rebuild-fleet", began)
-        began = time.monotonic()
-        with bench.query("query-availability", query_dsn, command_url) as query:
-            bench.out.logs.append(query.log_path)
-            bench.out.sanity = run_async(sanity_check(query.port, bench.plan))
-            bench.progress(f"availability: {args.readers} readers for {args.read_duration:g} s")
-            meter = meter_for(query, bench.pg_pid)
-            load = run_async(read_load(query.port, bench.plan, args.readers, args.warmup,
-                                       args.read_duration, meter))  # fmt: skip
-            bench.out.reads = ReadRun(args.query_workers, load, dict(meter.used_s),
-                                      meter.connections)  # fmt: skip
+            bench.timed("rebuild-fleet", began)
+            began = time.monotonic()
+            with bench.query("query-availability", query_dsn, command.url) as query:
+                bench.out.logs.append(query.log_path)
+                bench.out.sanity = run_async(sanity_check(query.port, bench.plan))
+                bench.progress(f"availability: {args.readers} readers for {args.read_duration:g} s")
+                meter = meter_for(query, bench.pg_pid)
+                load = run_async(read_load(query.port, bench.plan, args.readers, args.warmup,
+                                           args.read_duration, meter))  # fmt: skip
+                bench.out.reads = ReadRun(args.query_workers, load, dict(meter.used_s),
+                                          meter.connections)  # fmt: skip
         bench.timed("availability", began)
         bench.progress(f"availability: p99 {load.percentile_ms(99):.1f} ms")
 
