@@ -15,6 +15,7 @@ import asyncpg
 from query_service.read_models import (
     booking_stats,
     bookings,
+    busy,
     calendar,
     holds,
     maintenance,
@@ -28,8 +29,8 @@ from query_service.read_models.tables import Rows, Sums
 from shared.contract.events import EVENT_TYPES, Event
 
 # Folds of one event run in this order (a fold may read rows an earlier model wrote).
-READ_MODELS = (vehicles, calendar, bookings, holds, trips, maintenance, usage, booking_stats,
-               service_health)  # fmt: skip
+READ_MODELS = (vehicles, calendar, busy, bookings, holds, trips, maintenance, usage,
+               booking_stats, service_health)  # fmt: skip
 TABLES: tuple[Rows | Sums, ...] = tuple(t for model in READ_MODELS for t in model.TABLES)
 FOLDS: dict[type[Event], Sequence[Fold]] = {
     t: tuple(m.FOLDS[t] for m in READ_MODELS if t in m.FOLDS) for t in EVENT_TYPES.values()

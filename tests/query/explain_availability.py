@@ -13,6 +13,7 @@ and the latency percentiles of 300 random windows with and without filters.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import statistics
 import sys
@@ -24,7 +25,6 @@ from pathlib import Path
 import asyncpg
 
 from query_service.api.queries import availability as q
-from query_service.api.sql import Filters
 from query_service.store.schemas import create_schema, new_schema_name
 
 VEHICLES = 5_000
@@ -57,6 +57,14 @@ FROM (SELECT vehicle_id, (row_number() OVER ())::int AS n FROM vehicles) v,
 
 INSERT INTO calendar_blocks (block_id, vehicle_id, kind, period)
 SELECT booking_id, vehicle_id, 'booking', tstzrange(start_at, end_at, '[)') FROM bookings;
+
+-- what read_models/busy.py folds from the same bookings: one row per vehicle
+INSERT INTO vehicle_busy
+SELECT vehicle_id, range_agg(tstzrange(start_at, end_at, '[)')), '{{}}', NULL,
+       jsonb_object_agg(booking_id, jsonb_build_array(
+           (extract(epoch FROM start_at) * 1000000)::bigint,
+           (extract(epoch FROM end_at) * 1000000)::bigint, NULL))
+FROM bookings GROUP BY vehicle_id;
 """
 
 
@@ -67,21 +75,15 @@ async def fill(conn: asyncpg.Connection) -> None:
             await conn.execute(statement, BASE)
         elif statement.strip():
             await conn.execute(statement)
-    await conn.execute("ANALYZE")
+    await conn.execute("VACUUM (ANALYZE)")  # as the rebuild leaves a generation
     count = await conn.fetchval("SELECT count(*) FROM calendar_blocks")
-    print(f"filled {VEHICLES} vehicles, {count} blocks in {time.perf_counter() - started:.1f}s")
+    rows = await conn.fetchval("SELECT pg_size_pretty(pg_table_size('vehicle_busy'))")
+    print(f"filled {VEHICLES} vehicles, {count} blocks, vehicle_busy {rows}"
+          f" in {time.perf_counter() - started:.1f}s")  # fmt: skip
 
 
 def sql_of(wanted: q.Wanted) -> tuple[str, list[object]]:
-    filters = Filters()
-    select = q._select(filters, wanted, NOW)
-    filters.add_if(wanted.make, "lower(make) = lower({})")
-    filters.add_if(wanted.min_seats, "seats >= {}")
-    if wanted.near is not None:
-        q._near_filters(filters, wanted.near)
-    order = ", ".join(q.order_of(wanted))
-    sql = f"{select} {filters.where()} ORDER BY {order} LIMIT {filters.param(51)}"
-    return sql, filters.args
+    return q.availability_sql(wanted, NOW, None, 50)
 
 
 def random_window(rng: random.Random, hours: tuple[int, ...]) -> tuple[datetime, datetime]:
@@ -101,7 +103,27 @@ async def latency(
         timings.append((time.perf_counter() - started) * 1e3)
     timings.sort()
     p50, p99 = statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
-    print(f"{label:<28} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   max {timings[-1]:6.2f} ms")
+    print(f"{label:<28} mean {statistics.mean(timings):6.2f} ms   p50 {p50:6.2f} ms"
+          f"   p99 {p99:6.2f} ms   max {timings[-1]:6.2f} ms")  # fmt: skip
+
+
+async def database_time(
+    conn: asyncpg.Connection, label: str, hours: tuple[int, ...] = (1, 4, 24, 72), **filters: object
+) -> None:
+    """Server-side execution time and shared buffers of 300 windows (EXPLAIN ANALYZE)."""
+    rng = random.Random(7)
+    times, buffers = [], []
+    for _ in range(300):
+        wanted = q.Wanted(*random_window(rng, hours), **filters)  # type: ignore[arg-type]
+        sql, args = sql_of(wanted)
+        raw = await conn.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", *args)
+        plan = json.loads(raw)[0]
+        times.append(plan["Execution Time"])
+        buffers.append(plan["Plan"]["Shared Hit Blocks"] + plan["Plan"]["Shared Read Blocks"])
+    times.sort()
+    print(f"{label:<28} execution mean {statistics.mean(times):5.2f} ms"
+          f"  p99 {times[int(len(times) * 0.99) - 1]:5.2f} ms"
+          f"  buffers mean {statistics.mean(buffers):7.1f}")  # fmt: skip
 
 
 async def explain(conn: asyncpg.Connection, label: str, wanted: q.Wanted) -> None:
@@ -120,6 +142,17 @@ async def run(dsn: str) -> None:
     await explain(conn, "one day, no filter", q.Wanted(day, day + timedelta(days=1)))
     near = q.Near(52.5, 13.4, 5)
     await explain(conn, "near, 5 km", q.Wanted(day, day + timedelta(hours=4), near=near))
+    await explain(conn, "30 days, no filter (none free)",
+                  q.Wanted(day, day + timedelta(days=30)))  # fmt: skip
+    await explain(conn, "three days, make + model",
+                  q.Wanted(day, day + timedelta(days=3), make="Make3", model="Model3"))  # fmt: skip
+    print()
+    await database_time(conn, "no filter")
+    await database_time(conn, "make", make="Make3")
+    await database_time(conn, "make + model", make="Make3", model="Model3")
+    await database_time(conn, "min_seats", min_seats=9)
+    await database_time(conn, "30-day windows", hours=(720,))
+    print()
     pool = await asyncpg.create_pool(dsn, server_settings={"search_path": schema})
     await latency(pool, "no filter")
     await latency(pool, "make + min_seats", make="Make3", min_seats=5)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -200,6 +200,128 @@ async def test_near_pages_through_every_vehicle_in_distance_order(
             break
 
     assert seen == ids
+
+
+def midnight(fleet: Fleet, days: int) -> datetime:
+    """UTC midnight `days` days after today's."""
+    today = fleet.clock.now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    ("start_h", "end_h", "is_free"),
+    [
+        (-3, -1, True),  # the booking's first day, ending where the booking starts
+        (-1.25, -0.75, False),  # its first day only
+        (0.5, 2, False),  # its second day only
+        (1, 3, True),  # its second day, starting where the booking ends
+        (-0.5, 0.5, False),  # across midnight, inside it
+        (-24, 24, False),  # both whole days
+    ],
+)
+async def test_a_booking_across_midnight_blocks_exactly_its_hours_on_both_days(
+    read: ReadSide, fleet: Fleet, start_h: float, end_h: float, is_free: bool
+) -> None:
+    make = a_make()
+    vehicle_id = await fleet.register(make=make)
+    night = midnight(fleet, 3)
+    await fleet.book(vehicle_id, night - timedelta(hours=1), night + timedelta(hours=1))
+
+    window = (night + timedelta(hours=start_h), night + timedelta(hours=end_h))
+
+    assert await free(read, *window, make=make) == ([vehicle_id] if is_free else [])
+
+
+async def test_a_long_window_is_blocked_by_a_short_booking_on_any_day_it_spans(
+    read: ReadSide, fleet: Fleet
+) -> None:
+    make = a_make()
+    vehicle_id = await fleet.register(make=make)
+    booked = midnight(fleet, 20) + timedelta(hours=12)
+    await fleet.book(vehicle_id, booked, booked + timedelta(hours=1))
+
+    assert await free(read, midnight(fleet, 2), midnight(fleet, 40), make=make) == []
+    assert await free(read, midnight(fleet, 2), booked, make=make) == [vehicle_id]
+    after = booked + timedelta(hours=1)
+    assert await free(read, after, midnight(fleet, 40), make=make) == [vehicle_id]
+
+
+async def test_a_hold_over_several_days_stops_blocking_all_of_them_when_it_expires(
+    read: ReadSide, fleet: Fleet
+) -> None:
+    make = a_make()
+    vehicle_id = await fleet.register(make=make)
+    await fleet.hold(vehicle_id, midnight(fleet, 2), midnight(fleet, 6), ttl_seconds=300)
+    windows = [(midnight(fleet, d), midnight(fleet, d) + timedelta(hours=1)) for d in (2, 4, 5)]
+    for window in windows:
+        assert await free(read, *window, make=make) == []
+
+    fleet.clock.advance(seconds=300)  # no HoldExpired yet: the reader's clock decides
+
+    for window in windows:
+        assert await free(read, *window, make=make) == [vehicle_id]
+
+
+async def test_maintenance_completed_early_frees_exactly_the_rest_of_its_days(
+    read: ReadSide, fleet: Fleet
+) -> None:
+    make = a_make()
+    vehicle_id = await fleet.register(make=make)
+    start, end = fleet.at(hours=1), midnight(fleet, 5)
+    scheduled = await fleet.maintenance(vehicle_id, start, end)
+    done = midnight(fleet, 2) + timedelta(hours=12)
+    fleet.clock.advance(seconds=(done - fleet.clock.now).total_seconds())
+
+    await fleet.run(vehicle_id, cmd.CompleteMaintenance(scheduled, 10_000))
+
+    hour = timedelta(hours=1)
+    assert await free(read, start, start + hour, make=make) == []
+    assert await free(read, done - hour, done, make=make) == []
+    assert await free(read, done, done + hour, make=make) == [vehicle_id]
+    assert await free(read, end - timedelta(days=1), end, make=make) == [vehicle_id]
+    assert await free(read, start - hour, start, make=make) == [vehicle_id]
+
+
+async def _busy_row(fleet: Fleet, vehicle_id: UUID, ids: dict[UUID, UUID]) -> dict[str, Any]:
+    """The vehicle's vehicle_busy row, its block ids renamed by `ids`."""
+    row = await fleet.conn.fetchrow(
+        "SELECT busy::text, holds::text, hold_until, blocks FROM vehicle_busy"
+        " WHERE vehicle_id = $1",
+        vehicle_id,
+    )
+    assert row is not None
+    blocks = {str(ids.get(UUID(k), k)): v for k, v in row["blocks"].items()}
+    return {**dict(row), "blocks": blocks}
+
+
+async def test_vehicle_busy_is_the_same_whether_events_come_one_by_one_or_in_one_page(
+    fleet: Fleet,
+) -> None:
+    first = len(fleet.events)
+    vehicle_id = await fleet.register()
+    hold_id = await fleet.hold(vehicle_id, midnight(fleet, 10), midnight(fleet, 12))
+    await fleet.run(vehicle_id, cmd.ConfirmHold(hold_id, uuid.uuid4()))
+    cancelled = await fleet.book(vehicle_id, midnight(fleet, 13), midnight(fleet, 15))
+    await fleet.run(vehicle_id, cmd.CancelBooking(cancelled, "plans changed"))
+    await fleet.hold(vehicle_id, midnight(fleet, 16), midnight(fleet, 17))
+    scheduled = await fleet.maintenance(vehicle_id, fleet.at(hours=1), midnight(fleet, 3))
+    fleet.clock.advance(hours=20)
+    await fleet.run(vehicle_id, cmd.CompleteMaintenance(scheduled, 10_000))
+    events = [event for event, _ in fleet.events[first:]]
+    # The same history on another vehicle, every id renamed, applied as one page.
+    ids: dict[UUID, UUID] = {vehicle_id: uuid.uuid4()}
+
+    def renamed(value: Any) -> Any:
+        return ids.setdefault(value, uuid.uuid4()) if isinstance(value, UUID) else value
+
+    copies = [e.model_copy(update={k: renamed(v) for k, v in e}) for e in events]
+    await fleet.apply(*copies)
+
+    one_by_one = await _busy_row(fleet, vehicle_id, ids)
+    assert one_by_one == await _busy_row(fleet, ids[vehicle_id], {})
+    # the confirmed booking and what is left of the maintenance window; the open hold
+    assert len(one_by_one["blocks"]) == 3
+    assert one_by_one["hold_until"] is not None
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,10 @@
 """Availability: vehicles with no blocking calendar block overlapping a window.
 
-Blocked vehicles are found through the GiST index on `calendar_blocks.period` (every block
-overlapping [start, end), holds only while the reader's now < expires_at) and anti-joined
-from the bookable vehicles (not inactive, not retired). `near` adds a bounding-box
+The bookable vehicles (not inactive, not retired) are walked in answer order and each is
+checked against its one `vehicle_busy` row (read_models/busy.py): its bookings and
+maintenance windows as a multirange, its holds only while the reader's now < expires_at.
+The walk stops once the page is full, so a page costs in proportion to how many vehicles
+precede its last free one, not to the fleet or to its bookings. `near` adds a bounding-box
 prefilter on the home location and the exact haversine distance.
 """
 
@@ -15,7 +17,8 @@ from typing import Any
 
 import asyncpg
 
-from query_service.api.sql import Filters, after_key, fetch_page
+from query_service.api.sql import Filters, after_key
+from query_service.read_models import busy
 from shared.contract.pricing import price_cents
 
 KIND = "availability"
@@ -62,24 +65,61 @@ def _distance_sql(lat: str, lon: str) -> str:
     )
 
 
-def _select(filters: Filters, wanted: Wanted, now: datetime) -> str:
-    start, end, at = filters.param(wanted.start), filters.param(wanted.end), filters.param(now)
-    near = wanted.near
+def _candidates(filters: Filters, near: Near | None) -> str:
+    """The bookable vehicles, with `distance_km` from `near` (NULL without it)."""
     distance = (
         _distance_sql(filters.param(near.lat), filters.param(near.lon)) if near else "NULL::float8"
     )
-    # MATERIALIZED: find the blocked vehicles once, through the GiST index on period, and
-    # hash anti-join them. Left to itself the planner may walk the per-vehicle btree
-    # instead, which reads tens of thousands of entries for a busy fleet.
     return (
-        "WITH blocked AS MATERIALIZED (SELECT vehicle_id FROM calendar_blocks"
-        f" WHERE period && tstzrange({start}, {end}, '[)')"
-        f" AND (expires_at IS NULL OR expires_at > {at}))"
-        " SELECT * FROM (SELECT vehicle_id, plate, make, model, year, seats, hourly_rate_cents,"
+        "SELECT * FROM (SELECT vehicle_id, plate, make, model, year, seats, hourly_rate_cents,"
         f" daily_rate_cents, currency, home_lat, home_lon, {distance} AS distance_km"
-        " FROM vehicles v WHERE status NOT IN ('inactive', 'retired') AND NOT EXISTS ("
-        " SELECT 1 FROM blocked b WHERE b.vehicle_id = v.vehicle_id)) c"
+        " FROM vehicles WHERE status NOT IN ('inactive', 'retired')) c"
     )
+
+
+def _blocked(filters: Filters, wanted: Wanted, now: datetime) -> str:
+    """The vehicle_busy row `b` blocks [start, end): the union of its bookings and
+    maintenance overlaps it (one `&&`), or a hold does that has not expired at the reader's
+    now (each hold checked exactly, only when one may still block)."""
+    window = f"tstzrange({filters.param(wanted.start)}, {filters.param(wanted.end)}, '[)')"
+    at = filters.param(now)
+    start, end = filters.param(busy.micros(wanted.start)), filters.param(busy.micros(wanted.end))
+    at_us = filters.param(busy.micros(now))
+    return (
+        f"b.busy && {window} OR b.hold_until > {at} AND b.holds && {window}"
+        " AND EXISTS (SELECT 1 FROM jsonb_each(b.blocks) h"
+        f" WHERE (h.value->>2)::bigint > {at_us} AND (h.value->>0)::bigint < {end}"
+        f" AND (h.value->>1)::bigint > {start})"
+    )
+
+
+def availability_sql(
+    wanted: Wanted, now: datetime, after: tuple[Any, ...] | None, limit: int
+) -> tuple[str, list[Any]]:
+    """The page's SQL and arguments: the filtered candidates after the cursor in answer
+    order, each joined to its vehicle_busy row (none: never blocked) and kept unless it is
+    blocked, until `limit` + 1 are found (the extra one marks more).
+
+    The candidates are sorted before the join (a subquery with ORDER BY stays a subquery):
+    by id, the join merges them with vehicle_busy's primary key in one pass and stops with
+    the page; with a filter another index serves, it checks only as far as the page."""
+    filters = Filters()
+    candidates = _candidates(filters, wanted.near)
+    filters.add_if(wanted.make, "lower(make) = lower({})")
+    filters.add_if(wanted.model, "lower(model) = lower({})")
+    filters.add_if(wanted.min_seats, "seats >= {}")
+    if wanted.near is not None:
+        _near_filters(filters, wanted.near)
+    after_key(filters, order_of(wanted), after)
+    order = ", ".join(order_of(wanted))
+    ordered = f"{candidates} {filters.where()} ORDER BY {order}"
+    blocked = _blocked(filters, wanted, now)
+    sql = (
+        f"SELECT w.* FROM ({ordered}) w LEFT JOIN vehicle_busy b USING (vehicle_id)"
+        f" WHERE NOT coalesce({blocked}, false) ORDER BY {order}"
+        f" LIMIT {filters.param(limit + 1)}"
+    )
+    return sql, filters.args
 
 
 def _near_filters(filters: Filters, near: Near) -> None:
@@ -98,15 +138,9 @@ async def available_vehicles(
     pool: asyncpg.Pool, wanted: Wanted, now: datetime, after: tuple[Any, ...] | None, limit: int
 ) -> list[asyncpg.Record]:
     """Bookable vehicles free for all of [start, end), by id (or distance with `near`)."""
-    filters = Filters()
-    select = _select(filters, wanted, now)
-    filters.add_if(wanted.make, "lower(make) = lower({})")
-    filters.add_if(wanted.model, "lower(model) = lower({})")
-    filters.add_if(wanted.min_seats, "seats >= {}")
-    if wanted.near is not None:
-        _near_filters(filters, wanted.near)
-    after_key(filters, order_of(wanted), after)
-    return await fetch_page(pool, select, filters, order_of(wanted), limit)
+    sql, args = availability_sql(wanted, now, after, limit)
+    rows: list[asyncpg.Record] = await pool.fetch(sql, *args)
+    return rows
 
 
 def sort_key(row: asyncpg.Record, wanted: Wanted) -> tuple[Any, ...]:
