@@ -44,47 +44,74 @@ def _moment(us: int) -> datetime:
     return EPOCH + us * MICROSECOND
 
 
-def union(periods: list[tuple[int, int]]) -> tuple[Range, ...]:
+def union(periods: list[tuple[int, int]], known: dict[tuple[int, int], Range]) -> tuple[Range, ...]:
     """The disjoint, sorted ranges covering `periods` (adjacent ones merged, as PostgreSQL
     normalizes a multirange). A tuple: asyncpg would read a list inside the page's array
-    of multiranges as one more array dimension."""
+    of multiranges as one more array dimension. `known` reuses the Range of a merged span
+    met before (creating them is most of the cost of a fold)."""
     merged: list[list[int]] = []
     for lo, hi in sorted(periods):
         if merged and lo <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], hi)
         else:
             merged.append([lo, hi])
-    return tuple(Range(_moment(lo), _moment(hi), upper_inc=False) for lo, hi in merged)
+    ranges = []
+    for lo, hi in merged:
+        span = (lo, hi)
+        if span not in known:
+            known[span] = Range(_moment(lo), _moment(hi), upper_inc=False)
+        ranges.append(known[span])
+    return tuple(ranges)
+
+
+# Not columns: a page's parsed copy of `blocks` and its Range objects, kept in the row the
+# page holds (a row is written back column by column, so these never reach the table).
+_PARSED, _RANGES = "_blocks", "_ranges"
 
 
 def _blocks(p: Page, vehicle_id: UUID) -> Blocks:
     row = p[BUSY].get(vehicle_id)
     if row is None:
         return {}
-    stored = row["blocks"]
-    return dict(loads(stored) if isinstance(stored, str) else stored)
+    if _PARSED not in row:
+        stored = row["blocks"]
+        row[_PARSED] = dict(loads(stored) if isinstance(stored, str) else stored)
+    blocks: Blocks = row[_PARSED]
+    return blocks
 
 
-def _store(p: Page, vehicle_id: UUID, blocks: Blocks) -> None:
+def _store(p: Page, vehicle_id: UUID, blocks: Blocks, added: str | None = None) -> None:
+    """Write the row for `blocks`; `added`: the one block id new since the row was read
+    (its JSON is appended to the stored text instead of writing all of it again)."""
+    row = p[BUSY].get(vehicle_id)
+    known: dict[tuple[int, int], Range] = row.get(_RANGES, {}) if row else {}
     spans = {key: (int(b[0] or 0), int(b[1] or 0)) for key, b in blocks.items()}
     expiries = [b[2] for b in blocks.values() if b[2] is not None]
+    text = row["blocks"] if row is not None else None
+    if added is not None and isinstance(text, str) and len(blocks) > 1:
+        text = text[:-1] + "," + orjson.dumps({added: blocks[added]}).decode()[1:]
+    else:
+        text = orjson.dumps(blocks).decode()  # jsonb orders keys itself
     values = {
-        "busy": union([spans[k] for k, b in blocks.items() if b[2] is None]),
-        "holds": union([spans[k] for k, b in blocks.items() if b[2] is not None]),
+        "busy": union([spans[k] for k, b in blocks.items() if b[2] is None], known),
+        "holds": union([spans[k] for k, b in blocks.items() if b[2] is not None], known),
         "hold_until": _moment(max(expiries)) if expiries else None,
-        "blocks": orjson.dumps(blocks, option=orjson.OPT_SORT_KEYS).decode(),
+        "blocks": text,
     }
-    if p[BUSY].get(vehicle_id) is None:
+    if row is None:
         p[BUSY].insert(vehicle_id, **values)
+        row = p[BUSY].get(vehicle_id)
+        assert row is not None
     else:
         p[BUSY].update(vehicle_id, **values)
+    row[_PARSED], row[_RANGES] = blocks, known
 
 
 def _placed(p: Page, e: Any, block_id: UUID, expires_at: datetime | None = None) -> None:
     blocks = _blocks(p, e.vehicle_id)
     expires = None if expires_at is None else micros(expires_at)
     blocks[str(block_id)] = [micros(e.start), micros(e.end), expires]
-    _store(p, e.vehicle_id, blocks)
+    _store(p, e.vehicle_id, blocks, added=str(block_id))
 
 
 def _removed(p: Page, e: Any, block_id: UUID) -> None:

@@ -282,46 +282,19 @@ async def test_maintenance_completed_early_frees_exactly_the_rest_of_its_days(
     assert await free(read, start - hour, start, make=make) == [vehicle_id]
 
 
-async def _busy_row(fleet: Fleet, vehicle_id: UUID, ids: dict[UUID, UUID]) -> dict[str, Any]:
-    """The vehicle's vehicle_busy row, its block ids renamed by `ids`."""
-    row = await fleet.conn.fetchrow(
-        "SELECT busy::text, holds::text, hold_until, blocks FROM vehicle_busy"
-        " WHERE vehicle_id = $1",
-        vehicle_id,
-    )
-    assert row is not None
-    blocks = {str(ids.get(UUID(k), k)): v for k, v in row["blocks"].items()}
-    return {**dict(row), "blocks": blocks}
-
-
-async def test_vehicle_busy_is_the_same_whether_events_come_one_by_one_or_in_one_page(
-    fleet: Fleet,
+async def test_a_block_removed_from_under_an_overlapping_one_leaves_that_one_blocking(
+    read: ReadSide, fleet: Fleet
 ) -> None:
-    first = len(fleet.events)
-    vehicle_id = await fleet.register()
-    hold_id = await fleet.hold(vehicle_id, midnight(fleet, 10), midnight(fleet, 12))
-    await fleet.run(vehicle_id, cmd.ConfirmHold(hold_id, uuid.uuid4()))
-    cancelled = await fleet.book(vehicle_id, midnight(fleet, 13), midnight(fleet, 15))
-    await fleet.run(vehicle_id, cmd.CancelBooking(cancelled, "plans changed"))
-    await fleet.hold(vehicle_id, midnight(fleet, 16), midnight(fleet, 17))
-    scheduled = await fleet.maintenance(vehicle_id, fleet.at(hours=1), midnight(fleet, 3))
-    fleet.clock.advance(hours=20)
-    await fleet.run(vehicle_id, cmd.CompleteMaintenance(scheduled, 10_000))
-    events = [event for event, _ in fleet.events[first:]]
-    # The same history on another vehicle, every id renamed, applied as one page.
-    ids: dict[UUID, UUID] = {vehicle_id: uuid.uuid4()}
+    make = a_make()
+    vehicle_id = await fleet.register(make=make)
+    hold_id = await fleet.hold(vehicle_id, fleet.at(hours=10), fleet.at(hours=12), 300)
+    fleet.clock.advance(seconds=300)  # expired, not yet swept: a booking may overlap it
+    await fleet.book(vehicle_id, fleet.at(hours=11), fleet.at(hours=13))
 
-    def renamed(value: Any) -> Any:
-        return ids.setdefault(value, uuid.uuid4()) if isinstance(value, UUID) else value
+    await fleet.run(vehicle_id, cmd.ExpireHold(hold_id))
 
-    copies = [e.model_copy(update={k: renamed(v) for k, v in e}) for e in events]
-    await fleet.apply(*copies)
-
-    one_by_one = await _busy_row(fleet, vehicle_id, ids)
-    assert one_by_one == await _busy_row(fleet, ids[vehicle_id], {})
-    # the confirmed booking and what is left of the maintenance window; the open hold
-    assert len(one_by_one["blocks"]) == 3
-    assert one_by_one["hold_until"] is not None
+    assert await free(read, fleet.at(hours=11.5), fleet.at(hours=12), make=make) == []
+    assert await free(read, fleet.at(hours=9), fleet.at(hours=10.9), make=make) == [vehicle_id]
 
 
 @pytest.mark.parametrize(
