@@ -74,8 +74,7 @@ def _blocks(p: Page, vehicle_id: UUID) -> Blocks:
     if row is None:
         return {}
     if _PARSED not in row:
-        stored = row["blocks"]
-        row[_PARSED] = dict(loads(stored) if isinstance(stored, str) else stored)
+        row[_PARSED] = dict(loads(row["blocks"]))
     blocks: Blocks = row[_PARSED]
     return blocks
 
@@ -91,7 +90,7 @@ def _store(p: Page, vehicle_id: UUID, blocks: Blocks, added: str | None = None) 
     if added is not None and isinstance(text, str) and len(blocks) > 1:
         text = text[:-1] + "," + orjson.dumps({added: blocks[added]}).decode()[1:]
     else:
-        text = orjson.dumps(blocks).decode()  # jsonb orders keys itself
+        text = orjson.dumps(blocks).decode()  # in the order placed, as appending gives
     values = {
         "busy": union([spans[k] for k, b in blocks.items() if b[2] is None], known),
         "holds": union([spans[k] for k, b in blocks.items() if b[2] is not None], known),

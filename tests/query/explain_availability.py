@@ -65,7 +65,7 @@ INSERT INTO vehicle_busy
 SELECT vehicle_id, range_agg(tstzrange(start_at, end_at, '[)')), '{{}}', NULL,
        jsonb_object_agg(booking_id, jsonb_build_array(
            (extract(epoch FROM start_at) * 1000000)::bigint,
-           (extract(epoch FROM end_at) * 1000000)::bigint, NULL))
+           (extract(epoch FROM end_at) * 1000000)::bigint, NULL))::text
 FROM bookings GROUP BY vehicle_id;
 """
 

@@ -443,7 +443,7 @@ async def test_every_row_of_a_live_read_side_equals_a_rebuild(
         assert received_of(sent) == announced(log)  # one notice per applied event
         live_rows, rebuilt_rows = await snapshot(admin, live), await snapshot(admin, rebuilt)
 
-    assert len(live_rows) == 14 and live_rows.keys() == rebuilt_rows.keys()
+    assert len(live_rows) == 15 and live_rows.keys() == rebuilt_rows.keys()
     assert len(live_rows["vehicles"]) == history.vehicles
     assert len(live_rows["vehicle_tracking"]) == history.vehicles
     for table, rows in live_rows.items():

@@ -7,7 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from command_service.domain import commands as cmd
+from query_service.read_models.tables import COPY_FROM
 from tests.query.conftest import Fleet
 
 
@@ -24,7 +27,7 @@ async def _busy_row(fleet: Fleet, vehicle_id: UUID, ids: dict[UUID, UUID]) -> di
         vehicle_id,
     )
     assert row is not None
-    blocks = {str(ids.get(UUID(k), k)): v for k, v in row["blocks"].items()}
+    blocks = {str(ids.get(UUID(k), k)): v for k, v in orjson.loads(row["blocks"]).items()}
     return {**dict(row), "blocks": blocks}
 
 
@@ -56,3 +59,28 @@ async def test_vehicle_busy_is_the_same_whether_events_come_one_by_one_or_in_one
     # the confirmed booking and what is left of the maintenance window; the open hold
     assert len(one_by_one["blocks"]) == 3
     assert one_by_one["hold_until"] is not None
+
+
+async def test_a_page_writing_many_rows_at_once_gives_each_vehicle_its_row(fleet: Fleet) -> None:
+    first = len(fleet.events)
+    vehicle_id = await fleet.register()
+    await fleet.hold(vehicle_id, midnight(fleet, 2), midnight(fleet, 3))
+    await fleet.book(vehicle_id, midnight(fleet, 4), midnight(fleet, 5))
+    events = [event for event, _ in fleet.events[first:]]
+    renamings: list[dict[UUID, UUID]] = []
+    copies = []
+    for _ in range(COPY_FROM + 6):  # enough rows for the page to write them by COPY
+        ids: dict[UUID, UUID] = {}
+        renamings.append(ids)
+        copies += [e.model_copy(update={k: _renamed(ids, v) for k, v in e}) for e in events]
+
+    await fleet.apply(*copies)
+
+    expected = await _busy_row(fleet, vehicle_id, {})
+    for ids in renamings:
+        back = {new: old for old, new in ids.items()}
+        assert await _busy_row(fleet, ids[vehicle_id], back) == expected
+
+
+def _renamed(ids: dict[UUID, UUID], value: Any) -> Any:
+    return ids.setdefault(value, uuid.uuid4()) if isinstance(value, UUID) else value
