@@ -8,20 +8,23 @@ one `&&` (a binary search). Holds block only while the reader's now < expires_at
 are kept apart: `holds` (their union) and `hold_until` (the latest expiry) let the reader
 skip them unless one may still block, and `blocks` (every block's exact bounds, in
 microseconds since the epoch, and a hold's expiry) settles that case exactly. Nothing here
-depends on a clock; `blocks` is also what the folds recompute the unions from, so the
-rules below mirror calendar.py's on the vehicle's own copy of its blocks.
+depends on a clock. The row is derived, not decided: after calendar.py's folds ran for an
+event, the calendar rows it changed are copied into `blocks` and the unions recomputed,
+so the calendar's rules (which blocks, how maintenance is trimmed) exist only there.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime
 from uuid import UUID
 
 import orjson
 from asyncpg import Range
 
+from query_service.read_models import calendar
+from query_service.read_models.calendar import BLOCKS
 from query_service.read_models.page import Fold, Page
+from query_service.read_models.spans import EPOCH, MICROSECOND, micros
 from query_service.read_models.tables import Rows
 from shared.contract import events as ev
 from shared.contract.serialization import loads
@@ -29,15 +32,8 @@ from shared.contract.serialization import loads
 BUSY = Rows("vehicle_busy", "vehicle_id", ids=("vehicle_id",))
 TABLES = (BUSY,)
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
 # block id -> [lower_us, upper_us, expires_us or None (bookings, maintenance)]
 Blocks = dict[str, list[int | None]]
-
-
-def micros(moment: datetime) -> int:
-    """Microseconds since the Unix epoch (exact: timestamps have microsecond precision)."""
-    return (moment - EPOCH) // MICROSECOND
 
 
 def _moment(us: int) -> datetime:
@@ -79,23 +75,17 @@ def _blocks(p: Page, vehicle_id: UUID) -> Blocks:
     return blocks
 
 
-def _store(p: Page, vehicle_id: UUID, blocks: Blocks, added: str | None = None) -> None:
-    """Write the row for `blocks`; `added`: the one block id new since the row was read
-    (its JSON is appended to the stored text instead of writing all of it again)."""
+def _store(p: Page, vehicle_id: UUID, blocks: Blocks) -> None:
+    """Write the row for `blocks`."""
     row = p[BUSY].get(vehicle_id)
     known: dict[tuple[int, int], Range] = row.get(_RANGES, {}) if row else {}
     spans = {key: (int(b[0] or 0), int(b[1] or 0)) for key, b in blocks.items()}
     expiries = [b[2] for b in blocks.values() if b[2] is not None]
-    text = row["blocks"] if row is not None else None
-    if added is not None and isinstance(text, str) and len(blocks) > 1:
-        text = text[:-1] + "," + orjson.dumps({added: blocks[added]}).decode()[1:]
-    else:
-        text = orjson.dumps(blocks).decode()  # in the order placed, as appending gives
     values = {
         "busy": union([spans[k] for k, b in blocks.items() if b[2] is None], known),
         "holds": union([spans[k] for k, b in blocks.items() if b[2] is not None], known),
         "hold_until": _moment(max(expiries)) if expiries else None,
-        "blocks": text,
+        "blocks": orjson.dumps(blocks).decode(),
     }
     if row is None:
         p[BUSY].insert(vehicle_id, **values)
@@ -106,43 +96,26 @@ def _store(p: Page, vehicle_id: UUID, blocks: Blocks, added: str | None = None) 
     row[_PARSED], row[_RANGES] = blocks, known
 
 
-def _placed(p: Page, e: Any, block_id: UUID, expires_at: datetime | None = None) -> None:
-    blocks = _blocks(p, e.vehicle_id)
-    expires = None if expires_at is None else micros(expires_at)
-    blocks[str(block_id)] = [micros(e.start), micros(e.end), expires]
-    _store(p, e.vehicle_id, blocks, added=str(block_id))
-
-
-def _removed(p: Page, e: Any, block_id: UUID) -> None:
-    blocks = _blocks(p, e.vehicle_id)
-    if blocks.pop(str(block_id), None) is not None:
-        _store(p, e.vehicle_id, blocks)
-
-
-def _maintenance_completed(p: Page, e: ev.MaintenanceCompleted) -> None:
-    """As calendar trims the window to [start, min(end, completed_at)), or drops it."""
-    blocks = _blocks(p, e.vehicle_id)
-    block = blocks.get(str(e.maintenance_id))
-    if block is None:
+def _mirror(p: Page, e: ev.Event) -> None:
+    """Copy the calendar rows this event changed (calendar.py's folds ran before this
+    one) into the vehicle's block list: the calendar's rules are not written again here."""
+    changed = [change.id for change in p.changes if change.kind == BLOCKS.kind]
+    if not changed:
         return
-    lower, upper, at = int(block[0] or 0), int(block[1] or 0), micros(e.occurred_at)
-    if lower >= at:
-        del blocks[str(e.maintenance_id)]
-    elif at < upper:
-        block[1] = at
-    else:
-        return
+    blocks = _blocks(p, e.vehicle_id)
+    for block_id in changed:
+        row = p[BLOCKS].get(block_id)
+        if row is None:
+            blocks.pop(str(block_id), None)
+            continue
+        expires = row["expires_at"]
+        period = row["period"]
+        blocks[str(block_id)] = [
+            micros(period.lower),
+            micros(period.upper),
+            None if expires is None else micros(expires),
+        ]
     _store(p, e.vehicle_id, blocks)
 
 
-FOLDS: dict[type[ev.Event], Fold] = {
-    ev.HoldPlaced: lambda p, e: _placed(p, e, e.hold_id, e.expires_at),
-    ev.HoldConfirmed: lambda p, e: _removed(p, e, e.hold_id),
-    ev.HoldReleased: lambda p, e: _removed(p, e, e.hold_id),
-    ev.HoldExpired: lambda p, e: _removed(p, e, e.hold_id),
-    ev.BookingConfirmed: lambda p, e: _placed(p, e, e.booking_id),
-    ev.BookingCancelled: lambda p, e: _removed(p, e, e.booking_id),
-    ev.BookingCompleted: lambda p, e: _removed(p, e, e.booking_id),
-    ev.MaintenanceScheduled: lambda p, e: _placed(p, e, e.maintenance_id),
-    ev.MaintenanceCompleted: _maintenance_completed,
-}
+FOLDS: dict[type[ev.Event], Fold] = dict.fromkeys(calendar.FOLDS, _mirror)

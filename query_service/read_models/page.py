@@ -102,6 +102,11 @@ class Page:
             fold(self, event)
         return tuple(self._changes)
 
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        """The rows the current event changed so far (folds of later models may read it)."""
+        return tuple(self._changes)
+
     def _note(self, kind: str, key: UUID) -> None:
         change = Change(kind, key)
         if change not in self._changes:

@@ -17,8 +17,13 @@ DAY = timedelta(days=1)
 # (vehicle_id mod REPLAY_CONNECTIONS, which must divide this) ever update the same row.
 FLEET_SLICES = 4
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
+MICROSECOND = timedelta(microseconds=1)
 _S = 1_000_000  # microseconds in a second
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the Unix epoch (exact: timestamps have microsecond precision)."""
+    return (moment - EPOCH) // MICROSECOND
 
 
 def slice_of(vehicle_id: UUID) -> int:
@@ -52,8 +57,8 @@ class Cover:
 
 def cover(start: datetime, end: datetime, step: timedelta) -> Cover:
     """The buckets of length `step` that `[start, end)` covers (end > start)."""
-    step_us = step // _US
-    s, e = (start - EPOCH) // _US, (end - EPOCH) // _US
+    step_us = step // MICROSECOND
+    s, e = micros(start), micros(end)
     first, last = s // step_us, (e - 1) // step_us
     if first == last:
         return Cover(first, last, (e - s) // _S, (e - s) // _S)

@@ -80,8 +80,13 @@ async def fill(conn: asyncpg.Connection) -> None:
     await conn.execute("VACUUM (ANALYZE)")  # as the rebuild leaves a generation
     count = await conn.fetchval("SELECT count(*) FROM calendar_blocks")
     rows = await conn.fetchval("SELECT pg_size_pretty(pg_table_size('vehicle_busy'))")
-    print(f"filled {VEHICLES} vehicles, {count} blocks, vehicle_busy {rows}"
+    _say(f"filled {VEHICLES} vehicles, {count} blocks, vehicle_busy {rows}"
           f" in {time.perf_counter() - started:.1f}s")  # fmt: skip
+
+
+def _say(text: str = "") -> None:
+    """A report line on stdout (this is a script, not a test)."""
+    sys.stdout.write(text + "\n")
 
 
 def sql_of(wanted: q.Wanted) -> tuple[str, list[object]]:
@@ -105,7 +110,7 @@ async def latency(
         timings.append((time.perf_counter() - started) * 1e3)
     timings.sort()
     p50, p99 = statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
-    print(f"{label:<28} mean {statistics.mean(timings):6.2f} ms   p50 {p50:6.2f} ms"
+    _say(f"{label:<28} mean {statistics.mean(timings):6.2f} ms   p50 {p50:6.2f} ms"
           f"   p99 {p99:6.2f} ms   max {timings[-1]:6.2f} ms")  # fmt: skip
 
 
@@ -123,7 +128,7 @@ async def database_time(
         times.append(plan["Execution Time"])
         buffers.append(plan["Plan"]["Shared Hit Blocks"] + plan["Plan"]["Shared Read Blocks"])
     times.sort()
-    print(f"{label:<28} execution mean {statistics.mean(times):5.2f} ms"
+    _say(f"{label:<28} execution mean {statistics.mean(times):5.2f} ms"
           f"  p99 {times[int(len(times) * 0.99) - 1]:5.2f} ms"
           f"  buffers mean {statistics.mean(buffers):7.1f}")  # fmt: skip
 
@@ -131,7 +136,7 @@ async def database_time(
 async def explain(conn: asyncpg.Connection, label: str, wanted: q.Wanted) -> None:
     sql, args = sql_of(wanted)
     plan = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
-    print(f"\n--- {label}\n" + "\n".join(r[0] for r in plan))
+    _say(f"\n--- {label}\n" + "\n".join(r[0] for r in plan))
 
 
 async def run(dsn: str) -> None:
@@ -148,13 +153,13 @@ async def run(dsn: str) -> None:
                   q.Wanted(day, day + timedelta(days=30)))  # fmt: skip
     await explain(conn, "three days, make + model",
                   q.Wanted(day, day + timedelta(days=3), make="Make3", model="Model3"))  # fmt: skip
-    print()
+    _say()
     await database_time(conn, "no filter")
     await database_time(conn, "make", make="Make3")
     await database_time(conn, "make + model", make="Make3", model="Model3")
     await database_time(conn, "min_seats", min_seats=9)
     await database_time(conn, "30-day windows", hours=(720,))
-    print()
+    _say()
     pool = await asyncpg.create_pool(dsn, server_settings={"search_path": schema})
     await latency(pool, "no filter")
     await latency(pool, "make + min_seats", make="Make3", min_seats=5)

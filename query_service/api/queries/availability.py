@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 
 from query_service.api.sql import Filters, after_key
-from query_service.read_models import busy
+from query_service.read_models.spans import micros
 from shared.contract.pricing import price_cents
 
 KIND = "availability"
@@ -83,8 +83,8 @@ def _blocked(filters: Filters, wanted: Wanted, now: datetime) -> str:
     now (each hold checked exactly, only when one may still block)."""
     window = f"tstzrange({filters.param(wanted.start)}, {filters.param(wanted.end)}, '[)')"
     at = filters.param(now)
-    start, end = filters.param(busy.micros(wanted.start)), filters.param(busy.micros(wanted.end))
-    at_us = filters.param(busy.micros(now))
+    start, end = filters.param(micros(wanted.start)), filters.param(micros(wanted.end))
+    at_us = filters.param(micros(now))
     return (
         f"b.busy && {window} OR b.hold_until > {at} AND b.holds && {window}"
         " AND EXISTS (SELECT 1 FROM jsonb_each(b.blocks::jsonb) h"
