@@ -58,3 +58,20 @@ async def api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
         ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
+
+
+# The customer of the bookings the API tests make as staff.
+CUSTOMER = str(uuid.UUID(int=7))
+
+
+async def register(api: httpx.AsyncClient, **overrides: Any) -> str:
+    resp = await api.post("/v1/vehicles", json=new_vehicle(**overrides))
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["vehicle_id"])
+
+
+async def book(
+    api: httpx.AsyncClient, vehicle: str, start: str, end: str, **headers: str
+) -> httpx.Response:
+    body = {"vehicle_id": vehicle, "start": start, "end": end, "customer_id": CUSTOMER}
+    return await api.post("/v1/bookings", json=body, headers=headers)

@@ -7,29 +7,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import httpx
-
 from shared.contract.consistency import decode_token
-from tests.integration.conftest import new_vehicle
-
-CUSTOMER = str(uuid.UUID(int=7))
+from tests.integration.conftest import CUSTOMER, book, new_vehicle, register
 
 
 def at(clock: Any, hours: float) -> str:
     return (clock.now + timedelta(hours=hours)).isoformat()
-
-
-async def register(api: httpx.AsyncClient, **overrides: Any) -> str:
-    resp = await api.post("/v1/vehicles", json=new_vehicle(**overrides))
-    assert resp.status_code == 201, resp.text
-    return str(resp.json()["vehicle_id"])
-
-
-async def book(
-    api: httpx.AsyncClient, vehicle_id: str, start: str, end: str, **headers: str
-) -> httpx.Response:
-    body = {"vehicle_id": vehicle_id, "start": start, "end": end, "customer_id": CUSTOMER}
-    return await api.post("/v1/bookings", json=body, headers=headers)
 
 
 async def test_registering_a_vehicle_returns_id_version_etag_and_token(api):

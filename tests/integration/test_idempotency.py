@@ -12,7 +12,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from command_service.application.errors import ContentionError
@@ -24,10 +23,8 @@ from command_service.store.idempotency import (
     StoredResponse,
 )
 from command_service.store.pool import create_pool
-from tests.integration.conftest import bearer, new_vehicle, token_for
+from tests.integration.conftest import bearer, book, register, token_for
 from tests.streams import META, booking_command, register_vehicle
-
-CUSTOMER = str(uuid.UUID(int=7))
 
 
 def at(clock: Any, hours: float) -> str:
@@ -36,19 +33,6 @@ def at(clock: Any, hours: float) -> str:
 
 def new_key() -> dict[str, str]:
     return {"Idempotency-Key": f"key-{uuid.uuid4()}"}
-
-
-async def register(api: httpx.AsyncClient) -> str:
-    resp = await api.post("/v1/vehicles", json=new_vehicle())
-    assert resp.status_code == 201, resp.text
-    return str(resp.json()["vehicle_id"])
-
-
-async def book(
-    api: httpx.AsyncClient, vehicle: str, start: str, end: str, **headers: str
-) -> httpx.Response:
-    body = {"vehicle_id": vehicle, "start": start, "end": end, "customer_id": CUSTOMER}
-    return await api.post("/v1/bookings", json=body, headers=headers)
 
 
 async def bookings_on(db: Any, vehicle: str) -> int:
