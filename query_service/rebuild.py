@@ -51,30 +51,73 @@ class CorruptLogError(RuntimeError):
 async def replay_into(
     conns: list[asyncpg.Connection], feed: CommandFeed, page_size: int = PAGE
 ) -> int:
-    """Apply the whole feed to an empty generation.
+    """Apply the whole feed to an empty generation; returns the events applied.
 
     Each page is split by vehicle over several connections (read models never relate
-    rows of two vehicles, and each vehicle's events stay in order on one connection);
-    each shard goes through the page applier in one transaction while the next page is
-    fetched. Nothing is notified: the generation serves no one until it is activated.
+    rows of two vehicles, and each vehicle's events stay in order on one connection).
+    Every connection has its own queue of shards and applies them in order through the
+    page applier, one transaction each, while the next pages are fetched and split: no
+    shard waits for the slowest one of its page. Nothing is notified: the generation
+    serves no one until it is activated.
     """
-    cursor, total = 0, 0
     appliers = [await PageApplier.create(conn, notify=False) for conn in conns]
-    upcoming = asyncio.create_task(feed.page(cursor, page_size))
+    queues: list[asyncio.Queue[list[tuple[Event, int]] | None]] = [
+        asyncio.Queue(maxsize=_QUEUED_SHARDS) for _ in conns
+    ]
+    read = _FeedRead()
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(_read_feed(feed, page_size, queues, read))
+            for applier, queue in zip(appliers, queues, strict=True):
+                group.create_task(_apply_shards(applier, queue))
+    except BaseExceptionGroup as failed:  # the first failure, as a sequential replay
+        raise failed.exceptions[0] from None
+    await conns[0].execute("UPDATE feed_cursor SET after_position = $1", read.cursor)
+    return read.events
+
+
+_QUEUED_SHARDS = 4  # per connection: bounds the pages held in memory
+
+
+@dataclass
+class _FeedRead:
+    cursor: int = 0
+    events: int = 0
+
+
+async def _read_feed(
+    feed: CommandFeed,
+    page_size: int,
+    queues: list[asyncio.Queue[list[tuple[Event, int]] | None]],
+    read: _FeedRead,
+) -> None:
+    """Fetch the feed page by page (the next one while this one is split) into the
+    connections' queues; None in every queue at the end."""
+    upcoming = asyncio.create_task(feed.page(0, page_size))
     try:
         while True:
             page, next_cursor = await upcoming
             if not page:
-                return total
+                break
             upcoming = asyncio.create_task(feed.page(next_cursor, page_size))
-            shards: list[list[tuple[Event, int]]] = [[] for _ in conns]
+            shards: list[list[tuple[Event, int]]] = [[] for _ in queues]
             for record in page:
-                shards[record[0].vehicle_id.int % len(conns)].append(record)
-            await asyncio.gather(*(_apply(a, s) for a, s in zip(appliers, shards, strict=True)))
-            await conns[0].execute("UPDATE feed_cursor SET after_position = $1", next_cursor)
-            cursor, total = next_cursor, total + len(page)
+                shards[record[0].vehicle_id.int % len(queues)].append(record)
+            for queue, shard in zip(queues, shards, strict=True):
+                if shard:
+                    await queue.put(shard)
+            read.cursor, read.events = next_cursor, read.events + len(page)
     finally:
         upcoming.cancel()
+    for queue in queues:
+        await queue.put(None)
+
+
+async def _apply_shards(
+    applier: PageApplier, queue: asyncio.Queue[list[tuple[Event, int]] | None]
+) -> None:
+    while (records := await queue.get()) is not None:
+        await _apply(applier, records)
 
 
 async def _apply(applier: PageApplier, records: list[tuple[Event, int]]) -> None:
@@ -102,7 +145,7 @@ async def rebuild(
     try:
         await schemas.ensure_pointer(admin)
         name = schemas.new_schema_name()
-        await schemas.create_schema(admin, name)
+        await schemas.create_schema(admin, name, indexes=False)
         targets = [await schemas.connect(database_url, name) for _ in range(REPLAY_CONNECTIONS)]
         try:
             for target in targets:
@@ -111,6 +154,7 @@ async def rebuild(
         finally:
             for target in targets:
                 await target.close()
+        await schemas.create_indexes(admin, name)
         await _vacuum(admin, name)
         replaced = await schemas.activate(admin, name) if activate else None
         await _drop_old_generations(admin, keep)

@@ -24,7 +24,7 @@ from query_service.read_models import (
     usage,
     vehicles,
 )
-from query_service.read_models.page import Change, Fold, Page
+from query_service.read_models.page import Change, Finish, Fold, Page
 from query_service.read_models.tables import Rows, Sums
 from shared.contract.events import EVENT_TYPES, Event
 
@@ -35,11 +35,13 @@ TABLES: tuple[Rows | Sums, ...] = tuple(t for model in READ_MODELS for t in mode
 FOLDS: dict[type[Event], Sequence[Fold]] = {
     t: tuple(m.FOLDS[t] for m in READ_MODELS if t in m.FOLDS) for t in EVENT_TYPES.values()
 }
+# A module's optional `finish(page)`: per-row work done once per page, before the write-back.
+FINISHERS: tuple[Finish, ...] = tuple(m.finish for m in READ_MODELS if hasattr(m, "finish"))
 
 
 async def new_page(conn: asyncpg.Connection) -> Page:
     """Empty buffers for every read-model table of the connection's generation."""
-    return await Page.create(conn, TABLES, FOLDS)
+    return await Page.create(conn, TABLES, FOLDS, FINISHERS)
 
 
 __all__ = ["FOLDS", "READ_MODELS", "TABLES", "Change", "Page", "new_page"]

@@ -16,6 +16,7 @@ so the calendar's rules (which blocks, how maintenance is trimmed) exist only th
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import orjson
@@ -60,40 +61,23 @@ def union(periods: list[tuple[int, int]], known: dict[tuple[int, int], Range]) -
     return tuple(ranges)
 
 
-# Not columns: a page's parsed copy of `blocks` and its Range objects, kept in the row the
-# page holds (a row is written back column by column, so these never reach the table).
-_PARSED, _RANGES = "_blocks", "_ranges"
+# Not columns: a page's parsed copy of `blocks`, the Range objects met so far, and a mark
+# that the columns must be recomputed, kept in the row the page holds (a row is written
+# back column by column, so these never reach the table).
+_PARSED, _RANGES, _STALE = "_blocks", "_ranges", "_stale"
 
 
-def _blocks(p: Page, vehicle_id: UUID) -> Blocks:
-    row = p[BUSY].get(vehicle_id)
+def _row(p: Page, vehicle_id: UUID) -> dict[str, Any]:
+    """The vehicle's row in the page (a new one if it has none), its blocks parsed."""
+    table = p[BUSY]
+    row = table.get(vehicle_id)
     if row is None:
-        return {}
-    if _PARSED not in row:
-        row[_PARSED] = dict(loads(row["blocks"]))
-    blocks: Blocks = row[_PARSED]
-    return blocks
-
-
-def _store(p: Page, vehicle_id: UUID, blocks: Blocks) -> None:
-    """Write the row for `blocks`."""
-    row = p[BUSY].get(vehicle_id)
-    known: dict[tuple[int, int], Range] = row.get(_RANGES, {}) if row else {}
-    spans = {key: (int(b[0] or 0), int(b[1] or 0)) for key, b in blocks.items()}
-    expiries = [b[2] for b in blocks.values() if b[2] is not None]
-    values = {
-        "busy": union([spans[k] for k, b in blocks.items() if b[2] is None], known),
-        "holds": union([spans[k] for k, b in blocks.items() if b[2] is not None], known),
-        "hold_until": _moment(max(expiries)) if expiries else None,
-        "blocks": orjson.dumps(blocks).decode(),
-    }
-    if row is None:
-        p[BUSY].insert(vehicle_id, **values)
-        row = p[BUSY].get(vehicle_id)
+        table.insert(vehicle_id, busy=(), holds=(), hold_until=None, blocks="{}")
+        row = table.get(vehicle_id)
         assert row is not None
-    else:
-        p[BUSY].update(vehicle_id, **values)
-    row[_PARSED], row[_RANGES] = blocks, known
+    if _PARSED not in row:
+        row[_PARSED], row[_RANGES] = dict(loads(row["blocks"])), {}
+    return row
 
 
 def _mirror(p: Page, e: ev.Event) -> None:
@@ -102,20 +86,37 @@ def _mirror(p: Page, e: ev.Event) -> None:
     changed = [change.id for change in p.changes if change.kind == BLOCKS.kind]
     if not changed:
         return
-    blocks = _blocks(p, e.vehicle_id)
+    row = _row(p, e.vehicle_id)
+    blocks: Blocks = row[_PARSED]
     for block_id in changed:
-        row = p[BLOCKS].get(block_id)
-        if row is None:
+        block = p[BLOCKS].get(block_id)
+        if block is None:
             blocks.pop(str(block_id), None)
             continue
-        expires = row["expires_at"]
-        period = row["period"]
+        expires, period = block["expires_at"], block["period"]
         blocks[str(block_id)] = [
             micros(period.lower),
             micros(period.upper),
             None if expires is None else micros(expires),
         ]
-    _store(p, e.vehicle_id, blocks)
+    row[_STALE] = True
+    p[BUSY].bump(e.vehicle_id)
+
+
+def finish(p: Page) -> None:
+    """Recompute the columns of the rows the page changed, once per row and page (a
+    vehicle's events in one page would otherwise each sort and serialize its blocks)."""
+    for row in p[BUSY].rows.values():
+        if not row.pop(_STALE, False):
+            continue
+        blocks: Blocks = row[_PARSED]
+        known: dict[tuple[int, int], Range] = row[_RANGES]
+        spans = {key: (int(b[0] or 0), int(b[1] or 0)) for key, b in blocks.items()}
+        expiries = [b[2] for b in blocks.values() if b[2] is not None]
+        row["busy"] = union([spans[k] for k, b in blocks.items() if b[2] is None], known)
+        row["holds"] = union([spans[k] for k, b in blocks.items() if b[2] is not None], known)
+        row["hold_until"] = _moment(max(expiries)) if expiries else None
+        row["blocks"] = orjson.dumps(blocks).decode()
 
 
 FOLDS: dict[type[ev.Event], Fold] = dict.fromkeys(calendar.FOLDS, _mirror)

@@ -9,8 +9,7 @@ transaction; the folds themselves are pure functions of (page, event).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 from uuid import UUID
 
 import asyncpg
@@ -19,6 +18,8 @@ from query_service.read_models.tables import Rows, RowTable, Sums, SumTable, col
 from shared.contract import events as ev
 
 Fold = Callable[["Page", Any], object]  # its return value is ignored
+# Runs once per page before the write-back: work a read model does per row, not per event.
+Finish = Callable[["Page"], None]
 
 # The field naming the entity an event creates: no stored row can exist for it yet.
 _CREATES = {
@@ -32,8 +33,7 @@ _CREATES = {
 _COLUMNS: dict[str, list[tuple[str, str]]] = {}
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One read-model row an event touched: kind (vehicle, booking, ...) and its id."""
 
     kind: str
@@ -48,12 +48,15 @@ class Page:
         tables: Sequence[Rows | Sums],
         columns: Mapping[str, list[tuple[str, str]]],
         folds: Mapping[type[ev.Event], Sequence[Fold]],
+        finishers: Sequence[Finish] = (),
     ) -> None:
-        self._folds = folds
-        self._changes: list[Change] = []
-        self._rows = {s: RowTable(s, columns[s.table], self._note) for s in tables
-                      if isinstance(s, Rows)}  # fmt: skip
-        self._sums = {s: SumTable(s, columns[s.table]) for s in tables if isinstance(s, Sums)}
+        self._folds, self._finishers = folds, finishers
+        self._changes: dict[Change, None] = {}  # an ordered set
+        self._rows = [RowTable(s, columns[s.table], self._note) for s in tables
+                      if isinstance(s, Rows)]  # fmt: skip
+        self._sums = [SumTable(s, columns[s.table]) for s in tables if isinstance(s, Sums)]
+        self._tables: dict[Rows | Sums, RowTable | SumTable] = {t.spec: t for t in self._rows}
+        self._tables.update((t.spec, t) for t in self._sums)
 
     @classmethod
     async def create(
@@ -61,14 +64,15 @@ class Page:
         conn: asyncpg.Connection,
         tables: Sequence[Rows | Sums],
         folds: Mapping[type[ev.Event], Sequence[Fold]],
+        finishers: Sequence[Finish] = (),
     ) -> Page:
         for spec in tables:
             if spec.table not in _COLUMNS:
                 _COLUMNS[spec.table] = await columns_of(conn, spec.table)
-        page = cls(tables, _COLUMNS, folds)
-        for rows in page._rows.values():
+        page = cls(tables, _COLUMNS, folds, finishers)
+        for rows in page._rows:
             await rows.upsert.prepare(conn)
-        for sums in page._sums.values():
+        for sums in page._sums:
             await sums.upsert.prepare(conn)
         return page
 
@@ -77,7 +81,7 @@ class Page:
     @overload
     def __getitem__(self, spec: Sums) -> SumTable: ...
     def __getitem__(self, spec: Rows | Sums) -> RowTable | SumTable:
-        return self._rows[spec] if isinstance(spec, Rows) else self._sums[spec]
+        return self._tables[spec]
 
     async def load(self, conn: asyncpg.Connection, events: Iterable[ev.Event]) -> None:
         """Read the stored rows the events refer to, except those the page creates."""
@@ -91,13 +95,13 @@ class Page:
             created = _CREATES.get(type(e))
             if created is not None:
                 born.add(getattr(e, created))
-        for table in self._rows.values():
+        for table in self._rows:
             keys = set().union(*(ids.get(f, ()) for f in table.spec.ids)) - born
             await table.load(conn, keys)
 
     def fold(self, event: ev.Event) -> tuple[Change, ...]:
         """Apply every read model's fold for the event; the rows it changed, in order."""
-        self._changes = []
+        self._changes = {}
         for fold in self._folds[type(event)]:
             fold(self, event)
         return tuple(self._changes)
@@ -108,21 +112,21 @@ class Page:
         return tuple(self._changes)
 
     def _note(self, kind: str, key: UUID) -> None:
-        change = Change(kind, key)
-        if change not in self._changes:
-            self._changes.append(change)
+        self._changes[Change(kind, key)] = None
 
     async def flush(self, conn: asyncpg.Connection) -> None:
-        for rows in self._rows.values():
+        for finish in self._finishers:
+            finish(self)
+        for rows in self._rows:
             await rows.flush(conn)
-        for sums in self._sums.values():
+        for sums in self._sums:
             await sums.flush(conn)
 
     def discard(self) -> None:
         """Forget buffered work (the transaction that would have written it rolled back)."""
-        for rows in self._rows.values():
+        for rows in self._rows:
             rows.reset()
-        for sums in self._sums.values():
+        for sums in self._sums:
             sums.reset()
 
 

@@ -9,6 +9,7 @@ one upsert per event).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,7 +31,7 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a page's keys
 class Rows:
     """A table of one row per entity, keyed by a uuid column.
 
@@ -44,7 +45,7 @@ class Rows:
     kind: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Sums:
     """A table of additive buckets: key columns, then integer value columns.
 
@@ -73,7 +74,8 @@ class Upsert:
 
     def __init__(self, table: str, columns: Sequence[tuple[str, str]], conflict: str) -> None:
         names = ", ".join(name for name, _ in columns)
-        self.columns, self.stage = [name for name, _ in columns], f"stage_{table}"
+        self.table, self.stage = table, f"stage_{table}"
+        self.columns = [name for name, _ in columns]
         args = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(columns, 1))
         head = f"INSERT INTO {table} AS t ({names})"
         self._unnest = f"{head} SELECT * FROM unnest({args}) {conflict}"
@@ -88,10 +90,16 @@ class Upsert:
         """Create the connection's staging table (outside any page's transaction)."""
         await conn.execute(self._create_stage)
 
-    async def write(self, conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
-        """Write `rows` (tuples in column order) inside the caller's transaction."""
+    async def write(
+        self, conn: asyncpg.Connection, rows: list[tuple[Any, ...]], new: bool = False
+    ) -> None:
+        """Write `rows` (tuples in column order) inside the caller's transaction; `new`:
+        none of them can exist yet, so many go by COPY straight into the table."""
         if len(rows) < COPY_FROM:
             await conn.execute(self._unnest, *zip(*rows, strict=True))
+            return
+        if new:
+            await conn.copy_records_to_table(self.table, records=rows, columns=self.columns)
             return
         await conn.copy_records_to_table(self.stage, records=rows, columns=self.columns)
         await conn.execute(self._from_stage)
@@ -107,32 +115,37 @@ class RowTable:
     def __init__(self, spec: Rows, columns: list[tuple[str, str]], on_change: OnChange) -> None:
         self.spec, self.columns, self._on_change = spec, columns, on_change
         table, key = spec.table, spec.key
-        names = [name for name, _ in columns]
+        names = self._names = [name for name, _ in columns]
         updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n != key)
         self.upsert = Upsert(table, columns, f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
         self._select = f"SELECT * FROM {table} WHERE {key} = ANY($1::uuid[])"
         self._delete = f"DELETE FROM {table} WHERE {key} = ANY($1::uuid[])"
-        self.rows: dict[UUID, Row] = {}
-        self._dirty: set[UUID] = set()
-        self._deleted: set[UUID] = set()
+        # Keyed by the uuid's integer: uuid.UUID hashes and compares in Python, which
+        # showed in profiles of a rebuild (about 20 dictionary operations per event).
+        self.rows: dict[int, Row] = {}
+        self._dirty: set[int] = set()
+        self._deleted: dict[int, UUID] = {}
+        self._stored: set[int] = set()  # rows that exist in the table (loaded or deleted)
 
     async def load(self, conn: asyncpg.Connection, keys: Iterable[UUID]) -> None:
         """Read the stored rows of `keys` (those written by earlier pages)."""
-        wanted = [k for k in set(keys) if k not in self.rows]
+        wanted = [k for k in keys if k.int not in self.rows]
         if wanted:
             for record in await conn.fetch(self._select, wanted):
-                self.rows[record[self.spec.key]] = dict(record)
+                self.rows[record[self.spec.key].int] = dict(record)
+                self._stored.add(record[self.spec.key].int)
 
     def get(self, key: UUID) -> Row | None:
-        return self.rows.get(key)
+        return self.rows.get(key.int)
 
     def insert(self, key: UUID, **values: Any) -> None:
         """A new row; columns not given are NULL."""
-        row = {name: values.get(name) for name, _ in self.columns}
+        row = dict.fromkeys(self._names)
+        row.update(values)
         row[self.spec.key] = key
-        self.rows[key] = row
-        self._dirty.add(key)
-        self._deleted.discard(key)
+        self.rows[key.int] = row
+        self._dirty.add(key.int)
+        self._deleted.pop(key.int, None)
         self._changed(key)
 
     def update(self, key: UUID, **values: Any) -> Row | None:
@@ -144,17 +157,17 @@ class RowTable:
 
     def bump(self, key: UUID, **values: Any) -> Row | None:
         """`update` for bookkeeping columns (version, updated_at): no change notice."""
-        row = self.rows.get(key)
+        row = self.rows.get(key.int)
         if row is not None:
             row.update(values)
-            self._dirty.add(key)
+            self._dirty.add(key.int)
         return row
 
     def delete(self, key: UUID) -> bool:
-        if self.rows.pop(key, None) is None:
+        if self.rows.pop(key.int, None) is None:
             return False
-        self._dirty.discard(key)
-        self._deleted.add(key)
+        self._dirty.discard(key.int)
+        self._deleted[key.int] = key
         self._changed(key)
         return True
 
@@ -164,16 +177,17 @@ class RowTable:
 
     async def flush(self, conn: asyncpg.Connection) -> None:
         if self._deleted:
-            await conn.execute(self._delete, list(self._deleted))
+            await conn.execute(self._delete, list(self._deleted.values()))
         if self._dirty:
-            names = self.upsert.columns
-            await self.upsert.write(
-                conn, [tuple(self.rows[k][n] for n in names) for k in self._dirty]
-            )
+            values_of = operator.itemgetter(*self.upsert.columns)
+            new = self._dirty - self._stored  # created by this page: COPY may insert them
+            for keys, fresh in ((new, True), (self._dirty & self._stored, False)):
+                if keys:
+                    await self.upsert.write(conn, [values_of(self.rows[k]) for k in keys], fresh)
         self.reset()
 
     def reset(self) -> None:
-        self.rows, self._dirty, self._deleted = {}, set(), set()
+        self.rows, self._dirty, self._deleted, self._stored = {}, set(), {}, set()
 
 
 class SumTable:
@@ -192,6 +206,7 @@ class SumTable:
     def __init__(self, spec: Sums, columns: list[tuple[str, str]]) -> None:
         self.spec = spec
         self._runs: dict[tuple[Any, ...], dict[int, list[int]]] = {}
+        self._at: dict[tuple[int, tuple[Any, ...]], list[int]] = {}
         # Where the bucket start goes in a key, and the buckets' length.
         self._bucket_at = (
             (spec.keys.index(spec.bucket[0]), spec.bucket[1]) if spec.bucket else (0, HOUR)
@@ -228,16 +243,16 @@ class SumTable:
         step = self.spec.bucket[1]
         c = cover(start, end, step)
         pad = [0] * len(weights) if self.spec.edges else []
-        self.add_row(self._key(c.first, rest), [*(c.first_s * w for w in weights), *pad])
+        self._add_at((c.first, rest), [c.first_s * w for w in weights] + pad)
         if c.last == c.first:
             return
-        self.add_row(self._key(c.last, rest), [*(c.last_s * w for w in weights), *pad])
+        self._add_at((c.last, rest), [c.last_s * w for w in weights] + pad)
         if c.last - c.first < 2:
             return
         if self.spec.edges:  # reader: bucket value = partial + length * sum of edges so far
             zeros = [0] * len(weights)
-            self.add_row(self._key(c.first + 1, rest), [*zeros, *weights])
-            self.add_row(self._key(c.last, rest), [*zeros, *(-w for w in weights)])
+            self._add_at((c.first + 1, rest), zeros + list(weights))
+            self._add_at((c.last, rest), zeros + [-w for w in weights])
             return
         whole = int(step.total_seconds())
         runs = self._runs.setdefault(rest, {})
@@ -246,6 +261,15 @@ class SumTable:
             edge[0] += sign
             for i, w in enumerate(weights, 1):
                 edge[i] += sign * w * whole
+
+    def _add_at(self, at: tuple[int, tuple[Any, ...]], amounts: list[int]) -> None:
+        """add_row by (bucket index, other keys): the key is built once per row, at flush."""
+        sums = self._at.get(at)
+        if sums is None:
+            self._at[at] = amounts
+        else:
+            for i, amount in enumerate(amounts):
+                sums[i] += amount
 
     def _key(self, index: int, rest: tuple[Any, ...]) -> tuple[Any, ...]:
         at, step = self._bucket_at
@@ -263,10 +287,12 @@ class SumTable:
         self._runs = {}
 
     async def flush(self, conn: asyncpg.Connection) -> None:
+        for (index, rest), amounts in self._at.items():
+            self.add_row(self._key(index, rest), amounts)
         self._expand_runs()
         if self.sums:
             await self.upsert.write(conn, [(*k, *v) for k, v in self.sums.items()])
         self.reset()
 
     def reset(self) -> None:
-        self.sums, self._runs = {}, {}
+        self.sums, self._runs, self._at = {}, {}, {}

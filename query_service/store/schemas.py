@@ -27,6 +27,8 @@ from shared.kit.pg import init_connection
 log = structlog.get_logger("query_service.schemas")
 _DDL = [Path(__file__).with_name(f) for f in ("read_models.sql", "analytics.sql", "tracking.sql")]
 _FINGERPRINT = hashlib.sha256(b"".join(f.read_bytes() for f in _DDL)).hexdigest()[:16]
+# A secondary index's statement in the DDL files (primary keys live in CREATE TABLE).
+_INDEX = re.compile(r"^CREATE INDEX\b[^;]*;", re.MULTILINE)
 _VALID = re.compile(r"^rm_[a-z0-9_]{1,40}$")
 SWAP_CHANNEL = "read_model_swap"
 
@@ -75,14 +77,26 @@ async def ensure_pointer(conn: asyncpg.Connection) -> str:
         await conn.execute("SELECT pg_advisory_unlock(4711)")
 
 
-async def create_schema(conn: asyncpg.Connection, name: str) -> None:
-    """A new, empty generation of the read models."""
+async def create_schema(conn: asyncpg.Connection, name: str, indexes: bool = True) -> None:
+    """A new, empty generation of the read models. Without `indexes`, its secondary
+    indexes wait for create_indexes (a rebuild builds them once, after the replay, which
+    is much cheaper than maintaining them row by row)."""
     async with conn.transaction():
         await conn.execute(f"CREATE SCHEMA {_checked(name)}")
         await conn.execute(f"SET LOCAL search_path TO {name}")
         for ddl in _DDL:
-            await conn.execute(ddl.read_text())
+            text = ddl.read_text()
+            await conn.execute(text if indexes else _INDEX.sub("", text))
         await conn.execute(f"COMMENT ON SCHEMA {name} IS '{_FINGERPRINT}'")
+
+
+async def create_indexes(conn: asyncpg.Connection, name: str) -> None:
+    """The secondary indexes of a generation created without them."""
+    async with conn.transaction():
+        await conn.execute(f"SET LOCAL search_path TO {_checked(name)}")
+        for ddl in _DDL:
+            for statement in _INDEX.findall(ddl.read_text()):
+                await conn.execute(statement)
 
 
 async def _fingerprint(conn: asyncpg.Connection, schema: str) -> str | None:
