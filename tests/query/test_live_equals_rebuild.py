@@ -16,14 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import random
 import uuid
-from collections import Counter, defaultdict, deque
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 import pytest
@@ -31,275 +27,22 @@ from hypothesis import event as tally
 from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
-from command_service.domain import commands as cmd
-from query_service.applier import CHANGES_CHANNEL, PageApplier, PageResult
-from query_service.healer import Healer
+from query_service.applier import CHANGES_CHANNEL, PageApplier
 from query_service.read_models import new_page
 from query_service.rebuild import replay_into
 from query_service.store.schemas import connect, create_schema, new_schema_name
-from shared.contract.events import EVENT_TYPES, Event, Location
+from shared.contract.events import EVENT_TYPES
 from shared.contract.serialization import loads
-from tests.conftest import FakeClock
-from tests.query.analytics_sim import STEP, Sim
-from tests.query.conftest import Fleet
-
-Record = tuple[Event, int]  # an event and its global position
-
-# ---------------------------------------------------------------------------------------
-# The logs: a seeded random fleet's history, decided and folded by the command domain.
-
-
-@dataclass(frozen=True)
-class History:
-    seed: int
-    vehicles: int
-    days: int
-
-
-class LogFleet(Fleet):
-    """A fleet whose decided events are recorded in a log (positions 1, 2, ...), not
-    applied: the test decides how they are delivered."""
-
-    async def apply(self, *events: Event) -> None:
-        for event in events:
-            self.events.append((event, len(self.events) + 1))
-
-    async def register(self, **overrides: Any) -> UUID:
-        n = len(self.states) + 1
-        return await super().register(vin=f"WVWZZZ1JZXW{n:06d}", plate=f"L-{n:06d}", **overrides)
-
-
-class DetailSim(Sim):
-    """The analytics simulation, plus detail and rate updates now and then."""
-
-    async def workshop(self) -> None:
-        await super().workshop()
-        if self.rng.random() < 0.04:
-            rng = self.rng
-            change = rng.choice(
-                [
-                    {"plate": f"U-{rng.randrange(10**5):05d}", "seats": rng.choice([2, 5, 7])},
-                    {"hourly_rate_cents": rng.randrange(500, 3_000), "daily_rate_cents": 9_000},
-                    {"home": Location(lat=48.1, lon=11.6), "model": "ID.3"},
-                ]
-            )
-            await self.attempt(rng.choice(self.vehicles), cmd.UpdateVehicleDetails(**change))
-
-
-@contextlib.contextmanager
-def seeded_uuids(rng: random.Random) -> Iterator[None]:
-    """uuid4 drawn from `rng`, so a history is the same on every run (vehicle shards,
-    fleet slices and row order all depend on ids)."""
-    real = uuid.uuid4
-    uuid.uuid4 = lambda: UUID(int=rng.getrandbits(128), version=4)
-    try:
-        yield
-    finally:
-        uuid.uuid4 = real
-
-
-_LOGS: dict[History, list[Record]] = {}
-
-
-async def log_of(history: History) -> list[Record]:
-    """The events the command side writes for the history, in log order."""
-    if history not in _LOGS:
-        fleet = LogFleet(None, FakeClock())  # type: ignore[arg-type]
-        sim = DetailSim(fleet, random.Random(history.seed))
-        with seeded_uuids(random.Random(history.seed)):
-            for _ in range(history.vehicles):
-                sim.vehicles.append(await fleet.register(odometer_km=sim.rng.randrange(30_000)))
-            for _ in range(int(timedelta(days=history.days) / STEP)):
-                await sim.step()
-                fleet.clock.advance(minutes=30)
-            for v in reversed(sim.vehicles):  # the first without future bookings leaves
-                if await sim.attempt(v, cmd.RetireVehicle("sold")):
-                    break
-        _LOGS[history] = list(fleet.events)
-    return _LOGS[history]
-
-
-# A history with every event type (test_the_fixed_history_has_every_event_type).
-EVERY_TYPE = History(seed=5, vehicles=4, days=1)
-histories = st.builds(
-    History, seed=st.integers(0, 2**32 - 1), vehicles=st.integers(1, 6), days=st.integers(1, 2)
-)
-
-# ---------------------------------------------------------------------------------------
-# Deliveries: how the consumer (Kafka, at least once) hands the log to the applier.
-
-
-@dataclass(frozen=True)
-class Delivery:
-    page_size: int  # 1, 7 or 2000 records a page; 0: the lengths in `cuts`, cycled
-    cuts: tuple[int, ...]
-    shuffle: int  # seeds the interleaving of vehicles within each page
-    # (pick of an event with a predecessor, how far before the predecessor it is moved)
-    moves: tuple[tuple[int, int], ...]
-    # (page pick, pick of a record delivered by then, slot in the page): sent again
-    duplicates: tuple[tuple[int, int, int], ...]
-    # (page pick, pages later): the page is delivered again after that many more
-    redeliveries: tuple[tuple[int, int], ...]
-    # Held events: gap healed from the feed at once, then the held offered again (the
-    # consumer), or the held offered again after every later page until applied.
-    heal: bool
-
-
-picks = st.integers(0, 10**6)
-deliveries = st.builds(
+from tests.query.equivalence_delivery import (
+    EVERYTHING,
+    CheckedApplier,
     Delivery,
-    page_size=st.sampled_from([1, 7, 2000, 0]),
-    cuts=st.lists(st.integers(1, 40), min_size=1, max_size=5).map(tuple),
-    shuffle=st.integers(0, 2**16),
-    moves=st.lists(st.tuples(picks, st.integers(0, 30)), max_size=3).map(tuple),
-    duplicates=st.lists(st.tuples(picks, picks, picks), max_size=8).map(tuple),
-    redeliveries=st.lists(st.tuples(picks, st.integers(0, 2)), max_size=3).map(tuple),
-    heal=st.booleans(),
+    LogFeed,
+    deliver,
+    deliveries,
+    pages_of,
 )
-EVERYTHING = Delivery(
-    page_size=7,
-    cuts=(1,),
-    shuffle=1,
-    moves=((3, 0), (40, 5), (77, 30)),
-    duplicates=((0, 0, 0), (5, 17, 3), (9, 400, 1), (12, 3, 99)),
-    redeliveries=((2, 0), (6, 2)),
-    heal=False,
-)
-
-
-def moved(log: Sequence[Record], moves: Sequence[tuple[int, int]]) -> list[Record]:
-    """The log with some events moved ahead of their predecessors."""
-    stream = list(log)
-    for pick, back in moves:
-        later = [r for r in stream if r[0].version > 1]
-        if not later:
-            break
-        record = later[pick % len(later)]
-        event = record[0]
-        stream.remove(record)
-        predecessor = (event.vehicle_id, event.version - 1)
-        before = next(
-            i for i, (e, _) in enumerate(stream) if (e.vehicle_id, e.version) == predecessor
-        )
-        stream.insert(max(0, before - back), record)
-    return stream
-
-
-def interleaved(page: Sequence[Record], rng: random.Random) -> list[Record]:
-    """The page's vehicles mixed at random, each vehicle's records in their order."""
-    queues: dict[UUID, deque[Record]] = defaultdict(deque)
-    for record in page:
-        queues[record[0].vehicle_id].append(record)
-    mixed: list[Record] = []
-    while queues:
-        vehicle = rng.choice(list(queues))
-        mixed.append(queues[vehicle].popleft())
-        if not queues[vehicle]:
-            del queues[vehicle]
-    return mixed
-
-
-def pages_of(log: Sequence[Record], delivery: Delivery) -> list[list[Record]]:
-    """The pages the applier is offered, in order (before healing)."""
-    stream = moved(log, delivery.moves)
-    lengths = [delivery.page_size] if delivery.page_size else list(delivery.cuts)
-    pages: list[list[Record]] = []
-    start = 0
-    while start < len(stream):
-        size = lengths[len(pages) % len(lengths)]
-        pages.append(stream[start : start + size])
-        start += size
-    rng = random.Random(delivery.shuffle)
-    pages = [interleaved(page, rng) for page in pages]
-    for page_pick, record_pick, slot in delivery.duplicates:
-        p = page_pick % len(pages)
-        sent = [r for page in pages[: p + 1] for r in page]
-        pages[p].insert(slot % (len(pages[p]) + 1), sent[record_pick % len(sent)])
-    for page_pick, later in sorted(delivery.redeliveries, reverse=True):
-        p = page_pick % len(pages)
-        pages.insert(min(p + later + 1, len(pages)), list(pages[p]))
-    return pages
-
-
-# ---------------------------------------------------------------------------------------
-# The applier, checked call by call, and the command service's feed.
-
-
-class CheckedApplier(PageApplier):
-    """The page applier, each result checked against the version rule: per vehicle, the
-    record at tracked + 1 is applied (in page order), any at or below it is a duplicate,
-    any beyond it is held back."""
-
-    def __init__(self, conn: asyncpg.Connection, page: Any) -> None:
-        super().__init__(conn, page)
-        self.tracked: dict[UUID, int] = {}
-        self.applied: list[Record] = []
-        self.held = self.duplicates = 0
-
-    async def apply(self, records: Sequence[Record]) -> PageResult:
-        tracked = {r[0].vehicle_id: self.tracked.get(r[0].vehicle_id, 0) for r in records}
-        applied, held, duplicates = [], [], 0
-        for event, position in records:
-            if event.version <= tracked[event.vehicle_id]:
-                duplicates += 1
-            elif event.version == tracked[event.vehicle_id] + 1:
-                tracked[event.vehicle_id] = event.version
-                applied.append((event, position))
-            else:
-                held.append((event, position))
-
-        result = await super().apply(records)
-
-        assert [(a.event, a.position) for a in result.applied] == applied
-        assert (result.duplicates, result.held, result.tracked) == (duplicates, held, tracked)
-        self.tracked.update(tracked)
-        self.applied.extend(applied)
-        self.held += len(held)
-        self.duplicates += duplicates
-        return result
-
-
-class LogFeed:
-    """The command service's feed over the log; `written` is the last position the command
-    side had written when it is read (everything, unless set)."""
-
-    def __init__(self, log: Sequence[Record]) -> None:
-        self._log = sorted(log, key=lambda record: record[1])
-        self.written = self._log[-1][1] if self._log else 0
-
-    async def page(self, after: int, limit: int = 1000) -> tuple[list[Record], int]:
-        found = [r for r in self._log if after < r[1] <= self.written][:limit]
-        return found, found[-1][1] if found else after
-
-    async def history(
-        self, vehicle_id: UUID, after_version: int, limit: int = 1000
-    ) -> list[Record]:
-        return [
-            (e, p) for e, p in self._log
-            if e.vehicle_id == vehicle_id and e.version > after_version and p <= self.written
-        ][:limit]  # fmt: skip
-
-
-async def deliver(applier: CheckedApplier, pages: Sequence[Sequence[Record]], heal: bool) -> None:
-    """Offer the pages as the consumer does, healing every gap, until all is applied."""
-    feed = LogFeed([r for page in pages for r in page])
-    healer = Healer(feed)  # type: ignore[arg-type]
-    pending: list[Record] = []
-    written = 0
-    for page in pages:
-        written = max([written, *(position for _, position in page)])
-        feed.written = written  # a record is published after the command side wrote it
-        result = await applier.apply(page)
-        if result.held and heal:  # ProjectionPipeline._heal_gaps
-            for vehicle_id in result.gaps:
-                await healer.heal_vehicle(applier, vehicle_id)
-            result = await applier.apply(result.held)
-            assert not result.held and not result.applied  # the healer applied them
-        pending = sorted(pending + result.held, key=lambda record: record[1])
-        if pending:
-            pending = (await applier.apply(pending)).held
-    assert not pending, pending
-
+from tests.query.equivalence_logs import EVERY_TYPE, History, Record, histories, log_of
 
 # ---------------------------------------------------------------------------------------
 # Generations and their rows.
