@@ -55,7 +55,7 @@ def dashboard_exprs(dashboard: dict[str, Any]) -> list[str]:
     """Every PromQL expression of a Grafana dashboard: its panels' and its variables'."""
     exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
     variables = dashboard.get("templating", {}).get("list", [])
-    queries = [v["query"]["query"] for v in variables if v.get("type") == "query"]
+    queries = [v["query"] for v in variables if v.get("type") == "query"]
     return exprs + [_LABEL_VALUES.sub(r"\1", query) for query in queries]
 
 
