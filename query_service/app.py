@@ -19,6 +19,7 @@ from shared.kit.auth.tokens import KeySource, TokenVerifier
 from shared.kit.clock import Clock, system_clock
 from shared.kit.http.middleware import RequestContext
 from shared.kit.logs import configure_logging
+from shared.kit.settings import load
 
 
 def create_app(
@@ -78,4 +79,4 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory query_service.app:app_from_env`."""
-    return create_app(Settings.from_env())
+    return create_app(load(Settings))

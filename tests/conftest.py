@@ -109,7 +109,12 @@ def in_process_settings(command_dsn: str, **overrides: Any) -> Any:
     (tests expire holds by hand), quiet logs."""
     from command_service.settings import Settings
 
-    fields = {"pool_min": 1, "pool_max": 4, "sweeper_interval_s": 3600, "log_level": "WARNING"}
+    fields = {
+        "pool_min": 1,
+        "pool_max": 4,
+        "sweeper_interval_ms": 3_600_000,
+        "log_level": "WARNING",
+    }
     return Settings(database_url=command_dsn, **{**fields, **overrides})
 
 

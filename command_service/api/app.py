@@ -24,6 +24,7 @@ from shared.kit.clock import Clock, IdFactory, random_id, system_clock
 from shared.kit.http.middleware import RequestContext
 from shared.kit.http.openapi import COMMAND_PROBLEMS, problem_responses
 from shared.kit.logs import configure_logging
+from shared.kit.settings import load
 
 
 def create_app(
@@ -88,4 +89,4 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory command_service.api.app:app_from_env`."""
-    return create_app(Settings.from_env())
+    return create_app(load(Settings))
