@@ -123,15 +123,37 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None, prog: str = "python -m deploy.launcher") -> int:
     parser = argparse.ArgumentParser(prog=prog)
     sub = parser.add_subparsers(dest="action", required=True)
-    run_parser = sub.add_parser("run", help="start PostgreSQL, Kafka and both services")
-    demo_parser = sub.add_parser("demo", help="the same in demo mode, filled by the simulator")
+    run_help = "start PostgreSQL, Kafka and both services"
+    run_parser = sub.add_parser("run", help=run_help, description=run_help)
+    demo_help = "the same in demo mode, filled by the simulator"
+    demo_parser = sub.add_parser("demo", help=demo_help, description=demo_help)
     demo_mode.add_arguments(demo_parser)
     for action_parser in (run_parser, demo_parser):
         add = action_parser.add_argument
-        add("--port", type=int, default=SETTINGS.command_port)
-        add("--workers", type=int, default=SETTINGS.command_workers)
-        add("--query-port", type=int, default=SETTINGS.query_port)
-        add("--query-workers", type=int, default=SETTINGS.query_workers)
+        add(
+            "--port",
+            type=int,
+            default=SETTINGS.command_port,
+            help="command service port (FLEET_COMMAND_PORT)",
+        )
+        add(
+            "--workers",
+            type=int,
+            default=SETTINGS.command_workers,
+            help="command service workers (FLEET_COMMAND_WORKERS)",
+        )
+        add(
+            "--query-port",
+            type=int,
+            default=SETTINGS.query_port,
+            help="query service port (FLEET_QUERY_PORT)",
+        )
+        add(
+            "--query-workers",
+            type=int,
+            default=SETTINGS.query_workers,
+            help="query service workers (FLEET_QUERY_WORKERS)",
+        )
     args = parser.parse_args(argv)
     configure_logging(SETTINGS.log_level)
     for service_settings in (CommandSettings, QuerySettings):
