@@ -99,6 +99,15 @@ def test_a_service_settings_check_prints_one_line_and_no_traceback(tmp_path: Pat
     ]
 
 
+def test_passwords_stay_out_of_the_repr(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("FLEET_SERVICE_ACCOUNT_PASSWORD", "feed-secret-1")
+    clean_env.setenv("FLEET_BOOTSTRAP_ADMIN_PASSWORD", "admin-secret-1")
+    clean_env.setenv("FLEET_ADMIN_PASSWORD", "tool-secret-1")
+    shown = repr(CommandSettings()) + repr(QuerySettings()) + repr(ToolSettings())
+    assert "secret-1" not in shown and "service_account_email" in shown
+    assert QuerySettings().service_password == "feed-secret-1"
+
+
 def test_the_readme_configuration_table_is_current() -> None:
     assert config_docs.main(["--check"]) == 0
 
