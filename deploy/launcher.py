@@ -30,7 +30,7 @@ from shared.kit.logs import configure_logging
 from shared.kit.settings import load
 
 SETTINGS = load(LauncherSettings)
-STATE_DIR = SETTINGS.state_path
+STATE_DIR = SETTINGS.state_dir
 TOPIC = SETTINGS.topic
 PARTITIONS = SETTINGS.partitions
 

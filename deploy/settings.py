@@ -18,14 +18,6 @@ from shared.kit.settings import (
     var,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def resolve_state_dir(state_dir: Path) -> Path:
-    """Absolute, relative paths taken from the repository root (PostgreSQL resolves its
-    socket directory from inside its data directory)."""
-    return (ROOT / state_dir).resolve()
-
 
 class LauncherSettings(FleetSettings):
     """What `fleetledger run` / `demo` read (deploy.launcher)."""
@@ -45,10 +37,6 @@ class LauncherSettings(FleetSettings):
     command_database_url: CommandDatabaseUrl
     query_database_url: QueryDatabaseUrl
     log_level: LogLevel
-
-    @property
-    def state_path(self) -> Path:
-        return resolve_state_dir(self.state_dir)
 
     def external_databases(self) -> tuple[str | None, str | None]:
         """The database URLs set in the environment; None where the embedded one serves."""
@@ -74,7 +62,7 @@ class ToolSettings(FleetSettings):
 
     @property
     def credentials_file(self) -> Path:
-        return resolve_state_dir(self.state_dir) / CREDENTIALS_FILE
+        return self.state_dir / CREDENTIALS_FILE
 
     def admin(self) -> Credentials | None:
         """The configured admin, else the launcher's."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENVIRONMENTS = ("production", "dev", "demo")
 CLOCKS = ("system", "simulated")
 ENV_FILE = ".env"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 # The database URLs of the embedded PostgreSQL that `make run` starts.
 EMBEDDED_PG = "postgresql://postgres@127.0.0.1:54329"
 
@@ -75,8 +76,11 @@ StateDir = Annotated[
         "FLEET_STATE_DIR",
         Path(".fleetledger"),
         "Local stack state: embedded PostgreSQL data, `credentials.json` of the startup "
-        "accounts (`make demo` uses `.fleetledger/demo`).",
+        "accounts (`make demo` uses `.fleetledger/demo`); relative to the repository root.",
     ),
+    # Absolute: PostgreSQL resolves its socket directory from inside its data directory.
+    AfterValidator(lambda path: (REPO_ROOT / path).resolve()),
+    Field(validate_default=True),
 ]
 CommandDatabaseUrl = Annotated[
     str,

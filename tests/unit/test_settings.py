@@ -67,6 +67,14 @@ def test_a_database_url_from_the_environment_replaces_the_embedded_one(
     assert LauncherSettings().external_databases() == (None, "postgresql://db.internal/q")
 
 
+def test_a_relative_state_dir_is_taken_from_the_repository_root(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    assert LauncherSettings().state_dir == ROOT / ".fleetledger"  # whatever the working dir
+    clean_env.setenv("FLEET_STATE_DIR", ".fleetledger/demo")
+    assert ToolSettings().credentials_file == ROOT / ".fleetledger/demo/credentials.json"
+
+
 def test_rejects_a_bad_value_naming_the_variable(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("FLEET_COMMAND_PORT", "abc")
     with pytest.raises(SystemExit) as stopped:
