@@ -21,6 +21,11 @@ import pytest_asyncio
 from deploy.postgres import EmbeddedPostgres
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Settings in tests (and the services they start) never read a developer's `.env`."""
+    os.environ["FLEET_ENV_FILE"] = ""
+
+
 @dataclass
 class FakeClock:
     """A clock the test moves by hand."""

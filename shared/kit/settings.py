@@ -6,6 +6,7 @@ README's configuration table is generated from these fields (tools/config_docs.p
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -14,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENVIRONMENTS = ("production", "dev", "demo")
 CLOCKS = ("system", "simulated")
-ENV_FILE = ".env"
+# Read before any model (it says which file they read), so it is no field of one.
+ENV_FILE_VARIABLE = "FLEET_ENV_FILE"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The database URLs of the embedded PostgreSQL that `make run` starts.
 EMBEDDED_PG = "postgresql://postgres@127.0.0.1:54329"
@@ -126,12 +128,18 @@ MaxBodyBytes = Annotated[
 ]
 
 
+def env_file() -> str | None:
+    """The dotenv file of the settings: FLEET_ENV_FILE, else `.env`; empty: none."""
+    return os.environ.get(ENV_FILE_VARIABLE, ".env") or None
+
+
 class FleetSettings(BaseSettings):
     """Base of every settings model: FLEET_* variables, then `.env`, then the defaults."""
 
-    model_config = SettingsConfigDict(
-        env_file=ENV_FILE, extra="ignore", populate_by_name=True, frozen=True
-    )
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(_env_file=env_file(), **values)
 
 
 class ModeSettings(FleetSettings):

@@ -15,8 +15,9 @@ SUBCOMMANDS = ("run", "demo", "token", "rebuild", "user", "simulate")
 
 
 def fleetledger(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """`python -m deploy.cli ARGS` with the caller's FLEET_* variables removed."""
+    """`python -m deploy.cli ARGS` with the caller's FLEET_* variables and `.env` ignored."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FLEET_")}
+    clean["FLEET_ENV_FILE"] = ""
     return subprocess.run(
         [sys.executable, "-m", "deploy.cli", *args],
         cwd=ROOT,

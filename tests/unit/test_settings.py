@@ -18,8 +18,9 @@ from shared.kit.settings import FleetSettings, UnsafeSettingsError, load
 from tools import config_docs
 
 ROOT = Path(__file__).resolve().parents[2]
-# Named in code but not settings: compose-file interpolation and the test suite's switch.
-NOT_SETTINGS = {"FLEET_PG_PASSWORD", "FLEET_TEST_DOCKER"}
+# Named in code but no model's field: compose-file interpolation, the test suite's switch,
+# and the variable that says which dotenv file the models read.
+NOT_SETTINGS = {"FLEET_PG_PASSWORD", "FLEET_TEST_DOCKER", "FLEET_ENV_FILE"}
 
 
 @pytest.fixture
@@ -58,6 +59,18 @@ def test_reads_a_dot_env_file_and_the_environment_wins(clean_env: pytest.MonkeyP
     clean_env.setenv("FLEET_COMMAND_PORT", "9200")
     settings = LauncherSettings()
     assert (settings.command_port, settings.query_port) == (9200, 9101)
+
+
+def test_fleet_env_file_names_another_dotenv_file_or_none(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    Path(".env").write_text("FLEET_QUERY_PORT=9101\n")
+    (tmp_path / "staging.env").write_text("FLEET_QUERY_PORT=9301\n")
+    clean_env.setenv("FLEET_ENV_FILE", str(tmp_path / "staging.env"))
+    assert LauncherSettings().query_port == 9301
+    clean_env.setenv("FLEET_ENV_FILE", "")
+    assert LauncherSettings().query_port == 8001
+    assert "`FLEET_ENV_FILE`" in (ROOT / "README.md").read_text()
 
 
 def test_a_database_url_from_the_environment_replaces_the_embedded_one(
