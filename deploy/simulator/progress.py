@@ -25,7 +25,8 @@ _COLUMNS = (
 
 
 class Progress:
-    """Steps done of the plan, the simulated time, commands sent and 409s, on stderr."""
+    """Steps done of the plan, the simulated time, commands sent and 409s, on stderr
+    (a context manager: drawn inside the `with` block)."""
 
     def __init__(self, total: int, enabled: bool, console: Console | None = None) -> None:
         self._bar = bar.Progress(
@@ -35,7 +36,13 @@ class Progress:
             "simulate", total=max(total, 1), now="", sent=0, conflicts=0
         )
         self._shown = 0.0
+
+    def __enter__(self) -> Progress:
         self._bar.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._bar.stop()  # also on errors: rich hides the cursor while it draws
 
     def update(self, done: int, now: datetime, stats: Stats, force: bool = False) -> None:
         if not force and time.monotonic() - self._shown < 0.2:
@@ -48,9 +55,6 @@ class Progress:
             sent=sum(stats.sent.values()),
             conflicts=stats.statuses[409],
         )
-
-    def close(self) -> None:
-        self._bar.stop()
 
 
 @dataclass

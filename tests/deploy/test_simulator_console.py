@@ -39,16 +39,14 @@ def test_the_summary_tables_commands_by_type_and_status() -> None:
 
 def test_the_progress_bar_shows_the_simulated_time_and_conflicts() -> None:
     console, out = _console()
-    progress = Progress(total=10, enabled=True, console=console)
-    progress.update(5, START, _stats(), force=True)
-    progress.close()
+    with Progress(total=10, enabled=True, console=console) as progress:
+        progress.update(5, START, _stats(), force=True)
     text = out.getvalue()
     assert "50%" in text and "sim 2031-03-03 00:00" in text and "52 commands  3 x 409" in text
 
 
 def test_a_disabled_progress_bar_prints_nothing() -> None:
     console, out = _console()
-    progress = Progress(total=10, enabled=False, console=console)
-    progress.update(10, START, _stats(), force=True)
-    progress.close()
+    with Progress(total=10, enabled=False, console=console) as progress:
+        progress.update(10, START, _stats(), force=True)
     assert out.getvalue() == ""
