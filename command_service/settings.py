@@ -35,7 +35,8 @@ class Settings(ModeSettings):
     max_attempts: int = var(
         "FLEET_COMMAND_MAX_ATTEMPTS",
         20,
-        "Attempts of a command whose append lost a version race before it answers 409.",
+        "Tries of a command whose append keeps losing the version race before it answers "
+        "503 (too much contention).",
     )
     log_level: LogLevel
     kafka_bootstrap: KafkaBootstrap
@@ -43,7 +44,9 @@ class Settings(ModeSettings):
     partitions: KafkaPartitions
     relay_batch: int = var("FLEET_RELAY_BATCH", 1000, "Events the relay publishes per batch.")
     relay_poll_ms: int = var(
-        "FLEET_RELAY_POLL_MS", 1000, "Relay polling fallback when no notification arrives."
+        "FLEET_RELAY_POLL_MS",
+        1000,
+        "Relay poll when no notification wakes it; also how often a standby tries to lead.",
     )
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
 
