@@ -1,24 +1,34 @@
 # Fleetledger: every target creates/refreshes the virtualenv it needs.
-PYTHON ?= python3
+# Python 3.11 only (the pins and the pgserver wheel are built for it): python3.11 if it is
+# on PATH, else python3; `make PYTHON=/path/to/python3.11` chooses another.
+PYTHON ?= $(firstword $(shell command -v python3.11 python3 2>/dev/null) python3.11)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The interpreter the venv has, or the one that will create it.
+VENV_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+CHECK_PYTHON := import sys; sys.exit(sys.version_info[:2] != (3, 11))
 
-.PHONY: token run demo test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean
+.PHONY: token run demo test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean python-check
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+python-check:
+	@$(VENV_PYTHON) -c '$(CHECK_PYTHON)' 2>/dev/null || { echo "error: Fleetledger needs Python 3.11, but $(VENV_PYTHON) is $$($(VENV_PYTHON) --version 2>&1 | head -n1); install python3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+
+# Order-only: checked on every run (an old venv too), never a reason to reinstall.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml | python-check
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .  # the `fleetledger` console script
 	touch $(STAMP)
 
 run: $(STAMP)  ## start the embedded stack (Postgres, Kafka broker, both services); Ctrl-C stops it
-	$(BIN)/python -m deploy.launcher run
+	$(BIN)/python -m deploy.cli run
 
 demo: $(STAMP)  ## the stack with a simulated clock, filled by the fleet simulator; Ctrl-C stops it
-	FLEET_STATE_DIR=.fleetledger/demo $(BIN)/python -m deploy.launcher demo --fresh $(DEMO_ARGS)
+	$(BIN)/python -m deploy.cli demo --fresh $(DEMO_ARGS)
 
 test: $(STAMP)  ## unit + integration + race tests against the embedded Postgres
 	$(BIN)/python -m pytest -q
@@ -36,16 +46,17 @@ test-pipeline: $(STAMP)
 	$(BIN)/python -m pytest -q tests/pipeline
 
 token: $(STAMP)  ## print an admin access token for the running stack (make -s token)
-	@$(BIN)/python -m deploy.token
+	@$(BIN)/python -m deploy.cli token
 
 rebuild: $(STAMP)  ## rebuild the read models from the log (blue-green) against the running stack
-	$(BIN)/python -m query_service.rebuild
+	$(BIN)/python -m deploy.cli rebuild
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy command_service query_service shared tools deploy
 	$(BIN)/python -m tools.contract_docs --check
+	$(BIN)/python -m tools.config_docs --check
 
 bench: $(STAMP)  ## prints throughput/latency figures; see docs/benchmarks.md
 	$(BIN)/python -m bench.commands

@@ -1,58 +1,65 @@
-"""Command service settings, all overridable from the environment."""
+"""Command service settings: FLEET_* environment variables (or `.env`), typed and checked."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pydantic import Field
 
 from command_service.identity.settings import IdentitySettings
-from shared.kit.settings import check_modes, env_bool, env_int, env_str
+from shared.kit.settings import (
+    CommandDatabaseUrl,
+    KafkaBootstrap,
+    KafkaPartitions,
+    KafkaTopic,
+    LogFormat,
+    LogLevel,
+    MaxBodyBytes,
+    ModeSettings,
+    load,
+    var,
+)
 
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_command"
 
+class Settings(ModeSettings):
+    """Everything the command service reads at start (`python -m command_service.settings`
+    checks the environment and exits 1 with a one-line error)."""
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
-    pool_min: int = 4
-    pool_max: int = 16
-    migrate_on_start: bool = True
-    sweeper_interval_s: float = 5.0
-    max_body_bytes: int = 1024 * 1024
-    max_attempts: int = 20
-    log_level: str = "INFO"
-    kafka_bootstrap: str = ""  # empty: no relay (the event store still accepts commands)
-    topic: str = "fleet.vehicle-events"
-    partitions: int = 12
-    relay_batch: int = 1000
-    relay_poll_interval_s: float = 1.0
-    environment: str = "production"  # FLEET_ENV: production | dev | demo
-    clock: str = "system"  # FLEET_CLOCK: system | simulated (dev/demo only)
-    identity: IdentitySettings = field(default_factory=IdentitySettings)
-
-    def __post_init__(self) -> None:
-        check_modes(self.environment, self.clock)
+    database_url: CommandDatabaseUrl
+    pool_min: int = var("FLEET_COMMAND_POOL_MIN", 4, "Database pool size per worker, at least.")
+    pool_max: int = var("FLEET_COMMAND_POOL_MAX", 16, "Database pool size per worker, at most.")
+    migrate_on_start: bool = var(
+        "FLEET_MIGRATE_ON_START", True, "Apply pending SQL migrations at start (advisory-locked)."
+    )
+    sweeper_interval_ms: int = var(
+        "FLEET_SWEEPER_INTERVAL_MS", 5000, "How often the sweeper leader looks for expired holds."
+    )
+    max_body_bytes: MaxBodyBytes
+    max_attempts: int = var(
+        "FLEET_COMMAND_MAX_ATTEMPTS",
+        20,
+        "Tries of a command whose append keeps losing the version race before it answers "
+        "503 (too much contention).",
+    )
+    log_level: LogLevel
+    log_format: LogFormat
+    kafka_bootstrap: KafkaBootstrap
+    topic: KafkaTopic
+    partitions: KafkaPartitions
+    relay_batch: int = var("FLEET_RELAY_BATCH", 1000, "Events the relay publishes per batch.")
+    relay_poll_ms: int = var(
+        "FLEET_RELAY_POLL_MS",
+        1000,
+        "Relay poll when no notification wakes it; also how often a standby tries to lead.",
+    )
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
 
     @property
-    def simulated_clock(self) -> bool:
-        return self.clock == "simulated"
+    def sweeper_interval_s(self) -> float:
+        return self.sweeper_interval_ms / 1000
 
-    @classmethod
-    def from_env(cls) -> Settings:
-        return cls(
-            database_url=env_str("FLEET_COMMAND_DATABASE_URL", DEFAULT_DATABASE_URL),
-            pool_min=env_int("FLEET_COMMAND_POOL_MIN", 4),
-            pool_max=env_int("FLEET_COMMAND_POOL_MAX", 16),
-            migrate_on_start=env_bool("FLEET_MIGRATE_ON_START", True),
-            sweeper_interval_s=float(env_int("FLEET_SWEEPER_INTERVAL_MS", 5000)) / 1000,
-            max_body_bytes=env_int("FLEET_MAX_BODY_BYTES", 1024 * 1024),
-            max_attempts=env_int("FLEET_COMMAND_MAX_ATTEMPTS", 20),
-            log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
-            kafka_bootstrap=env_str("FLEET_KAFKA_BOOTSTRAP", ""),
-            topic=env_str("FLEET_KAFKA_TOPIC", "fleet.vehicle-events"),
-            partitions=env_int("FLEET_KAFKA_PARTITIONS", 12),
-            relay_batch=env_int("FLEET_RELAY_BATCH", 1000),
-            relay_poll_interval_s=env_int("FLEET_RELAY_POLL_MS", 1000) / 1000,
-            environment=env_str("FLEET_ENV", "production").strip().lower(),
-            clock=env_str("FLEET_CLOCK", "system").strip().lower(),
-            identity=IdentitySettings.from_env(),
-        )
+    @property
+    def relay_poll_interval_s(self) -> float:
+        return self.relay_poll_ms / 1000
+
+
+if __name__ == "__main__":
+    load(Settings)

@@ -11,35 +11,36 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import subprocess
 import sys
 import threading
 from contextlib import ExitStack
-from pathlib import Path
 
+from command_service.settings import Settings as CommandSettings
 from deploy import demo as demo_mode
 from deploy import services
 from deploy.accounts import StartupAccounts
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
+from deploy.settings import LauncherSettings
+from query_service.settings import Settings as QuerySettings
 from shared.kit.kafka_admin import ensure_topic
 from shared.kit.logs import configure_logging
+from shared.kit.settings import load
 
-# Absolute: PostgreSQL resolves its socket directory from inside its data directory.
-STATE_DIR = Path(os.environ.get("FLEET_STATE_DIR", services.ROOT / ".fleetledger")).resolve()
-TOPIC = os.environ.get("FLEET_KAFKA_TOPIC", "fleet.vehicle-events")
-PARTITIONS = int(os.environ.get("FLEET_KAFKA_PARTITIONS", 12))
+SETTINGS = load(LauncherSettings)
+STATE_DIR = SETTINGS.state_dir
+TOPIC = SETTINGS.topic
+PARTITIONS = SETTINGS.partitions
 
 
 def start_databases(stack: ExitStack) -> tuple[str, str]:
     """DSNs of the command and query databases (embedded server unless configured)."""
-    command_dsn = os.environ.get("FLEET_COMMAND_DATABASE_URL")
-    query_dsn = os.environ.get("FLEET_QUERY_DATABASE_URL")
+    command_dsn, query_dsn = SETTINGS.external_databases()
     if command_dsn and query_dsn:
         return command_dsn, query_dsn
-    pg = EmbeddedPostgres(STATE_DIR / "postgres", port=int(os.environ.get("FLEET_PG_PORT", 54329)))
+    pg = EmbeddedPostgres(STATE_DIR / "postgres", port=SETTINGS.pg_port)
     pg.start()
     stack.callback(pg.stop)
     pg.create_database("fleet_command")
@@ -49,9 +50,9 @@ def start_databases(stack: ExitStack) -> tuple[str, str]:
 
 def start_broker(stack: ExitStack) -> str:
     """Bootstrap address of Kafka (embedded broker unless configured), topic ensured."""
-    bootstrap = os.environ.get("FLEET_KAFKA_BOOTSTRAP")
+    bootstrap = SETTINGS.kafka_bootstrap
     if not bootstrap:
-        broker = EmbeddedBroker(STATE_DIR, port=int(os.environ.get("FLEET_BROKER_PORT", 19092)))
+        broker = EmbeddedBroker(STATE_DIR, port=SETTINGS.broker_port)
         broker.start()
         stack.callback(broker.stop)
         bootstrap = broker.bootstrap
@@ -119,21 +120,44 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main() -> int:
-    env = os.environ.get
-    parser = argparse.ArgumentParser(prog="python -m deploy.launcher")
+def main(argv: list[str] | None = None, prog: str = "python -m deploy.launcher") -> int:
+    parser = argparse.ArgumentParser(prog=prog)
     sub = parser.add_subparsers(dest="action", required=True)
-    run_parser = sub.add_parser("run", help="start PostgreSQL, Kafka and both services")
-    demo_parser = sub.add_parser("demo", help="the same in demo mode, filled by the simulator")
+    run_help = "start PostgreSQL, Kafka and both services"
+    run_parser = sub.add_parser("run", help=run_help, description=run_help)
+    demo_help = "the same in demo mode, filled by the simulator"
+    demo_parser = sub.add_parser("demo", help=demo_help, description=demo_help)
     demo_mode.add_arguments(demo_parser)
     for action_parser in (run_parser, demo_parser):
         add = action_parser.add_argument
-        add("--port", type=int, default=int(env("FLEET_COMMAND_PORT", 8000)))
-        add("--workers", type=int, default=int(env("FLEET_COMMAND_WORKERS", 2)))
-        add("--query-port", type=int, default=int(env("FLEET_QUERY_PORT", 8001)))
-        add("--query-workers", type=int, default=int(env("FLEET_QUERY_WORKERS", 1)))
-    args = parser.parse_args()
-    configure_logging(env("FLEET_LOG_LEVEL", "INFO"))
+        add(
+            "--port",
+            type=int,
+            default=SETTINGS.command_port,
+            help="command service port (FLEET_COMMAND_PORT)",
+        )
+        add(
+            "--workers",
+            type=int,
+            default=SETTINGS.command_workers,
+            help="command service workers (FLEET_COMMAND_WORKERS)",
+        )
+        add(
+            "--query-port",
+            type=int,
+            default=SETTINGS.query_port,
+            help="query service port (FLEET_QUERY_PORT)",
+        )
+        add(
+            "--query-workers",
+            type=int,
+            default=SETTINGS.query_workers,
+            help="query service workers (FLEET_QUERY_WORKERS)",
+        )
+    args = parser.parse_args(argv)
+    configure_logging(SETTINGS.log_level, SETTINGS.log_format)
+    for service_settings in (CommandSettings, QuerySettings):
+        load(service_settings)  # a bad value for a service stops here, in one line
     if args.action == "demo":
         return demo_mode.demo(args, start_services, STATE_DIR)
     return run(args)

@@ -1,27 +1,27 @@
-"""`make token`: sign in with the launcher's admin account and print an access token."""
+"""`fleetledger token`: sign in with the launcher's admin account and print an access token."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 import httpx
 
-from deploy.launcher import STATE_DIR
-from shared.kit.auth.client import CREDENTIALS_FILE, credentials_from, sign_in
+from deploy.settings import ToolSettings
+from shared.kit.auth.client import sign_in
+from shared.kit.settings import load
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m deploy.token")
-    parser.add_argument(
-        "--url", default=os.environ.get("FLEET_COMMAND_URL", "http://127.0.0.1:8000")
-    )
-    args = parser.parse_args()
-    admin = credentials_from("FLEET_ADMIN", STATE_DIR / CREDENTIALS_FILE, "admin")
+def main(argv: list[str] | None = None, prog: str = "python -m deploy.token") -> int:
+    settings = load(ToolSettings)
+    parser = argparse.ArgumentParser(prog=prog, description="Print an admin access token.")
+    parser.add_argument("--url", default=settings.command_url, help="command service")
+    args = parser.parse_args(argv)
+    admin = settings.admin()
     if admin is None:
         sys.stderr.write(
-            f"no admin credentials: start the stack with `make run` first ({STATE_DIR})\n"
+            "no admin credentials: start the stack with `make run` first "
+            f"({settings.credentials_file}) or set FLEET_ADMIN_EMAIL/FLEET_ADMIN_PASSWORD\n"
         )
         return 1
     try:

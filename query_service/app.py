@@ -20,6 +20,7 @@ from shared.kit.clock import Clock, system_clock
 from shared.kit.http.instrumentation import HttpMetrics
 from shared.kit.http.middleware import RequestContext
 from shared.kit.logs import configure_logging
+from shared.kit.settings import load
 
 
 def create_app(
@@ -70,7 +71,7 @@ def create_app(
             if followed is not None:
                 await followed.stop()
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     app = FastAPI(title="Fleetledger query service", version="0.1.0", lifespan=lifespan)
     install_api(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
@@ -80,4 +81,4 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory query_service.app:app_from_env`."""
-    return create_app(Settings.from_env())
+    return create_app(load(Settings))

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 import structlog
 
 from query_service.applier import PageApplier
 from query_service.feed_client import CommandFeed
+from query_service.settings import RebuildSettings
 from query_service.store import schemas
 from shared.contract.events import Event
 from shared.kit.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
 from shared.kit.logs import configure_logging
+from shared.kit.settings import load
 
 log = structlog.get_logger("query_service.rebuild")
 PAGE = 2000
@@ -188,22 +188,20 @@ async def _drop_old_generations(admin: asyncpg.Connection, keep: int) -> None:
         log.info("generation_dropped", schema=name)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m query_service.rebuild")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "FLEET_QUERY_DATABASE_URL", "postgresql://postgres@127.0.0.1:54329/fleet_query"
-        ),
-    )
-    parser.add_argument(
-        "--command-url", default=os.environ.get("FLEET_COMMAND_URL", "http://127.0.0.1:8000")
-    )
+def main(argv: list[str] | None = None, prog: str = "python -m query_service.rebuild") -> int:
+    settings = load(RebuildSettings)
+    parser = argparse.ArgumentParser(prog=prog, description="Rebuild the read models (blue-green).")
+    parser.add_argument("--database-url", default=settings.database_url)
+    parser.add_argument("--command-url", default=settings.command_url)
     parser.add_argument("--keep", type=int, default=1, help="previous generations to keep")
-    args = parser.parse_args()
-    configure_logging(os.environ.get("FLEET_LOG_LEVEL", "INFO"))
-    state_dir = Path(os.environ.get("FLEET_STATE_DIR", ".fleetledger"))
-    credentials = credentials_from("FLEET_SERVICE_ACCOUNT", state_dir / CREDENTIALS_FILE, "service")
+    args = parser.parse_args(argv)
+    configure_logging(settings.log_level, settings.log_format)
+    credentials = credentials_from(
+        settings.service_email,
+        settings.service_password,
+        settings.state_dir / CREDENTIALS_FILE,
+        "service",
+    )
     report = asyncio.run(rebuild(args.database_url, args.command_url, credentials, args.keep))
     log.info(
         "rebuild_done",

@@ -1,43 +1,60 @@
-"""Query service settings, all overridable from the environment."""
+"""Query service settings: FLEET_* environment variables (or `.env`), typed and checked."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shared.kit.auth.client import Credentials
-from shared.kit.settings import check_modes, env_int, env_str
+from shared.kit.settings import (
+    CommandUrl,
+    FleetSettings,
+    KafkaBootstrap,
+    KafkaTopic,
+    LogFormat,
+    LogLevel,
+    MaxBodyBytes,
+    ModeSettings,
+    QueryDatabaseUrl,
+    ServiceAccountEmail,
+    ServiceAccountPassword,
+    StateDir,
+    load,
+    var,
+)
 
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_query"
 
+class Settings(ModeSettings):
+    """Everything the query service reads at start (`python -m query_service.settings`
+    checks the environment and exits 1 with a one-line error)."""
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
-    kafka_bootstrap: str = "127.0.0.1:19092"
-    topic: str = "fleet.vehicle-events"
-    group_id: str = "fleet-query"
-    command_url: str = "http://127.0.0.1:8000"
+    database_url: QueryDatabaseUrl
+    kafka_bootstrap: KafkaBootstrap = "127.0.0.1:19092"
+    topic: KafkaTopic
+    group_id: str = var("FLEET_QUERY_GROUP", "fleet-query", "Consumer group of the projections.")
+    command_url: CommandUrl
     # The machine account that reads the command service's event feed when healing.
-    service_email: str = ""
-    service_password: str = ""
-    pool_min: int = 2
-    pool_max: int = 16
-    heal_interval_s: float = 5.0
+    service_email: ServiceAccountEmail
+    service_password: ServiceAccountPassword
+    pool_min: int = var("FLEET_QUERY_POOL_MIN", 2, "Database pool size per worker, at least.")
+    pool_max: int = var("FLEET_QUERY_POOL_MAX", 16, "Database pool size per worker, at most.")
+    heal_interval_ms: int = var(
+        "FLEET_QUERY_HEAL_INTERVAL_MS", 5000, "How often the healer looks for gaps in the log."
+    )
     # The embedded broker answers a fetch only after the full wait when no data is
     # there yet: keep it short so a new record is seen within tens of milliseconds.
-    fetch_max_wait_ms: int = 50
-    log_level: str = "INFO"
-    max_body_bytes: int = 1024 * 1024
-    consume: bool = True
-    environment: str = "production"  # FLEET_ENV: production | dev | demo
-    clock: str = "system"  # FLEET_CLOCK: simulated follows the command service's dev clock
-
-    def __post_init__(self) -> None:
-        check_modes(self.environment, self.clock)
+    fetch_max_wait_ms: int = var(
+        "FLEET_QUERY_FETCH_MAX_WAIT_MS", 50, "Longest wait of a Kafka fetch with no new records."
+    )
+    log_level: LogLevel
+    log_format: LogFormat
+    max_body_bytes: MaxBodyBytes
+    consume: bool = var(
+        "FLEET_QUERY_CONSUME",
+        True,
+        "`false`: serve the read models without consuming Kafka (rebuilds, tests).",
+    )
 
     @property
-    def simulated_clock(self) -> bool:
-        return self.clock == "simulated"
+    def heal_interval_s(self) -> float:
+        return self.heal_interval_ms / 1000
 
     def service_credentials(self) -> Credentials | None:
         """The feed reader's account, when configured."""
@@ -45,22 +62,18 @@ class Settings:
             return None
         return Credentials(self.service_email, self.service_password)
 
-    @classmethod
-    def from_env(cls) -> Settings:
-        return cls(
-            database_url=env_str("FLEET_QUERY_DATABASE_URL", DEFAULT_DATABASE_URL),
-            kafka_bootstrap=env_str("FLEET_KAFKA_BOOTSTRAP", "127.0.0.1:19092"),
-            topic=env_str("FLEET_KAFKA_TOPIC", "fleet.vehicle-events"),
-            group_id=env_str("FLEET_QUERY_GROUP", "fleet-query"),
-            command_url=env_str("FLEET_COMMAND_URL", "http://127.0.0.1:8000"),
-            service_email=env_str("FLEET_SERVICE_ACCOUNT_EMAIL", ""),
-            service_password=env_str("FLEET_SERVICE_ACCOUNT_PASSWORD", ""),
-            pool_min=env_int("FLEET_QUERY_POOL_MIN", 2),
-            pool_max=env_int("FLEET_QUERY_POOL_MAX", 16),
-            heal_interval_s=env_int("FLEET_QUERY_HEAL_INTERVAL_MS", 5000) / 1000,
-            fetch_max_wait_ms=env_int("FLEET_QUERY_FETCH_MAX_WAIT_MS", 50),
-            log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
-            consume=env_str("FLEET_QUERY_CONSUME", "true").lower() in ("1", "true", "yes"),
-            environment=env_str("FLEET_ENV", "production").strip().lower(),
-            clock=env_str("FLEET_CLOCK", "system").strip().lower(),
-        )
+
+class RebuildSettings(FleetSettings):
+    """What `fleetledger rebuild` reads."""
+
+    database_url: QueryDatabaseUrl
+    command_url: CommandUrl
+    log_level: LogLevel
+    log_format: LogFormat
+    service_email: ServiceAccountEmail
+    service_password: ServiceAccountPassword
+    state_dir: StateDir
+
+
+if __name__ == "__main__":
+    load(Settings)

@@ -21,6 +21,11 @@ import pytest_asyncio
 from deploy.postgres import EmbeddedPostgres
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Settings in tests (and the services they start) never read a developer's `.env`."""
+    os.environ["FLEET_ENV_FILE"] = ""
+
+
 @dataclass
 class FakeClock:
     """A clock the test moves by hand."""
@@ -109,7 +114,12 @@ def in_process_settings(command_dsn: str, **overrides: Any) -> Any:
     (tests expire holds by hand), quiet logs."""
     from command_service.settings import Settings
 
-    fields = {"pool_min": 1, "pool_max": 4, "sweeper_interval_s": 3600, "log_level": "WARNING"}
+    fields = {
+        "pool_min": 1,
+        "pool_max": 4,
+        "sweeper_interval_ms": 3_600_000,
+        "log_level": "WARNING",
+    }
     return Settings(database_url=command_dsn, **{**fields, **overrides})
 
 

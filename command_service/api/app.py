@@ -25,6 +25,7 @@ from shared.kit.http.instrumentation import HttpMetrics
 from shared.kit.http.middleware import RequestContext
 from shared.kit.http.openapi import COMMAND_PROBLEMS, problem_responses
 from shared.kit.logs import configure_logging
+from shared.kit.settings import load
 
 
 def create_app(
@@ -71,7 +72,7 @@ def create_app(
                 await relay.stop()
             await pool.close()
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     app = FastAPI(title="Fleetledger command service", version="0.1.0", lifespan=lifespan)
     # In simulated mode every command first refreshes the clock the workers share.
     refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
@@ -90,4 +91,4 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory command_service.api.app:app_from_env`."""
-    return create_app(Settings.from_env())
+    return create_app(load(Settings))

@@ -13,22 +13,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import os
 import sys
 
 from command_service.identity import users
 from command_service.identity.emails import normalise_email
-from command_service.identity.settings import IdentitySettings
+from command_service.identity.settings import IdentitySettings, UserCliSettings
 from command_service.identity.setup import start_identity
-from command_service.settings import DEFAULT_DATABASE_URL
 from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
 from shared.kit.auth.principal import PERSON_ROLES, ROLES
 from shared.kit.http.errors import HttpProblem
+from shared.kit.settings import load
 
 
 def _password() -> str:
-    password = os.environ.get("FLEET_NEW_USER_PASSWORD") or getpass.getpass("password: ")
+    password = load(UserCliSettings).new_user_password or getpass.getpass("password: ")
     if not 8 <= len(password) <= 256:
         raise SystemExit("the password must have 8 to 256 characters")
     return password
@@ -39,7 +38,7 @@ async def _run(args: argparse.Namespace) -> str:
     try:
         async with pool.acquire() as conn:
             await migrate(conn)
-        identity = await start_identity(pool, IdentitySettings.from_env())
+        identity = await start_identity(pool, load(IdentitySettings))
         if args.action == "rotate-signing-key":
             kid, delay = await identity.keys.rotate()
             return f"published key {kid}; it signs in {delay:.0f} s"
@@ -56,11 +55,11 @@ async def _run(args: argparse.Namespace) -> str:
         await pool.close()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m command_service.identity.cli")
-    parser.add_argument(
-        "--database-url", default=os.environ.get("FLEET_COMMAND_DATABASE_URL", DEFAULT_DATABASE_URL)
-    )
+def main(
+    argv: list[str] | None = None, prog: str = "python -m command_service.identity.cli"
+) -> int:
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--database-url", default=load(UserCliSettings).database_url)
     sub = parser.add_subparsers(dest="action", required=True)
     create = sub.add_parser("create-user", help="create an account (e.g. the first admin)")
     create.add_argument("--email", required=True)
@@ -70,7 +69,7 @@ def main() -> int:
     role.add_argument("--email", required=True)
     role.add_argument("--role", choices=PERSON_ROLES, required=True)
     sub.add_parser("rotate-signing-key", help="publish a new signing key (signs after a delay)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         sys.stdout.write(asyncio.run(_run(args)) + "\n")
     except (HttpProblem, ValueError) as exc:

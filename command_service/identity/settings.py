@@ -2,42 +2,65 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from shared.kit.settings import (
+    CommandDatabaseUrl,
+    FleetSettings,
+    ServiceAccountEmail,
+    ServiceAccountPassword,
+    var,
+)
 
-from shared.kit.settings import env_int, env_str
 
+class IdentitySettings(FleetSettings):
+    """Part of the command service's settings (FLEET_ARGON2_*, FLEET_LOGIN_*, accounts)."""
 
-@dataclass(frozen=True)
-class IdentitySettings:
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 65536  # RFC 9106's second recommended option: t=3, 64 MiB
-    argon2_parallelism: int = 4
-    # A rotated-in key is published this long before it signs (> verifiers' re-fetch gap).
-    signing_key_activation_s: float = 30.0
-    login_attempts_per_address: int = 60
-    login_address_window_s: int = 60
-    login_failures_per_account: int = 10
-    login_account_window_s: int = 15 * 60
-    # First admin on a fresh install: created once if absent, never overwritten.
-    bootstrap_admin_email: str = ""
-    bootstrap_admin_password: str = ""
+    argon2_time_cost: int = var("FLEET_ARGON2_TIME_COST", 3, "argon2id passes.")
+    # RFC 9106's second recommended option: t=3, 64 MiB.
+    argon2_memory_kib: int = var("FLEET_ARGON2_MEMORY_KIB", 65536, "argon2id memory (KiB).")
+    argon2_parallelism: int = var("FLEET_ARGON2_PARALLELISM", 4, "argon2id lanes.")
+    signing_key_activation_s: float = var(
+        "FLEET_SIGNING_KEY_ACTIVATION_S",
+        30.0,
+        "A rotated-in signing key is published this long before it signs (more than the "
+        "verifiers' re-fetch gap).",
+    )
+    login_attempts_per_address: int = var(
+        "FLEET_LOGIN_ATTEMPTS_PER_ADDRESS",
+        60,
+        "Sign-in attempts per client address per `FLEET_LOGIN_ADDRESS_WINDOW_S` (then 429).",
+    )
+    login_address_window_s: int = var(
+        "FLEET_LOGIN_ADDRESS_WINDOW_S", 60, "Window of the per-address sign-in limit."
+    )
+    login_failures_per_account: int = var(
+        "FLEET_LOGIN_FAILURES_PER_ACCOUNT",
+        10,
+        "Failed sign-ins per account per `FLEET_LOGIN_ACCOUNT_WINDOW_S` (then 429).",
+    )
+    login_account_window_s: int = var(
+        "FLEET_LOGIN_ACCOUNT_WINDOW_S", 15 * 60, "Window of the per-account failure limit."
+    )
+    bootstrap_admin_email: str = var(
+        "FLEET_BOOTSTRAP_ADMIN_EMAIL",
+        "",
+        "First admin on a fresh install: created on start if absent, never overwritten "
+        "([docs/identity.md](docs/identity.md)).",
+    )
+    bootstrap_admin_password: str = var(
+        "FLEET_BOOTSTRAP_ADMIN_PASSWORD", "", "Password of `FLEET_BOOTSTRAP_ADMIN_EMAIL`."
+    )
     # The query service's machine account (reads the event feed): kept in sync with env.
-    service_account_email: str = ""
-    service_account_password: str = ""
+    service_account_email: ServiceAccountEmail
+    service_account_password: ServiceAccountPassword
 
-    @classmethod
-    def from_env(cls) -> IdentitySettings:
-        return cls(
-            argon2_time_cost=env_int("FLEET_ARGON2_TIME_COST", 3),
-            argon2_memory_kib=env_int("FLEET_ARGON2_MEMORY_KIB", 65536),
-            argon2_parallelism=env_int("FLEET_ARGON2_PARALLELISM", 4),
-            signing_key_activation_s=env_int("FLEET_SIGNING_KEY_ACTIVATION_S", 30),
-            login_attempts_per_address=env_int("FLEET_LOGIN_ATTEMPTS_PER_ADDRESS", 60),
-            login_address_window_s=env_int("FLEET_LOGIN_ADDRESS_WINDOW_S", 60),
-            login_failures_per_account=env_int("FLEET_LOGIN_FAILURES_PER_ACCOUNT", 10),
-            login_account_window_s=env_int("FLEET_LOGIN_ACCOUNT_WINDOW_S", 900),
-            bootstrap_admin_email=env_str("FLEET_BOOTSTRAP_ADMIN_EMAIL", ""),
-            bootstrap_admin_password=env_str("FLEET_BOOTSTRAP_ADMIN_PASSWORD", ""),
-            service_account_email=env_str("FLEET_SERVICE_ACCOUNT_EMAIL", ""),
-            service_account_password=env_str("FLEET_SERVICE_ACCOUNT_PASSWORD", ""),
-        )
+
+class UserCliSettings(FleetSettings):
+    """What `fleetledger user` (command_service.identity.cli) reads."""
+
+    database_url: CommandDatabaseUrl
+    new_user_password: str = var(
+        "FLEET_NEW_USER_PASSWORD",
+        "",
+        "Password of the account `fleetledger user create-user` creates (else a prompt; "
+        "never on the command line).",
+    )

@@ -6,14 +6,16 @@ import asyncio
 import json
 import sys
 
+from rich.console import Console
+
 from deploy.simulator.client import SimulatorError
 from deploy.simulator.config import parse_args
 from deploy.simulator.progress import summary, summary_json
 from deploy.simulator.runner import simulate
 
 
-def main(argv: list[str] | None = None) -> int:
-    config = parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m deploy.simulator") -> int:
+    config = parse_args(argv, prog)
     try:
         report = asyncio.run(simulate(config))
     except SimulatorError as exc:
@@ -22,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("\nsimulator interrupted\n")
         return 130
-    sys.stdout.write(summary(report))
+    Console().print(summary(report))
     if config.report_json is not None:
         config.report_json.write_text(json.dumps(summary_json(report), indent=2) + "\n")
     return 0

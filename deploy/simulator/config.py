@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from deploy.settings import ToolSettings
+from shared.kit.settings import load
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -36,11 +38,10 @@ class SimConfig:
     report_json: Path | None = None
 
 
-def _parser() -> argparse.ArgumentParser:
-    env = os.environ.get
-    state_dir = Path(env("FLEET_STATE_DIR", ".fleetledger"))
+def _parser(prog: str) -> argparse.ArgumentParser:
+    tools = load(ToolSettings)
     p = argparse.ArgumentParser(
-        prog="python -m deploy.simulator",
+        prog=prog,
         description="Register a realistic fleet and drive days of customer behaviour "
         "through the public command API (needs FLEET_CLOCK=simulated on the server).",
     )
@@ -50,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--customers", type=int, default=100)
     add("--days", type=float, default=7.0, help="simulated days to drive")
     add("--max-seconds", type=float, default=600.0, help="wall-clock limit")
-    add("--url", default=env("FLEET_COMMAND_URL", DEFAULT_URL), help="command service")
+    add("--url", default=tools.command_url, help="command service")
     add("--concurrency", type=int, default=16, help="requests in flight at most")
     add("--start", type=datetime.fromisoformat, default=None, help="simulated start (RFC 3339)")
     add("--booking-rate", type=float, default=1.0, help="booking attempts per customer-day")
@@ -58,16 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     add("--maintenance-rate", type=float, default=0.03, help="windows per vehicle-day")
     add("--outage-rate", type=float, default=0.02, help="status outages per vehicle-day")
     add("--no-auth", action="store_true", help="send customer_id in bodies, no tokens")
-    add("--admin-email", default=env("FLEET_ADMIN_EMAIL", ""))
-    add("--admin-password", default=env("FLEET_ADMIN_PASSWORD", ""))
-    add("--admin-credentials", type=Path, default=state_dir / "credentials.json")
+    add("--admin-email", default=tools.admin_email)
+    add("--admin-password", default=tools.admin_password)
+    add("--admin-credentials", type=Path, default=tools.credentials_file)
     add("--no-progress", action="store_true", help="no progress bar on stderr")
     add("--report-json", type=Path, default=None, help="also write the summary as JSON here")
     return p
 
 
-def parse_args(argv: list[str] | None = None) -> SimConfig:
-    a = _parser().parse_args(argv)
+def parse_args(
+    argv: list[str] | None = None, prog: str = "python -m deploy.simulator"
+) -> SimConfig:
+    a = _parser(prog).parse_args(argv)
     return SimConfig(
         seed=a.seed,
         vehicles=a.vehicles,

@@ -19,7 +19,7 @@ def admin_principal(config: SimConfig) -> Principal:
     if config.admin_email and config.admin_password:
         return Principal("admin", config.admin_email, config.admin_password)
     try:
-        found = credentials_from("FLEET_ADMIN", config.admin_credentials, "admin")
+        found = credentials_from("", "", config.admin_credentials, "admin")
     except (OSError, ValueError, KeyError):  # unreadable or malformed: same advice
         found = None
     if found is None:

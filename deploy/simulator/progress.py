@@ -1,41 +1,60 @@
-"""Console output of the simulator: a carriage-return progress bar and the summary."""
+"""Console output of the simulator: a rich progress bar (stderr) and the summary table."""
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any
+
+from rich import progress as bar
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
 
 from deploy.simulator.client import Stats
 
-WIDTH = 30
+_COLUMNS = (
+    bar.BarColumn(),
+    bar.TaskProgressColumn(),
+    bar.TextColumn(
+        "sim {task.fields[now]}  {task.fields[sent]} commands  {task.fields[conflicts]} x 409"
+    ),
+    bar.TimeElapsedColumn(),
+)
 
 
 class Progress:
-    """`[#####.....]  45%  sim 2030-01-09 14:15  1234 commands  12 x 409` on stderr."""
+    """Steps done of the plan, the simulated time, commands sent and 409s, on stderr
+    (a context manager: drawn inside the `with` block)."""
 
-    def __init__(self, total: int, enabled: bool, stream: TextIO = sys.stderr) -> None:
-        self._total, self._enabled, self._stream = max(total, 1), enabled, stream
+    def __init__(self, total: int, enabled: bool, console: Console | None = None) -> None:
+        self._bar = bar.Progress(
+            *_COLUMNS, console=console or Console(stderr=True), disable=not enabled
+        )
+        self._task = self._bar.add_task(
+            "simulate", total=max(total, 1), now="", sent=0, conflicts=0
+        )
         self._shown = 0.0
 
+    def __enter__(self) -> Progress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._bar.stop()  # also on errors: rich hides the cursor while it draws
+
     def update(self, done: int, now: datetime, stats: Stats, force: bool = False) -> None:
-        if not self._enabled or (not force and time.monotonic() - self._shown < 0.2):
+        if not force and time.monotonic() - self._shown < 0.2:
             return
         self._shown = time.monotonic()
-        share = min(done / self._total, 1.0)
-        bar = "#" * int(share * WIDTH) + "." * (WIDTH - int(share * WIDTH))
-        self._stream.write(
-            f"\r[{bar}] {share:4.0%}  sim {now:%Y-%m-%d %H:%M}  "
-            f"{sum(stats.sent.values())} commands  {stats.statuses[409]} x 409 "
+        self._bar.update(
+            self._task,
+            completed=done,
+            now=f"{now:%Y-%m-%d %H:%M}",
+            sent=sum(stats.sent.values()),
+            conflicts=stats.statuses[409],
         )
-        self._stream.flush()
-
-    def close(self) -> None:
-        if self._enabled:
-            self._stream.write("\n")
-            self._stream.flush()
 
 
 @dataclass
@@ -56,32 +75,38 @@ class Report:
     command_log: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def summary(report: Report) -> str:
-    """Human-readable summary: commands by type and status, outcomes, events, time."""
+def summary(report: Report) -> RenderableType:
+    """The run at a glance, then a table of commands by type and status."""
     stats = report.stats
     ok = sum(n for s, n in stats.statuses.items() if 200 <= s < 300)
     client = sum(n for s, n in stats.statuses.items() if 400 <= s < 500)
     server = sum(n for s, n in stats.statuses.items() if s >= 500)
-    lines = [
+    early = ", stopped at --max-seconds" if report.stopped_early else ""
+    head = Text(
         f"simulated {report.start:%Y-%m-%dT%H:%MZ} → {report.reached:%Y-%m-%dT%H:%MZ} "
-        f"({report.steps}/{report.total_steps} steps"
-        f"{', stopped at --max-seconds' if report.stopped_early else ''})",
-        f"fleet: {report.vehicles} vehicles, {report.customers} customers",
+        f"({report.steps}/{report.total_steps} steps{early})\n"
+        f"fleet: {report.vehicles} vehicles, {report.customers} customers\n"
         f"requests: {sum(stats.sent.values())}  2xx {ok}  4xx {client}  5xx {server}  "
-        f"(retried {stats.retries}, transport errors {stats.transport_errors})",
-        f"events in the fleet's streams (as of the last answers): {report.events}",
-        f"elapsed: {report.elapsed_s:.1f} s",
-        "commands by type (status: count):",
-    ]
+        f"(retried {stats.retries}, transport errors {stats.transport_errors})\n"
+        f"events in the fleet's streams (as of the last answers): {report.events}\n"
+        f"elapsed: {report.elapsed_s:.1f} s"
+    )
+    parts: list[RenderableType] = [head, _commands_table(stats)]
+    if report.outcomes:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()))
+        parts.append(Text(f"outcomes: {outcomes}"))
+    return Group(*parts)
+
+
+def _commands_table(stats: Stats) -> Table:
+    table = Table(title="commands by type", title_justify="left")
+    table.add_column("command")
+    table.add_column("sent", justify="right")
+    table.add_column("status: count")
     for kind in sorted(stats.sent):
         by_status = sorted((s, n) for (k, s), n in stats.by_kind.items() if k == kind)
-        detail = "  ".join(f"{s}: {n}" for s, n in by_status)
-        lines.append(f"  {kind:<22} {stats.sent[kind]:>7}   {detail}")
-    if report.outcomes:
-        lines.append(
-            "outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()))
-        )
-    return "\n".join(lines) + "\n"
+        table.add_row(kind, str(stats.sent[kind]), "  ".join(f"{s}: {n}" for s, n in by_status))
+    return table
 
 
 def summary_json(report: Report) -> dict[str, Any]:

@@ -165,19 +165,19 @@ async def _drive(
     """Register the fleet, then step the clock: follow-ups first, then new demand."""
     world, admin, versions = planner.world, who.get("admin"), dict[str, int]()
     total = math.ceil(config.days * timedelta(days=1) / bh.STEP)
-    progress = Progress(total, config.progress)
-    await set_clock(api, admin, world.start)
-    await execute(api, planner.registrations(), who, versions)
-    now, steps = world.start, 0
-    while steps < total and time.monotonic() - started <= config.max_seconds:
-        now = world.start + steps * bh.STEP
-        await set_clock(api, admin, now)
-        await execute(api, planner.follow_ups(now), who, versions)
-        await execute(api, planner.customer_requests(now) + operations(planner, now), who, versions)
-        steps += 1
-        progress.update(steps, now, api.stats)
-    progress.update(steps, now, api.stats, force=True)
-    progress.close()
+    with Progress(total, config.progress) as progress:
+        await set_clock(api, admin, world.start)
+        await execute(api, planner.registrations(), who, versions)
+        now, steps = world.start, 0
+        while steps < total and time.monotonic() - started <= config.max_seconds:
+            now = world.start + steps * bh.STEP
+            await set_clock(api, admin, now)
+            await execute(api, planner.follow_ups(now), who, versions)
+            requests = planner.customer_requests(now) + operations(planner, now)
+            await execute(api, requests, who, versions)
+            steps += 1
+            progress.update(steps, now, api.stats)
+        progress.update(steps, now, api.stats, force=True)
     report = Report(world.start, now, steps, total, time.monotonic() - started, api.stats)
     report.outcomes, report.events = dict(world.outcomes), sum(versions.values())
     report.vehicles, report.customers = len(world.vehicles), len(world.customers)

@@ -10,14 +10,12 @@ every line of a process has one shape.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from typing import Literal, TextIO
 
 import structlog
 
 LogFormat = Literal["json", "console"]
-FORMAT_VARIABLE = "FLEET_LOG_FORMAT"
 _UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
@@ -26,12 +24,7 @@ class _StructlogHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def log_format(stream: TextIO) -> LogFormat:
-    """FLEET_LOG_FORMAT when set, else `console` on a terminal and `json` elsewhere."""
-    chosen = os.environ.get(FORMAT_VARIABLE, "").strip().lower()
-    if chosen in ("json", "console"):
-        return "json" if chosen == "json" else "console"
-    if chosen:
-        raise ValueError(f"{FORMAT_VARIABLE} must be 'json' or 'console', not {chosen!r}")
+    """The format when settings force none: `console` on a terminal, `json` elsewhere."""
     return "console" if stream.isatty() else "json"
 
 

@@ -7,7 +7,6 @@ before it expires, and signs in again once if a request still answers 401.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
@@ -26,11 +25,9 @@ class Credentials:
     password: str
 
 
-def credentials_from(env_prefix: str, path: Path, entry: str) -> Credentials | None:
-    """`<prefix>_EMAIL`/`<prefix>_PASSWORD` from the environment, else `entry` of the
+def credentials_from(email: str, password: str, path: Path, entry: str) -> Credentials | None:
+    """`email` and `password` when both are given (from settings), else `entry` of the
     launcher's credentials file at `path` (`{"admin": {email, password}, ...}`)."""
-    email = os.environ.get(f"{env_prefix}_EMAIL")
-    password = os.environ.get(f"{env_prefix}_PASSWORD")
     if email and password:
         return Credentials(email, password)
     if not path.exists():
