@@ -1,0 +1,81 @@
+"""The launcher's supervisor on real child processes: restart with backoff, say why."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from deploy import supervisor as sup
+from deploy.supervisor import Component, Supervisor, backoff_delay, exit_cause
+
+
+def sleeper() -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.kill()
+    proc.wait()
+
+
+def wait_for(condition, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_names_the_signal_or_the_exit_code_that_ended_a_child():
+    assert exit_cause(-signal.SIGKILL) == "signal SIGKILL"
+    assert exit_cause(3) == "exit code 3"
+
+
+def test_backs_off_exponentially_up_to_a_ceiling():
+    delays = [backoff_delay(n) for n in range(10)]
+    assert delays[:4] == [0.5, 1.0, 2.0, 4.0]
+    assert max(delays) == sup.MAX_DELAY_S == delays[-1]
+
+
+def test_restarts_a_killed_child_and_leaves_the_others_alone():
+    supervisor = Supervisor()
+    try:
+        first = supervisor.add(Component("first", sleeper, stop))
+        second = supervisor.add(Component("second", sleeper, stop))
+        killed, untouched = first.proc, second.proc
+        assert killed is not None
+        os.kill(killed.pid, signal.SIGKILL)
+        wait_for(lambda: first.restarts == 1)
+        assert first.proc is not killed and first.proc.poll() is None
+        assert second.proc is untouched and untouched.poll() is None
+    finally:
+        supervisor.stop()
+    assert all(c.proc is not None and c.proc.poll() is not None for c in supervisor.components)
+
+
+def test_gives_up_when_a_child_cannot_be_started_again(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sup, "FIRST_DELAY_S", 0.01)
+    starts = iter([sleeper()])
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = next(starts, None)
+        if proc is None:
+            raise RuntimeError("cannot start")
+        return proc
+
+    supervisor = Supervisor()
+    try:
+        doomed = supervisor.add(Component("doomed", start, stop))
+        assert doomed.proc is not None
+        os.kill(doomed.proc.pid, signal.SIGKILL)
+        assert supervisor.gave_up.wait(10)
+        assert supervisor.serve(threading.Event()) == 1
+    finally:
+        supervisor.stop()
