@@ -59,8 +59,13 @@ class Launched:
     def accounts(self) -> StartupAccounts:
         return StartupAccounts.load_or_create(self.state_dir)
 
-    def dsn(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.pg_port}/{database}"
+    @property
+    def command_dsn(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.pg_port}/fleet_command"
+
+    @property
+    def query_dsn(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.pg_port}/fleet_query"
 
     def env(self) -> dict[str, str]:
         """What a user's shell next to this stack would have (state dir, command URL)."""
