@@ -93,7 +93,9 @@ def start_services(stack: ExitStack, args: argparse.Namespace) -> Supervisor:
         ("command", services.COMMAND_APP, args.port, args.workers, command_env),
         ("query", services.QUERY_APP, args.query_port, args.query_workers, query_env),
     ):
-        start = partial(services.start_ready, app, port, workers, env, STATE_DIR)
+        start = partial(
+            services.start_ready, app, port, workers, env, STATE_DIR, supervisor.stopping
+        )
         supervisor.add(Component(name, start, services.stop))
     sys.stdout.write(banner(args, bootstrap, (command_dsn, query_dsn), accounts))
     sys.stdout.flush()

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -92,12 +93,14 @@ def start_ready(
     workers: int,
     env: dict[str, str],
     state_dir: Path | None = None,
+    abort: threading.Event | None = None,
     timeout_s: float = 90.0,
 ) -> subprocess.Popen[bytes]:
-    """`start_service`, returned once its `/readyz` answers 200; killed if it never does."""
+    """`start_service`, returned once its `/readyz` answers 200; killed if it never does
+    (or if `abort` is set meanwhile: the launcher is stopping)."""
     proc = start_service(app, port, workers, env=env, state_dir=state_dir)
     try:
-        wait_ready(f"http://127.0.0.1:{port}/readyz", proc, timeout_s)
+        wait_ready(f"http://127.0.0.1:{port}/readyz", proc, timeout_s, abort)
     except (RuntimeError, TimeoutError):
         kill(proc)
         raise
@@ -115,12 +118,19 @@ def token_command(state_dir: Path, command_port: int) -> str:
     return " ".join([*env, "make -s token"])
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    """Poll `url` until it answers 200; fail early if the process died."""
+def wait_ready(
+    url: str,
+    proc: subprocess.Popen[bytes],
+    timeout_s: float = 30.0,
+    abort: threading.Event | None = None,
+) -> None:
+    """Poll `url` until it answers 200; fail early if the process died or `abort` is set."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"service exited with code {proc.returncode} before ready")
+        if abort is not None and abort.is_set():
+            raise RuntimeError("startup aborted")
         try:
             with urllib.request.urlopen(url, timeout=1) as resp:
                 if resp.status == 200:

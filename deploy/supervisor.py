@@ -27,6 +27,7 @@ Proc = subprocess.Popen[bytes]
 FIRST_DELAY_S = 0.5
 MAX_DELAY_S = 30.0
 HEALTHY_AFTER_S = 30.0  # a process that lived this long starts the backoff over
+STOP_TIMEOUT_S = 40.0  # longest a PostgreSQL or broker start can take to give up
 MAX_FAILED_STARTS = 8  # consecutive starts that never got ready: give up, stop the launcher
 
 
@@ -93,8 +94,8 @@ class Supervisor:
             with component.lock:
                 if component.proc is not None:
                     component.stop(component.proc)
-        for thread in self._threads:
-            thread.join(timeout=5)
+        for thread in self._threads:  # a restart under way aborts, or stops what it started
+            thread.join(timeout=STOP_TIMEOUT_S)
 
     def _watch(self, component: Component) -> None:
         failures = 0

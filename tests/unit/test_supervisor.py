@@ -79,3 +79,25 @@ def test_gives_up_when_a_child_cannot_be_started_again(monkeypatch: pytest.Monke
         assert supervisor.serve(threading.Event()) == 1
     finally:
         supervisor.stop()
+
+
+def test_stopping_during_a_restart_leaves_no_child_behind(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sup, "FIRST_DELAY_S", 0.01)
+    supervisor = Supervisor()
+    late: list[subprocess.Popen[bytes]] = []
+    restarting = threading.Event()
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = sleeper()
+        if supervisor.components:  # a restart: it is ready only once we are stopping
+            late.append(proc)
+            restarting.set()
+            supervisor.stopping.wait(10)
+        return proc
+
+    component = supervisor.add(Component("slow", start, stop))
+    assert component.proc is not None
+    os.kill(component.proc.pid, signal.SIGKILL)
+    assert restarting.wait(10)
+    supervisor.stop()
+    assert late and late[0].poll() is not None
