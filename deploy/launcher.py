@@ -96,7 +96,8 @@ def start_services(stack: ExitStack, args: argparse.Namespace) -> Supervisor:
         start = partial(
             services.start_ready, app, port, workers, env, STATE_DIR, supervisor.stopping
         )
-        supervisor.add(Component(name, start, services.stop))
+        alive = partial(services.answers, f"http://127.0.0.1:{port}/healthz")
+        supervisor.add(Component(name, start, services.stop, alive))
     sys.stdout.write(banner(args, bootstrap, (command_dsn, query_dsn), accounts))
     sys.stdout.flush()
     return supervisor

@@ -141,6 +141,15 @@ def wait_ready(
     raise TimeoutError(f"{url} not ready after {timeout_s}s")
 
 
+def answers(url: str, timeout_s: float = 3.0) -> bool:
+    """True when `url` answers 200 within `timeout_s` (a liveness probe)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
 def kill(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL the process group we started and reap its leader."""
     with contextlib.suppress(ProcessLookupError, PermissionError):

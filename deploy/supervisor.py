@@ -1,7 +1,8 @@
 """Keep the launcher's children alive: restart a dead one with exponential backoff.
 
-One watcher thread per component waits on its process. When the process dies the
-watcher logs why (exit code or signal), kills what is left of its process group (a
+One watcher thread per component waits on its process (and probes it, if it has a
+liveness probe: a hung process is killed). When the process dies the watcher logs why
+(exit code or signal), kills what is left of its process group (a
 SIGKILLed uvicorn master leaves its workers behind, still holding the port), waits the
 backoff and starts the component again. The other components keep running meanwhile:
 that is the failure isolation (a dead query service never stops writes, a dead
@@ -27,6 +28,8 @@ Proc = subprocess.Popen[bytes]
 FIRST_DELAY_S = 0.5
 MAX_DELAY_S = 30.0
 HEALTHY_AFTER_S = 30.0  # a process that lived this long starts the backoff over
+PROBE_INTERVAL_S = 5.0  # liveness: a process that fails this many probes in a row hangs
+PROBE_FAILURES = 6
 STOP_TIMEOUT_S = 40.0  # longest a PostgreSQL or broker start can take to give up
 MAX_FAILED_STARTS = 8  # consecutive starts that never got ready: give up, stop the launcher
 
@@ -55,11 +58,12 @@ def kill_group(pid: int) -> None:
 @dataclass
 class Component:
     """`start` runs the process and returns it once ready (raising if it never is);
-    `stop` ends it gracefully."""
+    `stop` ends it gracefully; `alive` (optional) probes a running one, e.g. /healthz."""
 
     name: str
     start: Callable[[], Proc]
     stop: Callable[[Proc], None]
+    alive: Callable[[], bool] | None = None
     proc: Proc | None = None
     started_at: float = 0.0
     restarts: int = 0
@@ -102,7 +106,7 @@ class Supervisor:
         while True:
             proc = component.proc
             assert proc is not None
-            returncode = proc.wait()
+            returncode = self._wait_dead(component, proc)
             if self.stopping.is_set():
                 return
             uptime = time.monotonic() - component.started_at
@@ -118,6 +122,21 @@ class Supervisor:
             failures = self._restart(component, failures)
             if failures < 0:
                 return
+
+    def _wait_dead(self, component: Component, proc: Proc) -> int:
+        """`proc`'s return code; a process that keeps failing its probe is killed first."""
+        misses = 0
+        while True:
+            try:
+                return proc.wait(timeout=PROBE_INTERVAL_S)
+            except subprocess.TimeoutExpired:
+                pass
+            if component.alive is None or self.stopping.is_set():
+                continue
+            misses = 0 if component.alive() else misses + 1
+            if misses >= PROBE_FAILURES:
+                log.error("component_hung", component=component.name, pid=proc.pid, probes=misses)
+                kill_group(proc.pid)
 
     def _restart(self, component: Component, failures: int) -> int:
         """Start again after the backoff; the new failure count, -1 when done for good."""

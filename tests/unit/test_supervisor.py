@@ -101,3 +101,28 @@ def test_stopping_during_a_restart_leaves_no_child_behind(monkeypatch: pytest.Mo
     assert restarting.wait(10)
     supervisor.stop()
     assert late and late[0].poll() is not None
+
+
+def test_kills_and_restarts_a_child_that_keeps_failing_its_liveness_probe(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(sup, "PROBE_INTERVAL_S", 0.05)
+    monkeypatch.setattr(sup, "PROBE_FAILURES", 3)
+    hung: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = sleeper()
+        if not hung:  # only the first one stops answering
+            hung.append(proc)
+        return proc
+
+    supervisor = Supervisor()
+    try:
+        component = Component("hung", start, stop, alive=lambda: component.proc is not hung[0])
+        supervisor.add(component)
+        wait_for(lambda: component.restarts == 1)
+        assert hung[0].returncode == -signal.SIGKILL
+        time.sleep(0.5)
+        assert component.restarts == 1 and component.proc.poll() is None
+    finally:
+        supervisor.stop()
