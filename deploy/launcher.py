@@ -123,11 +123,19 @@ def banner(
 
 
 def run(args: argparse.Namespace) -> int:
-    """`make run`: start the stack, keep it alive until Ctrl-C, then stop it all."""
+    """`make run`: start the stack, keep it alive until Ctrl-C, then stop it all.
+
+    `args` needs port, workers, query_port, query_workers (a CLI may build it itself).
+    """
     stop_requested = stop_on_signals()
     with ExitStack() as stack:  # stops everything in reverse order of start
         supervisor = start_services(stack, args)
         return supervisor.serve(stop_requested)
+
+
+def demo(args: argparse.Namespace) -> int:
+    """`make demo`: as `run` plus the simulator knobs of `deploy.demo.add_arguments`."""
+    return demo_mode.demo(args, start_services, STATE_DIR)
 
 
 def main() -> int:
@@ -145,9 +153,7 @@ def main() -> int:
         add("--query-workers", type=int, default=int(env("FLEET_QUERY_WORKERS", 1)))
     args = parser.parse_args()
     configure_logging(env("FLEET_LOG_LEVEL", "INFO"))
-    if args.action == "demo":
-        return demo_mode.demo(args, start_services, STATE_DIR)
-    return run(args)
+    return demo(args) if args.action == "demo" else run(args)
 
 
 if __name__ == "__main__":
