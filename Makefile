@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 VENV_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 CHECK_PYTHON := import sys; sys.exit(sys.version_info[:2] != (3, 11))
 
-.PHONY: token run demo test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean python-check
+.PHONY: token run demo test-tools test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean python-check
 
 venv: $(STAMP)
 
@@ -30,7 +30,13 @@ run: $(STAMP)  ## start the embedded stack (Postgres, Kafka broker, both service
 demo: $(STAMP)  ## the stack with a simulated clock, filled by the fleet simulator; Ctrl-C stops it
 	$(BIN)/python -m deploy.cli demo --fresh $(DEMO_ARGS)
 
-test: $(STAMP)  ## unit + integration + race tests against the embedded Postgres
+# The README replay test pastes the walk-through into bash: it needs curl and jq.
+test-tools:
+	@command -v jq >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && apt-get install -y -qq jq >/dev/null; } \
+	  || { echo "make test needs jq for the README replay: apt-get install jq / brew install jq" >&2; exit 1; }
+
+test: $(STAMP) test-tools  ## unit, integration, race, pipeline and README replay tests
 	$(BIN)/python -m pytest -q
 
 test-unit: $(STAMP)

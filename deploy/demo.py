@@ -11,15 +11,14 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
 from deploy import services
+from deploy.supervisor import Supervisor, stop_on_signals
 
 DEMO_ENV = {
     "FLEET_ENV": "demo",
@@ -30,7 +29,7 @@ DEMO_ENV = {
     "FLEET_LOGIN_ATTEMPTS_PER_ADDRESS": "100000",
 }
 REPORT = "simulator-report.json"
-StartServices = Callable[[ExitStack, argparse.Namespace], list[subprocess.Popen[bytes]]]
+StartServices = Callable[[ExitStack, argparse.Namespace], Supervisor]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,7 +88,7 @@ def _hints(args: argparse.Namespace, state_dir: Path) -> str:
     looks = "\n".join(f'  curl -s -H "Authorization: Bearer $TOKEN" "{base}/{p}"' for p in paths)
     return (
         "\nThe demo fleet is in. Look at the analytics (fleet_manager or admin token):\n"
-        f"  TOKEN=$(FLEET_STATE_DIR={state_dir} make -s token)\n{looks}\n"
+        f"  TOKEN=$({services.token_command(state_dir, args.port)})\n{looks}\n"
         "The query service follows the simulated clock (no-shows are judged at its now).\n"
         "Everything keeps running until Ctrl-C.\n"
     )
@@ -101,20 +100,18 @@ def demo(args: argparse.Namespace, start_services: StartServices, state_dir: Pat
         _reset(state_dir)
     os.environ.update(DEMO_ENV)  # the services inherit it
     os.environ.setdefault("FLEET_LOG_LEVEL", "WARNING")  # keep the progress bar readable
-    stop_requested = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop_requested.set())
+    stop_requested = stop_on_signals()
     with ExitStack() as stack:  # stops everything in reverse order of start
-        children = start_services(stack, args)
+        supervisor = start_services(stack, args)
         simulator = _start_simulator(args, state_dir)
         stack.callback(services.stop, simulator)
         hinted = False
-        while not stop_requested.wait(0.5):
+
+        def hint_once() -> None:
+            nonlocal hinted
             if not hinted and simulator.poll() is not None:
                 hinted = True
                 sys.stdout.write(_hints(args, state_dir) if simulator.returncode == 0 else "")
                 sys.stdout.flush()
-            for child in children:
-                if child.poll() is not None:
-                    return child.returncode or 1
-    return 0
+
+        return supervisor.serve(stop_requested, hint_once)

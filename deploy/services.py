@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +20,7 @@ log = structlog.get_logger("deploy.services")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+DEFAULT_COMMAND_PORT = 8000
 COMMAND_APP = "command_service.api.app:app_from_env"
 QUERY_APP = "query_service.app:app_from_env"
 
@@ -84,12 +87,50 @@ def start_command_service(
     return start_service(COMMAND_APP, port, workers, child_env, log_path, state_dir)
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    """Poll `url` until it answers 200; fail early if the process died."""
+def start_ready(
+    app: str,
+    port: int,
+    workers: int,
+    env: dict[str, str],
+    state_dir: Path | None = None,
+    abort: threading.Event | None = None,
+    timeout_s: float = 90.0,
+) -> subprocess.Popen[bytes]:
+    """`start_service`, returned once its `/readyz` answers 200; killed if it never does
+    (or if `abort` is set meanwhile: the launcher is stopping)."""
+    proc = start_service(app, port, workers, env=env, state_dir=state_dir)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/readyz", proc, timeout_s, abort)
+    except (RuntimeError, TimeoutError):
+        kill(proc)
+        raise
+    return proc
+
+
+def token_command(state_dir: Path, command_port: int) -> str:
+    """The shell command that prints an admin token for the stack kept in `state_dir`."""
+    env = []
+    if state_dir.resolve() != (ROOT / ".fleetledger").resolve():
+        shown = state_dir.relative_to(ROOT) if state_dir.is_relative_to(ROOT) else state_dir
+        env.append(f"FLEET_STATE_DIR={shown}")
+    if command_port != DEFAULT_COMMAND_PORT:
+        env.append(f"FLEET_COMMAND_URL=http://127.0.0.1:{command_port}")
+    return " ".join([*env, "make -s token"])
+
+
+def wait_ready(
+    url: str,
+    proc: subprocess.Popen[bytes],
+    timeout_s: float = 30.0,
+    abort: threading.Event | None = None,
+) -> None:
+    """Poll `url` until it answers 200; fail early if the process died or `abort` is set."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"service exited with code {proc.returncode} before ready")
+        if abort is not None and abort.is_set():
+            raise RuntimeError("startup aborted")
         try:
             with urllib.request.urlopen(url, timeout=1) as resp:
                 if resp.status == 200:
@@ -98,6 +139,22 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 30.0)
             pass
         time.sleep(0.1)
     raise TimeoutError(f"{url} not ready after {timeout_s}s")
+
+
+def answers(url: str, timeout_s: float = 3.0) -> bool:
+    """True when `url` answers 200 within `timeout_s` (a liveness probe)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group we started and reap its leader."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def stop(proc: subprocess.Popen[bytes], timeout_s: float = 15.0) -> None:
