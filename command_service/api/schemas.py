@@ -7,7 +7,8 @@ domain so that every entry point enforces them the same way.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -19,6 +20,32 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 ShortText = Annotated[str, Field(min_length=1, max_length=64)]
 Cents = Annotated[int, Field(ge=1, le=10**9)]
 Odometer = Annotated[int, Field(ge=0, le=10**7)]
+# The id the examples name: replace it with one the service gave you.
+EXAMPLE_ID = "0b3f1c2e-5d6a-4e7f-8a9b-0c1d2e3f4a5b"
+
+
+def _days_ahead(days: int, hour: int) -> str:
+    """A moment `days` from today at `hour`:00 UTC: examples stay in the bookable future."""
+    day = datetime.now(UTC).date() + timedelta(days=days)
+    return datetime.combine(day, time(hour), UTC).isoformat().replace("+00:00", "Z")
+
+
+def example(**body: Any) -> ConfigDict:
+    """A model config whose OpenAPI schema carries one request example, built when the
+    document is (window examples relative to that day, so they pass the domain's rules)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        values = {k: v() if callable(v) else v for k, v in body.items()}
+        schema["examples"] = [values]
+
+    return ConfigDict(json_schema_extra=extra)
+
+
+def _window(days: int, start_hour: int, end_hour: int) -> dict[str, Any]:
+    return {
+        "start": lambda: _days_ahead(days, start_hour),
+        "end": lambda: _days_ahead(days, end_hour),
+    }
 
 
 class Strict(BaseModel):
@@ -42,6 +69,19 @@ class GeoPoint(Strict):
 
 
 class RegisterVehicleBody(Strict):
+    model_config = example(
+        vin="1HGCM82633A004352",
+        plate="B-FL 1001",
+        make="Volkswagen",
+        model="Golf",
+        year=2024,
+        seats=5,
+        hourly_rate_cents=1200,
+        daily_rate_cents=6000,
+        currency="EUR",
+        odometer_km=1000,
+        home={"lat": 52.52, "lon": 13.405},
+    )
     vin: Annotated[str, Field(min_length=1, max_length=32)]
     plate: Annotated[str, Field(min_length=1, max_length=32)]
     make: ShortText
@@ -56,6 +96,7 @@ class RegisterVehicleBody(Strict):
 
 
 class UpdateVehicleBody(Strict):
+    model_config = example(plate="B-FL 2002", seats=4, hourly_rate_cents=1400)
     plate: Annotated[str, Field(min_length=1, max_length=32)] | None = None
     make: ShortText | None = None
     model: ShortText | None = None
@@ -73,25 +114,30 @@ class UpdateVehicleBody(Strict):
 
 
 class ChangeStatusBody(Strict):
+    model_config = example(status="maintenance", reason="brake check")
     status: Literal["available", "maintenance", "inactive"]
     reason: Text
 
 
 class ReasonBody(Strict):
+    model_config = example(reason="plans changed")
     reason: Text
 
 
 class MaintenanceBody(Strict):
+    model_config = example(**_window(2, 8, 12), reason="tyre change")
     start: AwareDatetime
     end: AwareDatetime
     reason: Text
 
 
 class OdometerBody(Strict):
+    model_config = example(odometer_km=1250)
     odometer_km: Odometer
 
 
 class PlaceHoldBody(Strict):
+    model_config = example(vehicle_id=EXAMPLE_ID, **_window(1, 9, 12), ttl_seconds=900)
     vehicle_id: UUID
     start: AwareDatetime
     end: AwareDatetime
@@ -100,6 +146,7 @@ class PlaceHoldBody(Strict):
 
 
 class BookBody(Strict):
+    model_config = example(vehicle_id=EXAMPLE_ID, **_window(1, 13, 16), purpose="site visit")
     vehicle_id: UUID
     start: AwareDatetime
     end: AwareDatetime
@@ -108,5 +155,6 @@ class BookBody(Strict):
 
 
 class StartTripBody(Strict):
+    model_config = example(booking_id=EXAMPLE_ID, odometer_km=1250)
     booking_id: UUID
     odometer_km: Odometer
