@@ -26,7 +26,7 @@ from command_service.application.errors import (
 )
 from command_service.application.keyed_lock import KeyedLock
 from command_service.domain import VehicleState, decide, fold, prune
-from command_service.domain.actor import SYSTEM
+from command_service.domain.actor import SYSTEM, Actor
 from command_service.domain.commands import Command
 from command_service.domain.errors import DomainError, UnknownEntityError, VehicleNotFoundError
 from command_service.store.event_store import Db, EventStore, Loaded, StreamConflictError
@@ -140,12 +140,21 @@ class CommandHandler:
             try:
                 return await self._run(found.stream_id, None if waited else found, command, ctx)
             except UnknownEntityError as exc:
-                # The index knows the id, the state does not show it: either it is long
-                # past (pruned), or it is another customer's. A customer cannot tell which
-                # is theirs from here, so they get what an unknown id gets.
-                if not getattr(command, "by", SYSTEM).staff:
-                    raise UnknownEntityError.of(kind, entity_id) from exc
-                raise EntityClosedError(f"this {kind} lies in the past") from exc
+                # The index knows the id, the state does not show it: it is long past
+                # (pruned), or another customer's, which must read as an unknown id.
+                if await self._sees_archived(found.stream_id, kind, entity_id, command):
+                    raise EntityClosedError(f"this {kind} lies in the past") from exc
+                raise UnknownEntityError.of(kind, entity_id) from exc
+
+    async def _sees_archived(
+        self, stream_id: UUID, kind: str, entity_id: UUID, command: Command
+    ) -> bool:
+        """Whether the command's actor may learn that this archived record exists."""
+        actor: Actor = getattr(command, "by", SYSTEM)  # commands without one are staff's
+        if actor.staff:
+            return True
+        owner = await self._store.customer_of(stream_id, kind, entity_id)
+        return owner is not None and actor.may_act_for(owner)
 
     async def _run(
         self, stream_id: UUID, loaded: Loaded | None, command: Command, ctx: CommandContext
