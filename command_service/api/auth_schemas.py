@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field, ValidationError, field_validator
 
 from command_service.api.schemas import Strict, example
-from command_service.identity.emails import normalise_email
+from command_service.identity.emails import EMAIL_PATTERN, normalise_email
 from shared.kit.auth.principal import PersonRole
 
 # NIST SP 800-63B: at least 8 characters, allow long passphrases, no composition rules.
@@ -20,7 +20,15 @@ OpaqueToken = Annotated[str, Field(min_length=1, max_length=512)]
 
 class Credentials(Strict):
     model_config = example(email="ada@example.org", password="correct horse battery")
-    email: Annotated[str, Field(min_length=3, max_length=320)]
+    email: Annotated[
+        str,
+        Field(
+            min_length=3,
+            max_length=320,
+            description="An e-mail address; compared trimmed and in lower case.",
+            json_schema_extra={"pattern": EMAIL_PATTERN},
+        ),
+    ]
     password: Password
 
     @field_validator("email")

@@ -11,8 +11,20 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from command_service.api.documented_rules import (
+    BookingEnd,
+    BookingStart,
+    Currency,
+    MaintenanceEnd,
+    MaintenanceStart,
+    Plate,
+    Seats,
+    TtlSeconds,
+    Vin,
+    Year,
+)
 from shared.contract.events import Location
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, CR and LF stay allowed
@@ -82,28 +94,28 @@ class RegisterVehicleBody(Strict):
         odometer_km=1000,
         home={"lat": 52.52, "lon": 13.405},
     )
-    vin: Annotated[str, Field(min_length=1, max_length=32)]
-    plate: Annotated[str, Field(min_length=1, max_length=32)]
+    vin: Vin
+    plate: Plate
     make: ShortText
     model: ShortText
-    year: int
-    seats: int
+    year: Year
+    seats: Seats
     hourly_rate_cents: Cents
     daily_rate_cents: Cents
-    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    currency: Currency
     odometer_km: Odometer
     home: GeoPoint | None = None
 
 
 class UpdateVehicleBody(Strict):
     model_config = example(plate="B-FL 2002", seats=4, hourly_rate_cents=1400)
-    plate: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    plate: Plate | None = None
     make: ShortText | None = None
     model: ShortText | None = None
-    seats: int | None = None
+    seats: Seats | None = None
     hourly_rate_cents: Cents | None = None
     daily_rate_cents: Cents | None = None
-    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
+    currency: Currency | None = None
     home: GeoPoint | None = None
 
     @model_validator(mode="after")
@@ -126,8 +138,8 @@ class ReasonBody(Strict):
 
 class MaintenanceBody(Strict):
     model_config = example(**_window(2, 8, 12), reason="tyre change")
-    start: AwareDatetime
-    end: AwareDatetime
+    start: MaintenanceStart
+    end: MaintenanceEnd
     reason: Text
 
 
@@ -139,17 +151,17 @@ class OdometerBody(Strict):
 class PlaceHoldBody(Strict):
     model_config = example(vehicle_id=EXAMPLE_ID, **_window(1, 9, 12), ttl_seconds=900)
     vehicle_id: UUID
-    start: AwareDatetime
-    end: AwareDatetime
-    ttl_seconds: int = 900
+    start: BookingStart
+    end: BookingEnd
+    ttl_seconds: TtlSeconds = 900
     customer_id: UUID | None = None
 
 
 class BookBody(Strict):
     model_config = example(vehicle_id=EXAMPLE_ID, **_window(1, 13, 16), purpose="site visit")
     vehicle_id: UUID
-    start: AwareDatetime
-    end: AwareDatetime
+    start: BookingStart
+    end: BookingEnd
     customer_id: UUID | None = None
     purpose: Annotated[str, Field(max_length=500)] | None = None
 
