@@ -25,13 +25,15 @@ ETAG = {
 }
 
 
-def documented(model: type[BaseModel], status: int = 200) -> dict[str, Any]:
-    """Decorator arguments documenting a write's success: its body, status and headers."""
-    return {
-        "status_code": status,
-        "response_model": model,
-        "responses": {status: {"headers": ETAG, "description": model.__doc__ or "Written"}},
-    }
+def documented(
+    model: type[BaseModel], status: int = 200, links: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Decorator arguments documenting a write's success: its body, status, headers and
+    the operations on what it created (OpenAPI links)."""
+    success: dict[str, Any] = {"headers": ETAG, "description": model.__doc__ or "Written"}
+    if links:
+        success["links"] = links
+    return {"status_code": status, "response_model": model, "responses": {status: success}}
 
 
 class Written(BaseModel):

@@ -19,7 +19,7 @@ import pytest_asyncio
 from command_service.api.app import create_app
 from tests.conftest import in_process_settings
 from tests.integration.conftest import bearer, token_for
-from tests.security.openapi_ops import Operation, operations
+from tests.security.openapi_ops import Operation, operations, resolve
 
 WRITE_TAGS = {"vehicles", "holds and bookings", "trips"}
 
@@ -191,3 +191,26 @@ async def test_json_sign_in_still_works(api):
     resp = await api.post("/v1/auth/token", json={"email": email, "password": password})
     assert resp.status_code == 200, resp.text
     assert re.fullmatch(r"[\w-]+\.[\w-]+\.[\w-]+", resp.json()["access_token"])
+
+
+def test_every_create_links_to_the_operations_on_what_it_created(doc):
+    creates = [op for op in _all(doc) if "201" in op.spec["responses"]]
+    assert len(creates) >= 7
+    for op in creates:
+        links = op.spec["responses"]["201"].get("links")
+        assert links, op
+        for name, found in links.items():
+            method, path = _target(found["operationRef"])
+            target = doc["paths"][path][method]
+            path_params = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+            assert path_params <= set(found.get("parameters", {})), (op, name)
+            fields = found.get("parameters", {}) | found.get("requestBody", {})
+            produced = op.spec["responses"]["201"]["content"]["application/json"]["schema"]
+            properties = resolve(doc, produced)["properties"]
+            for expression in fields.values():
+                assert expression.removeprefix("$response.body#/") in properties, (op, name)
+
+
+def _target(operation_ref: str) -> tuple[str, str]:
+    pointer, method = operation_ref.removeprefix("#/paths/").rsplit("/", 1)
+    return method, pointer.replace("~1", "/").replace("~0", "~")

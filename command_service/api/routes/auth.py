@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from command_service.api import links
 from command_service.api import response_models as rm
 from command_service.api.auth_schemas import (
     PASSWORD_FORM,
@@ -32,7 +33,12 @@ def identity_of(request: Request) -> Identity:
     return identity
 
 
-@router.post("/v1/auth/register", status_code=201, response_model=rm.User)
+@router.post(
+    "/v1/auth/register",
+    status_code=201,
+    response_model=rm.User,
+    responses={201: {"description": "The new account.", "links": links.USER_LINKS}},
+)
 async def register(body: RegisterBody, request: Request) -> JSON:
     """Open a customer account (e-mail normalised and unique; password hashed with argon2id)."""
     user = await identity_of(request).register(body.email, body.password, body.name)

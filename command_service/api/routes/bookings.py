@@ -9,8 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from command_service.api import links, schemas
 from command_service.api import response_models as rm
-from command_service.api import schemas
 from command_service.api.answers import answer, to_entity, to_vehicle
 from command_service.api.http import actor_of, command_headers, customer_for, written
 from command_service.api.response_models import documented
@@ -64,7 +64,7 @@ def _hold_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any
     )
 
 
-@router.post("/holds", **documented(rm.Hold, 201))
+@router.post("/holds", **documented(rm.Hold, 201, links.HOLD_LINKS))
 async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> Response:
     """Reserve a window for a short time (ttl_seconds 60..3600) at a quoted price."""
     command = cmd.PlaceHold(
@@ -78,7 +78,7 @@ async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> Response:
     return await answer(request, to_vehicle(body.vehicle_id, command), _hold_body, status=201)
 
 
-@router.post("/holds/{hold_id}/confirm", **documented(rm.Booking, 201))
+@router.post("/holds/{hold_id}/confirm", **documented(rm.Booking, 201, links.BOOKING_LINKS))
 async def confirm_hold(hold_id: UUID, request: Request) -> Response:
     """Turn an active hold into a booking at the quoted price."""
     command = cmd.ConfirmHold(
@@ -98,7 +98,7 @@ async def release_hold(hold_id: UUID, request: Request) -> Response:
     )
 
 
-@router.post("/bookings", **documented(rm.Booking, 201))
+@router.post("/bookings", **documented(rm.Booking, 201, links.BOOKING_LINKS))
 async def book_vehicle(body: schemas.BookBody, request: Request) -> Response:
     """Book [start, end) on a vehicle; 409 with the conflicting blocks on overlap."""
     command = cmd.BookVehicle(

@@ -9,8 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from command_service.api import links, schemas
 from command_service.api import response_models as rm
-from command_service.api import schemas
 from command_service.api.answers import answer, to_entity
 from command_service.api.http import actor_of, command_headers, written
 from command_service.api.response_models import documented
@@ -56,7 +56,7 @@ def _ended_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, An
     )
 
 
-@router.post("/trips", **documented(rm.TripStarted, 201))
+@router.post("/trips", **documented(rm.TripStarted, 201, links.TRIP_LINKS))
 async def start_trip(body: schemas.StartTripBody, request: Request) -> Response:
     """Start the trip of a confirmed booking (±15 min around its window)."""
     command = cmd.StartTrip(

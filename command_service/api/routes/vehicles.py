@@ -9,8 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from command_service.api import links, schemas
 from command_service.api import response_models as rm
-from command_service.api import schemas
 from command_service.api.answers import answer, to_entity, to_vehicle
 from command_service.api.http import command_headers, written
 from command_service.api.response_models import documented
@@ -47,7 +47,7 @@ def _details_body(_: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
     return written(state, **_details(state))
 
 
-@router.post("/vehicles", **documented(rm.VehicleDetails, 201))
+@router.post("/vehicles", **documented(rm.VehicleDetails, 201, links.VEHICLE_LINKS))
 async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) -> Response:
     """Register a vehicle; VIN and plate must be unique in the fleet."""
     vehicle_id = request.app.state.new_id()
@@ -113,7 +113,10 @@ def _maintenance_body(events: Sequence[ev.Event], state: VehicleState) -> dict[s
     )
 
 
-@router.post("/vehicles/{vehicle_id}/maintenance", **documented(rm.MaintenanceScheduled, 201))
+@router.post(
+    "/vehicles/{vehicle_id}/maintenance",
+    **documented(rm.MaintenanceScheduled, 201, links.MAINTENANCE_LINKS),
+)
 async def schedule_maintenance(
     vehicle_id: UUID, body: schemas.MaintenanceBody, request: Request
 ) -> Response:
