@@ -23,6 +23,7 @@ from shared.kit.http.responses import JSON
 ASSETS_URL = "/docs/assets"
 _ASSETS = Path(fastapi_offline.__file__).parent / "static"
 OAUTH2_SCHEME = "OAuth2Password"
+PROBLEM = "application/problem+json"
 
 
 class Links(BaseModel):
@@ -45,16 +46,26 @@ class Home(BaseModel):
 
 
 def install_docs(app: FastAPI, token_url: str | None = None) -> None:
-    """Serve `/`, `/docs` and `/redoc` from local assets; with `token_url`, declare the
-    OAuth2 password flow on every operation that takes a bearer token.
+    """Serve `/`, `/docs` and `/redoc` from local assets, and refine the OpenAPI document:
+    problem schemas under `application/problem+json` and, with `token_url`, the OAuth2
+    password flow on every operation that takes a bearer token.
 
     The app must be created with `docs_url=None, redoc_url=None`.
     """
     app.mount(ASSETS_URL, StaticFiles(directory=_ASSETS), name="docs-assets")
     _add_pages(app)
     _add_home(app)
-    if token_url is not None:
-        _declare_oauth2(app, token_url)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = generate()  # caches the document in app.openapi_schema
+            _problems_as_problem_json(doc)
+            if token_url is not None:
+                _declare_oauth2(doc, token_url)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_pages(app: FastAPI) -> None:
@@ -104,24 +115,28 @@ def _add_home(app: FastAPI) -> None:
         return JSON(home)
 
 
-def _declare_oauth2(app: FastAPI, token_url: str) -> None:
+def _problems_as_problem_json(doc: dict[str, Any]) -> None:
+    """Problem answers declare their schema under the media type they are sent with."""
+    for item in doc["paths"].values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] not in "45" or PROBLEM not in content:
+                    continue
+                # FastAPI files the model under the route's own media type (JSON, text).
+                for media in [m for m in content if m != PROBLEM]:
+                    content[PROBLEM] = {**content.pop(media), **content[PROBLEM]}
+
+
+def _declare_oauth2(doc: dict[str, Any], token_url: str) -> None:
     """Offer the password flow next to the plain bearer scheme, wherever that one applies."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        doc = generate()
-        schemes = doc.setdefault("components", {}).setdefault("securitySchemes", {})
-        schemes[OAUTH2_SCHEME] = _password_flow(token_url)
-        for item in doc["paths"].values():
-            for operation in item.values():
-                security = operation.get("security", [])
-                if any("HTTPBearer" in requirement for requirement in security):
-                    security.append({OAUTH2_SCHEME: []})
-        return doc
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    schemes = doc.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes[OAUTH2_SCHEME] = _password_flow(token_url)
+    for item in doc["paths"].values():
+        for operation in item.values():
+            security = operation.get("security", [])
+            if any("HTTPBearer" in requirement for requirement in security):
+                security.append({OAUTH2_SCHEME: []})
 
 
 def _password_flow(token_url: str) -> dict[str, Any]:
