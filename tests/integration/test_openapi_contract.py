@@ -19,7 +19,7 @@ import pytest_asyncio
 from command_service.api.app import create_app
 from tests.conftest import in_process_settings
 from tests.integration.conftest import bearer, token_for
-from tests.security.openapi_ops import Operation, operations, resolve
+from tests.openapi_ops import Operation, operations, resolve
 
 WRITE_TAGS = {"vehicles", "holds and bookings", "trips"}
 

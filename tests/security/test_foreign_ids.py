@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.security.openapi_ops import Operation, operations
+from tests.openapi_ops import Operation, operations
 from tests.security.support import Person, Projection
 from tests.security.test_customer_reads import Records, records_of
 
