@@ -63,6 +63,7 @@ lint: $(STAMP)
 	$(BIN)/mypy command_service query_service shared tools deploy
 	$(BIN)/python -m tools.contract_docs --check
 	$(BIN)/python -m tools.config_docs --check
+	$(BIN)/python -m tools.api_docs --check
 
 bench: $(STAMP)  ## prints throughput/latency figures; see docs/benchmarks.md
 	$(BIN)/python -m bench.commands

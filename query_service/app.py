@@ -17,6 +17,7 @@ from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase
 from shared.kit.auth.tokens import KeySource, TokenVerifier
 from shared.kit.clock import Clock, system_clock
+from shared.kit.http.docs import install_docs
 from shared.kit.http.instrumentation import HttpMetrics
 from shared.kit.http.middleware import RequestContext
 from shared.kit.logs import configure_logging
@@ -72,7 +73,14 @@ def create_app(
                 await followed.stop()
 
     configure_logging(settings.log_level, settings.log_format)
-    app = FastAPI(title="Fleetledger query service", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Fleetledger query service",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_docs(app)
     install_api(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HttpMetrics)  # outermost: it times and counts the 413s too

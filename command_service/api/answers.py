@@ -50,7 +50,9 @@ def replayable(status: int) -> bool:
     A 4xx the decision reached answers this request whatever happens later. A 503 or
     429 is transient: a retry must be able to succeed. A 403 writes nothing at all (a
     caller refused for who they are leaves no trace; ownership never changes, so a
-    retry is refused alike).
+    retry is refused alike). Another customer's record answers the 404 of an unknown
+    id, kept like it: keys are per caller, so the replay is that caller's alone, and a
+    kept 404 looks the same whichever of the two it was.
     """
     return 400 <= status < 500 and status not in (403, 429)
 

@@ -21,6 +21,7 @@ from command_service.store.pool import create_pool
 from command_service.sweeper import HoldSweeper
 from shared.kit.auth.tokens import TokenVerifier
 from shared.kit.clock import Clock, IdFactory, random_id, system_clock
+from shared.kit.http.docs import install_docs
 from shared.kit.http.instrumentation import HttpMetrics
 from shared.kit.http.middleware import RequestContext
 from shared.kit.http.openapi import COMMAND_PROBLEMS, problem_responses
@@ -73,7 +74,14 @@ def create_app(
             await pool.close()
 
     configure_logging(settings.log_level, settings.log_format)
-    app = FastAPI(title="Fleetledger command service", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Fleetledger command service",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_docs(app, token_url=auth.TOKEN_FORM_URL)
     # In simulated mode every command first refreshes the clock the workers share.
     refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
     for module in (vehicles, bookings, trips):

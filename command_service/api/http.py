@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Request
+from fastapi import Header, Request
 
 from command_service.application.handler import CommandContext, CommandHandler
 from command_service.domain import VehicleState
@@ -87,3 +87,23 @@ def customer_for(request: Request, customer_id: UUID | None) -> UUID:
     customer naming someone else is refused by the decision itself (403).
     """
     return principal_of(request).user_id if customer_id is None else customer_id
+
+
+async def command_headers(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="1..255 characters, per caller: the same key with the same request "
+            "answers the first response again (refusals included); with another request, 422.",
+        ),
+    ] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The vehicle stream version you expect (an ETag, `"3"`): 412 when stale.',
+        ),
+    ] = None,
+) -> None:
+    """Declares the command headers in the OpenAPI document; `answer` reads and checks them."""

@@ -7,11 +7,24 @@ domain so that every entry point enforces them the same way.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from command_service.api.documented_rules import (
+    BookingEnd,
+    BookingStart,
+    Currency,
+    MaintenanceEnd,
+    MaintenanceStart,
+    Plate,
+    Seats,
+    TtlSeconds,
+    Vin,
+    Year,
+)
 from shared.contract.events import Location
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, CR and LF stay allowed
@@ -19,6 +32,32 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 ShortText = Annotated[str, Field(min_length=1, max_length=64)]
 Cents = Annotated[int, Field(ge=1, le=10**9)]
 Odometer = Annotated[int, Field(ge=0, le=10**7)]
+# The id the examples name: replace it with one the service gave you.
+EXAMPLE_ID = "0b3f1c2e-5d6a-4e7f-8a9b-0c1d2e3f4a5b"
+
+
+def _days_ahead(days: int, hour: int) -> str:
+    """A moment `days` from today at `hour`:00 UTC: examples stay in the bookable future."""
+    day = datetime.now(UTC).date() + timedelta(days=days)
+    return datetime.combine(day, time(hour), UTC).isoformat().replace("+00:00", "Z")
+
+
+def example(**body: Any) -> ConfigDict:
+    """A model config whose OpenAPI schema carries one request example, built when the
+    document is (window examples relative to that day, so they pass the domain's rules)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        values = {k: v() if callable(v) else v for k, v in body.items()}
+        schema["examples"] = [values]
+
+    return ConfigDict(json_schema_extra=extra)
+
+
+def _window(days: int, start_hour: int, end_hour: int) -> dict[str, Any]:
+    return {
+        "start": lambda: _days_ahead(days, start_hour),
+        "end": lambda: _days_ahead(days, end_hour),
+    }
 
 
 class Strict(BaseModel):
@@ -42,27 +81,41 @@ class GeoPoint(Strict):
 
 
 class RegisterVehicleBody(Strict):
-    vin: Annotated[str, Field(min_length=1, max_length=32)]
-    plate: Annotated[str, Field(min_length=1, max_length=32)]
+    model_config = example(
+        vin="1HGCM82633A004352",
+        plate="B-FL 1001",
+        make="Volkswagen",
+        model="Golf",
+        year=2024,
+        seats=5,
+        hourly_rate_cents=1200,
+        daily_rate_cents=6000,
+        currency="EUR",
+        odometer_km=1000,
+        home={"lat": 52.52, "lon": 13.405},
+    )
+    vin: Vin
+    plate: Plate
     make: ShortText
     model: ShortText
-    year: int
-    seats: int
+    year: Year
+    seats: Seats
     hourly_rate_cents: Cents
     daily_rate_cents: Cents
-    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    currency: Currency
     odometer_km: Odometer
     home: GeoPoint | None = None
 
 
 class UpdateVehicleBody(Strict):
-    plate: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    model_config = example(plate="B-FL 2002", seats=4, hourly_rate_cents=1400)
+    plate: Plate | None = None
     make: ShortText | None = None
     model: ShortText | None = None
-    seats: int | None = None
+    seats: Seats | None = None
     hourly_rate_cents: Cents | None = None
     daily_rate_cents: Cents | None = None
-    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
+    currency: Currency | None = None
     home: GeoPoint | None = None
 
     @model_validator(mode="after")
@@ -73,40 +126,47 @@ class UpdateVehicleBody(Strict):
 
 
 class ChangeStatusBody(Strict):
+    model_config = example(status="maintenance", reason="brake check")
     status: Literal["available", "maintenance", "inactive"]
     reason: Text
 
 
 class ReasonBody(Strict):
+    model_config = example(reason="plans changed")
     reason: Text
 
 
 class MaintenanceBody(Strict):
-    start: AwareDatetime
-    end: AwareDatetime
+    model_config = example(**_window(2, 8, 12), reason="tyre change")
+    start: MaintenanceStart
+    end: MaintenanceEnd
     reason: Text
 
 
 class OdometerBody(Strict):
+    model_config = example(odometer_km=1250)
     odometer_km: Odometer
 
 
 class PlaceHoldBody(Strict):
+    model_config = example(vehicle_id=EXAMPLE_ID, **_window(1, 9, 12), ttl_seconds=900)
     vehicle_id: UUID
-    start: AwareDatetime
-    end: AwareDatetime
-    ttl_seconds: int = 900
+    start: BookingStart
+    end: BookingEnd
+    ttl_seconds: TtlSeconds = 900
     customer_id: UUID | None = None
 
 
 class BookBody(Strict):
+    model_config = example(vehicle_id=EXAMPLE_ID, **_window(1, 13, 16), purpose="site visit")
     vehicle_id: UUID
-    start: AwareDatetime
-    end: AwareDatetime
+    start: BookingStart
+    end: BookingEnd
     customer_id: UUID | None = None
     purpose: Annotated[str, Field(max_length=500)] | None = None
 
 
 class StartTripBody(Strict):
+    model_config = example(booking_id=EXAMPLE_ID, odometer_km=1250)
     booking_id: UUID
     odometer_km: Odometer

@@ -11,6 +11,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -25,8 +26,9 @@ from command_service.application.errors import (
 )
 from command_service.application.keyed_lock import KeyedLock
 from command_service.domain import VehicleState, decide, fold, prune
+from command_service.domain.actor import SYSTEM, Actor
 from command_service.domain.commands import Command
-from command_service.domain.errors import DomainError, UnknownEntityError
+from command_service.domain.errors import DomainError, UnknownEntityError, VehicleNotFoundError
 from command_service.store.event_store import Db, EventStore, Loaded, StreamConflictError
 from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
 from shared.contract.events import Event
@@ -86,6 +88,30 @@ def _backoff(attempt: int) -> float:
     return 0.0 if attempt == 0 else random.uniform(0, min(0.001 * attempt, 0.01))
 
 
+def _decide_if_match(
+    state: VehicleState | None,
+    command: Command,
+    now: datetime,
+    new_id: IdFactory,
+    if_match: int | None,
+) -> list[Event]:
+    """The decision, unless If-Match is stale (412). "Not found" comes first: a stale
+    If-Match must not reveal that another customer's record exists, nor its version."""
+    stale = if_match is not None and (state is None or state.version != if_match)
+    try:
+        events = decide(state, command, now, new_id)
+    except (UnknownEntityError, VehicleNotFoundError):
+        raise
+    except DomainError:
+        if not stale:
+            raise
+        events = []
+    if stale:
+        current = state.version if state else "none"
+        raise PreconditionFailedError(f"If-Match {if_match} is stale; current version is {current}")
+    return events
+
+
 class CommandHandler:
     """Runs commands against vehicle streams with retries and If-Match."""
 
@@ -109,13 +135,26 @@ class CommandHandler:
         """Run a command addressed by a hold/booking/trip/maintenance id."""
         found = await self._store.load_by_entity(entity_id)
         if found is None or found.kind != kind:
-            raise UnknownEntityError(f"no {kind} with id {entity_id}")
+            raise UnknownEntityError.of(kind, entity_id)
         async with self._locks.hold(found.stream_id) as waited:
             try:
                 return await self._run(found.stream_id, None if waited else found, command, ctx)
             except UnknownEntityError as exc:
-                # The index knows the id, the pruned state does not: it is long past.
-                raise EntityClosedError(f"this {kind} lies in the past") from exc
+                # The index knows the id, the state does not show it: it is long past
+                # (pruned), or another customer's, which must read as an unknown id.
+                if await self._sees_archived(found.stream_id, kind, entity_id, command):
+                    raise EntityClosedError(f"this {kind} lies in the past") from exc
+                raise UnknownEntityError.of(kind, entity_id) from exc
+
+    async def _sees_archived(
+        self, stream_id: UUID, kind: str, entity_id: UUID, command: Command
+    ) -> bool:
+        """Whether the command's actor may learn that this archived record exists."""
+        actor: Actor = getattr(command, "by", SYSTEM)  # commands without one are staff's
+        if actor.staff:
+            return True
+        owner = await self._store.customer_of(stream_id, kind, entity_id)
+        return owner is not None and actor.may_act_for(owner)
 
     async def _run(
         self, stream_id: UUID, loaded: Loaded | None, command: Command, ctx: CommandContext
@@ -159,12 +198,7 @@ class CommandHandler:
         """Decide and append once; None when another writer won the version race."""
         now = self._clock()
         state = prune(loaded.state, now) if loaded.state is not None else None
-        if ctx.if_match is not None and (state is None or state.version != ctx.if_match):
-            raise PreconditionFailedError(
-                f"If-Match {ctx.if_match} is stale; current version is "
-                f"{state.version if state else 'none'}"
-            )
-        events = decide(state, command, now, self._new_id)
+        events = _decide_if_match(state, command, now, self._new_id, ctx.if_match)
         if not events:
             assert state is not None
             return Decision(loaded.stream_id, (), state, None)

@@ -15,10 +15,14 @@ class Actor:
     user_id: UUID | None = None
     staff: bool = True
 
+    def may_act_for(self, customer_id: UUID) -> bool:
+        """Whether this actor may act for (and see the records of) `customer_id`."""
+        return self.staff or customer_id == self.user_id
+
     def require_may_act_for(self, customer_id: UUID, what: str) -> None:
-        """OwnershipError unless this actor may act for `customer_id`."""
-        if not self.staff and customer_id != self.user_id:
-            raise OwnershipError(f"{what} belongs to another customer")
+        """OwnershipError unless this actor may make a new `what` for `customer_id`."""
+        if not self.may_act_for(customer_id):
+            raise OwnershipError(f"{what} cannot be made for another customer")
 
 
 SYSTEM = Actor()

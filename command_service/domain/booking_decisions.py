@@ -79,8 +79,7 @@ def _active_hold(ctx: Context, hold: Hold) -> Hold:
 
 def confirm_hold(ctx: Context, command: ConfirmHold) -> list[Event]:
     """HoldConfirmed and the BookingConfirmed it turns into, at the quoted price."""
-    hold = get_hold(ctx.state, command.hold_id)
-    command.by.require_may_act_for(hold.customer_id, "the hold")
+    hold = get_hold(ctx.state, command.hold_id, command.by)
     _active_hold(ctx, hold)
     require_unused(ctx.state.bookings, lambda b: b.booking_id, command.booking_id)
     if hold.start <= ctx.now:
@@ -104,8 +103,7 @@ def confirm_hold(ctx: Context, command: ConfirmHold) -> list[Event]:
 
 def release_hold(ctx: Context, command: ReleaseHold) -> list[Event]:
     """HoldReleased for a hold that is still active."""
-    hold = get_hold(ctx.state, command.hold_id)
-    command.by.require_may_act_for(hold.customer_id, "the hold")
+    hold = get_hold(ctx.state, command.hold_id, command.by)
     _active_hold(ctx, hold)
     return [HoldReleased(**ctx.envelope(), hold_id=hold.hold_id)]
 
@@ -141,8 +139,7 @@ def book(ctx: Context, command: BookVehicle) -> list[Event]:
 
 def cancel_booking(ctx: Context, command: CancelBooking) -> list[Event]:
     """BookingCancelled before the start, with the refund the policy grants."""
-    booking = get_booking(ctx.state, command.booking_id)
-    command.by.require_may_act_for(booking.customer_id, "the booking")
+    booking = get_booking(ctx.state, command.booking_id, command.by)
     if booking.status != "confirmed":
         raise BookingNotCancellableError(f"the booking was {booking.status} already")
     if booking.trip_id is not None or ctx.now >= booking.start:

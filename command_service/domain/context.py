@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict, TypeVar
+from typing import Protocol, TypedDict, TypeVar
 from uuid import UUID
 
+from command_service.domain.actor import SYSTEM, Actor
 from command_service.domain.calendar import overlapping
 from command_service.domain.errors import (
     IdAlreadyUsedError,
@@ -48,26 +49,43 @@ class Context:
         )
 
 
+class _Owned(Protocol):
+    @property
+    def customer_id(self) -> UUID: ...
+
+
+OwnedT = TypeVar("OwnedT", bound=_Owned)
+
+
 def _get(items: tuple[R, ...], key: Callable[[R], UUID], wanted: UUID, what: str) -> R:
     index = find(items, key, wanted)
     if index is None:
-        raise UnknownEntityError(f"no {what} {wanted} on this vehicle")
+        raise UnknownEntityError.of(what, wanted)
     return items[index]
 
 
-def get_hold(state: VehicleState, hold_id: UUID) -> Hold:
-    """The hold with that id, or UnknownEntityError."""
-    return _get(state.holds, lambda h: h.hold_id, hold_id, "hold")
+def _visible(record: OwnedT, by: Actor, what: str, wanted: UUID) -> OwnedT:
+    """The record, or the very refusal an unknown id gets: another customer's record
+    does not exist for a customer (its existence is not revealed)."""
+    if not by.may_act_for(record.customer_id):
+        raise UnknownEntityError.of(what, wanted)
+    return record
 
 
-def get_booking(state: VehicleState, booking_id: UUID) -> Booking:
-    """The booking with that id, or UnknownEntityError."""
-    return _get(state.bookings, lambda b: b.booking_id, booking_id, "booking")
+def get_hold(state: VehicleState, hold_id: UUID, by: Actor = SYSTEM) -> Hold:
+    """The hold with that id the actor may see, or UnknownEntityError."""
+    return _visible(_get(state.holds, lambda h: h.hold_id, hold_id, "hold"), by, "hold", hold_id)
 
 
-def get_trip(state: VehicleState, trip_id: UUID) -> Trip:
-    """The trip with that id, or UnknownEntityError."""
-    return _get(state.trips, lambda t: t.trip_id, trip_id, "trip")
+def get_booking(state: VehicleState, booking_id: UUID, by: Actor = SYSTEM) -> Booking:
+    """The booking with that id the actor may see, or UnknownEntityError."""
+    found = _get(state.bookings, lambda b: b.booking_id, booking_id, "booking")
+    return _visible(found, by, "booking", booking_id)
+
+
+def get_trip(state: VehicleState, trip_id: UUID, by: Actor = SYSTEM) -> Trip:
+    """The trip with that id the actor may see, or UnknownEntityError."""
+    return _visible(_get(state.trips, lambda t: t.trip_id, trip_id, "trip"), by, "trip", trip_id)
 
 
 def get_maintenance(state: VehicleState, maintenance_id: UUID) -> Maintenance:

@@ -38,7 +38,12 @@ class VehicleNotFoundError(DomainError):
 
 
 class UnknownEntityError(DomainError):
-    """No hold, booking, trip or maintenance window with that id exists on the vehicle."""
+    """No hold, booking, trip or maintenance window with that id exists (for this actor)."""
+
+    @classmethod
+    def of(cls, kind: str, entity_id: UUID) -> UnknownEntityError:
+        """The one wording of "not found", whether the id is unknown or not the caller's."""
+        return cls(f"no {kind} with id {entity_id}")
 
 
 class VehicleAlreadyRegisteredError(DomainError):
@@ -110,4 +115,4 @@ class MaintenanceAlreadyCompletedError(DomainError):
 
 
 class OwnershipError(DomainError):
-    """The actor may not act on another customer's booking, hold or trip."""
+    """A customer named another customer as the one a new hold or booking is for."""

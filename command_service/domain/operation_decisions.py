@@ -57,8 +57,7 @@ def _check_trip_can_start(ctx: Context, booking: Booking) -> None:
 
 def start_trip(ctx: Context, command: StartTrip) -> list[Event]:
     """TripStarted on a confirmed booking, inside its window, on an available vehicle."""
-    booking = get_booking(ctx.state, command.booking_id)
-    command.by.require_may_act_for(booking.customer_id, "the booking")
+    booking = get_booking(ctx.state, command.booking_id, command.by)
     require_unused(ctx.state.trips, lambda t: t.trip_id, command.trip_id)
     _check_trip_can_start(ctx, booking)
     _check_odometer_at_least(command.odometer_km, ctx.state.odometer_km)
@@ -74,8 +73,7 @@ def start_trip(ctx: Context, command: StartTrip) -> list[Event]:
 
 def end_trip(ctx: Context, command: EndTrip) -> list[Event]:
     """TripEnded with distance and duration, and BookingCompleted for its booking."""
-    trip = get_trip(ctx.state, command.trip_id)
-    command.by.require_may_act_for(trip.customer_id, "the trip")
+    trip = get_trip(ctx.state, command.trip_id, command.by)
     if not trip.running:
         raise TripAlreadyEndedError("the trip has ended already")
     recorded = max(trip.start_odometer_km, ctx.state.odometer_km)

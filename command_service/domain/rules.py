@@ -25,9 +25,15 @@ MAX_RATE_CENTS = 10**9
 MAX_ODOMETER_KM = 10**7
 MAX_NAME_LENGTH = 64
 
-_VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
-_PLATE = re.compile(r"[A-Z0-9 -]{2,12}")
-_CURRENCY = re.compile(r"[A-Z]{3}")
+# The shapes as patterns (also published in the OpenAPI document), over canonical values.
+VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
+# A-Z, 0-9, space or hyphen, with at least two letters or digits; 2..12 characters.
+PLATE_PATTERN = r"^[A-Z0-9 -]*[A-Z0-9][A-Z0-9 -]*[A-Z0-9][A-Z0-9 -]*$"
+PLATE_LENGTH = (2, 12)
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+_VIN = re.compile(VIN_PATTERN)
+_PLATE = re.compile(PLATE_PATTERN)
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 
 STATUS_MACHINE: dict[VehicleStatus, frozenset[VehicleStatus]] = {
@@ -71,7 +77,7 @@ def check_vin(raw: str) -> str:
 def check_plate(raw: str) -> str:
     """Return the normalised plate or raise: 2..12 of A-Z 0-9 space hyphen, 2+ alphanumerics."""
     plate = normalize_plate(raw)
-    if not _PLATE.fullmatch(plate) or len(plate_key(plate)) < 2:
+    if not (_PLATE.fullmatch(plate) and PLATE_LENGTH[0] <= len(plate) <= PLATE_LENGTH[1]):
         raise InvalidCommandError(
             "plate must be 2-12 characters of A-Z, 0-9, space or hyphen", "plate"
         )

@@ -6,7 +6,8 @@ import re
 import unicodedata
 
 MAX_EMAIL = 254
-_SHAPE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$"  # of a normalised address
+_SHAPE = re.compile(EMAIL_PATTERN)
 
 
 def normalise_email(raw: str) -> str:

@@ -98,6 +98,18 @@ _LOAD_BY_ENTITY = (
 )
 
 
+# The event that created a hold, booking or trip, and the data field holding its id.
+_CREATED_BY = {
+    "hold": ("HoldPlaced", "hold_id"),
+    "booking": ("BookingConfirmed", "booking_id"),
+    "trip": ("TripStarted", "trip_id"),
+}
+_CUSTOMER_OF = (
+    "SELECT (data->>'customer_id')::uuid FROM events"
+    " WHERE stream_id = $1 AND event_type = $2 AND data->>$3 = $4::uuid::text LIMIT 1"
+)
+
+
 class EventStore:
     """Reads and appends vehicle streams in the `fleet_command` database.
 
@@ -138,6 +150,15 @@ class EventStore:
         self._owners.put(entity_id, (row["stream_id"], row["kind"]))
         state = await self._state_from_row(row["stream_id"], row)
         return Loaded(row["stream_id"], state, row["kind"])
+
+    async def customer_of(self, stream_id: UUID, kind: str, entity_id: UUID) -> UUID | None:
+        """The customer of a hold, booking or trip, read from the event that created it
+        (for records the decision state no longer holds); None for other kinds."""
+        if kind not in _CREATED_BY:
+            return None
+        event_type, field = _CREATED_BY[kind]
+        found = await self._pool.fetchval(_CUSTOMER_OF, stream_id, event_type, field, entity_id)
+        return cast(UUID | None, found)
 
     async def _state_from_row(self, stream_id: UUID, row: Any) -> VehicleState | None:
         if row is None or row["version"] is None:

@@ -32,8 +32,18 @@ AnalyticsTo = Annotated[
         "Default: now. At most 31 days after `from` by the hour, 92 days otherwise.",
     ),
 ]
+Granularity = Literal["hour", "day"]
 GranularityParam = Annotated[
-    Literal["hour", "day"], Query(description="Bucket size: a UTC hour or a UTC day.")
+    Granularity | None,
+    Query(
+        description="Bucket size: a UTC hour or a UTC day. Default: the finest the window "
+        "allows (hour up to 31 days, day up to 92); 422 only when the one asked for is too "
+        "fine for the window."
+    ),
+]
+DailyGranularityParam = Annotated[
+    Granularity,
+    Query(description="Bucket size: a UTC hour (windows up to 31 days) or a UTC day (default)."),
 ]
 AnalyticsLimit = Annotated[int, Query(ge=1, le=500, description="Items per page, 1..500.")]
 OffsetCursor = Annotated[
@@ -58,7 +68,9 @@ def window(
     longest = MAX_HOURLY_SPAN if step == HOUR else MAX_SPAN
     if upper - lower > longest:
         raise InvalidQueryError(
-            f"the window may span at most {longest.days} days at this granularity", "from"
+            f"the window may span at most {longest.days} days at this granularity"
+            + (" (ask for granularity=day, or leave it out)" if step == HOUR else ""),
+            "from",
         )
     return lower, upper
 
@@ -77,12 +89,21 @@ def next_cursor(kind: str, offset: int, limit: int, total: int) -> str | None:
     return encode_cursor(kind, [offset + limit]) if offset + limit < total else None
 
 
+def bucketed(
+    start: datetime | None, end: datetime | None, granularity: Granularity | None, now: datetime
+) -> tuple[tuple[datetime, datetime], Granularity]:
+    """The window in whole buckets and their size: the one asked for (422 when too fine
+    for the window), else the finest the window allows."""
+    if granularity is None:
+        lower = floor_to(start, HOUR) if start is not None else None
+        upper = ceil_to(end or now, HOUR)
+        fits_hours = lower is None or upper - lower <= MAX_HOURLY_SPAN
+        granularity = "hour" if fits_hours else "day"
+    return window(start, end, step_of(granularity), now), granularity
+
+
 def coarse_window(
     start: datetime | None, end: datetime | None, now: datetime
 ) -> tuple[datetime, datetime]:
     """For figures without buckets: whole hours up to 31 days, whole days up to 92."""
-    lower = floor_to(start, HOUR) if start is not None else None
-    upper = ceil_to(end or now, HOUR)
-    if lower is not None and upper - lower > MAX_HOURLY_SPAN:
-        return window(start, end, DAY, now)
-    return window(start, end, HOUR, now)
+    return bucketed(start, end, None, now)[0]

@@ -224,7 +224,11 @@ async def test_analytics_reject_bad_windows_as_problems(
     t = iso(read.fleet.clock.now)
     bad = [
         ("/v1/analytics/fleet/utilization", {"from": t, "to": t}),
-        ("/v1/analytics/fleet/utilization", {"from": "2029-12-01T00:00:00Z", "to": t}),
+        (
+            "/v1/analytics/fleet/utilization",
+            {"from": "2029-12-01T00:00:00Z", "to": t, "granularity": "hour"},
+        ),
+        ("/v1/analytics/fleet/utilization", {"from": "2029-09-01T00:00:00Z", "to": t}),
         ("/v1/analytics/fleet/utilization", {"granularity": "week"}),
         ("/v1/analytics/revenue", {"from": "2029-01-01T00:00:00Z", "to": t}),
         ("/v1/analytics/underutilized", {"threshold": "1.5"}),
@@ -237,3 +241,31 @@ async def test_analytics_reject_bad_windows_as_problems(
         assert response.status_code == 422, (path, params, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["errors"], response.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/analytics/fleet/utilization", "/v1/analytics/vehicles/{a}/utilization"]
+)
+async def test_utilization_without_granularity_uses_the_finest_the_window_allows(
+    read: ReadSide, scenario: dict[str, UUID], path: str
+) -> None:
+    url = path.format(a=scenario["a"])
+    short = await read.ok(url, **{"from": "2030-01-07T08:00:00Z", "to": "2030-01-07T14:00:00Z"})
+    month = await read.ok(url, **{"from": "2029-12-07T08:00:00Z", "to": "2030-01-07T08:00:00Z"})
+    sixty = await read.ok(url, **{"from": "2029-11-08T00:00:00Z", "to": "2030-01-07T00:00:00Z"})
+
+    assert (short["granularity"], len(short["buckets"])) == ("hour", 6)
+    assert (month["granularity"], len(month["buckets"])) == ("hour", 31 * 24)
+    assert (sixty["granularity"], len(sixty["buckets"])) == ("day", 60)
+    assert sixty["to"] == "2030-01-07T00:00:00Z"
+
+
+async def test_asking_for_a_granularity_too_fine_for_the_window_names_the_way_out(
+    read: ReadSide, scenario: dict[str, UUID]
+) -> None:
+    sixty = {"from": "2029-11-08T00:00:00Z", "to": "2030-01-07T00:00:00Z"}
+    response = await read.get("/v1/analytics/fleet/utilization", granularity="hour", **sixty)
+
+    assert response.status_code == 422, response.text
+    assert "granularity=day" in response.json()["detail"]
+    assert response.json()["errors"][0]["field"] == "from"

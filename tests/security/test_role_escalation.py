@@ -1,7 +1,8 @@
 """A customer acts only for themselves, never as staff; role changes are admin-only.
 
-Each refused attempt answers 403 problem+json and leaves the event store and the
-identity tables exactly as they were.
+Each refused attempt answers 403 problem+json (404 for another customer's booking, hold
+or trip, whose existence is not revealed: tests/security/test_foreign_ids.py) and leaves
+the event store and the identity tables exactly as they were.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ async def test_a_customer_cannot_cancel_another_customers_booking(
             json={"reason": "not mine"},
             headers=bob.auth,
         ),
+        status=404,
     )
 
 
@@ -155,14 +157,18 @@ async def test_a_customer_cannot_confirm_another_customers_hold(
     command, alice, bob, ledger, vehicle
 ):
     placed = await hold(command, alice, vehicle)
-    await refused(ledger, command.post(f"/v1/holds/{placed['hold_id']}/confirm", headers=bob.auth))
+    await refused(
+        ledger, command.post(f"/v1/holds/{placed['hold_id']}/confirm", headers=bob.auth), status=404
+    )
 
 
 async def test_a_customer_cannot_release_another_customers_hold(
     command, alice, bob, ledger, vehicle
 ):
     placed = await hold(command, alice, vehicle)
-    await refused(ledger, command.post(f"/v1/holds/{placed['hold_id']}/release", headers=bob.auth))
+    await refused(
+        ledger, command.post(f"/v1/holds/{placed['hold_id']}/release", headers=bob.auth), status=404
+    )
 
 
 async def test_a_customer_cannot_start_a_trip_on_another_customers_booking(
@@ -170,7 +176,7 @@ async def test_a_customer_cannot_start_a_trip_on_another_customers_booking(
 ):
     booking = await book(command, alice, vehicle)
     body = {"booking_id": booking["booking_id"], "odometer_km": 1000}
-    await refused(ledger, command.post("/v1/trips", json=body, headers=bob.auth))
+    await refused(ledger, command.post("/v1/trips", json=body, headers=bob.auth), status=404)
 
 
 async def test_a_customer_cannot_end_another_customers_trip(command, alice, bob, ledger, vehicle):
@@ -185,6 +191,7 @@ async def test_a_customer_cannot_end_another_customers_trip(command, alice, bob,
     await refused(
         ledger,
         command.post(f"/v1/trips/{trip}/end", json={"odometer_km": 1200}, headers=bob.auth),
+        status=404,
     )
 
 
@@ -209,7 +216,12 @@ async def test_a_customer_cannot_replay_another_customers_idempotency_key(
     body = {"reason": "changed plans"}
     first = await command.post(path, json=body, headers={**alice.auth, **key})
     assert first.status_code == 200, first.text
-    await refused(ledger, command.post(path, json=body, headers={**bob.auth, **key}))
+    events = (await ledger.counts())["events"]
+    for _ in range(2):  # Bob's key keeps Bob's own answer: the booking does not exist
+        theirs = await command.post(path, json=body, headers={**bob.auth, **key})
+        assert_problem(theirs, 404)
+        assert "booking_id" not in theirs.json()
+    assert (await ledger.counts())["events"] == events
 
 
 async def test_two_customers_using_the_same_idempotency_key_get_their_own_outcomes(

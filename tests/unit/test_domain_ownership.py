@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from uuid import UUID
 
 import pytest
 
 from command_service.domain.actor import SYSTEM, Actor, customer
 from command_service.domain.commands import Command, ConfirmHold, ReleaseHold
-from command_service.domain.errors import OwnershipError
+from command_service.domain.errors import OwnershipError, UnknownEntityError
 from shared.contract.events import BookingCancelled, HoldReleased
 from tests.unit.fakes import (
     BOOKING,
@@ -16,6 +17,7 @@ from tests.unit.fakes import (
     HOLD,
     NOW,
     OTHER_CUSTOMER,
+    TRIP,
     Vehicle,
     at,
     book,
@@ -65,27 +67,30 @@ def test_staff_book_for_any_customer(vehicle: Vehicle, actor: Actor) -> None:
     assert events[0].customer_id == CUSTOMER  # type: ignore[attr-defined]
 
 
-OWNED_COMMANDS: list[tuple[str, object, Command]] = [
-    ("cancel", _booked, cancel()),
-    ("confirm hold", _held, ConfirmHold(hold_id=HOLD, booking_id=BOOKING)),
-    ("release hold", _held, ReleaseHold(hold_id=HOLD)),
-    ("start trip", _booked, start_trip()),
-    ("end trip", _on_trip, end_trip()),
+# (name, setup, command, the kind and id it addresses)
+OWNED_COMMANDS: list[tuple[str, object, Command, str, UUID]] = [
+    ("cancel", _booked, cancel(), "booking", BOOKING),
+    ("confirm hold", _held, ConfirmHold(hold_id=HOLD, booking_id=BOOKING), "hold", HOLD),
+    ("release hold", _held, ReleaseHold(hold_id=HOLD), "hold", HOLD),
+    ("start trip", _booked, start_trip(), "booking", BOOKING),
+    ("end trip", _on_trip, end_trip(), "trip", TRIP),
 ]
 
 
 @pytest.mark.parametrize(
-    ("setup", "command"),
-    [(s, c) for _, s, c in OWNED_COMMANDS],
-    ids=[n for n, _, _ in OWNED_COMMANDS],
+    ("setup", "command", "kind", "entity_id"),
+    [row[1:] for row in OWNED_COMMANDS],
+    ids=[row[0] for row in OWNED_COMMANDS],
 )
-def test_a_customer_cannot_act_on_another_customers_record(
-    vehicle: Vehicle, setup: object, command: Command
+def test_another_customers_record_does_not_exist_for_a_customer(
+    vehicle: Vehicle, setup: object, command: Command, kind: str, entity_id: UUID
 ) -> None:
-    """Checked before any other rule, so a refusal tells nothing about the record."""
+    """Checked before any other rule, and refused exactly as an unknown id is, so a
+    refusal tells nothing about the record, not even that it exists."""
     given = setup(vehicle)  # type: ignore[operator]
-    with pytest.raises(OwnershipError):
+    with pytest.raises(UnknownEntityError) as refused:
         given.when(replace(command, by=SOMEONE_ELSE), at=TRIP_TIME)
+    assert refused.value.detail == UnknownEntityError.of(kind, entity_id).detail
 
 
 def test_the_owner_cancels_their_booking(vehicle: Vehicle) -> None:

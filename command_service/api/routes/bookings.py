@@ -9,9 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from command_service.api import schemas
+from command_service.api import links, schemas
+from command_service.api import response_models as rm
 from command_service.api.answers import answer, to_entity, to_vehicle
-from command_service.api.http import actor_of, customer_for, written
+from command_service.api.http import actor_of, command_headers, customer_for, written
+from command_service.api.response_models import documented
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared.contract import events as ev
@@ -20,7 +22,10 @@ from shared.kit.auth.dependencies import require_role
 router = APIRouter(
     prefix="/v1",
     tags=["holds and bookings"],
-    dependencies=[Depends(require_role("customer", "fleet_manager", "admin"))],
+    dependencies=[
+        Depends(require_role("customer", "fleet_manager", "admin")),
+        Depends(command_headers),
+    ],
 )
 
 
@@ -59,7 +64,7 @@ def _hold_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any
     )
 
 
-@router.post("/holds", status_code=201)
+@router.post("/holds", **documented(rm.Hold, 201, links.HOLD_LINKS))
 async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> Response:
     """Reserve a window for a short time (ttl_seconds 60..3600) at a quoted price."""
     command = cmd.PlaceHold(
@@ -73,7 +78,7 @@ async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> Response:
     return await answer(request, to_vehicle(body.vehicle_id, command), _hold_body, status=201)
 
 
-@router.post("/holds/{hold_id}/confirm", status_code=201)
+@router.post("/holds/{hold_id}/confirm", **documented(rm.Booking, 201, links.BOOKING_LINKS))
 async def confirm_hold(hold_id: UUID, request: Request) -> Response:
     """Turn an active hold into a booking at the quoted price."""
     command = cmd.ConfirmHold(
@@ -82,7 +87,7 @@ async def confirm_hold(hold_id: UUID, request: Request) -> Response:
     return await answer(request, to_entity(hold_id, "hold", command), booking_body, status=201)
 
 
-@router.post("/holds/{hold_id}/release")
+@router.post("/holds/{hold_id}/release", **documented(rm.HoldReleased))
 async def release_hold(hold_id: UUID, request: Request) -> Response:
     """Give an active hold back before it expires."""
     command = cmd.ReleaseHold(hold_id=hold_id, by=actor_of(request))
@@ -93,7 +98,7 @@ async def release_hold(hold_id: UUID, request: Request) -> Response:
     )
 
 
-@router.post("/bookings", status_code=201)
+@router.post("/bookings", **documented(rm.Booking, 201, links.BOOKING_LINKS))
 async def book_vehicle(body: schemas.BookBody, request: Request) -> Response:
     """Book [start, end) on a vehicle; 409 with the conflicting blocks on overlap."""
     command = cmd.BookVehicle(
@@ -120,7 +125,7 @@ def _cancelled_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str
     )
 
 
-@router.post("/bookings/{booking_id}/cancel")
+@router.post("/bookings/{booking_id}/cancel", **documented(rm.BookingCancelled))
 async def cancel_booking(booking_id: UUID, body: schemas.ReasonBody, request: Request) -> Response:
     """Cancel before the start; the refund follows the policy (100 % / 50 % / 0 %)."""
     command = cmd.CancelBooking(booking_id=booking_id, reason=body.reason, by=actor_of(request))

@@ -25,14 +25,16 @@ def _clock(request: Request) -> SimulatedClock:
     return clock
 
 
-@router.get("/clock", dependencies=[Depends(require_role("admin", "service"))])
+@router.get(
+    "/clock", response_model=ClockBody, dependencies=[Depends(require_role("admin", "service"))]
+)
 async def read_clock(request: Request) -> JSON:
     """The simulated now every command is decided against (the query service follows it)."""
     now = await _clock(request).refresh(request.app.state.pool)
     return JSON({"now": now})
 
 
-@router.put("/clock", dependencies=[Depends(require_role("admin"))])
+@router.put("/clock", response_model=ClockBody, dependencies=[Depends(require_role("admin"))])
 async def set_clock(body: ClockBody, request: Request) -> JSON:
     """Move the simulated clock forward to `now`; 409 if that lies before the current value."""
     now = await _clock(request).advance(request.app.state.pool, body.now)

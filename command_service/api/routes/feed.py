@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from command_service.api import response_models as rm
 from command_service.domain.errors import InvalidCommandError, VehicleNotFoundError
 from command_service.store import feed
 from shared.kit.auth.dependencies import require_role
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/v1", tags=["event log"])
 
 @router.get(
     "/vehicles/{vehicle_id}/history",
+    response_model=rm.History,
     dependencies=[Depends(require_role("fleet_manager", "admin", "service"))],
 )
 async def vehicle_history(
@@ -32,7 +34,9 @@ async def vehicle_history(
     return JSON({"vehicle_id": vehicle_id, "items": items, "next_cursor": next_cursor})
 
 
-@router.get("/events", dependencies=[Depends(require_role("admin", "service"))])
+@router.get(
+    "/events", response_model=rm.Feed, dependencies=[Depends(require_role("admin", "service"))]
+)
 async def events_feed(
     request: Request,
     after: int = Query(0, ge=0, le=2**63 - 1),

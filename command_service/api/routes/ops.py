@@ -7,6 +7,7 @@ import asyncio
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
+from command_service.api import response_models as rm
 from shared.kit.http.responses import JSON, problem
 from shared.kit.metrics import render_metrics
 
@@ -14,13 +15,13 @@ router = APIRouter(tags=["operations"])
 RELAY_STALE_S = 30.0  # a relay failing for this long makes the replica unready
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=rm.Alive)
 async def healthz() -> JSON:
     """The process is alive."""
     return JSON({"status": "ok"})
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=rm.Ready)
 async def readyz(request: Request) -> Response:
     """Ready when the database answers and the relay (if this replica leads it) publishes."""
     try:
@@ -47,7 +48,11 @@ async def readyz(request: Request) -> Response:
     return JSON(body)
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 async def metrics() -> Response:
     """Prometheus exposition (merged across workers when multiprocess mode is on)."""
     body, content_type = render_metrics()

@@ -9,9 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from command_service.api import schemas
+from command_service.api import links, schemas
+from command_service.api import response_models as rm
 from command_service.api.answers import answer, to_entity
-from command_service.api.http import actor_of, written
+from command_service.api.http import actor_of, command_headers, written
+from command_service.api.response_models import documented
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared.contract import events as ev
@@ -20,7 +22,10 @@ from shared.kit.auth.dependencies import require_role
 router = APIRouter(
     prefix="/v1",
     tags=["trips"],
-    dependencies=[Depends(require_role("customer", "fleet_manager", "admin"))],
+    dependencies=[
+        Depends(require_role("customer", "fleet_manager", "admin")),
+        Depends(command_headers),
+    ],
 )
 
 
@@ -51,7 +56,7 @@ def _ended_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, An
     )
 
 
-@router.post("/trips", status_code=201)
+@router.post("/trips", **documented(rm.TripStarted, 201, links.TRIP_LINKS))
 async def start_trip(body: schemas.StartTripBody, request: Request) -> Response:
     """Start the trip of a confirmed booking (±15 min around its window)."""
     command = cmd.StartTrip(
@@ -65,7 +70,7 @@ async def start_trip(body: schemas.StartTripBody, request: Request) -> Response:
     )
 
 
-@router.post("/trips/{trip_id}/end")
+@router.post("/trips/{trip_id}/end", **documented(rm.TripEnded))
 async def end_trip(trip_id: UUID, body: schemas.OdometerBody, request: Request) -> Response:
     """End a running trip; distance and duration become final, the booking completes."""
     command = cmd.EndTrip(trip_id=trip_id, odometer_km=body.odometer_km, by=actor_of(request))

@@ -9,9 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from command_service.api import schemas
+from command_service.api import links, schemas
+from command_service.api import response_models as rm
 from command_service.api.answers import answer, to_entity, to_vehicle
-from command_service.api.http import written
+from command_service.api.http import command_headers, written
+from command_service.api.response_models import documented
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared.contract import events as ev
@@ -20,7 +22,7 @@ from shared.kit.auth.dependencies import require_role
 router = APIRouter(
     prefix="/v1",
     tags=["vehicles"],
-    dependencies=[Depends(require_role("fleet_manager", "admin"))],
+    dependencies=[Depends(require_role("fleet_manager", "admin")), Depends(command_headers)],
 )
 
 
@@ -45,7 +47,7 @@ def _details_body(_: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
     return written(state, **_details(state))
 
 
-@router.post("/vehicles", status_code=201)
+@router.post("/vehicles", **documented(rm.VehicleDetails, 201, links.VEHICLE_LINKS))
 async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) -> Response:
     """Register a vehicle; VIN and plate must be unique in the fleet."""
     vehicle_id = request.app.state.new_id()
@@ -66,7 +68,7 @@ async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) 
     return await answer(request, to_vehicle(vehicle_id, command), _details_body, status=201)
 
 
-@router.patch("/vehicles/{vehicle_id}")
+@router.patch("/vehicles/{vehicle_id}", **documented(rm.VehicleDetails))
 async def update_vehicle(
     vehicle_id: UUID, body: schemas.UpdateVehicleBody, request: Request
 ) -> Response:
@@ -78,7 +80,7 @@ async def update_vehicle(
     return await answer(request, to_vehicle(vehicle_id, command), _details_body)
 
 
-@router.post("/vehicles/{vehicle_id}/status")
+@router.post("/vehicles/{vehicle_id}/status", **documented(rm.StatusChanged))
 async def change_status(
     vehicle_id: UUID, body: schemas.ChangeStatusBody, request: Request
 ) -> Response:
@@ -90,7 +92,7 @@ async def change_status(
     )
 
 
-@router.post("/vehicles/{vehicle_id}/retire")
+@router.post("/vehicles/{vehicle_id}/retire", **documented(rm.Retired))
 async def retire_vehicle(vehicle_id: UUID, body: schemas.ReasonBody, request: Request) -> Response:
     """Take the vehicle out of the fleet for good (refused while future bookings exist)."""
     return await answer(
@@ -111,7 +113,10 @@ def _maintenance_body(events: Sequence[ev.Event], state: VehicleState) -> dict[s
     )
 
 
-@router.post("/vehicles/{vehicle_id}/maintenance", status_code=201)
+@router.post(
+    "/vehicles/{vehicle_id}/maintenance",
+    **documented(rm.MaintenanceScheduled, 201, links.MAINTENANCE_LINKS),
+)
 async def schedule_maintenance(
     vehicle_id: UUID, body: schemas.MaintenanceBody, request: Request
 ) -> Response:
@@ -136,7 +141,7 @@ def _completed_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str
     )
 
 
-@router.post("/maintenance/{maintenance_id}/complete")
+@router.post("/maintenance/{maintenance_id}/complete", **documented(rm.MaintenanceCompleted))
 async def complete_maintenance(
     maintenance_id: UUID, body: schemas.OdometerBody, request: Request
 ) -> Response:

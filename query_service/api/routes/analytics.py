@@ -19,8 +19,10 @@ from query_service.api.analytics_params import (
     AnalyticsFrom,
     AnalyticsLimit,
     AnalyticsTo,
+    DailyGranularityParam,
     GranularityParam,
     OffsetCursor,
+    bucketed,
     coarse_window,
     next_cursor,
     offset_of,
@@ -56,14 +58,14 @@ async def fleet_utilization(
     request: Request,
     start: AnalyticsFrom = None,
     end: AnalyticsTo = None,
-    granularity: GranularityParam = "hour",
+    granularity: GranularityParam = None,
 ) -> JSON:
     """Booked, driven and available (in service) seconds of the whole fleet per UTC hour
     or day, with idle time and utilization (booked or driven over available)."""
-    now, step = now_of(request), step_of(granularity)
-    span = window(start, end, step, now)
-    figures = await usage.utilization(pool_of(request), None, span, step, now)
-    return JSON(_echo(span, granularity=granularity, vehicle_id=None, **figures))
+    now = now_of(request)
+    span, chosen = bucketed(start, end, granularity, now)
+    figures = await usage.utilization(pool_of(request), None, span, step_of(chosen), now)
+    return JSON(_echo(span, granularity=chosen, vehicle_id=None, **figures))
 
 
 @router.get(
@@ -77,15 +79,15 @@ async def vehicle_utilization(
     vehicle_id: UUID,
     start: AnalyticsFrom = None,
     end: AnalyticsTo = None,
-    granularity: GranularityParam = "hour",
+    granularity: GranularityParam = None,
 ) -> JSON:
     """The fleet figures for one vehicle (404 if it was never projected)."""
-    pool, now, step = pool_of(request), now_of(request), step_of(granularity)
-    span = window(start, end, step, now)
+    pool, now = pool_of(request), now_of(request)
+    span, chosen = bucketed(start, end, granularity, now)
     if not await vehicle_exists(pool, vehicle_id):
         raise VehicleNotFoundError(f"no vehicle {vehicle_id}")
-    figures = await usage.utilization(pool, vehicle_id, span, step, now)
-    return JSON(_echo(span, granularity=granularity, vehicle_id=vehicle_id, **figures))
+    figures = await usage.utilization(pool, vehicle_id, span, step_of(chosen), now)
+    return JSON(_echo(span, granularity=chosen, vehicle_id=vehicle_id, **figures))
 
 
 @router.get(
@@ -197,7 +199,7 @@ async def revenue(
     request: Request,
     start: AnalyticsFrom = None,
     end: AnalyticsTo = None,
-    granularity: GranularityParam = "day",
+    granularity: DailyGranularityParam = "day",
     limit: Annotated[int, Query(ge=1, le=500, description="Top vehicles listed.")] = 50,
 ) -> JSON:
     """Revenue (booked price minus refunds, integer cents per currency) of the bookings

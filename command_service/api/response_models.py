@@ -1,0 +1,242 @@
+"""Response shapes of the command API, for the OpenAPI document only: routes render
+dicts (answers.py), so these describe what they render for clients and generators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from shared.contract.events import TripStatus, VehicleStatus
+
+ETAG = {
+    "ETag": {
+        "description": 'The vehicle stream\'s version after the write (`"<version>"`): send it '
+        "back as If-Match to make the next write conditional.",
+        "schema": {"type": "string"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer of an earlier request with the "
+        "same Idempotency-Key.",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def documented(
+    model: type[BaseModel], status: int = 200, links: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Decorator arguments documenting a write's success: its body, status, headers and
+    the operations on what it created (OpenAPI links)."""
+    success: dict[str, Any] = {"headers": ETAG, "description": model.__doc__ or "Written"}
+    if links:
+        success["links"] = links
+    return {"status_code": status, "response_model": model, "responses": {status: success}}
+
+
+class Written(BaseModel):
+    """Fields of every successful write."""
+
+    vehicle_id: UUID
+    version: int = Field(description="The vehicle stream's version after the write.")
+    consistency_token: str = Field(
+        description="Send as X-Consistency-Token to the query service to read this write."
+    )
+
+
+class GeoPoint(BaseModel):
+    lat: float
+    lon: float
+
+
+class VehicleDetails(Written):
+    """The vehicle as registered or updated."""
+
+    vin: str
+    plate: str
+    make: str
+    model: str
+    year: int
+    seats: int
+    hourly_rate_cents: int
+    daily_rate_cents: int
+    currency: str
+    odometer_km: int
+    status: VehicleStatus
+    home: GeoPoint | None
+
+
+class StatusChanged(Written):
+    """The vehicle's status after the change."""
+
+    status: VehicleStatus
+
+
+class Retired(Written):
+    """The vehicle was retired."""
+
+    retired: Literal[True]
+    reason: str
+
+
+class MaintenanceScheduled(Written):
+    """The scheduled maintenance window."""
+
+    maintenance_id: UUID
+    start: datetime
+    end: datetime
+    reason: str
+
+
+class MaintenanceCompleted(Written):
+    """The completed maintenance window."""
+
+    maintenance_id: UUID
+    odometer_km: int
+    completed_at: datetime
+    status: Literal["completed"]
+
+
+class Hold(Written):
+    """The hold: it blocks the window at the quoted price until `expires_at`."""
+
+    hold_id: UUID
+    customer_id: UUID
+    start: datetime
+    end: datetime
+    expires_at: datetime
+    price_cents: int
+    currency: str
+    status: Literal["active"]
+
+
+class HoldReleased(Written):
+    """The released hold."""
+
+    hold_id: UUID
+    status: Literal["released"]
+
+
+class Booking(Written):
+    """The confirmed booking."""
+
+    booking_id: UUID
+    customer_id: UUID
+    start: datetime
+    end: datetime
+    price_cents: int
+    currency: str
+    status: Literal["confirmed"]
+    purpose: str | None
+    hold_id: UUID | None = Field(description="The hold it was confirmed from, if any.")
+
+
+class BookingCancelled(Written):
+    """The cancelled booking and its refund."""
+
+    booking_id: UUID
+    status: Literal["cancelled"]
+    refund_cents: int
+    refund_percent: int
+    currency: str
+    reason: str
+
+
+class TripStarted(Written):
+    """The running trip."""
+
+    trip_id: UUID
+    booking_id: UUID
+    customer_id: UUID
+    started_at: datetime
+    odometer_km: int
+    status: TripStatus
+
+
+class TripEnded(Written):
+    """The ended trip, with its final distance and duration."""
+
+    trip_id: UUID
+    booking_id: UUID
+    odometer_km: int
+    distance_km: int
+    duration_s: int
+    ended_at: datetime
+    status: TripStatus
+
+
+class StoredEvent(BaseModel):
+    """One stored event with its envelope and metadata."""
+
+    global_position: int
+    vehicle_id: UUID
+    version: int
+    event_id: UUID
+    type: str
+    schema_version: int
+    occurred_at: datetime
+    recorded_at: datetime
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+
+
+class History(BaseModel):
+    """A vehicle's events, oldest first; pass `next_cursor` as `after_version` for more."""
+
+    vehicle_id: UUID
+    items: list[StoredEvent]
+    next_cursor: str | None
+
+
+class Feed(BaseModel):
+    """Events after a position; pass `next_after` as `after` for the next page."""
+
+    items: list[StoredEvent]
+    next_after: int
+
+
+class User(BaseModel):
+    """An account as the API shows it."""
+
+    user_id: UUID
+    email: str
+    name: str
+    role: Literal["customer", "fleet_manager", "admin", "service"]
+    created_at: datetime
+
+
+class TokenPair(BaseModel):
+    """An access token (a 15-minute EdDSA JWT) and a refresh token."""
+
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"]
+    expires_in: int = Field(description="Seconds the access token stays valid.")
+
+
+class RotatedKey(BaseModel):
+    """The new signing key and when it starts signing."""
+
+    kid: str
+    signs_in_s: float
+
+
+class Jwks(BaseModel):
+    """Public keys that verify access tokens (RFC 7517)."""
+
+    keys: list[dict[str, Any]]
+
+
+class Alive(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    """The replica is ready: the database answers, and the relay publishes if it leads."""
+
+    status: Literal["ready"]
+    database: Literal["ok"]
+    sweeper_leader: bool
+    relay: dict[str, Any] | None = None
