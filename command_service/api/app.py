@@ -8,7 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from command_service.api.problems import install_problem_handlers
-from command_service.api.routes import auth, bookings, dev_clock, feed, ops, trips, vehicles
+from command_service.api.routes import (
+    accounts,
+    auth,
+    bookings,
+    dev_clock,
+    feed,
+    ops,
+    trips,
+    vehicles,
+)
 from command_service.application.handler import CommandHandler
 from command_service.devclock import SimulatedClock
 from command_service.identity.setup import start_identity
@@ -40,7 +49,12 @@ def create_app(
             async with pool.acquire() as conn:
                 await migrate(conn)
         identity = await start_identity(pool, settings.identity)
-        app.state.identity, app.state.verifier = identity, TokenVerifier(identity.keys)
+        await identity.revocations.poll()
+        identity.revocations.start()
+        app.state.identity = identity
+        app.state.verifier = TokenVerifier(
+            identity.keys, identity.revocations, identity.check_subject
+        )
         handler = CommandHandler(EventStore(pool), clock, new_id, settings.max_attempts)
         sweeper = HoldSweeper(
             settings.database_url, pool, handler, clock, settings.sweeper_interval_s
@@ -66,6 +80,7 @@ def create_app(
             yield
         finally:
             await sweeper.stop()
+            await identity.revocations.stop()
             if relay is not None:
                 await relay.stop()
             await pool.close()
@@ -76,7 +91,7 @@ def create_app(
     refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
     for module in (vehicles, bookings, trips):
         app.include_router(module.router, dependencies=refresh, responses=COMMAND_PROBLEMS)
-    for module in (auth, feed):
+    for module in (auth, accounts, feed):
         app.include_router(module.router, responses=COMMAND_PROBLEMS)
     app.include_router(ops.router, responses=problem_responses(503))
     if settings.simulated_clock:

@@ -42,3 +42,7 @@ class RefreshBody(Strict):
 
 class RoleBody(Strict):
     role: PersonRole  # `service` is for machine accounts, given only at start-up
+
+
+class PasswordBody(Strict):
+    password: Password

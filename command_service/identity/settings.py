@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.kit.http.client_address import Network, trusted_proxies_from_env
 from shared.kit.settings import env_int, env_str
 
 
@@ -18,6 +19,10 @@ class IdentitySettings:
     login_address_window_s: int = 60
     login_failures_per_account: int = 10
     login_account_window_s: int = 15 * 60
+    registrations_per_address: int = 20
+    registration_window_s: int = 3600
+    # Proxies whose X-Forwarded-For names the client (FLEET_TRUSTED_PROXIES).
+    trusted_proxies: tuple[Network, ...] = ()
     # First admin on a fresh install: created once if absent, never overwritten.
     bootstrap_admin_email: str = ""
     bootstrap_admin_password: str = ""
@@ -36,6 +41,9 @@ class IdentitySettings:
             login_address_window_s=env_int("FLEET_LOGIN_ADDRESS_WINDOW_S", 60),
             login_failures_per_account=env_int("FLEET_LOGIN_FAILURES_PER_ACCOUNT", 10),
             login_account_window_s=env_int("FLEET_LOGIN_ACCOUNT_WINDOW_S", 900),
+            registrations_per_address=env_int("FLEET_REGISTRATIONS_PER_ADDRESS", 20),
+            registration_window_s=env_int("FLEET_REGISTRATION_WINDOW_S", 3600),
+            trusted_proxies=trusted_proxies_from_env(),
             bootstrap_admin_email=env_str("FLEET_BOOTSTRAP_ADMIN_EMAIL", ""),
             bootstrap_admin_password=env_str("FLEET_BOOTSTRAP_ADMIN_PASSWORD", ""),
             service_account_email=env_str("FLEET_SERVICE_ACCOUNT_EMAIL", ""),
