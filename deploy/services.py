@@ -14,6 +14,8 @@ from pathlib import Path
 
 import structlog
 
+from shared.kit.http.server import uvicorn_flags
+
 log = structlog.get_logger("deploy.services")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,6 +58,7 @@ def start_service(
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "5",
+        *uvicorn_flags(),
     ]
     out = open(log_path, "ab") if log_path else None  # noqa: SIM115 (the child owns it)
     proc = subprocess.Popen(

@@ -19,6 +19,7 @@ from query_service.store.schemas import ReadModelDatabase
 from shared.kit.auth.revocations import Revocations
 from shared.kit.auth.tokens import KeySource, TokenVerifier
 from shared.kit.clock import Clock, system_clock
+from shared.kit.http.edge import EdgeHeaders
 from shared.kit.http.middleware import RequestContext
 from shared.kit.logs import configure_logging
 
@@ -86,6 +87,7 @@ def create_app(
     app = FastAPI(title="Fleetledger query service", version="0.1.0", lifespan=lifespan)
     install_api(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(EdgeHeaders)  # outermost: oversized headers go no further
     return app
 
 

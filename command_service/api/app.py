@@ -30,6 +30,7 @@ from command_service.store.pool import create_pool
 from command_service.sweeper import HoldSweeper
 from shared.kit.auth.tokens import TokenVerifier
 from shared.kit.clock import Clock, IdFactory, random_id, system_clock
+from shared.kit.http.edge import EdgeHeaders
 from shared.kit.http.middleware import RequestContext
 from shared.kit.http.openapi import COMMAND_PROBLEMS, problem_responses
 from shared.kit.logs import configure_logging
@@ -98,6 +99,7 @@ def create_app(
         app.include_router(dev_clock.router, responses=COMMAND_PROBLEMS)
     install_problem_handlers(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(EdgeHeaders)  # outermost: oversized headers go no further
     return app
 
 

@@ -25,7 +25,7 @@ from command_service.identity.passwords import Passwords
 from command_service.identity.throttle import LoginThrottle
 from command_service.identity.users import User
 from shared.kit.auth.errors import InvalidTokenError
-from shared.kit.auth.principal import Principal, Role
+from shared.kit.auth.principal import Role
 from shared.kit.auth.revocations import Revocations
 from shared.kit.auth.tokens import (
     ACCESS_TOKEN_TTL_S,
@@ -131,9 +131,10 @@ class Identity:
             raise UserNotFoundError(f"no user with id {user_id}")
         return user
 
-    async def change_role(self, user_id: UUID, role: Role, by: Principal) -> User:
-        user = await users.set_role(self._pool, user_id, role, by.actor)
-        log.info("role_changed", user_id=str(user_id), role=role, by=by.actor)
+    async def change_role(self, user_id: UUID, role: Role, by: str) -> User:
+        """Give the account `role` (audited); its tokens with the old role are revoked."""
+        user = await users.set_role(self._pool, user_id, role, by)
+        log.info("role_changed", user_id=str(user_id), role=role, by=by)
         await self.revocations.poll()
         return user
 

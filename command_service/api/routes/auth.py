@@ -71,7 +71,7 @@ async def me(caller: Caller, request: Request) -> JSON:
 async def change_role(user_id: UUID, body: RoleBody, admin: Admin, request: Request) -> JSON:
     """Give an account another role (admins only; the last admin cannot be demoted); its
     access tokens with the old role stop working within about a second."""
-    user = await identity_of(request).change_role(user_id, body.role, admin)
+    user = await identity_of(request).change_role(user_id, body.role, admin.actor)
     return JSON(user.public())
 
 

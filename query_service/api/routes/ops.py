@@ -22,7 +22,12 @@ async def healthz() -> JSON:
 
 @router.get("/readyz", response_model=None)
 async def readyz(request: Request) -> Response:
-    """Ready when the read models answer and the consumer owns partitions and keeps up."""
+    """Ready when the read models answer and the consumer is not far behind.
+
+    A consumer that is (re)joining its group still serves what is projected (reads carry
+    consistency tokens for read-your-writes), so it is ready, with `consumer.state`
+    saying `joining`; only a measured lag over MAX_READY_LAG makes the replica unready.
+    """
     read_db = request.app.state.read_db
     try:
         await asyncio.wait_for(read_db.pool.fetchval("SELECT 1"), timeout=2)
@@ -33,11 +38,15 @@ async def readyz(request: Request) -> Response:
         "database": "ok",
         "read_model_schema": read_db.active_schema,
     }
+    revocations = request.app.state.verifier.revocations
+    if revocations is not None:
+        body["revocations"] = revocations.status()
     pipeline = request.app.state.pipeline
     if pipeline is not None:
-        body["consumer"] = status = pipeline.status()
+        status = pipeline.status()
         assigned = status["consumer_running"] and status["assigned_partitions"] > 0
-        if not assigned or status["consumer_lag"] > MAX_READY_LAG:
+        body["consumer"] = {**status, "state": "consuming" if assigned else "joining"}
+        if assigned and status["consumer_lag"] > MAX_READY_LAG:
             return problem(
                 503, "Not ready", "the consumer is not keeping up", "not-ready", consumer=status
             )
