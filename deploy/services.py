@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -10,7 +11,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -87,15 +90,26 @@ def start_command_service(
     return start_service(COMMAND_APP, port, workers, child_env, log_path, state_dir)
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    """Poll `url` until it answers 200; fail early if the process died."""
+def consuming(readiness: dict[str, Any]) -> bool:
+    """A query service's consumer owns partitions (ready replicas may still be joining)."""
+    return bool(readiness.get("consumer", {}).get("state", "consuming") == "consuming")
+
+
+def wait_ready(
+    url: str,
+    proc: subprocess.Popen[bytes],
+    timeout_s: float = 30.0,
+    until: Callable[[dict[str, Any]], bool] | None = None,
+) -> None:
+    """Poll `url` until it answers 200 (and its body satisfies `until`); fail early if
+    the process died."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"service exited with code {proc.returncode} before ready")
         try:
             with urllib.request.urlopen(url, timeout=1) as resp:
-                if resp.status == 200:
+                if resp.status == 200 and (until is None or until(json.loads(resp.read()))):
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass

@@ -26,6 +26,10 @@ class Settings:
     # The embedded broker answers a fetch only after the full wait when no data is
     # there yet: keep it short so a new record is seen within tens of milliseconds.
     fetch_max_wait_ms: int = 50
+    # The embedded broker holds a (re)join for about half a session timeout, and after a
+    # crash until the dead member's session ends: 10 s (the client default) meant 18 s to
+    # rejoin after a SIGKILL, 3 s means about 7 s (docs/pipeline.md).
+    session_timeout_ms: int = 3000
     log_level: str = "INFO"
     max_body_bytes: int = 1024 * 1024
     consume: bool = True
@@ -59,6 +63,7 @@ class Settings:
             pool_max=env_int("FLEET_QUERY_POOL_MAX", 16),
             heal_interval_s=env_int("FLEET_QUERY_HEAL_INTERVAL_MS", 5000) / 1000,
             fetch_max_wait_ms=env_int("FLEET_QUERY_FETCH_MAX_WAIT_MS", 50),
+            session_timeout_ms=env_int("FLEET_QUERY_SESSION_TIMEOUT_MS", 3000),
             log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
             consume=env_str("FLEET_QUERY_CONSUME", "true").lower() in ("1", "true", "yes"),
             environment=env_str("FLEET_ENV", "production").strip().lower(),
