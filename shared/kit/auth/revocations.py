@@ -118,11 +118,15 @@ class Revocations:
 
     async def _run(self) -> None:
         while True:
+            failing = self.last_error
             try:
                 await self.poll()
-            except Exception as exc:  # keep the last list; report and retry
+                if failing is not None:
+                    log.info("revocations_poll_recovered")
+            except Exception as exc:  # keep the last list; report (once) and retry
                 self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("revocations_poll_failed", error=self.last_error)
+                if failing is None:
+                    log.warning("revocations_poll_failed", error=self.last_error)
             await asyncio.sleep(self._interval_s)
 
     def status(self) -> dict[str, Any]:
