@@ -66,21 +66,25 @@ class TokenVerifier:
     async def verify(self, token: str) -> Principal:
         """The caller a valid, unexpired, unrevoked token names."""
         verified = self._verified.get(token)
-        if verified is None or verified.expires_at <= time.time():
-            verified = await self._verify(token)
-            if self._first_sight is not None:
-                await self._first_sight(verified)
-            if len(self._verified) >= _CACHE_LIMIT:
-                self._verified.clear()
-            self._verified[token] = verified
-        if self.revocations is not None:
-            principal = verified.principal
-            why = self.revocations.refuses(
-                principal.user_id, verified.generation, verified.session_id
-            )
-            if why is not None:
-                raise InvalidTokenError(f"token revoked: {why}")
+        if verified is not None and verified.expires_at > time.time():
+            self._refuse_revoked(verified)
+            return verified.principal
+        verified = await self._verify(token)
+        self._refuse_revoked(verified)  # before the first-sight check: no database trip
+        if self._first_sight is not None:
+            await self._first_sight(verified)
+        if len(self._verified) >= _CACHE_LIMIT:
+            self._verified.clear()
+        self._verified[token] = verified
         return verified.principal
+
+    def _refuse_revoked(self, verified: Verified) -> None:
+        if self.revocations is None:
+            return
+        principal = verified.principal
+        why = self.revocations.refuses(principal.user_id, verified.generation, verified.session_id)
+        if why is not None:
+            raise InvalidTokenError(f"token revoked: {why}")
 
     def forget(self) -> None:
         """Drop cached verifications (after a key was withdrawn)."""
