@@ -26,6 +26,8 @@ async def _append(conn: asyncpg.Connection, kind: str, subject: UUID, gen: int, 
     # Serialises writers, so a reader that saw seq n never later meets a smaller one.
     await conn.execute("LOCK TABLE token_revocations IN EXCLUSIVE MODE")
     await conn.execute(_INSERT, kind, subject, gen, why, float(ROW_TTL_S))
+    # Housekeeping: rows no token can need (the table holds about a quarter hour's).
+    await conn.execute("DELETE FROM token_revocations WHERE expires_at < now() - interval '1 hour'")
 
 
 async def revoke_account(conn: asyncpg.Connection, user_id: UUID, reason: str) -> int:
@@ -53,8 +55,3 @@ async def after(db: asyncpg.Pool | asyncpg.Connection, cursor: int) -> tuple[lis
         for r in rows
     ]
     return found, (found[-1].seq if found else cursor)
-
-
-async def prune(db: asyncpg.Pool) -> None:
-    """Drop rows no token can need any more (housekeeping)."""
-    await db.execute("DELETE FROM token_revocations WHERE expires_at < now() - interval '1 hour'")
