@@ -7,7 +7,7 @@ import uuid
 
 from command_service.identity.throttle import MAX_DELAY_S, progressive_delay
 from shared.kit.auth.revocations import Revocation, Revocations
-from shared.kit.http.edge import MAX_HEADER_BYTES, MAX_HEADER_LINE_BYTES, oversized
+from shared.kit.http.edge import MAX_HEADER_BYTES, MAX_HEADER_LINE_BYTES, examine_headers
 
 USER, SESSION, OTHER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
@@ -65,7 +65,11 @@ def test_progressive_delay_starts_at_the_threshold_and_is_capped():
 
 
 def test_header_limits_per_line_and_in_total():
-    assert oversized([(b"x-a", b"a" * (MAX_HEADER_LINE_BYTES - 100))]) is None
-    assert oversized([(b"x-a", b"a" * MAX_HEADER_LINE_BYTES)]) is not None
+    assert examine_headers([(b"x-a", b"a" * (MAX_HEADER_LINE_BYTES - 100))]) == (None, False)
+    assert examine_headers([(b"x-a", b"a" * MAX_HEADER_LINE_BYTES)])[0] is not None
     many = [(b"x-%d" % n, b"b" * 1000) for n in range(MAX_HEADER_BYTES // 1000 + 1)]
-    assert oversized(many) is not None
+    assert examine_headers(many)[0] is not None
+
+
+def test_a_request_with_an_authorization_header_counts_as_credentialed():
+    assert examine_headers([(b"host", b"x"), (b"authorization", b"Bearer t")]) == (None, True)

@@ -20,17 +20,19 @@ _NOSNIFF = (b"x-content-type-options", b"nosniff")
 _NO_STORE = (b"cache-control", b"no-store")
 
 
-def oversized(headers: list[tuple[bytes, bytes]]) -> str | None:
-    """Why these request headers break the limits, or None."""
-    total = 0
+def examine_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, bool]:
+    """(why these request headers break the limits or None, whether they carry
+    credentials), in one pass: this runs on every request."""
+    total, credentialed = 0, False
     for name, value in headers:
         line = len(name) + len(value) + 4  # "name: value\r\n"
         if line > MAX_HEADER_LINE_BYTES:
-            return f"a header line is limited to {MAX_HEADER_LINE_BYTES} bytes"
+            return f"a header line is limited to {MAX_HEADER_LINE_BYTES} bytes", credentialed
         total += line
+        credentialed = credentialed or name == b"authorization"
     if total > MAX_HEADER_BYTES:
-        return f"request headers are limited to {MAX_HEADER_BYTES} bytes in total"
-    return None
+        return f"request headers are limited to {MAX_HEADER_BYTES} bytes in total", credentialed
+    return None, credentialed
 
 
 class EdgeHeaders:
@@ -43,11 +45,10 @@ class EdgeHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        why = oversized(scope["headers"])
+        why, credentialed = examine_headers(scope["headers"])
         if why is not None:
             await _refuse(send, why)
             return
-        credentialed = any(name == b"authorization" for name, _ in scope["headers"])
 
         async def guarded_send(message: Message) -> None:
             if message["type"] == "http.response.start":
