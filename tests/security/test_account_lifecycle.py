@@ -150,21 +150,28 @@ async def test_accounts_are_never_deleted_so_every_actor_stays_known(ledger, ali
         await ledger.pool.execute("DELETE FROM users WHERE user_id = $1", alice.user_id)
 
 
-async def test_the_cli_disables_an_account_and_running_services_follow(
+async def cli(deployment: Deployment, *args: str) -> None:
+    """Run the admin CLI against the deployment's database (password from the env)."""
+    env = {
+        **os.environ,
+        "FLEET_COMMAND_DATABASE_URL": deployment.command_dsn,
+        "FLEET_NEW_USER_PASSWORD": NEW_PASSWORD,
+    }
+    argv = [sys.executable, "-m", "command_service.identity.cli", *args]
+    done = await asyncio.to_thread(
+        subprocess.run, argv, cwd=ROOT, env=env, capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+
+
+async def test_the_cli_disables_enables_and_resets_and_running_services_follow(
     command, query, deployment: Deployment
 ):
     victim = await sign_up(command, "cli")
-    env = {**os.environ, "FLEET_COMMAND_DATABASE_URL": deployment.command_dsn}
-    args = [
-        sys.executable,
-        "-m",
-        "command_service.identity.cli",
-        "disable",
-        "--email",
-        victim.email,
-    ]
-    done = await asyncio.to_thread(
-        subprocess.run, args, cwd=ROOT, env=env, capture_output=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
+    await cli(deployment, "disable", "--email", victim.email)
     await refused_on_both(command, query, victim)
+    await cli(deployment, "enable", "--email", victim.email)
+    again = await person(command, victim.email, PASSWORD)
+    await cli(deployment, "reset-password", "--email", victim.email)
+    await refused_on_both(command, query, again)
+    await sign_in(command, victim.email, NEW_PASSWORD)
