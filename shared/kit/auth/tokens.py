@@ -14,7 +14,7 @@ from uuid import UUID
 
 import jwt
 
-from shared.kit.auth.errors import InvalidTokenError
+from shared.kit.auth.errors import InvalidTokenError, RevocationsUnavailableError
 from shared.kit.auth.principal import Principal, as_role
 from shared.kit.auth.revocations import Revocations
 
@@ -81,6 +81,8 @@ class TokenVerifier:
     def _refuse_revoked(self, verified: Verified) -> None:
         if self.revocations is None:
             return
+        if self.revocations.last_success is None:  # fail closed until the first pull
+            raise RevocationsUnavailableError()
         principal = verified.principal
         why = self.revocations.refuses(principal.user_id, verified.generation, verified.session_id)
         if why is not None:
