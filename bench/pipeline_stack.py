@@ -66,7 +66,7 @@ def _service(
     env = {"FLEET_LOG_LEVEL": "WARNING", **env}
     proc = start_service(app, port, workers, env, log_path, work_dir, code)
     try:
-        services.wait_ready(f"http://{HOST}:{port}/readyz", proc, timeout_s=90)
+        services.wait_ready(f"http://{HOST}:{port}/readyz", proc, 90, until=services.consuming)
         yield Proc(name, port, proc, log_path, workers)
     finally:
         services.stop(proc)

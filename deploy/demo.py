@@ -27,6 +27,7 @@ DEMO_ENV = {
     "FLEET_SWEEPER_INTERVAL_MS": "1000",
     # Every simulated customer signs in from the same loopback address.
     "FLEET_LOGIN_ATTEMPTS_PER_ADDRESS": "100000",
+    "FLEET_REGISTRATIONS_PER_ADDRESS": "100000",
 }
 REPORT = "simulator-report.json"
 StartServices = Callable[[ExitStack, argparse.Namespace], Supervisor]

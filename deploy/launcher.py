@@ -22,6 +22,7 @@ from deploy import services
 from deploy.accounts import StartupAccounts
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
+from deploy.services import consuming
 from deploy.settings import LauncherSettings
 from deploy.supervisor import Component, Proc, Supervisor, stop_on_signals
 from query_service.settings import Settings as QuerySettings
@@ -90,12 +91,20 @@ def start_services(stack: ExitStack, args: argparse.Namespace) -> Supervisor:
         "FLEET_QUERY_DATABASE_URL": query_dsn,
         "FLEET_COMMAND_URL": f"http://127.0.0.1:{args.port}",
     }
-    for name, app, port, workers, env in (
-        ("command", services.COMMAND_APP, args.port, args.workers, command_env),
-        ("query", services.QUERY_APP, args.query_port, args.query_workers, query_env),
+    # "Up" means the query service owns its partitions, not merely ready while it joins.
+    for name, app, port, workers, env, until in (
+        ("command", services.COMMAND_APP, args.port, args.workers, command_env, None),
+        ("query", services.QUERY_APP, args.query_port, args.query_workers, query_env, consuming),
     ):
         start = partial(
-            services.start_ready, app, port, workers, env, STATE_DIR, supervisor.stopping
+            services.start_ready,
+            app,
+            port,
+            workers,
+            env,
+            STATE_DIR,
+            supervisor.stopping,
+            until=until,
         )
         alive = partial(services.answers, f"http://127.0.0.1:{port}/healthz")
         supervisor.add(Component(name, start, services.stop, alive))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -12,9 +13,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import structlog
+
+from shared.kit.http.server import uvicorn_flags
 
 log = structlog.get_logger("deploy.services")
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +64,7 @@ def start_service(
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "5",
+        *uvicorn_flags(),
     ]
     out = open(log_path, "ab") if log_path else None  # noqa: SIM115 (the child owns it)
     proc = subprocess.Popen(
@@ -95,12 +101,13 @@ def start_ready(
     state_dir: Path | None = None,
     abort: threading.Event | None = None,
     timeout_s: float = 90.0,
+    until: Callable[[dict[str, Any]], bool] | None = None,
 ) -> subprocess.Popen[bytes]:
     """`start_service`, returned once its `/readyz` answers 200; killed if it never does
     (or if `abort` is set meanwhile: the launcher is stopping)."""
     proc = start_service(app, port, workers, env=env, state_dir=state_dir)
     try:
-        wait_ready(f"http://127.0.0.1:{port}/readyz", proc, timeout_s, abort)
+        wait_ready(f"http://127.0.0.1:{port}/readyz", proc, timeout_s, abort, until)
     except (RuntimeError, TimeoutError):
         kill(proc)
         raise
@@ -118,13 +125,20 @@ def token_command(state_dir: Path, command_port: int) -> str:
     return " ".join([*env, "make -s token"])
 
 
+def consuming(readiness: dict[str, Any]) -> bool:
+    """A query service's consumer owns partitions (ready replicas may still be joining)."""
+    return bool(readiness.get("consumer", {}).get("state", "consuming") == "consuming")
+
+
 def wait_ready(
     url: str,
     proc: subprocess.Popen[bytes],
     timeout_s: float = 30.0,
     abort: threading.Event | None = None,
+    until: Callable[[dict[str, Any]], bool] | None = None,
 ) -> None:
-    """Poll `url` until it answers 200; fail early if the process died or `abort` is set."""
+    """Poll `url` until it answers 200 (and its body satisfies `until`); fail early if
+    the process died or `abort` is set (the launcher is stopping)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -133,7 +147,7 @@ def wait_ready(
             raise RuntimeError("startup aborted")
         try:
             with urllib.request.urlopen(url, timeout=1) as resp:
-                if resp.status == 200:
+                if resp.status == 200 and (until is None or until(json.loads(resp.read()))):
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass

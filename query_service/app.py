@@ -7,35 +7,45 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import structlog
 from fastapi import FastAPI
 
 from query_service.api import install_api
 from query_service.api.changes import ChangeFeed
-from query_service.auth import JwksKeySource
+from query_service.auth import JwksKeySource, RevocationFeed
 from query_service.devclock import follow_command_clock
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase
+from shared.kit.auth.revocations import Revocations
 from shared.kit.auth.tokens import KeySource, TokenVerifier
 from shared.kit.clock import Clock, system_clock
 from shared.kit.http.docs import install_docs
+from shared.kit.http.edge import EdgeHeaders
 from shared.kit.http.instrumentation import HttpMetrics
 from shared.kit.http.middleware import RequestContext
 from shared.kit.logs import configure_logging
 from shared.kit.settings import load
 
+log = structlog.get_logger("query_service.app")
+
 
 def create_app(
-    settings: Settings, clock: Clock = system_clock, keys: KeySource | None = None
+    settings: Settings,
+    clock: Clock = system_clock,
+    keys: KeySource | None = None,
+    revocations: Revocations | None = None,
 ) -> FastAPI:
     """The query API; the read-model pool and the Kafka consumer live in the lifespan.
 
-    Tokens are verified with the command service's JWKS (`keys` replaces that source).
+    Tokens are verified with the command service's JWKS and revocation feed (`keys` and
+    `revocations` replace them).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         jwks_http = httpx.AsyncClient(base_url=settings.command_url, timeout=5)
-        app.state.verifier = TokenVerifier(keys or JwksKeySource(jwks_http))
+        feed, revoked = _revocations(settings, revocations)
+        app.state.verifier = TokenVerifier(keys or JwksKeySource(jwks_http), revoked)
         followed = None
         if settings.simulated_clock:  # dev/demo only: read-time figures use the simulated now
             followed = await follow_command_clock(
@@ -69,6 +79,10 @@ def create_app(
             await changes.stop()
             await read_db.close()
             await jwks_http.aclose()
+            if revoked is not None:
+                await revoked.stop()
+            if feed is not None:
+                await feed.close()
             if followed is not None:
                 await followed.stop()
 
@@ -83,8 +97,26 @@ def create_app(
     install_docs(app)
     install_api(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(HttpMetrics)  # outermost: it times and counts the 413s too
+    app.add_middleware(EdgeHeaders)  # oversized headers go no further
+    app.add_middleware(HttpMetrics)  # outermost: it times and counts the 413s and 431s too
     return app
+
+
+def _revocations(
+    settings: Settings, given: Revocations | None
+) -> tuple[RevocationFeed | None, Revocations | None]:
+    """The revocation list, pulled every second as the service account (started here)."""
+    if given is not None:
+        return None, given
+    credentials = settings.service_credentials()
+    if credentials is None:
+        # Without the service account revoked tokens work here until they expire.
+        log.warning("revocations_not_followed", hint="set FLEET_SERVICE_ACCOUNT_EMAIL/_PASSWORD")
+        return None, None
+    feed = RevocationFeed(settings.command_url, credentials)
+    revoked = Revocations(feed)
+    revoked.start()
+    return feed, revoked
 
 
 def app_from_env() -> FastAPI:

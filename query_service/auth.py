@@ -2,7 +2,8 @@
 
 Keys are cached; a token naming an unknown kid triggers a re-fetch (at most every few
 seconds, so a flood of forged kids cannot hammer the command service), which is how a
-key rotation reaches this service without a restart.
+key rotation reaches this service without a restart. Revoked tokens (disabled accounts,
+demotions, logouts) are pulled every second from the command service's revocation feed.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import httpx
 import jwt
 import structlog
 
+from shared.kit.auth.client import Credentials, SignedIn
+from shared.kit.auth.revocations import Revocation
 from shared.kit.auth.tokens import ALGORITHM
 from shared.kit.http.errors import HttpProblem
 
 log = structlog.get_logger("query_service.auth")
+REVOCATIONS_PATH = "/v1/auth/revocations"
 
 
 class KeysUnavailableError(HttpProblem):
@@ -85,3 +89,20 @@ def _parse(document: Any) -> dict[str, Any]:
         except jwt.PyJWKError:
             continue
     return keys
+
+
+class RevocationFeed:
+    """Pages of the command service's revocation feed, read as the service account."""
+
+    def __init__(self, command_url: str, credentials: Credentials) -> None:
+        auth = SignedIn(credentials, command_url)
+        self._http = httpx.AsyncClient(base_url=command_url, timeout=5, auth=auth)
+
+    async def __call__(self, after: int) -> tuple[list[Revocation], int]:
+        response = await self._http.get(REVOCATIONS_PATH, params={"after": after})
+        response.raise_for_status()
+        body = response.json()
+        return [Revocation.from_wire(item) for item in body["items"]], int(body["next_after"])
+
+    async def close(self) -> None:
+        await self._http.aclose()

@@ -110,6 +110,8 @@ class ProjectionPipeline:
             auto_offset_reset="earliest",
             max_poll_records=500,
             fetch_max_wait_ms=self._settings.fetch_max_wait_ms,
+            session_timeout_ms=self._settings.session_timeout_ms,
+            heartbeat_interval_ms=self._settings.session_timeout_ms // 3,
             metadata_max_age_ms=5000,
             client_id="fleet-query",
         )

@@ -8,7 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from command_service.api.problems import install_problem_handlers
-from command_service.api.routes import auth, bookings, dev_clock, feed, ops, trips, vehicles
+from command_service.api.routes import (
+    accounts,
+    auth,
+    bookings,
+    dev_clock,
+    feed,
+    ops,
+    trips,
+    vehicles,
+)
 from command_service.application.handler import CommandHandler
 from command_service.devclock import SimulatedClock
 from command_service.identity.setup import start_identity
@@ -22,6 +31,7 @@ from command_service.sweeper import HoldSweeper
 from shared.kit.auth.tokens import TokenVerifier
 from shared.kit.clock import Clock, IdFactory, random_id, system_clock
 from shared.kit.http.docs import install_docs
+from shared.kit.http.edge import EdgeHeaders
 from shared.kit.http.instrumentation import HttpMetrics
 from shared.kit.http.middleware import RequestContext
 from shared.kit.http.openapi import COMMAND_PROBLEMS, problem_responses
@@ -43,7 +53,12 @@ def create_app(
             async with pool.acquire() as conn:
                 await migrate(conn)
         identity = await start_identity(pool, settings.identity)
-        app.state.identity, app.state.verifier = identity, TokenVerifier(identity.keys)
+        await identity.revocations.poll()
+        identity.revocations.start()
+        app.state.identity = identity
+        app.state.verifier = TokenVerifier(
+            identity.keys, identity.revocations, identity.check_subject
+        )
         handler = CommandHandler(EventStore(pool), clock, new_id, settings.max_attempts)
         sweeper = HoldSweeper(
             settings.database_url, pool, handler, clock, settings.sweeper_interval_s
@@ -69,6 +84,7 @@ def create_app(
             yield
         finally:
             await sweeper.stop()
+            await identity.revocations.stop()
             if relay is not None:
                 await relay.stop()
             await pool.close()
@@ -86,14 +102,15 @@ def create_app(
     refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
     for module in (vehicles, bookings, trips):
         app.include_router(module.router, dependencies=refresh, responses=COMMAND_PROBLEMS)
-    for module in (auth, feed):
+    for module in (auth, accounts, feed):
         app.include_router(module.router, responses=COMMAND_PROBLEMS)
     app.include_router(ops.router, responses=problem_responses(503))
     if settings.simulated_clock:
         app.include_router(dev_clock.router, responses=COMMAND_PROBLEMS)
     install_problem_handlers(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(HttpMetrics)  # outermost: it times and counts the 413s too
+    app.add_middleware(EdgeHeaders)  # oversized headers go no further
+    app.add_middleware(HttpMetrics)  # outermost: it times and counts the 413s and 431s too
     return app
 
 

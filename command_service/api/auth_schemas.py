@@ -61,6 +61,10 @@ class RoleBody(Strict):
     role: PersonRole  # `service` is for machine accounts, given only at start-up
 
 
+class PasswordBody(Strict):
+    password: Password
+
+
 FORM = "application/x-www-form-urlencoded"
 # The request body of the OAuth2 password grant (RFC 6749 §4.3.2), for the OpenAPI document.
 PASSWORD_FORM = {

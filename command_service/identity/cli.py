@@ -3,9 +3,14 @@
     python -m command_service.identity.cli create-user --email a@b.example --role admin
     python -m command_service.identity.cli set-role --email a@b.example --role fleet_manager
     python -m command_service.identity.cli rotate-signing-key
+    python -m command_service.identity.cli disable --email a@b.example
+    python -m command_service.identity.cli enable --email a@b.example
+    python -m command_service.identity.cli reset-password --email a@b.example
 
 The password comes from FLEET_NEW_USER_PASSWORD or an interactive prompt, never argv
-(which other users of the machine can read in the process list).
+(which other users of the machine can read in the process list). Disabling, demoting or
+resetting a password here reaches running services within about a second (they pull
+the revocation feed from the same database).
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ import argparse
 import asyncio
 import getpass
 import sys
+from uuid import UUID
 
 from command_service.identity import users
 from command_service.identity.emails import normalise_email
+from command_service.identity.service import Identity
 from command_service.identity.settings import IdentitySettings, UserCliSettings
 from command_service.identity.setup import start_identity
 from command_service.store.migrate import migrate
@@ -24,6 +31,8 @@ from command_service.store.pool import create_pool
 from shared.kit.auth.principal import PERSON_ROLES, ROLES
 from shared.kit.http.errors import HttpProblem
 from shared.kit.settings import load
+
+CLI_ACTOR = "system:cli"
 
 
 def _password() -> str:
@@ -49,15 +58,27 @@ async def _run(args: argparse.Namespace) -> str:
         found = await users.by_email(pool, email)
         if found is None:
             raise SystemExit(f"no account {email}")
-        user = await users.set_role(pool, found.user_id, args.role, "system:cli")
-        return f"{user.email} is now {user.role}"
+        return await _change(identity, found.user_id, args)
     finally:
         await pool.close()
 
 
-def main(
-    argv: list[str] | None = None, prog: str = "python -m command_service.identity.cli"
-) -> int:
+async def _change(identity: Identity, user_id: UUID, args: argparse.Namespace) -> str:
+    """set-role, disable, enable or reset-password on an existing account."""
+    if args.action == "disable":
+        user = await identity.set_disabled(user_id, True, CLI_ACTOR)
+        return f"{user.email} is disabled; its sessions and tokens are revoked"
+    if args.action == "enable":
+        user = await identity.set_disabled(user_id, False, CLI_ACTOR)
+        return f"{user.email} is enabled"
+    if args.action == "reset-password":
+        await identity.reset_password(user_id, _password(), CLI_ACTOR)
+        return "password set; every session of the account is signed out"
+    user = await identity.change_role(user_id, args.role, CLI_ACTOR)
+    return f"{user.email} is now {user.role}"
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--database-url", default=load(UserCliSettings).database_url)
     sub = parser.add_subparsers(dest="action", required=True)
@@ -68,8 +89,20 @@ def main(
     role = sub.add_parser("set-role", help="change an account's role")
     role.add_argument("--email", required=True)
     role.add_argument("--role", choices=PERSON_ROLES, required=True)
+    for action, text in (
+        ("disable", "disable an account (ends its sessions and tokens)"),
+        ("enable", "re-enable a disabled account"),
+        ("reset-password", "set an account's password (ends its sessions and tokens)"),
+    ):
+        sub.add_parser(action, help=text).add_argument("--email", required=True)
     sub.add_parser("rotate-signing-key", help="publish a new signing key (signs after a delay)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(
+    argv: list[str] | None = None, prog: str = "python -m command_service.identity.cli"
+) -> int:
+    args = _parser(prog).parse_args(argv)
     try:
         sys.stdout.write(asyncio.run(_run(args)) + "\n")
     except (HttpProblem, ValueError) as exc:

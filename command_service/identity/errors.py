@@ -36,3 +36,10 @@ class LastAdminError(HttpProblem):
 
     status = 409
     title = "Last admin"
+
+
+class AccountDisabledError(HttpProblem):
+    """The credentials are right but an admin disabled the account."""
+
+    status = 403
+    title = "Account disabled"

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
+from command_service.identity import revocations
 from shared.kit.auth.errors import InvalidTokenError
 
 REFRESH_TOKEN_TTL_S = 14 * 24 * 3600
@@ -70,7 +71,7 @@ async def consume(pool: asyncpg.Pool, token: str) -> Rotated:
         digest,
     )
     if known is not None and known["rotated"]:
-        await revoke_family(pool, known["family_id"])
+        await revoke_family(pool, known["family_id"], "refresh token reused")
         raise InvalidTokenError("refresh token reused after rotation; the session is revoked")
     raise InvalidTokenError("refresh token unknown, expired or revoked")
 
@@ -81,11 +82,15 @@ async def revoke(pool: asyncpg.Pool, token: str) -> None:
         "SELECT family_id FROM refresh_tokens WHERE token_hash = $1", _digest(token)
     )
     if family is not None:
-        await revoke_family(pool, family)
+        await revoke_family(pool, family, "signed out")
 
 
-async def revoke_family(pool: asyncpg.Pool, family_id: UUID) -> None:
-    await pool.execute(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
-        family_id,
-    )
+async def revoke_family(pool: asyncpg.Pool, family_id: UUID, reason: str) -> None:
+    """End a session: its refresh tokens and the access tokens it issued (claim `sid`)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "UPDATE refresh_tokens SET revoked_at = now()"
+            " WHERE family_id = $1 AND revoked_at IS NULL",
+            family_id,
+        )
+        await revocations.revoke_session(conn, family_id, reason)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,8 +13,9 @@ import asyncpg
 import jwt
 import structlog
 
-from command_service.identity import refresh_tokens, users
+from command_service.identity import refresh_tokens, revocations, users
 from command_service.identity.errors import (
+    AccountDisabledError,
     EmailTakenError,
     InvalidCredentialsError,
     UserNotFoundError,
@@ -23,8 +25,17 @@ from command_service.identity.passwords import Passwords
 from command_service.identity.throttle import LoginThrottle
 from command_service.identity.users import User
 from shared.kit.auth.errors import InvalidTokenError
-from shared.kit.auth.principal import Principal, Role
-from shared.kit.auth.tokens import ACCESS_TOKEN_TTL_S, ALGORITHM, AUDIENCE, ISSUER, TOKEN_TYPE
+from shared.kit.auth.principal import Role
+from shared.kit.auth.revocations import Revocations
+from shared.kit.auth.tokens import (
+    ACCESS_TOKEN_TTL_S,
+    ALGORITHM,
+    AUDIENCE,
+    ISSUER,
+    TOKEN_TYPE,
+    Verified,
+)
+from shared.kit.http.client_address import Network
 
 log = structlog.get_logger("command_service.identity")
 
@@ -48,30 +59,54 @@ class Identity:
     """Accounts and tokens over the command database."""
 
     def __init__(
-        self, pool: asyncpg.Pool, keys: KeyRing, passwords: Passwords, throttle: LoginThrottle
+        self,
+        pool: asyncpg.Pool,
+        keys: KeyRing,
+        passwords: Passwords,
+        throttle: LoginThrottle,
+        trusted_proxies: tuple[Network, ...] = (),
     ) -> None:
         self._pool = pool
+        self.trusted_proxies = trusted_proxies
         self.keys = keys
         self._passwords = passwords
         self._throttle = throttle
+        self.revocations = Revocations(lambda cursor: revocations.after(pool, cursor))
 
     async def register(self, email: str, password: str, name: str, role: Role = "customer") -> User:
+        """Create an account (EmailTakenError when the address is in use)."""
         hashed = await self._passwords.hash(password)
         user = await users.create(self._pool, uuid.uuid4(), email, name, hashed, role)
         log.info("user_registered", user_id=str(user.user_id), role=role)
         return user
 
+    async def sign_up(self, email: str, password: str, name: str, address: str) -> User:
+        """Self-registration: throttled per address, and silent about taken addresses.
+
+        A taken address gets the same answer as a free one (a new id, after the same
+        argon2 work), so registering cannot probe which e-mails have accounts. Nothing
+        is stored; the owner would be told by e-mail, once the product sends mail.
+        """
+        await self._throttle.registration_from(address)
+        try:
+            return await self.register(email, password, name)
+        except EmailTakenError:
+            log.info("registration_for_taken_email", address=address)
+            return User(uuid.uuid4(), email, name, "", "customer", datetime.now(UTC))
+
     async def sign_in(self, email: str, password: str, address: str) -> TokenPair:
-        """Check credentials under both throttles; a new refresh-token family on success."""
+        """Check credentials under the throttles; a new refresh-token family on success."""
         await self._throttle.attempt_from(address)
-        await self._throttle.check_account(email)
+        await self._throttle.check_account(email, address)
         user = await users.by_email(self._pool, email)
         if user is None:
             await self._passwords.verify_decoy(password)
         if user is None or not await self._passwords.verify(user.password_hash, password):
-            await self._throttle.failed(email)
+            await self._throttle.failed(email, address)
             log.info("sign_in_failed", address=address)
             raise InvalidCredentialsError()
+        if user.disabled:  # told only to whoever knows the password
+            raise AccountDisabledError("this account is disabled; ask an admin")
         if self._passwords.needs_rehash(user.password_hash):
             await users.set_password(self._pool, user.user_id, await self._passwords.hash(password))
         log.info("signed_in", user_id=str(user.user_id))
@@ -81,12 +116,14 @@ class Identity:
         """Exchange a refresh token for a new pair (with the account's current role)."""
         rotated = await refresh_tokens.consume(self._pool, token)
         user = await users.by_id(self._pool, rotated.user_id)
-        if user is None:
-            raise InvalidTokenError("the account no longer exists")
+        if user is None or user.disabled:
+            raise InvalidTokenError("the account is disabled")
         return await self._pair(user, rotated.family_id)
 
     async def sign_out(self, token: str) -> None:
+        """End the session: its refresh tokens now, its access tokens within a second."""
         await refresh_tokens.revoke(self._pool, token)
+        await self.revocations.poll()
 
     async def account(self, user_id: UUID) -> User:
         user = await users.by_id(self._pool, user_id)
@@ -94,13 +131,49 @@ class Identity:
             raise UserNotFoundError(f"no user with id {user_id}")
         return user
 
-    async def change_role(self, user_id: UUID, role: Role, by: Principal) -> User:
-        user = await users.set_role(self._pool, user_id, role, by.actor)
-        log.info("role_changed", user_id=str(user_id), role=role, by=by.actor)
+    async def change_role(self, user_id: UUID, role: Role, by: str) -> User:
+        """Give the account `role` (audited); its tokens with the old role are revoked."""
+        user = await users.set_role(self._pool, user_id, role, by)
+        log.info("role_changed", user_id=str(user_id), role=role, by=by)
+        await self.revocations.poll()
         return user
 
-    async def access_token(self, user_id: UUID, role: Role, ttl_s: int = ACCESS_TOKEN_TTL_S) -> str:
-        """A signed access token for the account (RFC 9068 claims)."""
+    async def set_disabled(self, user_id: UUID, disabled: bool, by: str) -> User:
+        """Disable (ending every session and token) or re-enable an account."""
+        user = await users.set_disabled(self._pool, user_id, disabled, by)
+        log.info("account_disabled" if disabled else "account_enabled", user_id=str(user_id), by=by)
+        await self.revocations.poll()
+        return user
+
+    async def reset_password(self, user_id: UUID, password: str, by: str) -> None:
+        """Set a password chosen by an admin; the account signs in again everywhere."""
+        await users.reset_password(self._pool, user_id, await self._passwords.hash(password))
+        log.info("password_reset", user_id=str(user_id), by=by)
+        await self.revocations.poll()
+
+    async def check_subject(self, token: Verified) -> None:
+        """First sight of a token: its account exists, is enabled and has not revoked it
+        (later requests rely on the revocation feed)."""
+        row = await self._pool.fetchrow(
+            "SELECT disabled_at IS NOT NULL AS disabled, token_generation FROM users"
+            " WHERE user_id = $1",
+            token.principal.user_id,
+        )
+        if row is None or row["disabled"]:
+            raise InvalidTokenError("the account does not exist or is disabled")
+        if token.generation < row["token_generation"]:
+            raise InvalidTokenError("token revoked: the account's tokens were revoked")
+
+    async def access_token(
+        self,
+        user_id: UUID,
+        role: Role,
+        ttl_s: int = ACCESS_TOKEN_TTL_S,
+        generation: int = 0,
+        session_id: UUID | None = None,
+    ) -> str:
+        """A signed access token for the account (RFC 9068 claims, plus its session and
+        account generation, which revocations name)."""
         kid, private = await self.keys.signing_key()
         now = int(time.time())
         claims = {
@@ -112,12 +185,16 @@ class Identity:
             "nbf": now,
             "exp": now + ttl_s,
             "jti": uuid.uuid4().hex,
+            "sid": str(session_id or uuid.uuid4()),
+            "gen": generation,
         }
         headers = {"kid": kid, "typ": TOKEN_TYPE}
         return jwt.encode(claims, private, algorithm=ALGORITHM, headers=headers)
 
     async def _pair(self, user: User, family_id: UUID) -> TokenPair:
-        access = await self.access_token(user.user_id, user.role)
+        access = await self.access_token(
+            user.user_id, user.role, generation=user.token_generation, session_id=family_id
+        )
         refresh = await refresh_tokens.issue(self._pool, user.user_id, family_id)
         return TokenPair(access, refresh)
 

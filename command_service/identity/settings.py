@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+from pydantic_settings import NoDecode
+
+from shared.kit.http.client_address import Network, parse_proxies
 from shared.kit.settings import (
     CommandDatabaseUrl,
     FleetSettings,
@@ -9,6 +15,23 @@ from shared.kit.settings import (
     ServiceAccountPassword,
     var,
 )
+
+
+def _proxies(value: Any) -> Any:
+    return parse_proxies(value) if isinstance(value, str) else value
+
+
+TrustedProxies = Annotated[
+    tuple[Network, ...],
+    NoDecode,  # a comma-separated list, not JSON
+    BeforeValidator(_proxies),
+    var(
+        "FLEET_TRUSTED_PROXIES",
+        (),
+        "Proxies (addresses or CIDR blocks, comma-separated) whose `X-Forwarded-For` names "
+        "the client; none by default ([docs/identity.md](docs/identity.md)).",
+    ),
+]
 
 
 class IdentitySettings(FleetSettings):
@@ -35,11 +58,21 @@ class IdentitySettings(FleetSettings):
     login_failures_per_account: int = var(
         "FLEET_LOGIN_FAILURES_PER_ACCOUNT",
         10,
-        "Failed sign-ins per account per `FLEET_LOGIN_ACCOUNT_WINDOW_S` (then 429).",
+        "Failed sign-ins per account and client address per `FLEET_LOGIN_ACCOUNT_WINDOW_S` "
+        "(then 429); failures on the account from anywhere only delay its sign-ins.",
     )
     login_account_window_s: int = var(
         "FLEET_LOGIN_ACCOUNT_WINDOW_S", 15 * 60, "Window of the per-account failure limit."
     )
+    registrations_per_address: int = var(
+        "FLEET_REGISTRATIONS_PER_ADDRESS",
+        20,
+        "Registrations per client address per `FLEET_REGISTRATION_WINDOW_S` (then 429).",
+    )
+    registration_window_s: int = var(
+        "FLEET_REGISTRATION_WINDOW_S", 3600, "Window of the per-address registration limit."
+    )
+    trusted_proxies: TrustedProxies
     bootstrap_admin_email: str = var(
         "FLEET_BOOTSTRAP_ADMIN_EMAIL",
         "",

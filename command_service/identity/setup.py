@@ -26,8 +26,9 @@ async def start_identity(pool: asyncpg.Pool, settings: IdentitySettings) -> Iden
         pool,
         per_address=Limit(settings.login_attempts_per_address, settings.login_address_window_s),
         per_account=Limit(settings.login_failures_per_account, settings.login_account_window_s),
+        registrations=Limit(settings.registrations_per_address, settings.registration_window_s),
     )
-    identity = Identity(pool, keys, passwords, throttle)
+    identity = Identity(pool, keys, passwords, throttle, settings.trusted_proxies)
     if settings.bootstrap_admin_email and settings.bootstrap_admin_password:
         email = normalise_email(settings.bootstrap_admin_email)
         admin = await identity.ensure_account(

@@ -9,10 +9,12 @@ from uuid import UUID
 
 import asyncpg
 
+from command_service.identity import revocations
 from command_service.identity.errors import EmailTakenError, LastAdminError, UserNotFoundError
 from shared.kit.auth.principal import Role
 
-_COLUMNS = "user_id, email, name, password_hash, role, created_at"
+_COLUMNS = "user_id, email, name, password_hash, role, created_at, disabled_at, token_generation"
+_LOCKED = f"SELECT {_COLUMNS} FROM users WHERE user_id = $1 FOR UPDATE"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,12 @@ class User:
     password_hash: str
     role: Role
     created_at: datetime
+    disabled_at: datetime | None = None
+    token_generation: int = 0
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
 
     def public(self) -> dict[str, Any]:
         """What the API shows of an account (never the hash)."""
@@ -32,6 +40,7 @@ class User:
             "name": self.name,
             "role": self.role,
             "created_at": self.created_at,
+            "disabled": self.disabled,
         }
 
 
@@ -81,22 +90,35 @@ async def set_password(db: asyncpg.Connection | asyncpg.Pool, user_id: UUID, has
     )
 
 
+async def _locked(conn: asyncpg.Connection, user_id: UUID) -> User:
+    """The account, row-locked for this transaction; 404 when unknown."""
+    user = _user(await conn.fetchrow(_LOCKED, user_id))
+    if user is None:
+        raise UserNotFoundError(f"no user with id {user_id}")
+    return user
+
+
+async def _keep_an_admin(conn: asyncpg.Connection, user: User) -> None:
+    """Refuse a change that removes `user` from the enabled admins if they are the last."""
+    if user.role != "admin" or user.disabled:
+        return
+    admins = await conn.fetchval(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL"
+    )
+    if admins <= 1:
+        raise LastAdminError("promote another admin before demoting or disabling the last one")
+
+
 async def set_role(pool: asyncpg.Pool, user_id: UUID, role: Role, changed_by: str) -> User:
-    """Change a role with an audit row; refuses to demote the last admin."""
+    """Change a role with an audit row and void the old role's access tokens; refuses to
+    demote the last admin."""
     async with pool.acquire() as conn, conn.transaction():
         # Serialise role changes so two admins cannot demote each other at once.
         await conn.execute("LOCK TABLE role_changes IN EXCLUSIVE MODE")
-        user = _user(
-            await conn.fetchrow(f"SELECT {_COLUMNS} FROM users WHERE user_id = $1", user_id)
-        )
-        if user is None:
-            raise UserNotFoundError(f"no user with id {user_id}")
+        user = await _locked(conn, user_id)
         if user.role == role:
             return user
-        if user.role == "admin":
-            admins = await conn.fetchval("SELECT count(*) FROM users WHERE role = 'admin'")
-            if admins <= 1:
-                raise LastAdminError("promote another admin before demoting the last one")
+        await _keep_an_admin(conn, user)
         await conn.execute(
             "UPDATE users SET role = $2, updated_at = now() WHERE user_id = $1", user_id, role
         )
@@ -108,4 +130,45 @@ async def set_role(pool: asyncpg.Pool, user_id: UUID, role: Role, changed_by: st
             role,
             changed_by,
         )
-    return User(**{**user.__dict__, "role": role})
+        generation = await revocations.revoke_account(conn, user_id, f"role {role}")
+    return User(**{**user.__dict__, "role": role, "token_generation": generation})
+
+
+async def set_disabled(pool: asyncpg.Pool, user_id: UUID, disabled: bool, by: str) -> User:
+    """Disable (voiding every token and session) or re-enable an account."""
+    async with pool.acquire() as conn, conn.transaction():
+        # The same lock as role changes: two admins cannot disable each other at once.
+        await conn.execute("LOCK TABLE role_changes IN EXCLUSIVE MODE")
+        user = await _locked(conn, user_id)
+        if disabled and not user.disabled:
+            await _keep_an_admin(conn, user)
+            await revoke_sessions(conn, user_id)
+            await revocations.revoke_account(conn, user_id, f"disabled by {by}")
+        row = await conn.fetchrow(
+            "UPDATE users SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END,"
+            " disabled_by = CASE WHEN $2 THEN $3 END, updated_at = now()"
+            f" WHERE user_id = $1 RETURNING {_COLUMNS}",
+            user_id,
+            disabled,
+            by,
+        )
+    found = _user(row)
+    assert found is not None
+    return found
+
+
+async def reset_password(pool: asyncpg.Pool, user_id: UUID, hashed: str) -> None:
+    """Set a new password and end every session and access token of the account."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _locked(conn, user_id)
+        await set_password(conn, user_id, hashed)
+        await revoke_sessions(conn, user_id)
+        await revocations.revoke_account(conn, user_id, "password reset")
+
+
+async def revoke_sessions(conn: asyncpg.Connection, user_id: UUID) -> None:
+    """Revoke every refresh token of the account (its access tokens: revoke_account)."""
+    await conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+        user_id,
+    )

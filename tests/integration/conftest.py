@@ -36,8 +36,17 @@ def new_vehicle(**overrides: Any) -> dict[str, Any]:
 
 
 async def token_for(app: Any, role: Role = "admin", user_id: uuid.UUID | None = None) -> str:
-    """An access token the app itself signs, for a caller that needs no account row."""
-    token: str = await app.state.identity.access_token(user_id or uuid.uuid4(), role)
+    """An access token the app itself signs, for an account made here if absent (the
+    command service accepts tokens of existing, enabled accounts only)."""
+    user_id = user_id or uuid.uuid4()
+    await app.state.pool.execute(
+        "INSERT INTO users (user_id, email, name, password_hash, role)"
+        " VALUES ($1, $2, 'Test caller', '!', $3) ON CONFLICT (user_id) DO NOTHING",
+        user_id,
+        f"{user_id}@callers.example",
+        role,
+    )
+    token: str = await app.state.identity.access_token(user_id, role)
     return token
 
 

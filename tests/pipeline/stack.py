@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +68,11 @@ class Stack:
         self.procs["command"] = proc
         services.wait_ready(f"{self.command_url}/readyz", proc, timeout_s=60)
 
-    def start_query(self) -> None:
+    def start_query(
+        self, until: Callable[[dict], bool] | None = services.consuming, timeout_s: float = 60
+    ) -> None:
+        """Start the query service and wait for readiness (by default: consuming, which
+        these tests need; a ready replica may still be joining its consumer group)."""
         env = {
             **self._kafka_env(),
             **self.accounts.query_env(),
@@ -80,7 +85,7 @@ class Stack:
             services.QUERY_APP, self.query_port, env=env, log_path=self.log_dir / "query.log"
         )
         self.procs["query"] = proc
-        services.wait_ready(f"{self.query_url}/readyz", proc, timeout_s=60)
+        services.wait_ready(f"{self.query_url}/readyz", proc, timeout_s, until=until)
 
     def kill(self, name: str) -> None:
         """SIGKILL: no graceful shutdown, exactly like a crash."""

@@ -30,6 +30,8 @@ DEMO_ENV = {
     "FLEET_SWEEPER_INTERVAL_MS": "200",
     "FLEET_ARGON2_TIME_COST": "1",  # fast sign-ups; hashing strength is not under test
     "FLEET_ARGON2_MEMORY_KIB": "8192",
+    # Every simulated customer signs up from the same loopback address.
+    "FLEET_REGISTRATIONS_PER_ADDRESS": "100000",
 }
 EXPECTED = {
     "VehicleRegistered",

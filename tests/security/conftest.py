@@ -38,10 +38,12 @@ async def deployment(
         command_dsn=await cluster.create_database("sec_cmd"),
         query_dsn=await cluster.create_database("sec_qry"),
         log_dir=tmp_path_factory.mktemp("security-logs"),
-        # Every test signs in from 127.0.0.1; the throttle has its own tests and process.
+        # Every test signs in (and up) from 127.0.0.1; the throttles have their own tests
+        # and process.
         # A rotated-in key signs after 6 s: just over the query service's re-fetch gap.
         command_env={
             "FLEET_LOGIN_ATTEMPTS_PER_ADDRESS": "1000",
+            "FLEET_REGISTRATIONS_PER_ADDRESS": "1000",
             "FLEET_SIGNING_KEY_ACTIVATION_S": "6",
         },
     )

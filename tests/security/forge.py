@@ -41,6 +41,8 @@ def claims(role: str = "admin", sub: uuid.UUID | None = None, **changes: Any) ->
         "nbf": now,
         "exp": now + 900,
         "jti": uuid.uuid4().hex,
+        "sid": str(uuid.uuid4()),
+        "gen": 0,
     }
     merged = {**base, **changes}
     return {k: v for k, v in merged.items() if v is not None}

@@ -80,6 +80,9 @@ FORGERIES: dict[str, Callable[[Keys], str]] = {
     "no kid": lambda k: forge.signed(forge.claims(), k.key, ""),
     "missing exp": lambda k: forge.signed(forge.claims(exp=None), k.key, k.kid),
     "missing jti": lambda k: forge.signed(forge.claims(jti=None), k.key, k.kid),
+    "missing session": lambda k: forge.signed(forge.claims(sid=None), k.key, k.kid),
+    "missing generation": lambda k: forge.signed(forge.claims(gen=None), k.key, k.kid),
+    "generation not a count": lambda k: forge.signed(forge.claims(gen="0"), k.key, k.kid),
     "subject not a user id": lambda k: forge.signed(forge.claims(sub="root"), k.key, k.kid),
     "unknown role": lambda k: forge.signed(forge.claims(role="superuser"), k.key, k.kid),
 }
@@ -132,9 +135,9 @@ async def test_a_forged_or_invalid_token_is_401_and_writes_nothing(
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_a_token_signed_with_the_real_key_is_accepted_so_the_forgeries_are_meaningful(
-    service, keys, command, query, ledger
+    service, keys, command, query, ledger, admin
 ):
-    token = forge.signed(forge.claims(role="admin"), keys.key, keys.kid)
+    token = forge.signed(forge.claims(role="admin", sub=admin.user_id), keys.key, keys.kid)
     if service == "command":
         resp = await command.get("/v1/events", params={"limit": 1}, headers=bearer(token))
     else:
@@ -150,4 +153,16 @@ async def test_the_issued_customer_token_is_accepted_but_its_role_is_enforced(
     resp = await attempt(service, command, query, alice.auth)
     assert resp.status_code == 403, resp.text
     assert resp.headers["content-type"].startswith("application/problem+json")
+    assert await ledger.counts() == before
+
+
+async def test_the_command_service_refuses_a_validly_signed_token_of_no_account(
+    keys, command, ledger
+):
+    """Every event's actor exists: a token naming no account cannot act, even when it
+    is signed with the real key."""
+    token = forge.signed(forge.claims(role="admin"), keys.key, keys.kid)
+    before = await ledger.counts()
+    resp = await command.post("/v1/vehicles", json=new_vehicle(), headers=bearer(token))
+    assert_unauthenticated(resp)
     assert await ledger.counts() == before

@@ -21,6 +21,7 @@ from command_service.api.auth_schemas import (
 from command_service.identity.service import Identity
 from shared.kit.auth.dependencies import Caller, require_role
 from shared.kit.auth.principal import Principal
+from shared.kit.http.client_address import client_address
 from shared.kit.http.responses import JSON
 
 router = APIRouter(tags=["identity"])
@@ -40,8 +41,13 @@ def identity_of(request: Request) -> Identity:
     responses={201: {"description": "The new account.", "links": links.USER_LINKS}},
 )
 async def register(body: RegisterBody, request: Request) -> JSON:
-    """Open a customer account (e-mail normalised and unique; password hashed with argon2id)."""
-    user = await identity_of(request).register(body.email, body.password, body.name)
+    """Open a customer account (e-mail normalised and unique; password hashed with argon2id).
+
+    A taken e-mail gets the same 201 (no account is made), so this cannot tell which
+    addresses are registered. 429 when one address registers too often."""
+    identity = identity_of(request)
+    address = client_address(request.scope, identity.trusted_proxies)
+    user = await identity.sign_up(body.email, body.password, body.name, address)
     return JSON(user.public(), status_code=201)
 
 
@@ -59,8 +65,9 @@ async def token_form(request: Request) -> JSON:
 
 
 async def _signed_in(body: Credentials, request: Request) -> JSON:
-    address = request.client.host if request.client else "unknown"
-    pair = await identity_of(request).sign_in(body.email, body.password, address)
+    identity = identity_of(request)
+    address = client_address(request.scope, identity.trusted_proxies)
+    pair = await identity.sign_in(body.email, body.password, address)
     return JSON(pair.body(), headers={"Cache-Control": "no-store"})
 
 
@@ -73,7 +80,8 @@ async def refresh(body: RefreshBody, request: Request) -> JSON:
 
 @router.post("/v1/auth/logout", status_code=204, response_class=Response)
 async def logout(body: RefreshBody, request: Request) -> Response:
-    """End the session the refresh token belongs to (204 even when it was unknown)."""
+    """End the session the refresh token belongs to, and its access tokens within about a
+    second on both services (204 even when it was unknown)."""
     await identity_of(request).sign_out(body.refresh_token)
     return Response(status_code=204)
 
@@ -87,8 +95,9 @@ async def me(caller: Caller, request: Request) -> JSON:
 
 @router.post("/v1/users/{user_id}/role", response_model=rm.User)
 async def change_role(user_id: UUID, body: RoleBody, admin: Admin, request: Request) -> JSON:
-    """Give an account another role (admins only; the last admin cannot be demoted)."""
-    user = await identity_of(request).change_role(user_id, body.role, admin)
+    """Give an account another role (admins only; the last admin cannot be demoted); its
+    access tokens with the old role stop working within about a second."""
+    user = await identity_of(request).change_role(user_id, body.role, admin.actor)
     return JSON(user.public())
 
 

@@ -43,3 +43,13 @@ class TooManyAttemptsError(HttpProblem):
 
     def __init__(self, detail: str, retry_after_s: int) -> None:
         super().__init__(detail, {"Retry-After": str(max(1, retry_after_s))})
+
+
+class RevocationsUnavailableError(HttpProblem):
+    """The revocation list has not loaded yet, so no token can be trusted right now."""
+
+    status = 503
+    title = "Cannot verify tokens"
+
+    def __init__(self) -> None:
+        super().__init__("the token revocation list is not loaded yet", {"Retry-After": "2"})

@@ -1,0 +1,26 @@
+"""How both services are served by uvicorn (the launcher, the tests and the images).
+
+- `--no-server-header`: no `Server: uvicorn` banner naming the software to attackers.
+- `--no-proxy-headers`: uvicorn would otherwise trust X-Forwarded-For from 127.0.0.1 and
+  rewrite the peer address; the services resolve the client themselves through
+  FLEET_TRUSTED_PROXIES (shared/kit/http/client_address.py).
+- `--h11-max-incomplete-event-size`: with the h11 parser, headers up to the 64 KiB limit
+  reach the app, which answers 431 past it (httptools has no limit of its own).
+"""
+
+from __future__ import annotations
+
+from shared.kit.http.edge import MAX_HEADER_BYTES
+
+# h11 counts the request line and header block together; leave room for the line.
+H11_MAX_INCOMPLETE_EVENT_BYTES = MAX_HEADER_BYTES + 16 * 1024
+
+
+def uvicorn_flags() -> list[str]:
+    """Command-line flags every uvicorn serving a Fleetledger app gets."""
+    return [
+        "--no-server-header",
+        "--no-proxy-headers",
+        "--h11-max-incomplete-event-size",
+        str(H11_MAX_INCOMPLETE_EVENT_BYTES),
+    ]
