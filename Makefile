@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: token run demo test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean
+.PHONY: token run demo test chromium screenshots test-unit test-integration test-race test-pipeline lint bench rebuild venv clean
 
 venv: $(STAMP)
 
@@ -20,8 +20,11 @@ run: $(STAMP)  ## start the embedded stack (Postgres, Kafka broker, both service
 demo: $(STAMP)  ## the stack with a simulated clock, filled by the fleet simulator; Ctrl-C stops it
 	FLEET_STATE_DIR=.fleetledger/demo $(BIN)/python -m deploy.launcher demo --fresh $(DEMO_ARGS)
 
-test: $(STAMP)  ## unit + integration + race tests against the embedded Postgres
+test: $(STAMP) chromium  ## unit + integration + race + browser tests against the embedded stack
 	$(BIN)/python -m pytest -q
+
+chromium:  ## Debian's chromium for the browser tests, installed (as root) only when missing
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit

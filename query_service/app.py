@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from query_service.api import install_api
 from query_service.api.changes import ChangeFeed
 from query_service.auth import JwksKeySource
+from query_service.console import install_console
 from query_service.devclock import follow_command_clock
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase
@@ -33,6 +34,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         jwks_http = httpx.AsyncClient(base_url=settings.command_url, timeout=5)
         app.state.verifier = TokenVerifier(keys or JwksKeySource(jwks_http))
+        app.state.command_http = jwks_http  # sign-in and the console's relayed commands
         followed = None
         if settings.simulated_clock:  # dev/demo only: read-time figures use the simulated now
             followed = await follow_command_clock(
@@ -72,6 +74,7 @@ def create_app(
     configure_logging(settings.log_level)
     app = FastAPI(title="Fleetledger query service", version="0.1.0", lifespan=lifespan)
     install_api(app)
+    install_console(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     return app
 

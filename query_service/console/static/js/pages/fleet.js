@@ -1,0 +1,100 @@
+// Fleet board: every vehicle, filterable, kept current from the change stream.
+import { get } from "../api.js";
+import { el, field, select } from "../dom.js";
+import { km, span, time } from "../fmt.js";
+import { onChange } from "../stream.js";
+
+export const STATUSES = [["", "Any status"], ["available", "Available"], ["in_use", "In use"],
+  ["maintenance", "Maintenance"], ["inactive", "Inactive"], ["retired", "Retired"]];
+const WATCHED = new Set(["vehicle", "calendar", "booking", "trip", "maintenance"]);
+
+export function statusBadge(status) {
+  return el("span", { class: `badge st-${status}`, text: status.replace("_", " ") });
+}
+
+function bookingText(b) {
+  if (!b) return "—";
+  return b.current ? `Now, until ${time(b.end)}` : `Next: ${span(b.start, b.end)}`;
+}
+
+function healthText(h) {
+  const text = `${km(h.km_since_service)} / ${h.days_since_service} d since service`;
+  return h.service_due ? el("span", {}, el("span", { class: "badge due", text: "due" }), " ", text) : text;
+}
+
+function row(v) {
+  const where = v.home ? `${v.home.lat.toFixed(3)}, ${v.home.lon.toFixed(3)}` : "—";
+  return el("tr", { dataset: { vehicleId: v.vehicle_id, status: v.status } },
+    el("td", {}, el("a", { href: `#/vehicle/${v.vehicle_id}`, text: v.plate })),
+    el("td", { text: `${v.make} ${v.model}` }),
+    el("td", {}, statusBadge(v.status)),
+    el("td", {}, healthText(v.health)),
+    el("td", { class: "num", text: km(v.odometer_km) }),
+    el("td", { text: where }),
+    el("td", { class: "booking", text: bookingText(v.booking) }));
+}
+
+export function render(container) {
+  const rows = new Map();
+  const vehicles = new Map();
+  const tbody = el("tbody");
+  const count = el("p", { class: "muted", "aria-live": "polite" });
+  const search = el("input", { type: "search", name: "q", placeholder: "Plate, make, model or id" });
+  const status = select("status", STATUSES, "");
+  const matches = (v) => {
+    const q = search.value.trim().toLowerCase();
+    const hay = `${v.plate} ${v.make} ${v.model} ${v.vehicle_id}`.toLowerCase();
+    return (!status.value || v.status === status.value) && (!q || hay.includes(q));
+  };
+  const applyFilter = () => {
+    let shown = 0;
+    for (const [id, tr] of rows) {
+      tr.hidden = !matches(vehicles.get(id));
+      if (!tr.hidden) shown += 1;
+    }
+    count.textContent = `${shown} of ${rows.size} vehicles`;
+  };
+  const put = (v) => {
+    vehicles.set(v.vehicle_id, v);
+    const fresh = row(v);
+    const old = rows.get(v.vehicle_id);
+    if (old) { old.replaceWith(fresh); fresh.classList.add("flash"); } else tbody.append(fresh);
+    rows.set(v.vehicle_id, fresh);
+    fresh.hidden = !matches(v);
+  };
+  const loadAll = async () => {
+    const answer = await get("/console/api/board");
+    if (!answer.ok) return;
+    tbody.replaceChildren();
+    rows.clear();
+    answer.body.items.forEach(put);
+    applyFilter();
+    container.dataset.loaded = "true";
+  };
+  const pending = new Map();
+  const refreshOne = (id) => {
+    clearTimeout(pending.get(id));
+    pending.set(id, setTimeout(async () => {
+      pending.delete(id);
+      const answer = await get("/console/api/board", { vehicle_id: id });
+      if (answer.ok && answer.body.items.length) { put(answer.body.items[0]); applyFilter(); }
+    }, 100));
+  };
+  search.addEventListener("input", applyFilter);
+  status.addEventListener("change", applyFilter);
+  container.append(
+    el("h1", { text: "Fleet" }),
+    el("form", { class: "filters", role: "search", onsubmit: (e) => e.preventDefault() },
+      field("Search", search), field("Status", status)),
+    count,
+    el("div", { class: "scroll" }, el("table", { class: "grid board" },
+      el("thead", {}, el("tr", {}, ["Plate", "Vehicle", "Status", "Health", "Odometer",
+        "Location", "Current / next booking"].map((h) => el("th", { scope: "col", text: h })))),
+      tbody)));
+  loadAll();
+  const stop = onChange((change) => {
+    if (change.resync) { loadAll(); return; }
+    if ((change.changes || []).some((c) => WATCHED.has(c.kind))) refreshOne(change.vehicle_id);
+  });
+  return () => { stop(); pending.forEach(clearTimeout); };
+}
