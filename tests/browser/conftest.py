@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,9 +20,11 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
 from deploy.broker import EmbeddedBroker
+from deploy.simulator.config import SimConfig
+from deploy.simulator.runner import simulate
 from shared.kit.auth.client import Credentials, SignedIn
 from shared.kit.kafka_admin import ensure_topic
-from tests.pipeline.stack import Stack
+from tests.pipeline.stack import Stack, wait_caught_up
 
 CHROMIUM = "/usr/bin/chromium"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -67,6 +70,42 @@ async def stack(
         yield running
     finally:
         running.stop()
+
+
+DEMO_ENV = {"FLEET_ENV": "demo", "FLEET_CLOCK": "simulated"}
+COMMAND_DEMO_ENV = {
+    **DEMO_ENV,
+    "FLEET_SWEEPER_INTERVAL_MS": "200",
+    "FLEET_ARGON2_TIME_COST": "1",  # fast sign-ups; hashing strength is not under test
+    "FLEET_ARGON2_MEMORY_KIB": "8192",
+}
+
+
+@pytest.fixture(scope="session")
+async def simulated(
+    cluster: Any, console_broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    """A demo stack filled by two simulated days of a small fleet (bounded: 30 s)."""
+    stack = await start_stack(
+        cluster,
+        console_broker.bootstrap,
+        Path(tmp_path_factory.mktemp("console-demo")),
+        command_extra_env=COMMAND_DEMO_ENV,
+        query_extra_env=DEMO_ENV,
+    )
+    try:
+        admin = stack.accounts.admin
+        config = SimConfig(
+            seed=5, start=datetime(2030, 1, 7, tzinfo=UTC), vehicles=12, customers=24, days=2,
+            max_seconds=30, url=stack.command_url, concurrency=6,
+            bookings_per_customer_day=2.0, admin_email=admin.email,
+            admin_password=admin.password, progress=False,
+        )  # fmt: skip
+        await simulate(config)
+        await wait_caught_up(stack)
+        yield stack
+    finally:
+        stack.stop()
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ function route() {
   if (cleanup) cleanup();
   const container = $("page");
   container.replaceChildren();
+  delete container.dataset.loaded;
   document.querySelectorAll("nav a").forEach((a) => {
     if (a.dataset.page === name) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
@@ -88,11 +89,12 @@ function tick(change) {
   const line = el("span", {},
     el("time", { text: time(change.occurred_at) }), " ",
     el("strong", { text: change.event_type }), ` · vehicle ${String(change.vehicle_id).slice(0, 8)}`);
-  $("ticker").replaceChildren(el("span", { class: "label", text: "Latest:" }), " ", line);
+  $("ticker").replaceChildren(el("span", { class: "label", text: `Times in ${zone} · Latest change:` }), " ", line);
 }
 
 async function start() {
   $("tz").textContent = zone;
+  $("ticker").replaceChildren(el("span", { class: "label", text: `Times in ${zone} · Latest change:` }), " none yet");
   $("signin-form").addEventListener("submit", signIn);
   $("logout").addEventListener("click", signOut);
   window.addEventListener("hashchange", route);

@@ -40,7 +40,14 @@ export function select(name, options, value) {
   return node;
 }
 
+// Each cell is labelled with its column, so narrow screens can show rows as cards.
+export function labelCells(row, headers) {
+  [...row.children].forEach((cell, i) => { if (headers[i]) cell.dataset.label = headers[i]; });
+  return row;
+}
+
 export function table(headers, rows, className = "grid") {
+  rows.forEach((row) => labelCells(row, headers));
   return el(
     "div", { class: "scroll" },
     el("table", { class: className },

@@ -22,6 +22,11 @@ export function money(cents, currency) {
     .format(cents / 100);
 }
 
+export function moneyWhole(cents, currency) {
+  return new Intl.NumberFormat(undefined, { style: "currency", currency, maximumFractionDigits: 0 })
+    .format(cents / 100);
+}
+
 export const km = (n) => `${new Intl.NumberFormat().format(n)} km`;
 export const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)} %`);
 export const short = (id) => String(id).slice(0, 8);

@@ -2,7 +2,7 @@
 import { get, problemOf, serverNow } from "../api.js";
 import { barChart, heatmap, lineChart } from "../charts.js";
 import { el, field, select, table } from "../dom.js";
-import { day, duration, money, pct, time, zone } from "../fmt.js";
+import { day, duration, money, moneyWhole, pct, time, zone } from "../fmt.js";
 import { plates } from "./maintenance.js";
 
 const DAY_MS = 86400000;
@@ -35,7 +35,7 @@ function revenue(body, range) {
     for (let d = new Date(body.from); d < new Date(body.to); d = new Date(d.getTime() + DAY_MS)) days.push(d);
     const total = body.totals.find((t) => t.currency === currency);
     return [barChart(`Revenue by day (${currency})`, days.map((d) => byDay.get(isoDay(d)) || 0), days.map((d) => day(d)),
-      (v) => money(Math.round(v), currency)),
+      (v) => moneyWhole(v, currency)),
     el("p", { class: "legend", text: `${currency}: ${money(total.revenue_cents, currency)} revenue from ${total.bookings} bookings (${money(total.refunded_cents, currency)} refunded). Days in UTC.` })];
   });
 }

@@ -1,11 +1,12 @@
 // Fleet board: every vehicle, filterable, kept current from the change stream.
 import { get } from "../api.js";
-import { el, field, select } from "../dom.js";
-import { km, span, time } from "../fmt.js";
+import { el, field, labelCells, select } from "../dom.js";
+import { km, span, when } from "../fmt.js";
 import { onChange } from "../stream.js";
 
 export const STATUSES = [["", "Any status"], ["available", "Available"], ["in_use", "In use"],
   ["maintenance", "Maintenance"], ["inactive", "Inactive"], ["retired", "Retired"]];
+const HEADERS = ["Plate", "Vehicle", "Status", "Health", "Odometer", "Location", "Current / next booking"];
 const WATCHED = new Set(["vehicle", "calendar", "booking", "trip", "maintenance"]);
 
 export function statusBadge(status) {
@@ -14,7 +15,7 @@ export function statusBadge(status) {
 
 function bookingText(b) {
   if (!b) return "—";
-  return b.current ? `Now, until ${time(b.end)}` : `Next: ${span(b.start, b.end)}`;
+  return b.current ? `Now, until ${when(b.end)}` : `Next: ${span(b.start, b.end)}`;
 }
 
 function healthText(h) {
@@ -24,14 +25,14 @@ function healthText(h) {
 
 function row(v) {
   const where = v.home ? `${v.home.lat.toFixed(3)}, ${v.home.lon.toFixed(3)}` : "—";
-  return el("tr", { dataset: { vehicleId: v.vehicle_id, status: v.status } },
+  return labelCells(el("tr", { dataset: { vehicleId: v.vehicle_id, status: v.status } },
     el("td", {}, el("a", { href: `#/vehicle/${v.vehicle_id}`, text: v.plate })),
     el("td", { text: `${v.make} ${v.model}` }),
     el("td", {}, statusBadge(v.status)),
     el("td", {}, healthText(v.health)),
     el("td", { class: "num", text: km(v.odometer_km) }),
     el("td", { text: where }),
-    el("td", { class: "booking", text: bookingText(v.booking) }));
+    el("td", { class: "booking", text: bookingText(v.booking) })), HEADERS);
 }
 
 export function render(container) {
@@ -88,8 +89,7 @@ export function render(container) {
       field("Search", search), field("Status", status)),
     count,
     el("div", { class: "scroll" }, el("table", { class: "grid board" },
-      el("thead", {}, el("tr", {}, ["Plate", "Vehicle", "Status", "Health", "Odometer",
-        "Location", "Current / next booking"].map((h) => el("th", { scope: "col", text: h })))),
+      el("thead", {}, el("tr", {}, HEADERS.map((h) => el("th", { scope: "col", text: h })))),
       tbody)));
   loadAll();
   const stop = onChange((change) => {

@@ -6,7 +6,7 @@ import { km, when } from "../fmt.js";
 export async function plates() {
   const answer = await get("/console/api/board");
   const names = new Map();
-  if (answer.ok) answer.body.items.forEach((v) => names.set(v.vehicle_id, `${v.plate} · ${v.make} ${v.model}`));
+  if (answer.ok) answer.body.items.forEach((v) => names.set(v.vehicle_id, v.plate));
   return names;
 }
 

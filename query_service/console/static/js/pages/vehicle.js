@@ -26,7 +26,8 @@ function shift(view, anchor, direction) {
 }
 
 function blockLabel(b) {
-  return b.kind === "hold" ? `Hold · ${countdown(b.expires_at, serverNow().getTime())}` : b.kind;
+  const name = b.kind[0].toUpperCase() + b.kind.slice(1);
+  return b.kind === "hold" ? `${name} · ${countdown(b.expires_at, serverNow().getTime())}` : name;
 }
 
 // One row per day of the range, each a 24-hour track; a block is drawn on every day it touches.
@@ -53,6 +54,12 @@ function timeline(blocks, start, end) {
       node.style.left = `${((s - d0.getTime()) / (d1 - d0)) * 100}%`;
       node.style.width = `${Math.max(0.6, ((e - s) / (d1 - d0)) * 100)}%`;
       track.append(node);
+    }
+    const now = serverNow().getTime();
+    if (now >= d0.getTime() && now < d1.getTime()) {
+      const mark = el("span", { class: "tl-now", title: "now" });
+      mark.style.left = `${((now - d0.getTime()) / (d1 - d0)) * 100}%`;
+      track.append(mark);
     }
     return el("div", { class: "tl-row" }, el("span", { class: "tl-day", text: day(d0) }), track);
   });
