@@ -23,6 +23,9 @@ demo: $(STAMP)  ## the stack with a simulated clock, filled by the fleet simulat
 test: $(STAMP) chromium  ## unit + integration + race + browser tests against the embedded stack
 	$(BIN)/python -m pytest -q
 
+screenshots: $(STAMP) chromium  ## PNGs of every console page at 1280x800 and 390x844 into screenshots/
+	FLEET_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q tests/browser/test_console_pages.py
+
 chromium:  ## Debian's chromium for the browser tests, installed (as root) only when missing
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 

@@ -95,6 +95,7 @@ def start_services(stack: ExitStack, args: argparse.Namespace) -> list[subproces
         "\nFleetledger is up (Ctrl-C stops everything):\n"
         f"  command service  http://127.0.0.1:{args.port}        (OpenAPI: /docs)\n"
         f"  query service    http://127.0.0.1:{args.query_port}        (OpenAPI: /docs)\n"
+        f"  console          http://127.0.0.1:{args.query_port}/console/  (sign in as the admin)\n"
         f"  kafka            {bootstrap}  topic {TOPIC}\n"
         f"  postgres         {command_dsn}\n                   {query_dsn}\n\n"
         f"  admin            {accounts.admin.email}"

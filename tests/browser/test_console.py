@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from playwright.async_api import BrowserContext, Page, expect
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Error as PlaywrightError
 
 from shared.kit.auth.client import Credentials
-from tests.browser.conftest import Guard, sign_in
+from tests.browser.conftest import Guard, guarded_context, sign_in, watch
 from tests.integration.conftest import new_vehicle
 from tests.pipeline.stack import Stack
 
@@ -150,3 +152,22 @@ async def test_a_customer_gets_the_sign_in_page_and_no_data(
     await expect(page.get_by_label("E-mail")).to_be_visible()
     for path in ("/console/api/board", "/v1/bookings", "/v1/vehicles", "/v1/stream"):
         assert (await context.request.get(stack.query_url + path)).status == 401, path
+
+
+async def test_the_guard_fails_on_outside_requests_and_console_errors(
+    browser: Browser, stack: Stack
+) -> None:
+    guard = Guard()
+    context = await guarded_context(browser, guard)
+    try:
+        page = watch(await context.new_page(), guard)
+        await page.goto(f"{stack.query_url}/console/")
+        await page.evaluate("console.error('something broke')")
+        with pytest.raises(PlaywrightError):
+            await page.goto("http://192.0.2.1/")
+    finally:
+        await context.close()
+    assert guard.outside == ["http://192.0.2.1/"]
+    assert guard.errors == ["something broke"]
+    with pytest.raises(AssertionError):
+        guard.check()

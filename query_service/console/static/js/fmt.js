@@ -16,10 +16,14 @@ export function span(startIso, endIso) {
   return `${dateTime.format(start)} – ${sameDay ? timeOnly.format(end) : dateTime.format(end)}`;
 }
 
-export function money(cents, currency) {
+// Building a formatter costs far more than using one: keep one per currency.
+const currencies = new Map();
+export function money(cents, currency = "EUR") {
   if (cents === null || cents === undefined) return "—";
-  return new Intl.NumberFormat(undefined, { style: "currency", currency: currency || "EUR" })
-    .format(cents / 100);
+  if (!currencies.has(currency)) {
+    currencies.set(currency, new Intl.NumberFormat(undefined, { style: "currency", currency }));
+  }
+  return currencies.get(currency).format(cents / 100);
 }
 
 export function moneyWhole(cents, currency) {
@@ -27,7 +31,8 @@ export function moneyWhole(cents, currency) {
     .format(cents / 100);
 }
 
-export const km = (n) => `${new Intl.NumberFormat().format(n)} km`;
+const integer = new Intl.NumberFormat();
+export const km = (n) => `${integer.format(n)} km`;
 export const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)} %`);
 export const short = (id) => String(id).slice(0, 8);
 

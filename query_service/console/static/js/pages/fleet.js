@@ -1,6 +1,6 @@
 // Fleet board: every vehicle, filterable, kept current from the change stream.
 import { get } from "../api.js";
-import { el, field, labelCells, select } from "../dom.js";
+import { el, esc, field, select } from "../dom.js";
 import { km, span, when } from "../fmt.js";
 import { onChange } from "../stream.js";
 
@@ -13,26 +13,33 @@ export function statusBadge(status) {
   return el("span", { class: `badge st-${status}`, text: status.replace("_", " ") });
 }
 
-function bookingText(b) {
+function bookingText(b, onTrip) {
+  if (onTrip && !(b && b.current)) return "On a trip (past its booking's end)";
   if (!b) return "—";
   return b.current ? `Now, until ${when(b.end)}` : `Next: ${span(b.start, b.end)}`;
 }
 
-function healthText(h) {
-  const text = `${km(h.km_since_service)} / ${h.days_since_service} d since service`;
-  return h.service_due ? el("span", {}, el("span", { class: "badge due", text: "due" }), " ", text) : text;
+// One row as HTML (every value escaped): 2,000 rows parse far faster than they build.
+function rowHtml(v) {
+  const h = v.health;
+  const where = v.home ? `${v.home.lat.toFixed(3)}, ${v.home.lon.toFixed(3)}` : "—";
+  const due = h.service_due ? '<span class="badge due">due</span> ' : "";
+  const cells = [
+    `<a href="#/vehicle/${esc(v.vehicle_id)}">${esc(v.plate)}</a>`,
+    esc(`${v.make} ${v.model}`),
+    `<span class="badge st-${esc(v.status)}">${esc(v.status.replace("_", " "))}</span>`,
+    `${due}${esc(`${km(h.km_since_service)} / ${h.days_since_service} d since service`)}`,
+    esc(km(v.odometer_km)), esc(where), esc(bookingText(v.booking, v.on_trip)),
+  ];
+  const classes = ["", "", "", "", ' class="num"', "", ' class="booking"'];
+  const tds = cells.map((c, i) => `<td data-label="${HEADERS[i]}"${classes[i]}>${c}</td>`).join("");
+  return `<tr data-vehicle-id="${esc(v.vehicle_id)}" data-status="${esc(v.status)}">${tds}</tr>`;
 }
 
-function row(v) {
-  const where = v.home ? `${v.home.lat.toFixed(3)}, ${v.home.lon.toFixed(3)}` : "—";
-  return labelCells(el("tr", { dataset: { vehicleId: v.vehicle_id, status: v.status } },
-    el("td", {}, el("a", { href: `#/vehicle/${v.vehicle_id}`, text: v.plate })),
-    el("td", { text: `${v.make} ${v.model}` }),
-    el("td", {}, statusBadge(v.status)),
-    el("td", {}, healthText(v.health)),
-    el("td", { class: "num", text: km(v.odometer_km) }),
-    el("td", { text: where }),
-    el("td", { class: "booking", text: bookingText(v.booking) })), HEADERS);
+function rowsOf(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  return template.content;
 }
 
 export function render(container) {
@@ -57,7 +64,7 @@ export function render(container) {
   };
   const put = (v) => {
     vehicles.set(v.vehicle_id, v);
-    const fresh = row(v);
+    const fresh = rowsOf(rowHtml(v)).firstElementChild;
     const old = rows.get(v.vehicle_id);
     if (old) { old.replaceWith(fresh); fresh.classList.add("flash"); } else tbody.append(fresh);
     rows.set(v.vehicle_id, fresh);
@@ -66,9 +73,12 @@ export function render(container) {
   const loadAll = async () => {
     const answer = await get("/console/api/board");
     if (!answer.ok) return;
-    tbody.replaceChildren();
+    const items = answer.body.items;
+    vehicles.clear();
+    items.forEach((v) => vehicles.set(v.vehicle_id, v));
+    tbody.replaceChildren(rowsOf(items.map(rowHtml).join(""))); // one parse, one layout
     rows.clear();
-    answer.body.items.forEach(put);
+    for (const tr of tbody.children) rows.set(tr.dataset.vehicleId, tr);
     applyFilter();
     container.dataset.loaded = "true";
   };
@@ -79,7 +89,7 @@ export function render(container) {
       pending.delete(id);
       const answer = await get("/console/api/board", { vehicle_id: id });
       if (answer.ok && answer.body.items.length) { put(answer.body.items[0]); applyFilter(); }
-    }, 100));
+    }, 50)); // coalesces the several changes one command makes
   };
   search.addEventListener("input", applyFilter);
   status.addEventListener("change", applyFilter);
