@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -28,6 +29,8 @@ from tests.pipeline.stack import Stack, wait_caught_up
 
 CHROMIUM = "/usr/bin/chromium"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+# Not UTC, so the tests see times converted into the viewer's zone.
+VIEWER_ZONE = ZoneInfo("Europe/Berlin")
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
@@ -160,7 +163,10 @@ class Guard:
 
 
 async def guarded_context(browser: Browser, guard: Guard, size: str = "desktop") -> BrowserContext:
-    context = await browser.new_context(viewport=SIZES[size])  # type: ignore[arg-type]
+    context = await browser.new_context(
+        viewport=SIZES[size],  # type: ignore[arg-type]
+        timezone_id=VIEWER_ZONE.key,
+    )
     await context.route("**/*", guard.on_route)
     return context
 
@@ -190,6 +196,14 @@ async def context(browser: Browser, guard: Guard) -> AsyncIterator[BrowserContex
 @pytest.fixture
 async def page(context: BrowserContext, guard: Guard) -> Page:
     return watch(await context.new_page(), guard)
+
+
+async def show_week_of(page: Page, moment: datetime) -> None:
+    """Page the vehicle calendar (week view, the default) to the week holding `moment`."""
+    now = datetime.now(VIEWER_ZONE).isocalendar()
+    target = moment.astimezone(VIEWER_ZONE).isocalendar()
+    if (target.year, target.week) != (now.year, now.week):
+        await page.get_by_role("button", name="Next").click()
 
 
 async def sign_in(page: Page, base_url: str, who: Credentials) -> None:

@@ -14,7 +14,14 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from playwright.async_api import Error as PlaywrightError
 
 from shared.kit.auth.client import Credentials
-from tests.browser.conftest import Guard, guarded_context, sign_in, watch
+from tests.browser.conftest import (
+    VIEWER_ZONE,
+    Guard,
+    guarded_context,
+    show_week_of,
+    sign_in,
+    watch,
+)
 from tests.integration.conftest import new_vehicle
 from tests.pipeline.stack import Stack
 
@@ -66,7 +73,7 @@ async def test_signs_in_shows_the_fleet_board_and_signs_out(
     await sign_in(page, stack.query_url, stack.accounts.admin)
     row = page.locator(f'tr[data-vehicle-id="{vehicle["vehicle_id"]}"]')
     await expect(row).to_contain_text("available")
-    await expect(page.locator("#tz")).not_to_be_empty()
+    await expect(page.locator("#tz")).to_have_text("Europe/Berlin")
     await page.get_by_role("button", name="Sign out").click()
     await expect(page.get_by_label("E-mail")).to_be_visible()
     assert not [c for c in await context.cookies() if c["name"].startswith("fleet_console")]
@@ -80,6 +87,7 @@ async def test_a_booking_posted_through_the_api_appears_on_the_calendar_within_2
     await sign_in(page, stack.query_url, stack.accounts.admin)
     await page.locator(f'tr[data-vehicle-id="{vehicle["vehicle_id"]}"] a').click()
     await expect(page.get_by_role("group", name="Calendar")).to_be_visible()
+    await show_week_of(page, datetime.now(UTC) + timedelta(days=1))
     booking = await book(admin_api, stack, vehicle["vehicle_id"], days_ahead=1)
     block = page.locator(f'.timeline [data-block-id="{booking["booking_id"]}"]')
     await expect(block).to_be_visible(timeout=2000)
@@ -125,7 +133,7 @@ async def test_a_409_shows_the_conflicting_blocks(
     await sign_in(page, stack.query_url, stack.accounts.admin)
     await page.goto(f"{stack.query_url}/console/#/vehicle/{vehicle['vehicle_id']}")
     form = page.locator("form.action").filter(has_text="Schedule maintenance")
-    start = datetime.fromisoformat(booking["start"]).astimezone() - timedelta(hours=1)
+    start = datetime.fromisoformat(booking["start"]).astimezone(VIEWER_ZONE) - timedelta(hours=1)
     await form.get_by_label("Start").fill(start.strftime("%Y-%m-%dT%H:%M"))
     await form.get_by_label("End").fill((start + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M"))
     await form.get_by_label("Reason").fill("brakes")
@@ -171,3 +179,22 @@ async def test_the_guard_fails_on_outside_requests_and_console_errors(
     assert guard.errors == ["something broke"]
     with pytest.raises(AssertionError):
         guard.check()
+
+
+async def test_a_hold_on_the_calendar_counts_down_to_its_expiry(
+    page: Page, stack: Stack, admin_api: httpx.AsyncClient
+) -> None:
+    vehicle = await register(admin_api, stack)
+    start = (datetime.now(UTC) + timedelta(hours=5)).replace(microsecond=0)
+    body = {
+        "vehicle_id": vehicle["vehicle_id"], "start": start.isoformat(),
+        "end": (start + timedelta(hours=1)).isoformat(), "ttl_seconds": 600,
+    }  # fmt: skip
+    hold = (await admin_api.post(f"{stack.command_url}/v1/holds", json=body)).json()
+    await sign_in(page, stack.query_url, stack.accounts.admin)
+    await page.goto(f"{stack.query_url}/console/#/vehicle/{vehicle['vehicle_id']}")
+    await show_week_of(page, start)
+    label = page.locator(f'.timeline [data-block-id="{hold["hold_id"]}"] .blk-label')
+    await expect(label).to_contain_text("expires in 9:")
+    first = await label.text_content()
+    await expect(label).not_to_have_text(first or "", timeout=3000)

@@ -29,7 +29,9 @@ function showSignIn(message = "") {
 
 function scheduleRenewal() {
   clearTimeout(renewTimer);
-  const inMs = state.session.expires_at * 1000 - Date.now() - 60000;
+  // A minute or so early; the jitter keeps two tabs from presenting the same refresh
+  // token at once, which the identity service treats as theft (it ends the sign-in).
+  const inMs = state.session.expires_at * 1000 - Date.now() - 60000 - Math.random() * 30000;
   renewTimer = setTimeout(async () => {
     if (await refreshSession()) scheduleRenewal(); else showSignIn("Your session has ended.");
   }, Math.max(5000, inMs));

@@ -80,6 +80,7 @@ export function render(container) {
     rows.clear();
     for (const tr of tbody.children) rows.set(tr.dataset.vehicleId, tr);
     applyFilter();
+    performance.mark("fleet-board-rendered"); // for bench/console.py's breakdown
     container.dataset.loaded = "true";
   };
   const pending = new Map();
