@@ -32,8 +32,8 @@ function rowHtml(v) {
     esc(km(v.odometer_km)), esc(where), esc(bookingText(v.booking, v.on_trip)),
   ];
   const classes = ["", "", "", "", ' class="num"', "", ' class="booking"'];
-  const tds = cells.map((c, i) => `<td data-label="${HEADERS[i]}"${classes[i]}>${c}</td>`).join("");
-  return `<tr data-vehicle-id="${esc(v.vehicle_id)}" data-status="${esc(v.status)}">${tds}</tr>`;
+  const tds = cells.map((c, i) => `<td role="cell" data-label="${HEADERS[i]}"${classes[i]}>${c}</td>`).join("");
+  return `<tr role="row" data-vehicle-id="${esc(v.vehicle_id)}" data-status="${esc(v.status)}">${tds}</tr>`;
 }
 
 function rowsOf(html) {
@@ -45,7 +45,7 @@ function rowsOf(html) {
 export function render(container) {
   const rows = new Map();
   const vehicles = new Map();
-  const tbody = el("tbody");
+  const tbody = el("tbody", { role: "rowgroup" });
   const count = el("p", { class: "muted", "aria-live": "polite" });
   const search = el("input", { type: "search", name: "q", placeholder: "Plate, make, model or id" });
   const status = select("status", STATUSES, "");
@@ -99,8 +99,9 @@ export function render(container) {
     el("form", { class: "filters", role: "search", onsubmit: (e) => e.preventDefault() },
       field("Search", search), field("Status", status)),
     count,
-    el("div", { class: "scroll" }, el("table", { class: "grid board" },
-      el("thead", {}, el("tr", {}, HEADERS.map((h) => el("th", { scope: "col", text: h })))),
+    el("div", { class: "scroll" }, el("table", { class: "grid board", role: "table", "aria-label": "Fleet" },
+      el("thead", { role: "rowgroup" }, el("tr", { role: "row" },
+        HEADERS.map((h) => el("th", { scope: "col", role: "columnheader", text: h })))),
       tbody)));
   loadAll();
   const stop = onChange((change) => {

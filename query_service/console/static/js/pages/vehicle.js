@@ -166,7 +166,12 @@ export function render(container, [id]) {
     const answer = await get(`/console/api/commands/v1/vehicles/${id}/history`, { after_version: after });
     audit.replaceChildren(answer.ok ? history(answer.body.items) : el("p", { class: "error", text: problemOf(answer).message }));
   };
-  const reload = async () => { const v = await loadVehicle(); await loadCalendar(); await loadHistory(v); };
+  const reload = async () => {
+    const v = await loadVehicle();
+    await loadCalendar();
+    await loadHistory(v);
+    container.dataset.loaded = "true";
+  };
   const nav = (dir) => () => { anchor = dir ? shift(view, anchor, dir) : serverNow(); loadCalendar(); };
   viewPicker.addEventListener("change", () => { view = viewPicker.value; loadCalendar(); });
   container.append(head,
