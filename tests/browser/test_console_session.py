@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -99,3 +100,20 @@ async def test_refresh_rotates_and_logout_revokes_the_sign_in(
     assert reuse.status_code == 401
     assert (await console.get("/console/api/board")).status_code == 401
     assert (await console.get("/console/session")).json()["signed_in"] is False
+
+
+async def test_a_fleet_manager_gets_a_console_session(
+    stack: Stack, admin_api: httpx.AsyncClient
+) -> None:
+    who = {"email": f"fm-{uuid.uuid4().hex[:8]}@example.org", "password": "correct horse battery"}
+    async with httpx.AsyncClient(base_url=stack.command_url, timeout=30) as http:
+        user = (await http.post("/v1/auth/register", json={**who, "name": "Fran"})).json()
+    promoted = await admin_api.post(
+        f"{stack.command_url}/v1/users/{user['user_id']}/role", json={"role": "fleet_manager"}
+    )
+    assert promoted.status_code == 200, promoted.text
+    origin = {"Origin": stack.query_url}
+    async with httpx.AsyncClient(base_url=stack.query_url, headers=origin, timeout=30) as http:
+        answer = await http.post("/console/session", json=who)
+        assert answer.json()["role"] == "fleet_manager"
+        assert (await http.get("/console/api/board")).status_code == 200
