@@ -42,8 +42,8 @@ class SignIn(BaseModel):
 class CommandServiceProblem(HttpProblem):
     """The identity service answered with an error; its status and detail are relayed."""
 
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail, headers)
         self.status = status
         self.title = "Sign-in failed" if status in (401, 422, 429) else "Identity unavailable"
 
@@ -133,7 +133,12 @@ async def sign_in(request: Request, body: SignIn) -> JSON:
     """Sign in with e-mail and password; staff only."""
     answer = await _call(request, "/v1/auth/token", body.model_dump())
     if answer.status_code != 200:
-        raise CommandServiceProblem(answer.status_code, _detail(answer))
+        retry = (
+            {"Retry-After": answer.headers["retry-after"]}
+            if "retry-after" in answer.headers
+            else {}
+        )
+        raise CommandServiceProblem(answer.status_code, _detail(answer), retry)
     return await _open(request, answer.json())
 
 

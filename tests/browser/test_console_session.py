@@ -117,3 +117,15 @@ async def test_a_fleet_manager_gets_a_console_session(
         answer = await http.post("/console/session", json=who)
         assert answer.json()["role"] == "fleet_manager"
         assert (await http.get("/console/api/board")).status_code == 200
+
+
+async def test_a_wrong_password_is_refused_with_the_identity_services_reason(
+    stack: Stack,
+) -> None:
+    origin = {"Origin": stack.query_url}
+    async with httpx.AsyncClient(base_url=stack.query_url, headers=origin, timeout=30) as http:
+        body = {"email": stack.accounts.admin.email, "password": "not the password"}
+        answer = await http.post("/console/session", json=body)
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] and "set-cookie" not in answer.headers
