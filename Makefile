@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: token run demo test chromium screenshots test-unit test-integration test-race test-pipeline lint bench rebuild venv clean
+.PHONY: token run demo test test-browser chromium screenshots test-unit test-integration test-race test-pipeline lint bench rebuild venv clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,9 @@ test-race: $(STAMP)
 
 test-pipeline: $(STAMP)
 	$(BIN)/python -m pytest -q tests/pipeline
+
+test-browser: $(STAMP) chromium  ## the operator console in Debian's chromium (Playwright)
+	$(BIN)/python -m pytest -q tests/browser
 
 token: $(STAMP)  ## print an admin access token for the running stack (make -s token)
 	@$(BIN)/python -m deploy.token
