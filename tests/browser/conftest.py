@@ -1,8 +1,8 @@
 """Browser fixtures: the real stack as processes, Debian's chromium driven by Playwright.
 
 Every page is guarded: a request to anything but loopback is aborted and fails the test,
-and so does any browser console error or uncaught page error (a test may name the
-HTTP error statuses it provokes on purpose).
+and so do a token in any URL, any browser console error and any uncaught page error (a
+test may name the HTTP error statuses it provokes on purpose).
 """
 
 from __future__ import annotations
@@ -134,6 +134,7 @@ class Guard:
     """What a page did that a test must not allow: outside requests, console errors."""
 
     outside: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     allowed_statuses: set[int] = field(default_factory=set)
 
@@ -150,6 +151,7 @@ class Guard:
         self.errors.append(text)
 
     async def on_route(self, route: Route) -> None:
+        self.urls.append(route.request.url)
         host = urlsplit(route.request.url).hostname or ""
         if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
             await route.continue_()
@@ -160,6 +162,8 @@ class Guard:
     def check(self) -> None:
         assert not self.outside, f"requests left the machine: {self.outside}"
         assert not self.errors, f"browser console errors: {self.errors}"
+        # Every JWT starts with the base64 of '{"': none may ever ride in a URL.
+        assert not [u for u in self.urls if "eyJ" in u], "a token appeared in a URL"
 
 
 async def guarded_context(browser: Browser, guard: Guard, size: str = "desktop") -> BrowserContext:

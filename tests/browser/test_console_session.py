@@ -129,3 +129,11 @@ async def test_a_wrong_password_is_refused_with_the_identity_services_reason(
     assert answer.status_code == 401
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["detail"] and "set-cookie" not in answer.headers
+
+
+async def test_the_page_forbids_other_origins_and_framing(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.query_url, timeout=30) as http:
+        answer = await http.get("/console/")
+    policy = answer.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert "connect-src 'self'" in policy and "script-src 'self'" in policy
