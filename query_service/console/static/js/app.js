@@ -2,6 +2,7 @@
 import { adopt, get, onSignedOut, post, problemOf, refreshSession, state } from "./api.js";
 import { el } from "./dom.js";
 import { time, zone } from "./fmt.js";
+import { forgetPlates, plateOf } from "./names.js";
 import { closeStream, onChange, onStreamState, openStream } from "./stream.js";
 import * as activity from "./pages/activity.js";
 import * as analytics from "./pages/analytics.js";
@@ -17,6 +18,7 @@ let renewTimer = null;
 
 function showSignIn(message = "") {
   closeStream();
+  forgetPlates();
   clearTimeout(renewTimer);
   if (cleanup) cleanup();
   cleanup = null;
@@ -90,7 +92,7 @@ function tick(change) {
   if (change.resync) return;
   const line = el("span", {},
     el("time", { text: time(change.occurred_at) }), " ",
-    el("strong", { text: change.event_type }), ` · vehicle ${String(change.vehicle_id).slice(0, 8)}`);
+    el("strong", { text: change.event_type }), ` · ${plateOf(change.vehicle_id)}`);
   $("ticker").replaceChildren(el("span", { class: "label", text: `Times in ${zone} · Latest change:` }), " ", line);
 }
 

@@ -1,6 +1,7 @@
 // Live activity: the change stream as it arrives, newest first.
 import { el } from "../dom.js";
-import { short, when } from "../fmt.js";
+import { when } from "../fmt.js";
+import { plateOf } from "../names.js";
 import { onChange } from "../stream.js";
 
 const KEEP = 200;
@@ -16,7 +17,7 @@ function item(change) {
   return el("li", { dataset: { position: change.global_position } },
     el("time", { text: when(change.occurred_at) }), " ",
     el("strong", { text: change.event_type }), " · ",
-    el("a", { href: `#/vehicle/${change.vehicle_id}`, text: `vehicle ${short(change.vehicle_id)}` }),
+    el("a", { href: `#/vehicle/${change.vehicle_id}`, text: plateOf(change.vehicle_id) }),
     ` · v${change.version}`, kinds ? ` · ${kinds}` : "");
 }
 

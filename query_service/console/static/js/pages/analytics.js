@@ -3,7 +3,7 @@ import { get, problemOf, serverNow } from "../api.js";
 import { barChart, heatmap, lineChart } from "../charts.js";
 import { el, field, select, table } from "../dom.js";
 import { day, duration, money, moneyWhole, pct, time, zone } from "../fmt.js";
-import { plates } from "./maintenance.js";
+import { loadPlates, plateOf } from "../names.js";
 
 const DAY_MS = 86400000;
 const isoDay = (d) => d.toISOString().slice(0, 10);
@@ -53,10 +53,10 @@ function peak(body) {
     el("p", { class: "legend", text: `Booked hours per weekday and hour, in ${whole ? zone : "UTC"}.` })];
 }
 
-function under(body, names) {
+function under(body) {
   if (!body.items.length) return el("p", { class: "muted", text: "No vehicle below the threshold." });
   return table(["Vehicle", "Utilization", "Booked", "Available"], body.items.slice(0, 50).map((v) => el("tr", {},
-    el("td", {}, el("a", { href: `#/vehicle/${v.vehicle_id}`, text: names.get(v.vehicle_id) || v.vehicle_id })),
+    el("td", {}, el("a", { href: `#/vehicle/${v.vehicle_id}`, text: plateOf(v.vehicle_id) })),
     el("td", { class: "num", text: pct(v.utilization) }),
     el("td", { class: "num", text: duration(v.booked_seconds) }),
     el("td", { class: "num", text: duration(v.available_seconds) }))));
@@ -86,20 +86,20 @@ export function render(container) {
     const range = { from: `${from.value}T00:00:00Z`, to: `${to.value}T00:00:00Z` };
     const hourly = new Date(range.to) - new Date(range.from) <= 2 * DAY_MS;
     grid.replaceChildren(el("p", { class: "muted", text: "Loading…" }));
-    const [u, r, p, un, s, names] = await Promise.all([
+    const [u, r, p, un, s] = await Promise.all([
       get("/v1/analytics/fleet/utilization", { ...range, granularity: hourly ? "hour" : "day" }),
       get("/v1/analytics/revenue", { ...range, granularity: "day" }),
       get("/v1/analytics/peak-hours", range),
       get("/v1/analytics/underutilized", { ...range, limit: 50 }),
       get("/v1/analytics/bookings/stats", range),
-      plates(),
+      loadPlates(),
     ]);
     grid.replaceChildren(
       card("Fleet utilization", errorOr(u, (b) => utilization(b, hourly))),
       card("Revenue", errorOr(r, (b) => revenue(b, range))),
       card("Peak hours", errorOr(p, peak)),
       card("Booking statistics", errorOr(s, stats)),
-      card("Underutilized vehicles (below 20 % booked)", errorOr(un, (b) => under(b, names))));
+      card("Underutilized vehicles (below 20 % booked)", errorOr(un, under)));
     container.dataset.loaded = "true";
   };
   const form = el("form", { class: "filters" }, field("Window", preset), field("From (UTC day)", from), field("To (UTC day, exclusive)", to),

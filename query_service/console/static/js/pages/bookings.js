@@ -1,6 +1,6 @@
 // Bookings: search by customer, vehicle, status and window; cancel after seeing the refund.
 import { command, get, problemOf, serverNow } from "../api.js";
-import { plates } from "./maintenance.js";
+import { loadPlates, plateOf } from "../names.js";
 import { el, field, select, table } from "../dom.js";
 import { fromLocalInput, money, short, span } from "../fmt.js";
 import { conflictList } from "./vehicle.js";
@@ -45,14 +45,14 @@ function cancelPanel(booking, onDone) {
   return panel;
 }
 
-function rows(items, names, reload) {
+function rows(items, reload) {
   const now = serverNow();
   return items.map((b) => {
     const cancel = b.status === "confirmed" && new Date(b.start) > now
       ? el("button", { type: "button", class: "secondary", text: "Cancel…", dataset: { cancel: b.booking_id } }) : "";
     const tr = el("tr", { dataset: { bookingId: b.booking_id, status: b.status } },
       el("td", { class: "mono", text: short(b.booking_id) }),
-      el("td", {}, el("a", { href: `#/vehicle/${b.vehicle_id}`, text: names.get(b.vehicle_id) || short(b.vehicle_id) })),
+      el("td", {}, el("a", { href: `#/vehicle/${b.vehicle_id}`, text: plateOf(b.vehicle_id) })),
       el("td", { class: "mono", text: short(b.customer_id) }),
       el("td", { text: span(b.start, b.end) }),
       el("td", {}, el("span", { class: `badge bk-${b.status}`, text: b.status })),
@@ -77,9 +77,8 @@ export function render(container, [vehicleId]) {
     from: el("input", { type: "datetime-local", name: "from" }),
     to: el("input", { type: "datetime-local", name: "to" }),
   };
-  let names = new Map();
   const search = async () => {
-    if (!names.size) names = await plates();
+    await loadPlates();
     const answer = await get("/v1/bookings", {
       customer_id: inputs.customer_id.value.trim(), vehicle_id: inputs.vehicle_id.value.trim(),
       status: inputs.status.value, from: fromLocalInput(inputs.from.value), to: fromLocalInput(inputs.to.value), limit: 200,
@@ -87,7 +86,7 @@ export function render(container, [vehicleId]) {
     if (!answer.ok) { results.replaceChildren(el("p", { class: "error", role: "alert", text: problemOf(answer).message })); return; }
     const items = answer.body.items;
     results.replaceChildren(el("p", { class: "muted", text: `${items.length} booking${items.length === 1 ? "" : "s"}${answer.body.next_cursor ? " (first 200)" : ""}` }),
-      table(["Booking", "Vehicle", "Customer", "Window", "Status", "Price", ""], rows(items, names, search)));
+      table(["Booking", "Vehicle", "Customer", "Window", "Status", "Price", ""], rows(items, search)));
     container.dataset.loaded = "true";
   };
   const form = el("form", { class: "filters", role: "search" },

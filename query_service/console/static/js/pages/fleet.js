@@ -2,6 +2,7 @@
 import { get } from "../api.js";
 import { el, esc, field, select } from "../dom.js";
 import { km, span, when } from "../fmt.js";
+import { remember } from "../names.js";
 import { onChange } from "../stream.js";
 
 export const STATUSES = [["", "Any status"], ["available", "Available"], ["in_use", "In use"],
@@ -74,6 +75,7 @@ export function render(container) {
     const answer = await get("/console/api/board");
     if (!answer.ok) return;
     const items = answer.body.items;
+    remember(items);
     vehicles.clear();
     items.forEach((v) => vehicles.set(v.vehicle_id, v));
     tbody.replaceChildren(rowsOf(items.map(rowHtml).join(""))); // one parse, one layout
