@@ -198,3 +198,23 @@ async def test_a_hold_on_the_calendar_counts_down_to_its_expiry(
     await expect(label).to_contain_text("expires in 9:")
     first = await label.text_content()
     await expect(label).not_to_have_text(first or "", timeout=3000)
+
+
+async def test_a_started_maintenance_window_is_completed_from_the_vehicle_page(
+    page: Page, stack: Stack, admin_api: httpx.AsyncClient
+) -> None:
+    vehicle = await register(admin_api, stack)
+    start = datetime.now(UTC) - timedelta(minutes=2)
+    body = {"start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat(),
+            "reason": "oil"}  # fmt: skip
+    url = f"{stack.command_url}/v1/vehicles/{vehicle['vehicle_id']}/maintenance"
+    maintenance = (await admin_api.post(url, json=body)).json()
+    await sign_in(page, stack.query_url, stack.accounts.admin)
+    await page.goto(f"{stack.query_url}/console/#/vehicle/{vehicle['vehicle_id']}")
+    row = page.locator(f'tr[data-block-id="{maintenance["maintenance_id"]}"]')
+    await row.get_by_label("Odometer at completion (km)").fill("1250")
+    await row.get_by_role("button", name="Complete").click()
+    seen = await read_until(
+        admin_api, f"{stack.query_url}/v1/maintenance/{maintenance['maintenance_id']}", "completed"
+    )
+    assert seen["status"] == "completed"

@@ -66,14 +66,33 @@ function timeline(blocks, start, end) {
   return el("div", { class: "timeline", role: "group", "aria-label": "Calendar" }, axis, rows);
 }
 
-function blockList(blocks) {
+// A started maintenance window can be completed here, with the odometer reading.
+function completeForm(block, odometerKm, done) {
+  const input = el("input", { type: "number", name: "odometer_km", min: 0, required: true, value: odometerKm });
+  const message = el("span", { class: "message", role: "status" });
+  const form = el("form", { class: "inline" }, field("Odometer at completion (km)", input),
+    el("button", { type: "submit", class: "secondary", text: "Complete" }), message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const answer = await command(`v1/maintenance/${block.id}/complete`, { odometer_km: Number(input.value) });
+    message.className = `message ${answer.ok ? "ok" : "error"}`;
+    message.textContent = answer.ok ? "Completed." : problemOf(answer).message;
+    if (answer.ok) done();
+  });
+  return form;
+}
+
+function blockList(blocks, vehicle, done) {
   if (!blocks.length) return el("p", { class: "muted", text: "Nothing booked, held or in maintenance in this range." });
-  return table(["Kind", "Window", "Id", "Hold expiry"], blocks.map((b) => el("tr", { dataset: { blockId: b.id } },
+  const now = serverNow();
+  return table(["Kind", "Window", "Id", "Hold expiry / action"], blocks.map((b) => el("tr", { dataset: { blockId: b.id } },
     el("td", {}, el("span", { class: `badge k-${b.kind}`, text: b.kind })),
     el("td", { text: span(b.start, b.end) }),
     el("td", { class: "mono", text: b.id }),
-    el("td", { class: "countdown", dataset: { expiresAt: b.expires_at || "" },
-      text: b.expires_at ? countdown(b.expires_at, serverNow().getTime()) : "—" }))));
+    b.kind === "maintenance" && new Date(b.start) <= now && vehicle
+      ? el("td", {}, completeForm(b, vehicle.odometer_km, done))
+      : el("td", { class: "countdown", dataset: { expiresAt: b.expires_at || "" },
+        text: b.expires_at ? countdown(b.expires_at, serverNow().getTime()) : "—" }))));
 }
 
 export function conflictList(conflicts) {
@@ -153,13 +172,14 @@ export function render(container, [id]) {
     head.replaceChildren(el("h1", { text: `${v.plate} · ${v.make} ${v.model}` }), summary(v));
     return v;
   };
+  let vehicle = null;
   const loadCalendar = async () => {
     const [start, end] = rangeOf(view, anchor);
     title.textContent = `${day(start)} – ${day(new Date(end.getTime() - 1))}`;
     const answer = await getAll(`/v1/vehicles/${id}/calendar`, { from: start.toISOString(), to: end.toISOString() });
     if (!answer.ok) { cal.replaceChildren(el("p", { class: "error", text: problemOf(answer).message })); return; }
     cal.replaceChildren(timeline(answer.body.items, start, end));
-    list.replaceChildren(blockList(answer.body.items));
+    list.replaceChildren(blockList(answer.body.items, vehicle, () => reload()));
   };
   const loadHistory = async (v) => {
     const after = Math.max(0, ((v && v.version) || 0) - 50);
@@ -168,6 +188,7 @@ export function render(container, [id]) {
   };
   const reload = async () => {
     const v = await loadVehicle();
+    vehicle = v;
     await loadCalendar();
     await loadHistory(v);
     container.dataset.loaded = "true";
