@@ -103,7 +103,7 @@ async def test_the_board_updates_live_when_a_vehicle_changes_status(
     body = {"status": "inactive", "reason": "tyres"}
     url = f"{stack.command_url}/v1/vehicles/{vehicle['vehicle_id']}/status"
     assert (await admin_api.post(url, json=body)).status_code == 200
-    await expect(row).to_have_attribute("data-status", "inactive", timeout=2000)
+    await expect(row).to_have_attribute("data-status", "inactive", timeout=5000)
 
 
 async def test_a_cancellation_made_in_the_console_changes_what_the_api_answers(
