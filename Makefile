@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 VENV_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 CHECK_PYTHON := import sys; sys.exit(sys.version_info[:2] != (3, 11))
 
-.PHONY: token run demo test-tools test test-unit test-integration test-race test-pipeline lint bench rebuild venv clean python-check
+.PHONY: token run demo test-tools test test-browser chromium screenshots test-unit test-integration test-race test-pipeline lint bench rebuild venv clean python-check
 
 venv: $(STAMP)
 
@@ -36,8 +36,14 @@ test-tools:
 	  && apt-get update -qq && apt-get install -y -qq jq >/dev/null; } \
 	  || { echo "make test needs jq for the README replay: apt-get install jq / brew install jq" >&2; exit 1; }
 
-test: $(STAMP) test-tools  ## unit, integration, race, pipeline and README replay tests
+test: $(STAMP) test-tools chromium  ## unit, integration, race, pipeline, browser and README replay tests
 	$(BIN)/python -m pytest -q
+
+screenshots: $(STAMP) chromium  ## PNGs of every console page at 1280x800 and 390x844 into screenshots/
+	FLEET_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q tests/browser/test_console_pages.py
+
+chromium:  ## Debian's chromium for the browser tests, installed (as root) only when missing
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
@@ -50,6 +56,9 @@ test-race: $(STAMP)
 
 test-pipeline: $(STAMP)
 	$(BIN)/python -m pytest -q tests/pipeline
+
+test-browser: $(STAMP) chromium  ## the operator console in Debian's chromium (Playwright)
+	$(BIN)/python -m pytest -q tests/browser
 
 token: $(STAMP)  ## print an admin access token for the running stack (make -s token)
 	@$(BIN)/python -m deploy.cli token

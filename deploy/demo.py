@@ -91,7 +91,8 @@ def _hints(args: argparse.Namespace, state_dir: Path) -> str:
         "\nThe demo fleet is in. Look at the analytics (fleet_manager or admin token):\n"
         f"  TOKEN=$({services.token_command(state_dir, args.port)})\n{looks}\n"
         "The query service follows the simulated clock (no-shows are judged at its now).\n"
-        "Everything keeps running until Ctrl-C.\n"
+        "Everything keeps running until Ctrl-C. Or see it all, live, in the console:\n"
+        f"  http://127.0.0.1:{args.query_port}/console/  (sign in as the admin)\n"
     )
 
 

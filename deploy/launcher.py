@@ -122,6 +122,7 @@ def banner(
         "\nFleetledger is up (Ctrl-C stops everything; a crashed part is restarted):\n"
         f"  command service  http://127.0.0.1:{args.port}        (OpenAPI: /docs)\n"
         f"  query service    http://127.0.0.1:{args.query_port}        (OpenAPI: /docs)\n"
+        f"  console          http://127.0.0.1:{args.query_port}/console/  (sign in as the admin)\n"
         f"  kafka            {bootstrap}  topic {TOPIC}\n"
         f"  postgres         {dsns[0]}\n                   {dsns[1]}\n\n"
         f"  admin            {accounts.admin.email}"

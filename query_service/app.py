@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from query_service.api import install_api
 from query_service.api.changes import ChangeFeed
 from query_service.auth import JwksKeySource, RevocationFeed
+from query_service.console import install_console
 from query_service.devclock import follow_command_clock
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase
@@ -46,6 +47,7 @@ def create_app(
         jwks_http = httpx.AsyncClient(base_url=settings.command_url, timeout=5)
         feed, revoked = _revocations(settings, revocations)
         app.state.verifier = TokenVerifier(keys or JwksKeySource(jwks_http), revoked)
+        app.state.command_http = jwks_http  # sign-in and the console's relayed commands
         followed = None
         if settings.simulated_clock:  # dev/demo only: read-time figures use the simulated now
             followed = await follow_command_clock(
@@ -96,6 +98,7 @@ def create_app(
     )
     install_docs(app)
     install_api(app)
+    install_console(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(EdgeHeaders)  # oversized headers go no further
     app.add_middleware(HttpMetrics)  # outermost: it times and counts the 413s and 431s too

@@ -38,6 +38,7 @@ from shared.contract.events import (
     HoldReleased,
     as_utc,
 )
+from shared.contract.refunds import refund_cents
 
 
 def _check_bookable(ctx: Context, start: datetime, end: datetime) -> int:
@@ -149,7 +150,7 @@ def cancel_booking(ctx: Context, command: CancelBooking) -> list[Event]:
         **ctx.envelope(),
         booking_id=booking.booking_id,
         reason=command.reason,
-        refund_cents=booking.price_cents * percent // 100,
+        refund_cents=refund_cents(booking.price_cents, percent),
         refund_percent=percent,
     )
     return [cancelled]

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from command_service.domain.errors import InvalidCommandError, InvalidTransitionError
 from shared.contract.events import Location, VehicleStatus, as_utc
 from shared.contract.pricing import price_cents as price_cents  # re-exported for the domain
+from shared.contract.refunds import refund_percent as refund_percent  # re-exported too
 
 MIN_BOOKING_LENGTH = timedelta(minutes=15)
 MAX_BOOKING_LENGTH = timedelta(days=30)
@@ -17,8 +18,6 @@ MAINTENANCE_START_GRACE = timedelta(minutes=5)
 TRIP_GRACE = timedelta(minutes=15)
 MIN_HOLD_TTL_SECONDS = 60
 MAX_HOLD_TTL_SECONDS = 3600
-FULL_REFUND_BEFORE = timedelta(hours=24)
-HALF_REFUND_BEFORE = timedelta(hours=2)
 MIN_YEAR = 1950
 MAX_SEATS = 99
 MAX_RATE_CENTS = 10**9
@@ -167,16 +166,6 @@ def check_ttl(ttl_seconds: int) -> timedelta:
     """Return the lifetime of a hold (60..3600 s) or raise."""
     check_range(ttl_seconds, MIN_HOLD_TTL_SECONDS, MAX_HOLD_TTL_SECONDS, "ttl_seconds")
     return timedelta(seconds=ttl_seconds)
-
-
-def refund_percent(start: datetime, now: datetime) -> int:
-    """Share of the price refunded on cancellation: 100 > 24 h ahead, 50 > 2 h, else 0."""
-    ahead = start - now
-    if ahead > FULL_REFUND_BEFORE:
-        return 100
-    if ahead > HALF_REFUND_BEFORE:
-        return 50
-    return 0
 
 
 def check_operator_transition(current: VehicleStatus, target: VehicleStatus) -> VehicleStatus:

@@ -31,6 +31,7 @@ class Stack:
     heal_interval_ms: int = 60_000
     accounts: StartupAccounts = field(default_factory=StartupAccounts.generate)
     command_extra_env: dict[str, str] = field(default_factory=dict)  # e.g. demo mode
+    query_extra_env: dict[str, str] = field(default_factory=dict)  # e.g. the simulated clock
     command_workers: int = 1
     command_port: int = field(default_factory=free_port)
     query_port: int = field(default_factory=free_port)
@@ -80,6 +81,7 @@ class Stack:
             "FLEET_COMMAND_URL": self.command_url,
             "FLEET_QUERY_GROUP": f"query-{self.topic}",
             "FLEET_QUERY_HEAL_INTERVAL_MS": str(self.heal_interval_ms),
+            **self.query_extra_env,
         }
         proc = services.start_service(
             services.QUERY_APP, self.query_port, env=env, log_path=self.log_dir / "query.log"
