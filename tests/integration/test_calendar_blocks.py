@@ -11,7 +11,11 @@ import pytest
 from command_service.application.handler import CommandContext, CommandHandler
 from command_service.domain import VehicleState, decide, fold
 from command_service.domain import commands as cmd
-from command_service.domain.errors import FutureBookingsExistError, OverlappingBlockError
+from command_service.domain.errors import (
+    FutureBookingsExistError,
+    IdAlreadyUsedError,
+    OverlappingBlockError,
+)
 from command_service.domain.scope import calendar_scope
 from command_service.domain.state import calendar_of
 from command_service.store.event_store import EventStore
@@ -121,6 +125,17 @@ async def test_retirement_is_refused_by_a_booking_far_ahead(pool, clock):
     with pytest.raises(FutureBookingsExistError) as refused:
         await handler.on_vehicle(vehicle_id, cmd.RetireVehicle(reason="sold"), CTX)
     assert [c.id for c in refused.value.conflicts] == [far.booking_id]
+
+
+async def test_rejects_a_booking_id_another_vehicle_already_holds(pool, clock):
+    store = EventStore(pool)
+    handler = CommandHandler(store, clock, uuid.uuid4)
+    first, _ = await register_vehicle(store, clock)
+    second, _ = await register_vehicle(store, clock)
+    taken = booking(clock.now + timedelta(hours=2))
+    await handler.on_vehicle(first, taken, CTX)
+    with pytest.raises(IdAlreadyUsedError):
+        await handler.on_vehicle(second, taken, CTX)
 
 
 INSERT_ROW = """
