@@ -167,3 +167,20 @@ async def test_the_database_lets_through_what_does_not_block(pool, clock):
     await pool.execute(INSERT_ROW, other, uuid.uuid4(), "booking", *window, "confirmed")
     after = (state.bookings[0].end, state.bookings[0].end + timedelta(hours=1))
     await pool.execute(INSERT_ROW, vehicle_id, uuid.uuid4(), "booking", *after, "confirmed")
+
+
+async def test_a_booking_costs_two_statements_its_load_and_its_append(command_dsn, clock):
+    pool = await create_pool(command_dsn, 1, 1)  # one connection: every statement lands on it
+    try:
+        store = EventStore(pool)
+        vehicle_id, _ = await register_vehicle(store, clock)
+        handler = CommandHandler(store, clock, uuid.uuid4)
+        await handler.on_vehicle(vehicle_id, booking(clock.now + timedelta(hours=2)), CTX)
+        sent: list[str] = []  # from here on: the statements were prepared, types introspected
+        async with pool.acquire() as conn:
+            conn.add_query_logger(lambda record: sent.append(record.query))
+        await handler.on_vehicle(vehicle_id, booking(clock.now + timedelta(hours=4)), CTX)
+        assert len(sent) == 2, sent  # no reset query when the connection goes back
+        assert "FROM vehicle_state" in sent[0] and "INSERT INTO events" in sent[1]
+    finally:
+        await pool.close()
