@@ -24,20 +24,21 @@ from command_service.domain.state import (
 )
 from command_service.store.state_codec import decode_block, encode_block
 
-# One UNION arm per way of naming a block, each an index range scan (a NULL parameter
+# One UNION ALL arm per way of naming a block, each an index range scan (a NULL parameter
 # makes its arm empty); `end` > window start runs on the (vehicle_id, start, end) index.
+# A block two arms find comes twice; decode_blocks keeps one (no sort or hash on the server).
 SELECT_BLOCKS = """
 ARRAY(SELECT ROW(u.kind, u.record) FROM (
-    SELECT b.block_id, b.kind, b.record FROM calendar_blocks b
+    SELECT b.kind, b.record FROM calendar_blocks b
     WHERE b.vehicle_id = $1 AND b.block_id = ANY($3::uuid[])
-    UNION
-    SELECT b.block_id, b.kind, b.record FROM calendar_blocks b
+    UNION ALL
+    SELECT b.kind, b.record FROM calendar_blocks b
     WHERE b.vehicle_id = $1 AND b.trip_id = ANY($3::uuid[])
-    UNION
-    SELECT b.block_id, b.kind, b.record FROM calendar_blocks b
+    UNION ALL
+    SELECT b.kind, b.record FROM calendar_blocks b
     WHERE b.vehicle_id = $1 AND b.start >= $4 AND b.start < $5 AND b."end" > $6
-    UNION
-    SELECT b.block_id, b.kind, b.record FROM calendar_blocks b
+    UNION ALL
+    SELECT b.kind, b.record FROM calendar_blocks b
     WHERE b.vehicle_id = $1 AND $7::timestamptz IS NOT NULL
       AND (b."end" > $7 OR b.expires_at > $7 OR (b.trip_id IS NOT NULL AND b.status = 'confirmed'))
 ) AS u)
@@ -66,8 +67,9 @@ def scope_args(scope: CalendarScope) -> tuple[Any, ...]:
 
 
 def decode_blocks(rows: list[Any]) -> list[Block]:
-    """The blocks of SELECT_BLOCKS's (kind, record) pairs."""
-    return [decode_block(kind, record) for kind, record in rows]
+    """The blocks of SELECT_BLOCKS's (kind, record) pairs, each once."""
+    blocks = (decode_block(kind, record) for kind, record in rows)
+    return list({block_id(block): block for block in blocks}.values())
 
 
 def _kind(block: Block) -> str:

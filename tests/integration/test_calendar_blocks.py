@@ -89,6 +89,15 @@ async def test_a_window_loads_exactly_the_blocks_it_overlaps(pool, clock):
     assert [c.id for c in refused.value.conflicts] == [b.booking_id for b in state.bookings[99:102]]
 
 
+async def test_a_block_named_by_id_and_by_window_is_loaded_once(pool, clock):
+    store = EventStore(pool)
+    vehicle_id, state = await with_future_bookings(store, clock, 3)
+    taken = state.bookings[1]
+    again = cmd.BookVehicle(taken.booking_id, taken.customer_id, taken.start, taken.end)
+    loaded = await store.load(vehicle_id, calendar_scope(again, clock.now))
+    assert calendar_of(loaded.state) == (taken,)
+
+
 async def test_the_state_row_does_not_grow_with_the_calendar(pool, clock):
     store = EventStore(pool)
     empty, _ = await with_future_bookings(store, clock, 0)
