@@ -132,46 +132,46 @@ async def scenario(args: argparse.Namespace, side: System, name: str, n: int) ->
     return Run(n, name, side.name, result, checks, steal.share())
 
 
-def render(runs: list[Run]) -> tuple[str, bool]:
-    """Per-round lines with the ratio, then the medians (the figures of issue 10)."""
-    lines = ["round scen  fleetledger/s   ref/s   ratio   p99 fl ms  p99 ref ms  steal  checks"]
-    ratios: dict[str, list[float]] = {}
-    for f in (r for r in runs if r.system == "fleetledger"):
-        ref = next(
-            r
-            for r in runs
-            if r.system == "reference" and (r.round, r.scenario) == (f.round, f.scenario)
-        )
-        ratio = f.result.rate / ref.result.rate if ref.result.rate else float("inf")
-        ratios.setdefault(f.scenario, []).append(ratio)
-        p99 = (f.result.percentile_ms(99), ref.result.percentile_ms(99))
-        checks = (
-            "; ".join(f"fl {c}" for c in f.checks)
-            + "; "
-            + "; ".join(f"ref {c}" for c in ref.checks)
-        )
-        steal = max(f.steal, ref.steal)
-        lines.append(
-            f"{f.round:>5} {f.scenario:>4} {f.result.rate:>14,.0f} {ref.result.rate:>7,.0f}"
-            f" {ratio:>7.2f} {p99[0]:>11.1f} {p99[1]:>11.1f} {steal:>6.1%}  {checks}"
-        )
-    lines.append(
-        "medians over rounds (Fleetledger ÷ reference; A and B count 201+409 answers,"
-        " C counts reads):"
+def _pair(runs: list[Run], f: Run) -> Run:
+    """The reference's run matching Fleetledger's run `f`."""
+    return next(r for r in runs if (r.system, r.round, r.scenario) ==
+                ("reference", f.round, f.scenario))  # fmt: skip
+
+
+def _round_line(f: Run, ref: Run) -> str:
+    ratio = f.result.rate / ref.result.rate if ref.result.rate else float("inf")
+    p99 = (f.result.percentile_ms(99), ref.result.percentile_ms(99))
+    checks = "; ".join([*(f"fl {c}" for c in f.checks), *(f"ref {c}" for c in ref.checks)])
+    return (
+        f"{f.round:>5} {f.scenario:>4} {f.result.rate:>14,.0f} {ref.result.rate:>7,.0f}"
+        f" {ratio:>7.2f} {p99[0]:>11.1f} {p99[1]:>11.1f} {max(f.steal, ref.steal):>6.1%}"
+        f"  {checks}"
     )
-    for name, values in sorted(ratios.items()):
-        p99s = {
-            side: median(r.result.percentile_ms(99) for r in runs if (r.system, r.scenario)
-                         == (side, name))
-            for side in ("fleetledger", "reference")
-        }  # fmt: skip
-        lines.append(
-            f"  {name}: ratio {median(values):.2f}; p99 {p99s['fleetledger']:.0f} ms against"
-            f" {p99s['reference']:.0f} ms ({p99s['fleetledger'] / p99s['reference']:.2f} of it)"
-        )
+
+
+def _median_lines(runs: list[Run]) -> list[str]:
+    """Per scenario: the median ratio and median p99s; then Fleetledger's drift in (A)."""
+    lines = []
+    for name in sorted({r.scenario for r in runs}):
+        mine = [r for r in runs if r.system == "fleetledger" and r.scenario == name]
+        ratio = median(f.result.rate / max(_pair(runs, f).result.rate, 1e-9) for f in mine)
+        p99 = median(f.result.percentile_ms(99) for f in mine)
+        ref_p99 = median(_pair(runs, f).result.percentile_ms(99) for f in mine)
+        lines.append(f"  {name}: ratio {ratio:.2f}; p99 {p99:.0f} ms against"
+                     f" {ref_p99:.0f} ms ({p99 / max(ref_p99, 1e-9):.2f} of it)")  # fmt: skip
     a = [r.result.rate for r in runs if r.system == "fleetledger" and r.scenario == "A"]
     if len(a) >= 2:
         lines.append(f"  drift, Fleetledger (A) last round ÷ first: {a[-1] / a[0]:.2f}")
+    return lines
+
+
+def render(runs: list[Run]) -> tuple[str, bool]:
+    """Per-round lines with the ratio, then the medians (the figures of issue 10)."""
+    lines = ["round scen  fleetledger/s   ref/s   ratio   p99 fl ms  p99 ref ms  steal  checks"]
+    lines += [_round_line(f, _pair(runs, f)) for f in runs if f.system == "fleetledger"]
+    lines.append("medians over rounds (Fleetledger ÷ reference; A and B count 201+409 answers,"
+                 " C counts reads):")  # fmt: skip
+    lines += _median_lines(runs)
     ok = all(c.ok for r in runs for c in r.checks)
     lines.append("checks: " + ("all passed" if ok else "FAILED"))
     return "\n".join(lines) + "\n", ok
