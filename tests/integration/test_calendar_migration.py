@@ -1,4 +1,4 @@
-"""Migration 0006 builds calendar rows from the state rows written before it."""
+"""Migration 0007 builds calendar rows from the state rows written before it."""
 
 from __future__ import annotations
 
@@ -42,16 +42,16 @@ def full_calendar_commands(now) -> list[cmd.Command]:
 
 async def test_blocks_are_built_from_state_rows_of_the_old_layout(cluster, clock, tmp_path: Path):
     dsn = await cluster.create_database("cmd_calendar_migration")
-    before_0006 = tmp_path / "migrations"
-    before_0006.mkdir()
-    for path in sorted(MIGRATIONS_DIR.glob("000[1-5]_*.sql")):
-        shutil.copy(path, before_0006)
+    before_0007 = tmp_path / "migrations"
+    before_0007.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("000[1-6]_*.sql")):
+        shutil.copy(path, before_0007)
     conn = await asyncpg.connect(dsn)
     pool = await create_pool(dsn, 1, 2)
     try:
-        await migrate(conn, before_0006)
+        await migrate(conn, before_0007)
         state = await _old_layout_vehicle(conn, clock)
-        assert await migrate(conn) == ["0006_calendar_blocks"]
+        assert await migrate(conn) == ["0007_calendar_blocks"]
         store = EventStore(pool)
         loaded = await store.load(state.vehicle_id, CalendarScope(live_at=clock.now))
         assert loaded.state == state
@@ -67,7 +67,7 @@ async def test_blocks_are_built_from_state_rows_of_the_old_layout(cluster, clock
 
 
 async def _old_layout_vehicle(conn, clock) -> VehicleState:
-    """A vehicle whose state row is written as before 0006: the whole calendar inside."""
+    """A vehicle whose state row is written as before 0007: the whole calendar inside."""
     state = fold(decide(None, REGISTRATION, clock.now, uuid.uuid4))
     for command in full_calendar_commands(clock.now):
         state = fold(decide(state, command, clock.now, uuid.uuid4), state)
