@@ -1,9 +1,10 @@
-"""Command-side benchmark: `python -m bench.commands [--runs N] [--duration S] [--only a|b|c]`.
+"""Command-side benchmark: `python -m bench.commands [--runs N] [--duration S] [--only a|b|c|d]`.
 
 Starts its own embedded PostgreSQL and command service (1, then 2 uvicorn workers) on
 free loopback ports, drives them over HTTP and prints throughput and latency of
 (a) bookings on distinct vehicles, (b) 64 clients racing for 4 hot vehicles, and
-(c) the latency ratio of a booking on a 10,000-event versus a 10-event stream.
+(c) the latency ratio of a booking on a 10,000-event versus a 10-event stream, and
+(d) that of a booking on a vehicle with 500 future bookings versus one with 10.
 Exit status 1 when a correctness check fails (non-201 in (a), 5xx or overlap in (b)).
 
 --pipeline: (a) and (b) with the whole system running: the relay (in the command
@@ -31,6 +32,7 @@ import asyncpg
 import uvloop
 
 from bench import pipeline_stack, read_side, report, stack
+from bench.calendar_length import calendar_length
 from bench.commands_report import SLOTS_PER_DAY, render
 from bench.loadgen import WindowHook
 from bench.read_side import ReadProbe, ReadRun, ReadSide
@@ -61,11 +63,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (median shown)")
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per run")
-    parser.add_argument("--only", choices=["a", "b", "c"], help="run one scenario only")
+    parser.add_argument("--only", choices=["a", "b", "c", "d"], help="run one scenario only")
     parser.add_argument("--workers", default="1,2", help="uvicorn worker counts for (a), (b)")
     parser.add_argument("--vehicles-per-client", type=int, default=8, help="(a) fleet size")
     parser.add_argument("--grid-days", type=int, default=14, help="(b) days of 2-hour slots")
     parser.add_argument("--c-bookings", type=int, default=300, help="(c) bookings per stream")
+    parser.add_argument(
+        "--d-bookings", type=int, default=300, help="(d) bookings per vehicle (at most 3000)"
+    )
     parser.add_argument(
         "--pg-dir",
         type=Path,
@@ -99,7 +104,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if min(args.runs, args.vehicles_per_client, args.c_bookings) < 1 or args.duration <= 0:
         parser.error("--runs, --duration, --vehicles-per-client, --c-bookings must be positive")
-    if args.pipeline and args.only == "c":
+    if not 1 <= args.d_bookings <= 3000:
+        parser.error("--d-bookings must lie in 1..3000 (they fit the gaps of the calendar)")
+    if args.pipeline and args.only in ("c", "d"):
         parser.error("--pipeline runs (a) and (b) only")
     if not 0 < args.drain_timeout <= 600:
         parser.error("--drain-timeout must lie in (0, 600] seconds")
@@ -129,8 +136,9 @@ class Bench:
     broker: EmbeddedBroker | None = None  # --pipeline only
 
     def wants(self, scenario: str) -> bool:
-        """Whether `--only` (and `--pipeline`: no (c)) leaves this scenario in."""
-        return self.args.only in (None, scenario) and not (self.args.pipeline and scenario == "c")
+        """Whether `--only` (and `--pipeline`: no (c), (d)) leaves this scenario in."""
+        single = scenario in ("c", "d")
+        return self.args.only in (None, scenario) and not (self.args.pipeline and single)
 
     def progress(self, text: str) -> None:
         elapsed = time.monotonic() - self.started
@@ -139,9 +147,10 @@ class Bench:
 
 
 def _worker_counts(args: argparse.Namespace) -> list[int]:
-    """Services to start: the asked worker counts for (a), (b); workers=1 for (c)."""
-    counts = set() if args.only == "c" else {int(w) for w in args.workers.split(",")}
-    if args.only in (None, "c") and not args.pipeline:
+    """Services to start: the asked worker counts for (a), (b); workers=1 for (c), (d)."""
+    single = args.only in ("c", "d")
+    counts = set() if single else {int(w) for w in args.workers.split(",")}
+    if (args.only is None or single) and not args.pipeline:
         counts.add(1)
     return sorted(counts)
 
@@ -180,6 +189,10 @@ async def _phase(bench: Bench, service: Service, side: ReadSide | None = None) -
                 c = await stream_length(service, args.c_bookings, args.warmup)
                 bench.results.c.append(c)
                 bench.progress(f"(c) run {run}: ratio {c.ratio:.2f}")
+            if bench.wants("d") and w == 1:
+                d = await calendar_length(service, args.d_bookings, args.warmup)
+                bench.results.d.append(d)
+                bench.progress(f"(d) run {run}: ratio {d.ratio:.2f}")
 
 
 async def _hook(probe: ReadProbe | None, meter: CpuMeter) -> WindowHook:

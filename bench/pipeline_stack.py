@@ -56,7 +56,7 @@ def broker(log_dir: Path) -> Iterator[EmbeddedBroker]:
 
 
 @contextmanager
-def _service(
+def service(
     name: str, app: str, env: dict[str, str], work_dir: Path, workers: int, code: Path
 ) -> Iterator[Proc]:
     port = free_port()
@@ -96,7 +96,7 @@ def command_service(
         **ACCOUNTS.command_env(),
         **(extra_env or {}),
     }
-    with _service(name, services.COMMAND_APP, env, work_dir, workers, code) as proc:
+    with service(name, services.COMMAND_APP, env, work_dir, workers, code) as proc:
         sign_in(f"http://{HOST}:{proc.port}")
         yield proc
 
@@ -125,7 +125,7 @@ def query_service(
         **ACCOUNTS.query_env(),
         **(extra_env or {}),
     }
-    with _service(name, services.QUERY_APP, env, work_dir, workers, code) as proc:
+    with service(name, services.QUERY_APP, env, work_dir, workers, code) as proc:
         yield proc
 
 

@@ -32,7 +32,7 @@ CUSTOMER = uuid.UUID(int=42)
 _serial = iter(range(1, 10**6))
 
 
-def _registration(vehicle_id: uuid.UUID) -> cmd.RegisterVehicle:
+def registration(vehicle_id: uuid.UUID) -> cmd.RegisterVehicle:
     n = next(_serial)
     return cmd.RegisterVehicle(
         vehicle_id=vehicle_id,
@@ -64,7 +64,7 @@ def _history(start: datetime) -> Iterator[tuple[datetime, cmd.Command]]:
 async def seed_stream(store: EventStore, events: int, start: datetime) -> uuid.UUID:
     """A vehicle whose stream holds exactly `events` events, all in the past."""
     vehicle_id = uuid.uuid4()
-    pending: list[Event] = decide(None, _registration(vehicle_id), start, uuid.uuid4)
+    pending: list[Event] = decide(None, registration(vehicle_id), start, uuid.uuid4)
     state = fold(pending)
     assert state is not None
     before: VehicleState | None = None
@@ -126,7 +126,7 @@ async def _seed_pair(dsn: str) -> tuple[uuid.UUID, uuid.UUID, float]:
     return long_id, short_id, time.perf_counter() - started
 
 
-async def _warm_up(conn: HttpConnection, vehicle: str, seconds: float) -> None:
+async def warm_up(conn: HttpConnection, vehicle: str, seconds: float) -> None:
     base, n = first_slot(days_ahead=2), 0
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
@@ -147,7 +147,7 @@ async def stream_length(service: Service, bookings: int, warmup_s: float) -> Str
     statuses: dict[int, int] = {}
     base = first_slot()
     try:
-        await _warm_up(conn, warm, warmup_s)
+        await warm_up(conn, warm, warmup_s)
         for i in range(bookings):
             order = [("long", long_id), ("short", short_id)]
             for label, vehicle in order if i % 2 == 0 else order[::-1]:

@@ -29,6 +29,7 @@ from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain.actor import SYSTEM, Actor
 from command_service.domain.commands import Command
 from command_service.domain.errors import DomainError, UnknownEntityError, VehicleNotFoundError
+from command_service.domain.scope import calendar_scope
 from command_service.store.event_store import Db, EventStore, Loaded, StreamConflictError
 from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
 from shared.contract.events import Event
@@ -127,22 +128,22 @@ class CommandHandler:
     async def on_vehicle(self, vehicle_id: UUID, command: Command, ctx: CommandContext) -> Decision:
         """Run a command addressed by vehicle id."""
         async with self._locks.hold(vehicle_id):
-            return await self._run(vehicle_id, None, command, ctx)
+            return await self._run(vehicle_id, command, ctx)
 
     async def on_entity(
         self, entity_id: UUID, kind: str, command: Command, ctx: CommandContext
     ) -> Decision:
         """Run a command addressed by a hold/booking/trip/maintenance id."""
-        found = await self._store.load_by_entity(entity_id)
-        if found is None or found.kind != kind:
+        owner = await self._store.owner_of(entity_id)
+        if owner is None or owner[1] != kind:
             raise UnknownEntityError.of(kind, entity_id)
-        async with self._locks.hold(found.stream_id) as waited:
+        async with self._locks.hold(owner[0]):
             try:
-                return await self._run(found.stream_id, None if waited else found, command, ctx)
+                return await self._run(owner[0], command, ctx)
             except UnknownEntityError as exc:
                 # The index knows the id, the state does not show it: it is long past
                 # (pruned), or another customer's, which must read as an unknown id.
-                if await self._sees_archived(found.stream_id, kind, entity_id, command):
+                if await self._sees_archived(owner[0], kind, entity_id, command):
                     raise EntityClosedError(f"this {kind} lies in the past") from exc
                 raise UnknownEntityError.of(kind, entity_id) from exc
 
@@ -156,24 +157,21 @@ class CommandHandler:
         owner = await self._store.customer_of(stream_id, kind, entity_id)
         return owner is not None and actor.may_act_for(owner)
 
-    async def _run(
-        self, stream_id: UUID, loaded: Loaded | None, command: Command, ctx: CommandContext
-    ) -> Decision:
+    async def _run(self, stream_id: UUID, command: Command, ctx: CommandContext) -> Decision:
         name = type(command).__name__
         started = time.perf_counter()
         outcome = "error"
         try:
             async with self._store.connection() as db:
                 for attempt in range(self._max_attempts):
-                    if loaded is None:
-                        loaded = await self._store.load(stream_id, db)
+                    scope = calendar_scope(command, self._clock())
+                    loaded = await self._store.load(stream_id, scope, db)
                     decision = await self._attempt(loaded, command, ctx, db)
                     if decision is not None:
                         outcome = "ok"
                         return decision
                     metrics.VERSION_CONFLICTS.labels(name).inc()
                     metrics.RETRIES.labels(name).inc()
-                    loaded = None
                     await asyncio.sleep(_backoff(attempt))
             outcome = "contention"
             raise ContentionError(f"vehicle {stream_id} kept changing; retry shortly")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol, TypeVar, cast
 from uuid import UUID
@@ -13,7 +13,8 @@ from pydantic import TypeAdapter
 
 from shared.contract.events import Location, VehicleStatus
 
-STATE_SCHEMA = 1
+# 2: the state row holds attributes and trips; calendar blocks are rows of their own.
+STATE_SCHEMA = 2
 
 HoldResolution = Literal["confirmed", "released", "expired"]
 BookingStatus = Literal["confirmed", "cancelled", "completed"]
@@ -115,6 +116,39 @@ class VehicleState:
     bookings: tuple[Booking, ...] = ()
     trips: tuple[Trip, ...] = ()
     maintenance: tuple[Maintenance, ...] = ()
+
+
+Block = Hold | Booking | Maintenance
+
+
+def block_id(block: Block) -> UUID:
+    """The id of a calendar block, whatever its kind."""
+    if isinstance(block, Booking):
+        return block.booking_id
+    if isinstance(block, Hold):
+        return block.hold_id
+    return block.maintenance_id
+
+
+def calendar_of(state: VehicleState) -> tuple[Block, ...]:
+    """The calendar blocks the state carries (all of them, or the slice loaded)."""
+    return (*state.holds, *state.bookings, *state.maintenance)
+
+
+def without_calendar(state: VehicleState) -> VehicleState:
+    """The state with its calendar blocks left out (attributes and trips only)."""
+    return replace(state, holds=(), bookings=(), maintenance=())
+
+
+def with_calendar(state: VehicleState, blocks: Iterable[Block]) -> VehicleState:
+    """The state carrying exactly `blocks` as its calendar, each kind sorted by (start, id)."""
+    ordered = sorted(blocks, key=lambda b: (b.start, block_id(b)))
+    return replace(
+        state,
+        holds=tuple(b for b in ordered if isinstance(b, Hold)),
+        bookings=tuple(b for b in ordered if isinstance(b, Booking)),
+        maintenance=tuple(b for b in ordered if isinstance(b, Maintenance)),
+    )
 
 
 class _Windowed(Protocol):

@@ -15,8 +15,17 @@ from uuid import UUID
 import asyncpg
 
 from command_service.domain import STATE_SCHEMA, VehicleState, fold
-from command_service.domain.errors import PlateTakenError, VinTakenError
+from command_service.domain.errors import IdAlreadyUsedError, PlateTakenError, VinTakenError
+from command_service.domain.scope import CalendarScope
+from command_service.domain.state import with_calendar, without_calendar
 from command_service.store.cache import LruCache
+from command_service.store.calendar_rows import (
+    SELECT_BLOCKS,
+    UPSERT_BLOCKS,
+    block_writes,
+    decode_blocks,
+    scope_args,
+)
 from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
 from command_service.store.registry import registry_changes
 from command_service.store.state_codec import decode_state, encode_state
@@ -30,14 +39,16 @@ class StreamConflictError(Exception):
 
 @dataclass(frozen=True)
 class Loaded:
-    """A vehicle's decision state and, for id lookups, which kind of entity was found."""
+    """A vehicle's decision state: its attributes, trips and the calendar slice asked for."""
 
     stream_id: UUID
     state: VehicleState | None
-    kind: str = "vehicle"
 
 
-_APPEND = """
+NO_BLOCKS = CalendarScope()
+
+
+_APPEND = f"""
 WITH ev AS (
     INSERT INTO events (stream_id, version, event_id, event_type, data, metadata, occurred_at)
     SELECT $1, x.version, x.event_id, x.event_type, x.data::jsonb, $2::jsonb, x.occurred_at
@@ -75,7 +86,7 @@ WITH ev AS (
     INSERT INTO idempotency_keys (key, fingerprint, status, response, stream_id)
     SELECT $19::text, $20::bytea, $21::smallint, $22::jsonb, $1 WHERE $19::text IS NOT NULL
     RETURNING 1
-)
+), blocks AS ({UPSERT_BLOCKS})
 SELECT max(global_position) FROM ev
 """
 
@@ -87,15 +98,13 @@ _CONSTRAINT_ERRORS: dict[str, type[Exception]] = {
 }
 
 
-# The state bytes travel only when this process's cached copy is not current.
+# The state bytes travel only when this process's cached copy is not current; the
+# calendar slice always travels (it is small, and another process may have changed it).
 _LOAD = (
-    "SELECT version, state_schema, CASE WHEN version = $2 THEN NULL ELSE state END AS state"
-    " FROM vehicle_state WHERE stream_id = $1"
+    "SELECT version, state_schema, CASE WHEN version = $2 THEN NULL ELSE state END AS state,"
+    f" {SELECT_BLOCKS} AS blocks FROM vehicle_state WHERE stream_id = $1"
 )
-_LOAD_BY_ENTITY = (
-    "SELECT e.stream_id, e.kind, s.version, s.state_schema, s.state"
-    " FROM entity_index e LEFT JOIN vehicle_state s USING (stream_id) WHERE e.entity_id = $1"
-)
+_OWNER = "SELECT stream_id, kind FROM entity_index WHERE entity_id = $1"
 
 
 # The event that created a hold, booking or trip, and the data field holding its id.
@@ -113,8 +122,8 @@ _CUSTOMER_OF = (
 class EventStore:
     """Reads and appends vehicle streams in the `fleet_command` database.
 
-    Keeps the last state it wrote or read per vehicle (bounded LRU): a load then only
-    checks the version, and decodes nothing when no other process wrote meanwhile.
+    Keeps the last attributes-and-trips state it wrote or read per vehicle (bounded
+    LRU): a load then only checks the version, and decodes only the calendar slice.
     """
 
     def __init__(self, pool: asyncpg.Pool, cache_size: int = 2000) -> None:
@@ -128,28 +137,33 @@ class EventStore:
         async with self._pool.acquire() as conn:
             yield conn
 
-    async def load(self, stream_id: UUID, db: Db | None = None) -> Loaded:
-        """The decision state of a vehicle (None when the stream does not exist)."""
+    async def load(
+        self, stream_id: UUID, scope: CalendarScope = NO_BLOCKS, db: Db | None = None
+    ) -> Loaded:
+        """The vehicle's state carrying the calendar slice `scope` names (None: no stream)."""
         cached = self._states.get(stream_id)
-        row = await (db or self._pool).fetchrow(_LOAD, stream_id, cached.version if cached else -1)
+        version = cached.version if cached else -1
+        row = await (db or self._pool).fetchrow(_LOAD, stream_id, version, *scope_args(scope))
         if row is None:
             return Loaded(stream_id, None)
         if row["state"] is None and cached is not None and row["state_schema"] == STATE_SCHEMA:
-            return Loaded(stream_id, cached)
-        return Loaded(stream_id, await self._state_from_row(stream_id, row))
+            base: VehicleState | None = cached
+        else:
+            base = await self._base_from_row(stream_id, row)
+        if base is None:
+            return Loaded(stream_id, None)
+        return Loaded(stream_id, with_calendar(base, decode_blocks(row["blocks"])))
 
-    async def load_by_entity(self, entity_id: UUID) -> Loaded | None:
-        """The vehicle that owns a hold/booking/trip/maintenance id, or None if unknown."""
+    async def owner_of(self, entity_id: UUID) -> tuple[UUID, str] | None:
+        """The vehicle that owns a hold/booking/trip/maintenance id and its kind, or None."""
         owner = self._owners.get(entity_id)
-        if owner is not None:
-            loaded = await self.load(owner[0])
-            return Loaded(owner[0], loaded.state, owner[1])
-        row = await self._pool.fetchrow(_LOAD_BY_ENTITY, entity_id)
-        if row is None:
-            return None
-        self._owners.put(entity_id, (row["stream_id"], row["kind"]))
-        state = await self._state_from_row(row["stream_id"], row)
-        return Loaded(row["stream_id"], state, row["kind"])
+        if owner is None:
+            row = await self._pool.fetchrow(_OWNER, entity_id)
+            if row is None:
+                return None
+            owner = (row["stream_id"], row["kind"])
+            self._owners.put(entity_id, owner)
+        return owner
 
     async def customer_of(self, stream_id: UUID, kind: str, entity_id: UUID) -> UUID | None:
         """The customer of a hold, booking or trip, read from the event that created it
@@ -160,13 +174,12 @@ class EventStore:
         found = await self._pool.fetchval(_CUSTOMER_OF, stream_id, event_type, field, entity_id)
         return cast(UUID | None, found)
 
-    async def _state_from_row(self, stream_id: UUID, row: Any) -> VehicleState | None:
-        if row is None or row["version"] is None:
-            return None
+    async def _base_from_row(self, stream_id: UUID, row: Any) -> VehicleState | None:
         if row["state_schema"] == STATE_SCHEMA:
             state: VehicleState | None = decode_state(row["state"])
         else:  # the layout changed since this row was written: rebuild from the events
-            state = fold(await self.read_events(stream_id))
+            folded = fold(await self.read_events(stream_id))
+            state = None if folded is None else without_calendar(folded)
         if state is not None:
             self._states.put(stream_id, state)
         return state
@@ -192,6 +205,7 @@ class EventStore:
     ) -> int:
         """Append `events` expecting `before`'s version; returns the last global position."""
         side = registry_changes(before, events)
+        base = without_calendar(after)
         args = (
             stream_id,
             dumps(metadata).decode(),
@@ -202,7 +216,7 @@ class EventStore:
             [e.occurred_at for e in events],
             after.version,
             STATE_SCHEMA,
-            encode_state(after),
+            encode_state(base),
             side.vins_add,
             side.plates_remove,
             side.plates_add,
@@ -215,12 +229,17 @@ class EventStore:
             response.fingerprint if response else None,
             response.status if response else None,
             dumps(response.body).decode() if response else None,
+            *block_writes(before, after).args(),
         )
         try:
             position = await (db or self._pool).fetchval(_APPEND, *args)
         except asyncpg.UniqueViolationError as exc:
             raise _translate(exc) from exc
-        self._states.put(stream_id, after)
+        except asyncpg.ExclusionViolationError as exc:
+            # Another writer's block got in first (the version check normally says so
+            # sooner): decide again on what is there now.
+            raise StreamConflictError(str(exc)) from exc
+        self._states.put(stream_id, base)
         return int(position)
 
 
@@ -230,6 +249,8 @@ def _translate(exc: asyncpg.UniqueViolationError) -> Exception:
         return VinTakenError("a vehicle with this VIN is already registered")
     if name == "vehicle_plates_pkey":
         return PlateTakenError("a vehicle with this plate is already registered")
+    if name == "entity_index_pkey":
+        return IdAlreadyUsedError("this id is already used")
     error_type = _CONSTRAINT_ERRORS.get(name)
     if error_type is None:
         return cast(Exception, exc)  # not ours to translate: surface it unchanged

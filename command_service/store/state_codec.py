@@ -1,4 +1,4 @@
-"""Fast (de)serialisation of the decision state row (the hot path of every command).
+"""Fast (de)serialisation of the decision state row and of calendar block records.
 
 Encoding hands the frozen dataclasses straight to orjson; decoding uses converters
 derived once from the dataclasses' type hints. Both are several times cheaper than a
@@ -19,6 +19,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from command_service.domain import VehicleState
+from command_service.domain.state import Block, Booking, Hold, Maintenance
 from shared.contract.serialization import dumps, loads
 
 Convert = Callable[[Any], Any]
@@ -31,6 +32,16 @@ def encode_state(state: VehicleState) -> bytes:
 def decode_state(raw: bytes | str) -> VehicleState:
     state: VehicleState = _DECODE_STATE(loads(raw))
     return state
+
+
+def encode_block(block: Block) -> bytes:
+    return dumps(block)
+
+
+def decode_block(kind: str, raw: bytes | str) -> Block:
+    """The block a calendar row's record holds; `kind` is the row's kind column."""
+    block: Block = _DECODE_BLOCK[kind](loads(raw))
+    return block
 
 
 def _identity(value: Any) -> Any:
@@ -73,3 +84,8 @@ def _dataclass(cls: Any) -> Convert:
 
 
 _DECODE_STATE = _dataclass(VehicleState)
+_DECODE_BLOCK: dict[str, Convert] = {
+    "booking": _dataclass(Booking),
+    "hold": _dataclass(Hold),
+    "maintenance": _dataclass(Maintenance),
+}

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from command_service.domain import decide, fold
+from command_service.domain.scope import CalendarScope
 from command_service.store import feed
 from command_service.store.event_store import EventStore, StreamConflictError
 from command_service.store.pool import create_pool
@@ -73,7 +74,7 @@ async def test_metadata_without_correlation_causation_and_actor_is_refused(pool)
         )
 
 
-async def test_state_row_holds_only_future_blocks_however_long_the_stream(pool, clock):
+async def test_live_calendar_holds_only_future_blocks_however_long_the_stream(pool, clock):
     store = EventStore(pool)
     vehicle_id, state = await register_vehicle(store, clock)
     for _ in range(30):  # book one hour ahead, then let the hour pass
@@ -81,10 +82,7 @@ async def test_state_row_holds_only_future_blocks_however_long_the_stream(pool, 
         after = fold(events, state)
         await store.append(vehicle_id, state, events, after, META)
         clock.advance(hours=3)
-        state = (await store.load(vehicle_id)).state
-        from command_service.domain import prune
-
-        state = prune(state, clock.now)
+        state = (await store.load(vehicle_id, CalendarScope(live_at=clock.now))).state
     assert state.version == 31
     assert state.bookings == ()
 

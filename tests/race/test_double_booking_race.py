@@ -1,7 +1,8 @@
 """Two command-service processes, 64 clients racing for 5 vehicles: never a double booking.
 
 Afterwards the event store itself is checked with SQL: no two active blocks of a vehicle
-overlap, and every booking a client saw acknowledged (201) is in the store.
+overlap, every booking a client saw acknowledged (201) is in the store, and the calendar
+rows the decisions read agree with the events.
 """
 
 from __future__ import annotations
@@ -46,6 +47,24 @@ WITH blocks AS (
 )
 SELECT count(*) FROM blocks a JOIN blocks b
   ON a.stream_id = b.stream_id AND a.id < b.id AND a.s < b.e AND b.s < a.e
+"""
+
+
+# Booking rows of calendar_blocks against the events: the same bookings, the same status.
+BLOCKS_DISAGREE = """
+WITH from_events AS (
+    SELECT e.stream_id, (e.data->>'booking_id')::uuid AS id,
+           CASE WHEN EXISTS (SELECT 1 FROM events c WHERE c.stream_id = e.stream_id
+                             AND c.event_type = 'BookingCancelled'
+                             AND c.data->>'booking_id' = e.data->>'booking_id')
+                THEN 'cancelled' ELSE 'confirmed' END AS status
+    FROM events e WHERE e.event_type = 'BookingConfirmed'
+), from_rows AS (
+    SELECT vehicle_id AS stream_id, block_id AS id, status
+    FROM calendar_blocks WHERE kind = 'booking'
+)
+SELECT count(*) FROM ((TABLE from_events EXCEPT TABLE from_rows)
+                      UNION ALL (TABLE from_rows EXCEPT TABLE from_events)) AS d
 """
 
 
@@ -140,6 +159,7 @@ async def test_racing_clients_on_two_processes_never_double_book(two_services):
     conn = await asyncpg.connect(dsn)
     try:
         assert await conn.fetchval(OVERLAPS) == 0
+        assert await conn.fetchval(BLOCKS_DISAGREE) == 0, "calendar rows and events disagree"
         stored = {
             r["id"]
             for r in await conn.fetch(

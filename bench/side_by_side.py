@@ -1,0 +1,253 @@
+"""Fleetledger's full stack against a row-lock CRUD reference, interleaved round by round.
+
+`python -m bench.side_by_side [--rounds 3] [--duration 20] [--vehicles 10000]`
+
+Starts one embedded PostgreSQL and broker, Fleetledger as `make run` starts it (command
+service with 2 workers and its relay, broker, consuming query service) and the reference
+(bench/crud_reference/, a benchmark baseline: FastAPI + asyncpg, SELECT … FOR UPDATE, 2
+workers), registers the same fleet on both, then runs every round: (A) 32 clients
+booking one-hour windows on distinct vehicles, (B) 64 clients racing for 4 vehicles,
+(C) 29 clients reading availability (the query service) while 3 book (about 90 %
+reads). Each scenario runs on both, the order alternating by round. After every run:
+0 overlapping bookings and every 201 stored, in each system's own store; the machine's
+steal time over the run. Prints each round's ratios (Fleetledger ÷ reference) and the
+medians. Exit status 1 when a check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import median
+
+import uvloop
+
+from bench import pipeline_stack as ps
+from bench.auth import sign_in
+from bench.loadgen import LoadResult, run_load
+from bench.pipeline_reads import QUARTER_HOUR
+from bench.scenarios import (
+    DistinctVehicles,
+    HotVehicles,
+    first_slot,
+    register_vehicles,
+)
+from bench.side_by_side_checks import (
+    Steal,
+    StoreCheck,
+    check_crud,
+    check_fleetledger,
+    wait_projected,
+)
+from bench.stack import HOST, Service, fresh_database, postgres
+from deploy.services import ROOT
+from shared.kit.kafka_admin import ensure_topic
+
+WORK = ROOT / ".fleetledger" / "side-by-side"
+CRUD_APP = "bench.crud_reference.app:create_app"
+A_CLIENTS, A_PER_CLIENT, B_CLIENTS, HOT, C_READERS, C_BOOKERS = 32, 8, 64, 4, 29, 3
+GRID_SLOTS = 14 * 12  # (B): 2-hour slots over 14 days
+PER_ROUND = A_CLIENTS * A_PER_CLIENT + HOT + C_BOOKERS * A_PER_CLIENT  # vehicles used
+
+
+@dataclass
+class System:
+    """One side: where it takes commands and reads, its fleet and how to check its store."""
+
+    name: str
+    command: Service
+    read_port: int
+    fleet: list[str]
+    check: Callable[[str, list[str], LoadResult], Awaitable[StoreCheck]]
+
+
+@dataclass
+class Run:
+    round: int
+    scenario: str
+    system: str
+    result: LoadResult
+    checks: list[StoreCheck]
+    steal: float
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.side_by_side",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=20.0, help="measured s per run")
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--vehicles", type=int, default=10_000, help="fleet size per system")
+    parser.add_argument("--pg-dir", type=Path, default=ROOT / ".fleetledger" / "side-by-side-pg")
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.duration <= 0 or args.vehicles < args.rounds * PER_ROUND:
+        parser.error(f"need --rounds >= 1, --duration > 0, --vehicles >= rounds x {PER_ROUND}")
+    args.pg_dir = args.pg_dir.resolve()
+    return args
+
+
+def availability_reads(round_no: int) -> Callable[[int], tuple[str, str, bytes]]:
+    """(C)'s reads: a window of 1 hour to 3 days starting within the next 14 days."""
+    rng, base = random.Random(round_no), first_slot()
+
+    def factory(client: int) -> tuple[str, str, bytes]:
+        start = base + rng.randrange(14 * 96) * QUARTER_HOUR
+        end = start + rng.randint(4, 3 * 96) * QUARTER_HOUR
+        stamp = "%Y-%m-%dT%H:%M:%SZ"
+        return "GET", f"/v1/availability?start={start:{stamp}}&end={end:{stamp}}", b""
+
+    return factory
+
+
+async def scenario(args: argparse.Namespace, side: System, name: str, n: int) -> Run:
+    """Run scenario `name` of round `n` on one side, then check its store."""
+    offset = (n - 1) * PER_ROUND
+    a_cars = side.fleet[offset : offset + A_CLIENTS * A_PER_CLIENT]
+    hot = side.fleet[offset + len(a_cars) : offset + len(a_cars) + HOT]
+    c_cars = side.fleet[offset + len(a_cars) + HOT : offset + PER_ROUND]
+    port, steal, w, d = side.command.port, Steal(), args.warmup, args.duration
+    if name == "A":
+        result = await run_load(HOST, port, A_CLIENTS, DistinctVehicles(a_cars, A_CLIENTS), w, d)
+        checks = [await side.check(side.command.dsn, a_cars, result)]
+    elif name == "B":
+        factory = HotVehicles(hot, GRID_SLOTS, seed=n)
+        result = await run_load(HOST, port, B_CLIENTS, factory, w, d)
+        checks = [await side.check(side.command.dsn, hot, result)]
+    else:
+        reads = run_load(HOST, side.read_port, C_READERS, availability_reads(n), w, d)
+        books = run_load(HOST, port, C_BOOKERS, DistinctVehicles(c_cars, C_BOOKERS), w, d)
+        result, booked = await asyncio.gather(reads, books)
+        checks = [await side.check(side.command.dsn, c_cars, booked)]
+        if set(result.all_statuses) != {200}:
+            checks.append(StoreCheck(0, 0, -1))  # a read that failed fails the run
+    return Run(n, name, side.name, result, checks, steal.share())
+
+
+def _pair(runs: list[Run], f: Run) -> Run:
+    """The reference's run matching Fleetledger's run `f`."""
+    return next(r for r in runs if (r.system, r.round, r.scenario) ==
+                ("reference", f.round, f.scenario))  # fmt: skip
+
+
+def _round_line(f: Run, ref: Run) -> str:
+    ratio = f.result.rate / ref.result.rate if ref.result.rate else float("inf")
+    p99 = (f.result.percentile_ms(99), ref.result.percentile_ms(99))
+    checks = "; ".join([*(f"fl {c}" for c in f.checks), *(f"ref {c}" for c in ref.checks)])
+    return (
+        f"{f.round:>5} {f.scenario:>4} {f.result.rate:>14,.0f} {ref.result.rate:>7,.0f}"
+        f" {ratio:>7.2f} {p99[0]:>11.1f} {p99[1]:>11.1f} {max(f.steal, ref.steal):>6.1%}"
+        f"  {checks}"
+    )
+
+
+def _median_lines(runs: list[Run]) -> list[str]:
+    """Per scenario: the median ratio and median p99s; then Fleetledger's drift in (A)."""
+    lines = []
+    for name in sorted({r.scenario for r in runs}):
+        mine = [r for r in runs if r.system == "fleetledger" and r.scenario == name]
+        ratio = median(f.result.rate / max(_pair(runs, f).result.rate, 1e-9) for f in mine)
+        p99 = median(f.result.percentile_ms(99) for f in mine)
+        ref_p99 = median(_pair(runs, f).result.percentile_ms(99) for f in mine)
+        lines.append(f"  {name}: ratio {ratio:.2f}; p99 {p99:.0f} ms against"
+                     f" {ref_p99:.0f} ms ({p99 / max(ref_p99, 1e-9):.2f} of it)")  # fmt: skip
+    a = [r.result.rate for r in runs if r.system == "fleetledger" and r.scenario == "A"]
+    if len(a) >= 2:
+        lines.append(f"  drift, Fleetledger (A) last round ÷ first: {a[-1] / a[0]:.2f}")
+    return lines
+
+
+def render(runs: list[Run]) -> tuple[str, bool]:
+    """Per-round lines with the ratio, then the medians (the figures of issue 10)."""
+    lines = ["round scen  fleetledger/s   ref/s   ratio   p99 fl ms  p99 ref ms  steal  checks"]
+    lines += [_round_line(f, _pair(runs, f)) for f in runs if f.system == "fleetledger"]
+    lines.append("medians over rounds (Fleetledger ÷ reference; A and B count 201+409 answers,"
+                 " C counts reads):")  # fmt: skip
+    lines += _median_lines(runs)
+    ok = all(c.ok for r in runs for c in r.checks)
+    lines.append("checks: " + ("all passed" if ok else "FAILED"))
+    return "\n".join(lines) + "\n", ok
+
+
+def progress(text: str) -> None:
+    sys.stderr.write(f"[side-by-side] {text}\n")
+    sys.stderr.flush()
+
+
+async def register_fleets(sides: list[System], count: int) -> None:
+    """The same number of vehicles on both sides (Fleetledger's reach its query side)."""
+    for side in sides:
+        side.fleet = await register_vehicles(side.command, count)
+        progress(f"{side.name}: {count:,} vehicles registered")
+    took = await wait_projected(sides[0].read_port, count)
+    progress(f"fleetledger: query side lists the fleet after {took:.1f} s")
+
+
+async def rounds(args: argparse.Namespace, sides: list[System]) -> list[Run]:
+    """Every scenario of every round on both sides, the first side alternating by round."""
+    await register_fleets(sides, args.vehicles)
+    runs: list[Run] = []
+    for n in range(1, args.rounds + 1):
+        sign_in(f"http://{HOST}:{sides[0].command.port}")  # tokens live 15 min
+        for name in "ABC":
+            for side in sides if n % 2 else sides[::-1]:
+                run = await scenario(args, side, name, n)
+                runs.append(run)
+                rate, p99 = run.result.rate, run.result.percentile_ms(99)
+                progress(
+                    f"round {n} ({name}) {side.name}: {rate:,.0f}/s, p99 {p99:.1f} ms, "
+                    f"steal {run.steal:.1%}"
+                )
+    return runs
+
+
+def _as_service(proc: ps.Proc, dsn: str) -> Service:
+    return Service(proc.workers, proc.port, dsn, proc.process, proc.log_path)
+
+
+def start(stack: ExitStack, args: argparse.Namespace) -> list[System]:
+    """PostgreSQL, broker, Fleetledger (2 command workers + relay, query), the reference."""
+    pg = stack.enter_context(postgres(args.pg_dir))
+    command_dsn = stack.enter_context(fresh_database(pg, "sbs_command"))
+    query_dsn = stack.enter_context(fresh_database(pg, "sbs_query"))
+    crud_dsn = stack.enter_context(fresh_database(pg, "sbs_crud"))
+    broker = stack.enter_context(ps.broker(WORK))
+    topic = "sbs.vehicle-events"
+    asyncio.run(ensure_topic(broker.bootstrap, topic, ps.PARTITIONS))
+    command = stack.enter_context(
+        ps.command_service("command", command_dsn, WORK, broker.bootstrap, topic, workers=2)
+    )
+    query = stack.enter_context(
+        ps.query_service("query", query_dsn, WORK, command.url, broker.bootstrap, topic)
+    )
+    crud = stack.enter_context(
+        ps.service("crud-reference", CRUD_APP, {"CRUD_DATABASE_URL": crud_dsn}, WORK, 2, ROOT)
+    )
+    progress(f"fleetledger on :{command.port} (query :{query.port}), reference on :{crud.port}")
+    return [
+        System("fleetledger", _as_service(command, command_dsn), query.port, [], check_fleetledger),
+        System("reference", _as_service(crud, crud_dsn), crud.port, [], check_crud),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with ExitStack() as stack:
+        sides = start(stack, args)
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runs = runner.run(rounds(args, sides))
+    text, ok = render(runs)
+    sys.stdout.write(text)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
