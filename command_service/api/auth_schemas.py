@@ -62,6 +62,7 @@ class RoleBody(Strict):
 
 
 class PasswordBody(Strict):
+    model_config = example(password="a new correct horse battery")
     password: Password
 
 

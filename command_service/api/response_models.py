@@ -205,6 +205,24 @@ class User(BaseModel):
     name: str
     role: Literal["customer", "fleet_manager", "admin", "service"]
     created_at: datetime
+    disabled: bool = Field(description="A disabled account cannot sign in or act.")
+
+
+class Revocation(BaseModel):
+    """Access tokens that stopped working: an account's below a generation, or a session's."""
+
+    seq: int
+    kind: Literal["account", "session"]
+    subject: UUID = Field(description="The user id (account) or the sign-in session id.")
+    generation: int = Field(description="account: its tokens below this generation are void.")
+    expires_at: float = Field(description="Epoch seconds; no token this voids outlives it.")
+
+
+class RevocationFeed(BaseModel):
+    """Revocations after a cursor; pass `next_after` as `after` for the next page."""
+
+    items: list[Revocation]
+    next_after: int
 
 
 class TokenPair(BaseModel):

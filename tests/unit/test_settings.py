@@ -20,7 +20,8 @@ from tools import config_docs
 ROOT = Path(__file__).resolve().parents[2]
 # Named in code but no model's field: compose-file interpolation, the test suite's switch,
 # and the variable that says which dotenv file the models read.
-NOT_SETTINGS = {"FLEET_PG_PASSWORD", "FLEET_TEST_DOCKER", "FLEET_ENV_FILE"}
+# Read by the test suite or compose only (documented where they are used).
+NOT_SETTINGS = {"FLEET_PG_PASSWORD", "FLEET_TEST_DOCKER", "FLEET_ENV_FILE", "FLEET_SCREENSHOTS"}
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from command_service.api import response_models as rm
 from command_service.api.auth_schemas import PasswordBody
 from command_service.api.routes.auth import Admin, identity_of
 from command_service.identity import revocations
@@ -17,7 +18,7 @@ from shared.kit.http.responses import JSON
 router = APIRouter(tags=["identity"])
 
 
-@router.post("/v1/users/{user_id}/disable")
+@router.post("/v1/users/{user_id}/disable", response_model=rm.User)
 async def disable(user_id: UUID, admin: Admin, request: Request) -> JSON:
     """Disable an account: it cannot sign in or refresh, and its access tokens stop
     working within about a second on both services (409 for the last admin)."""
@@ -25,14 +26,14 @@ async def disable(user_id: UUID, admin: Admin, request: Request) -> JSON:
     return JSON(user.public())
 
 
-@router.post("/v1/users/{user_id}/enable")
+@router.post("/v1/users/{user_id}/enable", response_model=rm.User)
 async def enable(user_id: UUID, admin: Admin, request: Request) -> JSON:
     """Re-enable a disabled account (it signs in again; old tokens stay void)."""
     user = await identity_of(request).set_disabled(user_id, False, admin.actor)
     return JSON(user.public())
 
 
-@router.post("/v1/users/{user_id}/password", status_code=204)
+@router.post("/v1/users/{user_id}/password", status_code=204, response_class=Response)
 async def reset_password(
     user_id: UUID, body: PasswordBody, admin: Admin, request: Request
 ) -> Response:
@@ -41,7 +42,11 @@ async def reset_password(
     return Response(status_code=204)
 
 
-@router.get("/v1/auth/revocations", dependencies=[Depends(require_role("service", "admin"))])
+@router.get(
+    "/v1/auth/revocations",
+    response_model=rm.RevocationFeed,
+    dependencies=[Depends(require_role("service", "admin"))],
+)
 async def revocation_feed(
     request: Request, after: Annotated[int, Query(ge=0, le=2**62)] = 0
 ) -> JSON:
