@@ -8,7 +8,7 @@ event changes must lie inside the slice; everything outside it is left as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from command_service.domain.commands import (
@@ -29,6 +29,8 @@ from command_service.domain.rules import MAX_BOOKING_LENGTH, MAX_MAINTENANCE_LEN
 
 # No block is longer, so a block overlapping [start, end) starts at or after start - this.
 LONGEST_BLOCK = max(MAX_BOOKING_LENGTH, MAX_MAINTENANCE_LENGTH)
+# The scope is taken before the rules judge the window: a start near year 1 must not overflow.
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,10 @@ class CalendarScope:
     @property
     def window_floor(self) -> datetime | None:
         """The earliest start a block overlapping the window can have."""
-        return None if self.window is None else self.window[0] - LONGEST_BLOCK
+        if self.window is None:
+            return None
+        start = self.window[0]
+        return start - LONGEST_BLOCK if start - EARLIEST > LONGEST_BLOCK else EARLIEST
 
 
 def calendar_scope(command: Command, now: datetime) -> CalendarScope:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -33,6 +34,9 @@ async def topic(broker: EmbeddedBroker) -> str:
     return name
 
 
+READ_TOPIC_WITHIN_S = 60.0
+
+
 async def read_topic(bootstrap: str, topic: str) -> list[tuple[uuid.UUID, int, dict]]:
     """Every record on the topic: (vehicle_id, stream_version, headers) in partition order."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
@@ -51,7 +55,10 @@ async def read_topic(bootstrap: str, topic: str) -> list[tuple[uuid.UUID, int, d
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
         records = []
-        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+        deadline = time.monotonic() + READ_TOPIC_WITHIN_S
+        while lagging := [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            # Bounded: a broker that never serves an offset it reported fails the test.
+            assert time.monotonic() < deadline, f"unreadable up to {ends}: {lagging}"
             for batch in (await consumer.getmany(timeout_ms=500)).values():
                 for msg in batch:
                     event, _ = from_record(msg.value, list(msg.headers))

@@ -20,6 +20,7 @@ import psutil
 from deploy.accounts import StartupAccounts
 from deploy.postgres import free_port
 from deploy.services import ROOT
+from tests.loopback import Loopback
 
 UP_BANNER = "Fleetledger is up"
 # A launcher child is recognised by its command line.
@@ -32,24 +33,14 @@ CHILDREN = {
 
 
 @dataclass
-class Launched:
+class Launched(Loopback):
     """`python -m deploy.launcher run` started and stopped by PID, output in `log`."""
 
     state_dir: Path
     command_workers: int = 2
-    command_port: int = field(default_factory=free_port)
-    query_port: int = field(default_factory=free_port)
     pg_port: int = field(default_factory=free_port)
     broker_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def command_url(self) -> str:
-        return f"http://127.0.0.1:{self.command_port}"
-
-    @property
-    def query_url(self) -> str:
-        return f"http://127.0.0.1:{self.query_port}"
 
     @property
     def log(self) -> Path:

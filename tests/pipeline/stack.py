@@ -13,12 +13,12 @@ import asyncpg
 
 from deploy import services
 from deploy.accounts import StartupAccounts
-from deploy.postgres import free_port
 from query_service.rebuild import rebuild
+from tests.loopback import Loopback
 
 
 @dataclass
-class Stack:
+class Stack(Loopback):
     """Command service (+ relay unless disabled) and query service over one cluster."""
 
     command_dsn: str
@@ -33,17 +33,7 @@ class Stack:
     command_extra_env: dict[str, str] = field(default_factory=dict)  # e.g. demo mode
     query_extra_env: dict[str, str] = field(default_factory=dict)  # e.g. the simulated clock
     command_workers: int = 1
-    command_port: int = field(default_factory=free_port)
-    query_port: int = field(default_factory=free_port)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    @property
-    def command_url(self) -> str:
-        return f"http://127.0.0.1:{self.command_port}"
-
-    @property
-    def query_url(self) -> str:
-        return f"http://127.0.0.1:{self.query_port}"
 
     def _kafka_env(self) -> dict[str, str]:
         return {

@@ -15,10 +15,10 @@ import httpx
 
 from deploy import services
 from deploy.accounts import StartupAccounts
-from deploy.postgres import free_port
 from query_service.applier import PageApplier
 from query_service.feed_client import event_of
 from query_service.store.schemas import connect
+from tests.loopback import Loopback
 
 # Tables a refused request must leave alone (the event store and the identity tables).
 WATCHED = ("events", "users", "refresh_tokens", "role_changes", "signing_keys", "idempotency_keys")
@@ -88,7 +88,7 @@ class Ledger:
 
 
 @dataclass
-class Deployment:
+class Deployment(Loopback):
     """The command and query services as real processes on loopback ports."""
 
     command_dsn: str
@@ -96,17 +96,7 @@ class Deployment:
     log_dir: Path
     command_env: dict[str, str] = field(default_factory=dict)
     accounts: StartupAccounts = field(default_factory=StartupAccounts.generate)
-    command_port: int = field(default_factory=free_port)
-    query_port: int = field(default_factory=free_port)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    @property
-    def command_url(self) -> str:
-        return f"http://127.0.0.1:{self.command_port}"
-
-    @property
-    def query_url(self) -> str:
-        return f"http://127.0.0.1:{self.query_port}"
 
     async def start_command(self) -> None:
         env = {

@@ -27,44 +27,30 @@ CONFORMANCE = {"ST103", "ST104", "ST105", "ST106"}
 EXCLUDED = r"^/v1/(auth/(signing-keys/rotate|token|register|logout|refresh)|users/)"
 
 
-async def fuzz(base_url: str, token: str, report: Path) -> tuple[int, str]:
+async def schemathesis(
+    base_url: str, token: str, report: Path, checks: str, *options: str, timeout_s: float = 120
+) -> Run:
+    """A bounded, seeded schemathesis CLI run against one service, signed in with `token`."""
     args = [
-        "-m",
-        "schemathesis.cli",
-        "run",
-        f"{base_url}/openapi.json",
-        "--header",
-        f"Authorization: Bearer {token}",
-        "--checks",
-        CHECKS,
-        "--phases",
-        "examples,coverage,fuzzing",
-        "--max-examples",
-        "8",
-        "--seed",
-        str(SEED),
-        "--workers",
-        "2",
-        "--no-shrink",
-        "--request-timeout",
-        "10",
-        "--exclude-path-regex",
-        EXCLUDED,
-        "--max-time",
-        str(MAX_TIME_S),
-        "--report",
-        "junit",
-        "--report-dir",
-        str(report),
+        *("-m", "schemathesis.cli", "run", f"{base_url}/openapi.json"),
+        *("--header", f"Authorization: Bearer {token}", "--checks", checks),
+        *("--seed", str(SEED), "--no-shrink", "--request-timeout", "10"),
+        *("--exclude-path-regex", EXCLUDED, "--report", "junit", "--report-dir", str(report)),
+        *options,
     ]
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        sys.executable, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
-    out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
-    return int(proc.returncode or 0), out.decode(errors="replace")
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=timeout_s)
+    return Run(int(proc.returncode or 0), out.decode(errors="replace"))
+
+
+async def fuzz(base_url: str, token: str, report: Path) -> Run:
+    return await schemathesis(
+        *(base_url, token, report, CHECKS),
+        *("--phases", "examples,coverage,fuzzing", "--max-examples", "8", "--workers", "2"),
+        *("--max-time", str(MAX_TIME_S)),
+    )
 
 
 @dataclass(frozen=True)
@@ -87,7 +73,7 @@ async def runs(
     results = await asyncio.gather(
         *(fuzz(url, admin.access_token, report / name) for name, url in urls.items())
     )
-    return {name: Run(*result) for name, result in zip(urls, results, strict=True)}
+    return dict(zip(urls, results, strict=True))
 
 
 @pytest.mark.parametrize("service", ["command", "query"])

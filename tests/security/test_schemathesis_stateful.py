@@ -4,12 +4,10 @@ maintenance, hold and book it, ...), so the fuzzing writes real events, with no 
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
 from tests.security.support import Deployment, Ledger, Person
-from tests.security.test_schemathesis import EXCLUDED, SEED, Run
+from tests.security.test_schemathesis import Run, schemathesis
 
 MAX_TIME_S = 25
 FOLLOW_UPS = {
@@ -23,38 +21,11 @@ FOLLOW_UPS = {
 
 
 async def stateful(base_url: str, token: str, report: Path) -> Run:
-    args = [
-        "-m",
-        "schemathesis.cli",
-        "run",
-        f"{base_url}/openapi.json",
-        "--header",
-        f"Authorization: Bearer {token}",
-        "--checks",
-        "not_a_server_error",
-        "--phases",
-        "stateful",
-        "--max-examples",
-        "20",
-        "--seed",
-        str(SEED),
-        "--no-shrink",
-        "--request-timeout",
-        "10",
-        "--exclude-path-regex",
-        EXCLUDED,
-        "--max-time",
-        str(MAX_TIME_S),
-        "--report",
-        "junit",
-        "--report-dir",
-        str(report),
-    ]
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    return await schemathesis(
+        *(base_url, token, report, "not_a_server_error"),
+        *("--phases", "stateful", "--max-examples", "20", "--max-time", str(MAX_TIME_S)),
+        timeout_s=180,
     )
-    out, _ = await asyncio.wait_for(proc.communicate(), timeout=180)
-    return Run(int(proc.returncode or 0), out.decode(errors="replace"))
 
 
 async def test_a_stateful_run_writes_real_events_and_no_server_error(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -33,6 +33,13 @@ def test_a_window_command_loads_what_may_overlap_it_and_the_id_it_creates(comman
     scope = calendar_scope(command, NOW)
     assert scope == CalendarScope(ids=(A,), window=(START, END))
     assert scope.window_floor == START - LONGEST_BLOCK
+
+
+def test_a_window_at_the_start_of_time_looks_back_no_further_than_it():
+    # The scope is taken before the rules refuse such a window: it must not overflow.
+    start = datetime(1, 1, 1, 0, 47, tzinfo=timezone(-timedelta(hours=22, minutes=41)))
+    scope = calendar_scope(cmd.ScheduleMaintenance(A, start, start + timedelta(hours=1), "x"), NOW)
+    assert scope.window_floor == datetime.min.replace(tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
