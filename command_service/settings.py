@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from command_service.identity.settings import IdentitySettings
+from command_service.topic_keeper import Retention
 from shared.kit.settings import check_modes, env_bool, env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_command"
@@ -25,6 +26,7 @@ class Settings:
     partitions: int = 12
     relay_batch: int = 1000
     relay_poll_interval_s: float = 1.0
+    retention: Retention = field(default_factory=Retention)
     environment: str = "production"  # FLEET_ENV: production | dev | demo
     clock: str = "system"  # FLEET_CLOCK: system | simulated (dev/demo only)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
@@ -52,6 +54,10 @@ class Settings:
             partitions=env_int("FLEET_KAFKA_PARTITIONS", 12),
             relay_batch=env_int("FLEET_RELAY_BATCH", 1000),
             relay_poll_interval_s=env_int("FLEET_RELAY_POLL_MS", 1000) / 1000,
+            retention=Retention(
+                retain_events=env_int("FLEET_KAFKA_RETAIN_EVENTS", Retention.retain_events),
+                max_events=env_int("FLEET_KAFKA_MAX_EVENTS", Retention.max_events),
+            ),
             environment=env_str("FLEET_ENV", "production").strip().lower(),
             clock=env_str("FLEET_CLOCK", "system").strip().lower(),
             identity=IdentitySettings.from_env(),

@@ -43,7 +43,7 @@ class ProjectionPipeline:
     def __init__(self, settings: Settings, read_db: ReadModelDatabase) -> None:
         self._settings, self._read_db = settings, read_db
         self._feed = CommandFeed(settings.command_url, settings.service_credentials())
-        self._healer = Healer(self._feed)
+        self._healer = Healer(self._feed, settings.heal_grace_s)
         self._consumer: AIOKafkaConsumer | None = None
         self._appliers: dict[str, tuple[str, PageApplier]] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -173,12 +173,22 @@ class ProjectionPipeline:
                 metrics.PROJECTION_LAG.observe(max(lag, 0.0))
 
     async def _observe_lag(self) -> None:
+        """Consumer lag; a position past the end means the topic was re-created."""
         assert self._consumer is not None
-        lag = 0
+        lag, recreated = 0, []
         for tp in self._consumer.assignment():
             highwater = self._consumer.highwater(tp)
-            if highwater is not None:
-                lag += max(highwater - await self._consumer.position(tp), 0)
+            if highwater is None:
+                continue
+            position = await self._consumer.position(tp)
+            if position > highwater:
+                recreated.append(tp)
+            lag += max(highwater - position, 0)
+        if recreated:
+            # The broker does not answer OffsetOutOfRange: reread the republished window
+            # (deduplicated by version) rather than wait for offsets that were lost.
+            log.warning("topic_recreated", partitions=len(recreated))
+            await self._consumer.seek_to_beginning(*recreated)
         self.lag = lag
         metrics.CONSUMER_LAG.set(lag)
 

@@ -23,6 +23,8 @@ class Settings:
     pool_min: int = 2
     pool_max: int = 16
     heal_interval_s: float = 5.0
+    # The feed healer leaves events younger than this to the topic (docs/pipeline.md).
+    heal_grace_s: float = 15.0
     # The embedded broker answers a fetch only after the full wait when no data is
     # there yet: keep it short so a new record is seen within tens of milliseconds.
     fetch_max_wait_ms: int = 50
@@ -58,6 +60,7 @@ class Settings:
             pool_min=env_int("FLEET_QUERY_POOL_MIN", 2),
             pool_max=env_int("FLEET_QUERY_POOL_MAX", 16),
             heal_interval_s=env_int("FLEET_QUERY_HEAL_INTERVAL_MS", 5000) / 1000,
+            heal_grace_s=env_int("FLEET_QUERY_HEAL_GRACE_MS", 15000) / 1000,
             fetch_max_wait_ms=env_int("FLEET_QUERY_FETCH_MAX_WAIT_MS", 50),
             log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
             consume=env_str("FLEET_QUERY_CONSUME", "true").lower() in ("1", "true", "yes"),

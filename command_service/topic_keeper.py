@@ -1,0 +1,132 @@
+"""Keeps the topic bounded and whole: the relay's view of what the broker still holds.
+
+The embedded broker (Tansu, memory storage) honours no retention (`retention.ms` and
+`retention.bytes` are ignored, DeleteRecords is unimplemented) and lists every stored
+batch of a partition on each fetch, so its cost per event grows with the topic
+(docs/broker.md). It also forgets every topic on restart, yet keeps acknowledging
+records produced to a topic it no longer lists. The keeper therefore:
+
+* before each batch, notices a topic that no longer holds the window: missing (broker
+  restart), auto-created by some client's metadata request (Tansu does that, with 4
+  partitions), or re-created under it (acknowledged offsets went back); it re-creates
+  the topic and has the relay republish the retained window;
+* counts what the topic holds from the offsets the broker acknowledges and, once it
+  holds `max_events`, deletes and re-creates it and has the relay republish the last
+  `retain_events` — bounded retention done by rotation.
+
+The event store is the source of truth: a republished window is read back from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import RecordMetadata
+
+from command_service import metrics
+from shared.kit.kafka_admin import ensure_topic
+
+log = structlog.get_logger("command_service.topic_keeper")
+Cursor = tuple[str, int]
+LOG_START: Cursor = ("0", 0)
+
+# The (transaction_id, global_position) before the last `retain` events up to the
+# checkpoint, in relay order; no row means the window reaches the start of the log.
+_WINDOW_START = """
+SELECT transaction_id::text AS xid, global_position FROM events
+WHERE (transaction_id, global_position) <= ($1::text::xid8, $2)
+ORDER BY transaction_id DESC, global_position DESC OFFSET $3 LIMIT 1
+"""
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How much of the log the topic keeps (0 for `max_events`: the broker's own rules)."""
+
+    retain_events: int = 20_000
+    max_events: int = 40_000
+
+    def __post_init__(self) -> None:
+        if self.retain_events < 0 or (0 < self.max_events <= self.retain_events):
+            raise ValueError("FLEET_KAFKA_MAX_EVENTS must be 0 or above FLEET_KAFKA_RETAIN_EVENTS")
+
+
+def precedes(a: Cursor, b: Cursor) -> bool:
+    """True when cursor `a` is at or before cursor `b` in relay order."""
+    return (int(a[0]), a[1]) <= (int(b[0]), b[1])
+
+
+async def window_start(conn: asyncpg.Connection, checkpoint: Cursor, retain: int) -> Cursor:
+    """Where to republish from so that the last `retain` published events are on the topic."""
+    row = await conn.fetchrow(_WINDOW_START, checkpoint[0], checkpoint[1], retain)
+    return (row["xid"], row["global_position"]) if row else LOG_START
+
+
+class TopicKeeper:
+    """Detects a lost, foreign or full topic and repairs it; the relay then republishes."""
+
+    def __init__(self, bootstrap: str, topic: str, partitions: int, retention: Retention) -> None:
+        self._bootstrap, self._topic, self._partitions = bootstrap, topic, partitions
+        self.retention = retention
+        self._ends: dict[int, int] = {}
+        self._regressed = False
+
+    @property
+    def held(self) -> int:
+        """Records on the topic, as far as the broker's acknowledgements tell."""
+        return sum(self._ends.values())
+
+    async def ensure(self) -> bool:
+        """Create the topic if missing; True when it had to be (re)created."""
+        created = await ensure_topic(self._bootstrap, self._topic, self._partitions)
+        if created:
+            self._ends.clear()
+        return created
+
+    async def repair(self, producer: AIOKafkaProducer) -> str | None:
+        """Why the topic no longer holds the retained window (after fixing it), or None."""
+        reason = await self._diagnose(producer)
+        if reason == "topic_missing":
+            await self.ensure()
+        elif reason in ("topic_auto_created", "topic_full"):
+            await self.rotate()
+        return reason
+
+    async def _diagnose(self, producer: AIOKafkaProducer) -> str | None:
+        # All-topics metadata: naming the topic would make Tansu auto-create it.
+        partitions = (await producer.client.fetch_all_metadata()).partitions_for_topic(self._topic)
+        if not partitions:
+            return "topic_missing"  # a broker restart, or deleted by someone
+        if len(partitions) != self._partitions:
+            return "topic_auto_created"  # a client's metadata request re-created it (4)
+        if self._regressed:
+            self._regressed, self._ends = False, {}
+            return "offsets_went_back"  # re-created under us with the same partition count
+        if 0 < self.retention.max_events <= self.held:
+            return "topic_full"
+        return None
+
+    def acknowledged(self, acks: list[RecordMetadata]) -> None:
+        """Track each partition's end offset from the broker's acknowledgements."""
+        for ack in acks:
+            end = self._ends.get(ack.partition, 0)
+            self._regressed |= ack.offset < end - 1  # within one topic offsets only grow
+            self._ends[ack.partition] = max(end, ack.offset + 1)
+
+    async def rotate(self) -> None:
+        """Delete and re-create the topic: the only way to drop old records from Tansu."""
+        held = self.held
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=10000)
+        await admin.start()
+        try:
+            await admin.delete_topics([self._topic])
+        finally:
+            await admin.close()
+        await self.ensure()
+        self._ends.clear()
+        metrics.RELAY_TOPIC_ROTATIONS.inc()
+        log.info("topic_rotated", topic=self._topic, held=held)
