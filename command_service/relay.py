@@ -205,9 +205,12 @@ class Relay:
         cursor = (last["xid"], last["global_position"])
         assert self._checkpoint_at is not None
         metrics.RELAY_PUBLISHED.inc(len(rows))
-        if precedes(cursor, self._checkpoint_at):  # a republished window: already checkpointed
+        checkpoint = self._checkpoint_at
+        metrics.RELAY_REPUBLISHED.inc(
+            sum(precedes((r["xid"], r["global_position"]), checkpoint) for r in rows)
+        )
+        if precedes(cursor, checkpoint):  # a republished window: already checkpointed
             self._cursor = cursor
-            metrics.RELAY_REPUBLISHED.inc(len(rows))
             return
         await self._store_checkpoint(rows)
         self._cursor = self._checkpoint_at = cursor

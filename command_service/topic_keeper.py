@@ -47,8 +47,8 @@ ORDER BY transaction_id DESC, global_position DESC OFFSET $3 LIMIT 1
 class Retention:
     """How much of the log the topic keeps (0 for `max_events`: the broker's own rules)."""
 
-    retain_events: int = 20_000
-    max_events: int = 40_000
+    retain_events: int = 10_000
+    max_events: int = 30_000
 
     def __post_init__(self) -> None:
         if self.retain_events < 0 or (0 < self.max_events <= self.retain_events):
