@@ -49,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup-minutes", type=float, default=1.0, help="load before window 1")
     parser.add_argument("--booking-clients", type=int, default=8)
     parser.add_argument("--read-clients", type=int, default=4)
-    parser.add_argument("--vehicles", type=int, default=400)
+    parser.add_argument("--vehicles", type=int, default=400, help="new ones per window")
     parser.add_argument("--heal-interval-ms", type=int, default=5000)
     for name in ("max", "retain"):  # the relay's topic window (default: its own)
         parser.add_argument(f"--kafka-{name}-events", type=int, default=None,
@@ -127,12 +127,18 @@ class Readers:
 
 
 async def window(
-    index: int, args: argparse.Namespace, procs: dict[str, int], ports: dict[str, int],
-    bookings: DistinctVehicles, readers: Readers,
-) -> Window:  # fmt: skip
-    """One window of load; CPU and metrics are read at its edges."""
+    index: int, args: argparse.Namespace, procs: dict[str, int], ports: dict[str, int]
+) -> Window:
+    """One window of load on fresh vehicles; CPU and metrics are read at its edges.
+
+    Fresh vehicles each window: a vehicle's decision state keeps its future bookings, so
+    booking ever further ahead on the same vehicles would grow the work per booking and
+    hide what the soak looks for (cost growing with the log, the topic or the tables)."""
     seconds = args.window_minutes * 60
     sign_in(f"http://127.0.0.1:{ports['command']}")  # tokens last 15 min: one per window
+    vehicles = await register_vehicles(SimpleNamespace(port=ports["command"]), args.vehicles)
+    bookings = DistinctVehicles(vehicles, args.booking_clients)
+    readers = Readers(vehicles=vehicles)
     cpu0 = {name: tree_cpu_s(pid) for name, pid in procs.items()}
     healed0 = await ps.metric_total(ports["query"], "fleet_query_healed_events_total")
     rot0 = await ps.metric_total(ports["command"], "fleet_relay_topic_rotations_total")
@@ -185,15 +191,12 @@ def within(value: float, reference: float) -> bool:
 
 
 async def soak(args: argparse.Namespace, procs: dict[str, int], ports: dict[str, int]) -> bool:
-    vehicles = await register_vehicles(SimpleNamespace(port=ports["command"]), args.vehicles)
-    bookings = DistinctVehicles(vehicles, args.booking_clients)
-    readers = Readers(vehicles=vehicles)
     warmup = argparse.Namespace(**{**vars(args), "window_minutes": args.warmup_minutes})
-    await window(0, warmup, procs, ports, bookings, readers)  # caches, pools, JIT of the load
+    await window(0, warmup, procs, ports)  # caches, pools and the first rotation's window
     windows: list[Window] = []
     count = max(1, round(args.minutes / args.window_minutes))
     for index in range(1, count + 1):
-        windows.append(await window(index, args, procs, ports, bookings, readers))
+        windows.append(await window(index, args, procs, ports))
         sys.stderr.write(row(windows[-1], list(procs)) + "\n")
     text, met = report(windows, list(procs))
     sys.stdout.write(text)
