@@ -81,11 +81,10 @@ class TopicKeeper:
         return sum(self._ends.values())
 
     async def ensure(self) -> bool:
-        """Create the topic if missing; True when it had to be (re)created."""
-        created = await ensure_topic(self._bootstrap, self._topic, self._partitions)
-        if created:
-            self._ends.clear()
-        return created
+        """Create the topic if missing (True when it had to be); counting starts afresh,
+        since another leader may have rotated the topic in the meantime."""
+        self._ends.clear()
+        return await ensure_topic(self._bootstrap, self._topic, self._partitions)
 
     async def repair(self, producer: AIOKafkaProducer) -> str | None:
         """Why the topic no longer holds the retained window (after fixing it), or None."""
@@ -127,6 +126,5 @@ class TopicKeeper:
         finally:
             await admin.close()
         await self.ensure()
-        self._ends.clear()
         metrics.RELAY_TOPIC_ROTATIONS.inc()
         log.info("topic_rotated", topic=self._topic, held=held)
