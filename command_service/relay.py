@@ -119,7 +119,7 @@ class Relay:
         if self._producer is not None:
             return
         metrics.RELAY_LEADER.set(1)
-        created = await self._keeper.ensure()
+        reason = await self._keeper.prepare()
         producer = AIOKafkaProducer(
             bootstrap_servers=self._bootstrap,
             acks="all",
@@ -139,8 +139,8 @@ class Relay:
         )
         self._cursor = self._checkpoint_at = (row["xid"], row["global_position"])
         log.info("relay_started", checkpoint=self._cursor, topic=self._topic)
-        if created:
-            await self._republish_window("topic_created")
+        if reason is not None:
+            await self._republish_window(reason)
 
     async def _keep_topic(self) -> None:
         """Repair a lost, foreign or full topic and rewind to the retained window.

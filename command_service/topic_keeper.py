@@ -8,8 +8,9 @@ records produced to a topic it no longer lists. The keeper therefore:
 
 * before each batch, notices a topic that no longer holds the window: missing (broker
   restart), auto-created by some client's metadata request (Tansu does that, with 4
-  partitions), or re-created under it (acknowledged offsets went back); it re-creates
-  the topic and has the relay republish the retained window;
+  partitions), or re-created under it (acknowledged offsets went back); it empties the
+  topic (delete and create: Tansu keeps records it acknowledged for a topic it did not
+  list, and they would precede the window) and has the relay republish the window;
 * counts what the topic holds from the offsets the broker acknowledges and, once it
   holds `max_events`, deletes and re-creates it and has the relay republish the last
   `retain_events` — bounded retention done by rotation.
@@ -84,14 +85,20 @@ class TopicKeeper:
         """Create the topic if missing (True when it had to be); counting starts afresh,
         since another leader may have rotated the topic in the meantime."""
         self._ends.clear()
+        self._regressed = False
         return await ensure_topic(self._bootstrap, self._topic, self._partitions)
 
+    async def prepare(self) -> str | None:
+        """As a new leader: "topic_created" (and emptied) when the topic was missing."""
+        if not await self.ensure():
+            return None
+        await self.rotate()  # records Tansu acknowledged while it did not list the topic
+        return "topic_created"
+
     async def repair(self, producer: AIOKafkaProducer) -> str | None:
-        """Why the topic no longer holds the retained window (after fixing it), or None."""
+        """Why the topic no longer holds the retained window (after emptying it), or None."""
         reason = await self._diagnose(producer)
-        if reason == "topic_missing":
-            await self.ensure()
-        elif reason in ("topic_auto_created", "topic_full"):
+        if reason is not None:
             await self.rotate()
         return reason
 
@@ -103,7 +110,6 @@ class TopicKeeper:
         if len(partitions) != self._partitions:
             return "topic_auto_created"  # a client's metadata request re-created it (4)
         if self._regressed:
-            self._regressed, self._ends = False, {}
             return "offsets_went_back"  # re-created under us with the same partition count
         if 0 < self.retention.max_events <= self.held:
             return "topic_full"
@@ -117,8 +123,11 @@ class TopicKeeper:
             self._ends[ack.partition] = max(end, ack.offset + 1)
 
     async def rotate(self) -> None:
-        """Delete and re-create the topic: the only way to drop old records from Tansu."""
+        """Create the topic if missing, delete it, create it again: the only way to drop
+        records from Tansu, stray ones it acknowledged for a topic it did not list included
+        (they would otherwise precede the republished window)."""
         held = self.held
+        await ensure_topic(self._bootstrap, self._topic, self._partitions)
         admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=10000)
         await admin.start()
         try:

@@ -142,9 +142,10 @@ class ProjectionPipeline:
             try:
                 await self._consumer.commit()
                 self.reread = False
-            except CommitFailedError:  # rejoining (e.g. a restarted broker forgot the group):
-                # the page is in PostgreSQL and its records come back as duplicates; a new
-                # consumer would wait out the old member's session instead
+            except CommitFailedError:  # rejoining: a restarted broker forgot the group (and
+                # the topic): reread the republished window once reassigned. The page is in
+                # PostgreSQL; a new consumer would wait out the old member's session instead.
+                self.reread = True
                 log.warning("commit_failed_group_rebalanced")
         await self._observe_lag()
         self.last_error = None

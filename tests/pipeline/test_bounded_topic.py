@@ -21,7 +21,10 @@ from tests.pipeline.stack import Stack, assert_equals_rebuild, wait_caught_up
 from tests.pipeline.workload import Workload
 
 pytestmark = pytest.mark.pipeline
-SMALL_WINDOW = {"FLEET_KAFKA_RETAIN_EVENTS": "100", "FLEET_KAFKA_MAX_EVENTS": "300"}
+# A maximum well above the window (by default 3x, over 20,000 events): after a rotation the
+# new topic would have to outgrow the consumer's old positions before its next fetch for
+# the consumer to miss the change (docs/broker.md, known limits).
+SMALL_WINDOW = {"FLEET_KAFKA_RETAIN_EVENTS": "100", "FLEET_KAFKA_MAX_EVENTS": "600"}
 
 
 async def bounded_stack(cluster, bootstrap: str, tmp_path) -> Stack:
@@ -84,7 +87,7 @@ async def test_a_healthy_run_through_topic_rotations_heals_nothing(cluster, brok
         workload = Workload(stack.command_url, stack.accounts.admin, seed=11)
         await workload.setup()
         await run_until_healer_walked(stack, workload, 2000)
-        assert await metric(stack.command_url, "fleet_relay_topic_rotations_total") >= 2
+        assert await metric(stack.command_url, "fleet_relay_topic_rotations_total") >= 1
         assert await metric(stack.query_url, "fleet_query_healed_events_total") == 0
         await assert_equals_rebuild(stack)
     finally:
