@@ -48,7 +48,7 @@ class ProjectionPipeline:
         self._appliers: dict[str, tuple[str, PageApplier]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.open_gaps: dict[UUID, int] = {}
-        self.reread = False  # after a consumer error: assigned partitions start from 0
+        self.reread = False  # after an error or a forgotten group: reassigned from offset 0
         self.lag = 0
         self.last_error: str | None = None
         self.last_applied_at: float | None = None
@@ -98,7 +98,7 @@ class ProjectionPipeline:
                 log.warning("consumer_error", error=self.last_error)
                 # Its committed offsets may belong to a topic the broker has since lost:
                 # the next consumer rereads the (bounded) retained window instead.
-                self.reread = True
+                self.reread = self._settings.reread_after_error
                 await self._stop_consumer()
                 self._appliers.pop("consumer", None)
                 await asyncio.sleep(1)
@@ -145,7 +145,7 @@ class ProjectionPipeline:
             except CommitFailedError:  # rejoining: a restarted broker forgot the group (and
                 # the topic): reread the republished window once reassigned. The page is in
                 # PostgreSQL; a new consumer would wait out the old member's session instead.
-                self.reread = True
+                self.reread = self._settings.reread_after_error
                 log.warning("commit_failed_group_rebalanced")
         await self._observe_lag()
         self.last_error = None
@@ -252,7 +252,7 @@ class _RereadAfterError(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: Any) -> None:
         if self._pipeline.reread:
             for tp in assigned:  # not seek_to_beginning: it waits for the rebalance to end
-                self._consumer.seek(tp, 0)  # Tansu never moves a log's start (no deletes)
+                self._consumer.seek(tp, 0)  # Tansu's log start is always 0 (no deletes)
 
 
 def _decode(value: bytes, headers: Any) -> tuple[Event, int] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.kit.auth.client import Credentials
-from shared.kit.settings import check_modes, env_int, env_str
+from shared.kit.settings import check_modes, env_bool, env_int, env_str
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/fleet_query"
 
@@ -25,6 +25,10 @@ class Settings:
     heal_interval_s: float = 5.0
     # The feed healer leaves events younger than this to the topic (docs/pipeline.md).
     heal_grace_s: float = 15.0
+    # After a consumer error or a forgotten group, reread the topic from offset 0: the
+    # embedded broker may have lost topic and offsets. Off for a Kafka cluster, whose
+    # committed offsets survive and whose topic is not a bounded window.
+    reread_after_error: bool = True
     # The embedded broker answers a fetch only after the full wait when no data is
     # there yet: keep it short so a new record is seen within tens of milliseconds.
     fetch_max_wait_ms: int = 50
@@ -61,6 +65,7 @@ class Settings:
             pool_max=env_int("FLEET_QUERY_POOL_MAX", 16),
             heal_interval_s=env_int("FLEET_QUERY_HEAL_INTERVAL_MS", 5000) / 1000,
             heal_grace_s=env_int("FLEET_QUERY_HEAL_GRACE_MS", 15000) / 1000,
+            reread_after_error=env_bool("FLEET_QUERY_REREAD_AFTER_ERROR", True),
             fetch_max_wait_ms=env_int("FLEET_QUERY_FETCH_MAX_WAIT_MS", 50),
             log_level=env_str("FLEET_LOG_LEVEL", "INFO"),
             consume=env_str("FLEET_QUERY_CONSUME", "true").lower() in ("1", "true", "yes"),
