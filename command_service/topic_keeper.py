@@ -20,12 +20,14 @@ The event store is the source of truth: a republished window is read back from i
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import RecordMetadata
 
 from command_service import metrics
@@ -34,6 +36,7 @@ from shared.kit.kafka_admin import ensure_topic
 log = structlog.get_logger("command_service.topic_keeper")
 Cursor = tuple[str, int]
 LOG_START: Cursor = ("0", 0)
+ROTATE_ATTEMPTS = 5  # delete-and-create rounds lost to a client's auto-creation
 
 # The (transaction_id, global_position) before the last `retain` events up to the
 # checkpoint, in relay order; no row means the window reaches the start of the log.
@@ -125,15 +128,29 @@ class TopicKeeper:
     async def rotate(self) -> None:
         """Create the topic if missing, delete it, create it again: the only way to drop
         records from Tansu, stray ones it acknowledged for a topic it did not list included
-        (they would otherwise precede the republished window)."""
+        (they would otherwise precede the republished window).
+
+        A consumer that asks for the topic between delete and create makes Tansu
+        auto-create it with 4 partitions: then delete and create again, here, rather than
+        republish the window for each lost race."""
         held = self.held
         await ensure_topic(self._bootstrap, self._topic, self._partitions)
         admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=10000)
         await admin.start()
         try:
-            await admin.delete_topics([self._topic])
+            for _ in range(ROTATE_ATTEMPTS):
+                await admin.delete_topics([self._topic])
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    await admin.create_topics([NewTopic(self._topic, self._partitions, 1)])
+                if await self._partition_count(admin) == self._partitions:
+                    break
         finally:
             await admin.close()
         await self.ensure()
         metrics.RELAY_TOPIC_ROTATIONS.inc()
         log.info("topic_rotated", topic=self._topic, held=held)
+
+    async def _partition_count(self, admin: AIOKafkaAdminClient) -> int:
+        described = await admin.describe_topics()  # all topics: never auto-creates
+        counts = [len(t["partitions"]) for t in described if t["topic"] == self._topic]
+        return counts[0] if counts else 0
