@@ -43,3 +43,11 @@ RELAY_HORIZON_AGE = Gauge(
 RELAY_LEADER = Gauge(
     "fleet_relay_leader", "1 where this process runs the relay", multiprocess_mode="max"
 )
+RELAY_REPUBLISHED = Counter(
+    "fleet_relay_republished_total",
+    "Events published again because the topic was re-created (included in published)",
+)
+RELAY_TOPIC_ROTATIONS = Counter(
+    "fleet_relay_topic_rotations_total",
+    "Times the relay re-created a full topic to bound what the broker keeps",
+)

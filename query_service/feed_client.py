@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,10 @@ def event_of(item: dict[str, Any]) -> tuple[Event, int]:
     return event_from_wire(item["type"], payload), int(item["global_position"])
 
 
+def _recorded(item: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(item["recorded_at"])
+
+
 class CommandFeed:
     """Reads stored events back from the command service over HTTP."""
 
@@ -44,12 +49,23 @@ class CommandFeed:
         resp.raise_for_status()
         return [event_of(item) for item in loads(resp.content)["items"]]
 
-    async def page(self, after: int, limit: int = 1000) -> tuple[list[tuple[Event, int]], int]:
-        """Events after global position `after` in publication order, and the next cursor."""
+    async def page(
+        self, after: int, limit: int = 1000, recorded_before: datetime | None = None
+    ) -> tuple[list[tuple[Event, int]], int]:
+        """Events after global position `after` in publication order, and the next cursor;
+        with `recorded_before`, only the leading events stored before that instant."""
         resp = await self._http.get("/v1/events", params={"after": after, "limit": limit})
         resp.raise_for_status()
         body = loads(resp.content)  # orjson: a rebuild parses every event of the log
-        return [event_of(item) for item in body["items"]], int(body["next_after"])
+        items, next_after = body["items"], int(body["next_after"])
+        if recorded_before is not None:
+            kept = 0
+            while kept < len(items) and _recorded(items[kept]) < recorded_before:
+                kept += 1
+            if kept < len(items):
+                items = items[:kept]
+                next_after = int(items[-1]["global_position"]) if items else after
+        return [event_of(item) for item in items], next_after
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -5,10 +5,15 @@ history. Independently, an anti-entropy walk over the global catch-up feed appli
 anything the topic never delivered — records lost by a broker restart or left unread by
 a consumer group — including events of vehicles that will never produce another event to
 reveal their gap. Both apply feed pages through the same page applier as the consumer.
+
+The walk leaves the newest events (stored less than `grace_s` ago) to the topic: a
+consumer a second behind is healthy, and healing what it is about to deliver would only
+turn its records into duplicates. In a healthy run the healer applies nothing.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import structlog
@@ -24,8 +29,8 @@ PAGE = 1000
 class Healer:
     """Applies missing events from the command service's feed."""
 
-    def __init__(self, feed: CommandFeed) -> None:
-        self._feed = feed
+    def __init__(self, feed: CommandFeed, grace_s: float = 15.0) -> None:
+        self._feed, self._grace = feed, timedelta(seconds=grace_s)
 
     async def heal_vehicle(self, applier: PageApplier, vehicle_id: UUID) -> int:
         """Apply a vehicle's events after its tracked version; returns how many."""
@@ -45,18 +50,19 @@ class Healer:
         """Walk the feed from the stored cursor to its end; returns events applied."""
         conn = applier.conn
         cursor = int(await conn.fetchval("SELECT after_position FROM feed_cursor"))
+        settled = datetime.now(UTC) - self._grace
         applied = 0
         while True:
-            page, next_cursor = await self._feed.page(cursor, PAGE)
+            page, next_cursor = await self._feed.page(cursor, PAGE, recorded_before=settled)
             if not page:
                 break
             result = await applier.apply(page)
             applied += len(result.applied)
+            metrics.HEALED.inc(len(result.applied))  # heal_vehicle counts its own
             for vehicle_id in result.gaps:  # its earlier events lie before the cursor
                 applied += await self.heal_vehicle(applier, vehicle_id)
             cursor = next_cursor
             await conn.execute("UPDATE feed_cursor SET after_position = $1", cursor)
         if applied:
-            metrics.HEALED.inc(applied)
             log.warning("feed_healed_missing_events", applied=applied)
         return applied

@@ -18,8 +18,8 @@ from uuid import UUID
 import asyncpg
 import httpx
 import structlog
-from aiokafka import AIOKafkaConsumer
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, KafkaError
 
 from query_service import metrics
 from query_service.applier import PageApplier, PageResult
@@ -43,11 +43,12 @@ class ProjectionPipeline:
     def __init__(self, settings: Settings, read_db: ReadModelDatabase) -> None:
         self._settings, self._read_db = settings, read_db
         self._feed = CommandFeed(settings.command_url, settings.service_credentials())
-        self._healer = Healer(self._feed)
+        self._healer = Healer(self._feed, settings.heal_grace_s)
         self._consumer: AIOKafkaConsumer | None = None
         self._appliers: dict[str, tuple[str, PageApplier]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.open_gaps: dict[UUID, int] = {}
+        self.reread = False  # after an error or a forgotten group: reassigned from offset 0
         self.lag = 0
         self.last_error: str | None = None
         self.last_applied_at: float | None = None
@@ -95,6 +96,9 @@ class ProjectionPipeline:
             except (KafkaError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("consumer_error", error=self.last_error)
+                # Its committed offsets may belong to a topic the broker has since lost:
+                # the next consumer rereads the (bounded) retained window instead.
+                self.reread = self._settings.reread_after_error
                 await self._stop_consumer()
                 self._appliers.pop("consumer", None)
                 await asyncio.sleep(1)
@@ -103,7 +107,6 @@ class ProjectionPipeline:
         if self._consumer is not None:
             return
         consumer = AIOKafkaConsumer(
-            self._settings.topic,
             bootstrap_servers=self._settings.kafka_bootstrap,
             group_id=self._settings.group_id,
             enable_auto_commit=False,
@@ -115,6 +118,7 @@ class ProjectionPipeline:
             metadata_max_age_ms=5000,
             client_id="fleet-query",
         )
+        consumer.subscribe([self._settings.topic], listener=_RereadAfterError(self, consumer))
         self._consumer = consumer  # stopped by _stop_consumer even if start() is cancelled
         await consumer.start()
 
@@ -137,7 +141,14 @@ class ProjectionPipeline:
             if result.held:
                 result = await self._heal_gaps(applier, result)
             self._observe(result)
-            await self._consumer.commit()
+            try:
+                await self._consumer.commit()
+                self.reread = False
+            except CommitFailedError:  # rejoining: a restarted broker forgot the group (and
+                # the topic): reread the republished window once reassigned. The page is in
+                # PostgreSQL; a new consumer would wait out the old member's session instead.
+                self.reread = self._settings.reread_after_error
+                log.warning("commit_failed_group_rebalanced")
         await self._observe_lag()
         self.last_error = None
         return len(records)
@@ -175,12 +186,24 @@ class ProjectionPipeline:
                 metrics.PROJECTION_LAG.observe(max(lag, 0.0))
 
     async def _observe_lag(self) -> None:
+        """Consumer lag; a position past a partition's end means the topic was re-created."""
         assert self._consumer is not None
-        lag = 0
-        for tp in self._consumer.assignment():
+        lag, recreated = 0, False
+        assigned = self._consumer.assignment()
+        for tp in assigned:
             highwater = self._consumer.highwater(tp)
-            if highwater is not None:
-                lag += max(highwater - await self._consumer.position(tp), 0)
+            if highwater is None:
+                continue
+            position = await self._consumer.position(tp)
+            recreated |= position > highwater
+            lag += max(highwater - position, 0)
+        if recreated:
+            # Re-created as a whole (broker restart, or the relay's rotation), and the broker
+            # answers no OffsetOutOfRange: reread every partition's republished window
+            # (deduplicated by version); a partition whose old position is still short of
+            # its new end would otherwise skip records.
+            log.warning("topic_recreated", partitions=len(assigned))
+            await self._consumer.seek_to_beginning(*assigned)
         self.lag = lag
         metrics.CONSUMER_LAG.set(lag)
 
@@ -217,6 +240,21 @@ class ProjectionPipeline:
             "assigned_partitions": len(self._consumer.assignment()) if self._consumer else 0,
             "last_error": self.last_error,
         }
+
+
+class _RereadAfterError(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Seeks newly assigned partitions to the beginning while the pipeline asks for it."""
+
+    def __init__(self, pipeline: ProjectionPipeline, consumer: AIOKafkaConsumer) -> None:
+        self._pipeline, self._consumer = pipeline, consumer
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        """Nothing to do: offsets are committed after each page."""
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        if self._pipeline.reread:
+            for tp in assigned:  # not seek_to_beginning: it waits for the rebalance to end
+                self._consumer.seek(tp, 0)  # Tansu's log start is always 0 (no deletes)
 
 
 def _decode(value: bytes, headers: Any) -> tuple[Event, int] | None:

@@ -38,6 +38,19 @@ class Settings(ModeSettings):
     heal_interval_ms: int = var(
         "FLEET_QUERY_HEAL_INTERVAL_MS", 5000, "How often the healer looks for gaps in the log."
     )
+    heal_grace_ms: int = var(
+        "FLEET_QUERY_HEAL_GRACE_MS",
+        15000,
+        "The feed healer leaves events younger than this to the topic (docs/pipeline.md).",
+    )
+    # The embedded broker may lose topic and offsets: reread from offset 0 after a consumer
+    # error or a forgotten group. Off for a Kafka cluster, whose offsets survive.
+    reread_after_error: bool = var(
+        "FLEET_QUERY_REREAD_AFTER_ERROR",
+        True,
+        "After a consumer error or a forgotten group, reread the topic from offset 0 "
+        "(the embedded broker may have lost it); `false` for a Kafka cluster.",
+    )
     # The embedded broker answers a fetch only after the full wait when no data is
     # there yet: keep it short so a new record is seen within tens of milliseconds.
     fetch_max_wait_ms: int = var(
@@ -63,6 +76,10 @@ class Settings(ModeSettings):
     @property
     def heal_interval_s(self) -> float:
         return self.heal_interval_ms / 1000
+
+    @property
+    def heal_grace_s(self) -> float:
+        return self.heal_grace_ms / 1000
 
     def service_credentials(self) -> Credentials | None:
         """The feed reader's account, when configured."""

@@ -82,6 +82,18 @@ _GUARANTEES = f"""\
   up globally with `GET /v1/events?after=<global_position>` (paged by `next_after`). Their
   items carry the envelope fields at the top level, `type` = `<EventName>` and the
   event's own fields in `data`.
+- **The topic is a window of the log, not the log.** With the embedded broker (memory
+  storage, no retention of its own) the relay keeps at least the last
+  `FLEET_KAFKA_RETAIN_EVENTS` events (10,000 by default) on the topic and at most
+  `FLEET_KAFKA_MAX_EVENTS` (30,000) plus one batch: when the topic is full, or after a
+  broker restart emptied it, the relay deletes and re-creates it and republishes the
+  last `FLEET_KAFKA_RETAIN_EVENTS` events from the event store (same `ce_id`, same
+  payload and headers), then carries on with new events. Offsets restart at 0 and
+  committed offsets are gone. The broker answers no `OffsetOutOfRange`: when your
+  position in any partition is past that partition's high watermark, seek every
+  partition to the beginning and deduplicate; older history comes from the command
+  service as above. On a Kafka cluster (`FLEET_KAFKA_MAX_EVENTS=0`) the topic's own
+  retention applies and the relay never deletes it to bound its size.
 - Headers follow CloudEvents 1.0 binary mode; the value is the event JSON (topic
   `{TOPIC}`, `ce_type` = `{TYPE_PREFIX}<EventName>`)."""
 

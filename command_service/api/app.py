@@ -76,6 +76,7 @@ def create_app(
                 settings.partitions,
                 settings.relay_batch,
                 settings.relay_poll_interval_s,
+                retention=settings.retention,
             )
             relay.start()
         app.state.relay = relay

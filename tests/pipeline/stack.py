@@ -29,6 +29,7 @@ class Stack(Loopback):
     relay: bool = True
     # Long by default: the topic alone must deliver; the broker-restart test shortens it.
     heal_interval_ms: int = 60_000
+    heal_grace_ms: int = 15_000  # the feed healer leaves younger events to the topic
     accounts: StartupAccounts = field(default_factory=StartupAccounts.generate)
     command_extra_env: dict[str, str] = field(default_factory=dict)  # e.g. demo mode
     query_extra_env: dict[str, str] = field(default_factory=dict)  # e.g. the simulated clock
@@ -71,6 +72,7 @@ class Stack(Loopback):
             "FLEET_COMMAND_URL": self.command_url,
             "FLEET_QUERY_GROUP": f"query-{self.topic}",
             "FLEET_QUERY_HEAL_INTERVAL_MS": str(self.heal_interval_ms),
+            "FLEET_QUERY_HEAL_GRACE_MS": str(self.heal_grace_ms),
             **self.query_extra_env,
         }
         proc = services.start_service(

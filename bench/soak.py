@@ -1,0 +1,239 @@
+"""Soak benchmark: `python -m bench.soak [--minutes 30] [--window-minutes 5]`.
+
+Starts its own embedded PostgreSQL, broker (Tansu, memory storage), command service (with
+its relay) and query service (consumer and feed healer as in production) on free
+loopback ports, then runs steady mixed load for the whole duration: closed-loop clients
+booking consecutive slots on their own vehicles, and closed-loop readers of the vehicles
+being booked. After a warm-up, per window, it reports booking throughput and p99, read
+p99, CPU milliseconds per booking of each component (from /proc/<pid>/stat of each
+process and its children), proportional resident memory (PSS), events healed and topic
+rotations.
+
+Floor (issue 11): the last window's throughput and each component's CPU per booking
+within 10 % of the first window's, resident memory within 10 % (flat), 0 events healed.
+Not a timed test: a machine shared with other work makes every figure noisy.
+Progress goes to stderr, the report to stdout; exit status 1 when the floor is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import psutil
+
+from bench import pipeline_stack as ps
+from bench.auth import sign_in
+from bench.loadgen import LoadResult, run_load
+from bench.scenarios import DistinctVehicles, register_vehicles
+from bench.stack import fresh_database, postgres
+from deploy.services import ROOT
+from shared.kit.kafka_admin import ensure_topic
+from shared.kit.logs import configure_logging
+
+WORK = ROOT / ".fleetledger" / "bench-soak"
+TOPIC = "fleet.vehicle-events"
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+TOLERANCE = 0.10
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=30.0, help="total load time")
+    parser.add_argument("--window-minutes", type=float, default=5.0, help="report period")
+    parser.add_argument("--warmup-minutes", type=float, default=1.0, help="load before window 1")
+    parser.add_argument("--booking-clients", type=int, default=8)
+    parser.add_argument("--read-clients", type=int, default=4)
+    parser.add_argument("--vehicles", type=int, default=400, help="new ones per window")
+    parser.add_argument("--heal-interval-ms", type=int, default=5000)
+    for name in ("max", "retain"):  # the relay's topic window (default: its own)
+        parser.add_argument(f"--kafka-{name}-events", type=int, default=None,
+                            help=f"FLEET_KAFKA_{name.upper()}_EVENTS for the relay")  # fmt: skip
+    return parser.parse_args(argv)
+
+
+def tree_cpu_s(pid: int) -> float:
+    """utime + stime of a process and its live descendants, from /proc/<pid>/stat."""
+    total = 0.0
+    try:
+        pids = [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
+    except psutil.Error:
+        return 0.0
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) * TICK_S
+    return total
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Proportional resident memory (PSS) of a process and its descendants: shared pages,
+    such as PostgreSQL's shared buffers, are split between their users, not counted in each.
+    """
+    try:
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_full_info().pss
+        except psutil.Error:
+            continue
+    return total / 2**20
+
+
+@dataclass
+class Window:
+    """What one window measured."""
+
+    index: int
+    bookings: LoadResult
+    reads: LoadResult
+    cpu_s: dict[str, float]
+    pss_mb: dict[str, float]
+    healed: float
+    rotations: float
+
+    @property
+    def booked(self) -> int:
+        return self.bookings.count_where(lambda status: status == 201)
+
+    @property
+    def throughput(self) -> float:
+        return self.booked / self.bookings.window_s if self.bookings.window_s else 0.0
+
+    def cpu_ms_per_booking(self, component: str) -> float:
+        return self.cpu_s[component] * 1e3 / self.booked if self.booked else float("nan")
+
+
+@dataclass
+class Readers:
+    """Closed-loop readers of the vehicles being booked (GET /v1/vehicles/{id})."""
+
+    vehicles: list[str]
+    sent: int = 0
+
+    def __call__(self, client: int) -> tuple[str, str, bytes]:
+        self.sent += 1
+        return "GET", f"/v1/vehicles/{self.vehicles[self.sent % len(self.vehicles)]}", b""
+
+
+async def window(
+    index: int, args: argparse.Namespace, procs: dict[str, int], ports: dict[str, int]
+) -> Window:
+    """One window of load on fresh vehicles; CPU and metrics are read at its edges.
+
+    Fresh vehicles each window: a vehicle's decision state keeps its future bookings, so
+    booking ever further ahead on the same vehicles would grow the work per booking and
+    hide what the soak looks for (cost growing with the log, the topic or the tables)."""
+    seconds = args.window_minutes * 60
+    sign_in(f"http://127.0.0.1:{ports['command']}")  # tokens last 15 min: one per window
+    vehicles = await register_vehicles(SimpleNamespace(port=ports["command"]), args.vehicles)
+    bookings = DistinctVehicles(vehicles, args.booking_clients)
+    readers = Readers(vehicles=vehicles)
+    cpu0 = {name: tree_cpu_s(pid) for name, pid in procs.items()}
+    healed0 = await ps.metric_total(ports["query"], "fleet_query_healed_events_total")
+    rot0 = await ps.metric_total(ports["command"], "fleet_relay_topic_rotations_total")
+    booked, read = await asyncio.gather(
+        run_load("127.0.0.1", ports["command"], args.booking_clients, bookings, 0, seconds),
+        run_load("127.0.0.1", ports["query"], args.read_clients, readers, 0, seconds),
+    )
+    cpu = {name: tree_cpu_s(pid) - cpu0[name] for name, pid in procs.items()}
+    return Window(
+        index,
+        booked,
+        read,
+        cpu,
+        {name: tree_pss_mb(pid) for name, pid in procs.items()},
+        await ps.metric_total(ports["query"], "fleet_query_healed_events_total") - healed0,
+        await ps.metric_total(ports["command"], "fleet_relay_topic_rotations_total") - rot0,
+    )
+
+
+def row(w: Window, components: list[str]) -> str:
+    cpu = " ".join(f"{w.cpu_ms_per_booking(c):7.2f}" for c in components)
+    rss = " ".join(f"{w.pss_mb[c]:7.0f}" for c in components)
+    return (
+        f"{w.index:>3} {w.throughput:8.1f} {w.bookings.percentile_ms(99):8.1f}"
+        f" {w.reads.percentile_ms(99):8.1f} | {cpu} | {rss} | {w.healed:6.0f} {w.rotations:4.0f}"
+    )
+
+
+def report(windows: list[Window], components: list[str]) -> tuple[str, bool]:
+    """The table and the floor verdict (last window against the first)."""
+    names = " ".join(f"{c[:7]:>7}" for c in components)
+    header = f"win  book/s  p99 ms  read99 | CPU ms/booking {names} | PSS MiB {names} | healed rot"
+    lines = [header, *(row(w, components) for w in windows)]
+    first, last = windows[0], windows[-1]
+    checks = {"throughput": within(last.throughput, first.throughput)}
+    for c in components:
+        per_booking = last.cpu_ms_per_booking(c) <= first.cpu_ms_per_booking(c) * (1 + TOLERANCE)
+        checks[f"cpu per booking: {c}"] = per_booking
+        checks[f"memory flat: {c}"] = last.pss_mb[c] <= first.pss_mb[c] * (1 + TOLERANCE)
+    checks["0 events healed"] = sum(w.healed for w in windows) == 0
+    checks["no 5xx"] = not any(w.bookings.count_where(lambda s: s >= 500) for w in windows)
+    lines += [f"{'met   ' if ok else 'MISSED'} {name}" for name, ok in checks.items()]
+    met = all(checks.values())
+    lines.append(f"floor {'met' if met else 'missed'} (last window against the first)")
+    return "\n".join(lines) + "\n", met
+
+
+def within(value: float, reference: float) -> bool:
+    return abs(value - reference) <= TOLERANCE * reference
+
+
+async def soak(args: argparse.Namespace, procs: dict[str, int], ports: dict[str, int]) -> bool:
+    warmup = argparse.Namespace(**{**vars(args), "window_minutes": args.warmup_minutes})
+    await window(0, warmup, procs, ports)  # caches, pools and the first rotation's window
+    windows: list[Window] = []
+    count = max(1, round(args.minutes / args.window_minutes))
+    for index in range(1, count + 1):
+        windows.append(await window(index, args, procs, ports))
+        sys.stderr.write(row(windows[-1], list(procs)) + "\n")
+    text, met = report(windows, list(procs))
+    sys.stdout.write(text)
+    return met
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging("WARNING")
+    relay = {"FLEET_KAFKA_MAX_EVENTS": args.kafka_max_events,
+             "FLEET_KAFKA_RETAIN_EVENTS": args.kafka_retain_events}  # fmt: skip
+    extra = {name: str(value) for name, value in relay.items() if value is not None}
+    heal = {"FLEET_QUERY_HEAL_INTERVAL_MS": str(args.heal_interval_ms)}
+    with (
+        postgres(WORK / "postgres") as pg,
+        fresh_database(pg, "soak_cmd") as command_dsn,
+        fresh_database(pg, "soak_query") as query_dsn,
+        ps.broker(WORK) as broker,
+    ):
+        asyncio.run(ensure_topic(broker.bootstrap, TOPIC, ps.PARTITIONS))
+        with (
+            ps.command_service("command", command_dsn, WORK / "command", broker.bootstrap,
+                               TOPIC, extra_env=extra) as command,
+            ps.query_service("query", query_dsn, WORK / "query", command.url, broker.bootstrap,
+                             TOPIC, extra_env=heal) as query,
+        ):  # fmt: skip
+            assert pg.process is not None and broker.process is not None
+            procs = {
+                "command": command.process.pid,
+                "query": query.process.pid,
+                "broker": broker.process.pid,
+                "postgres": pg.process.pid,
+            }
+            ports = {"command": command.port, "query": query.port}
+            met = asyncio.run(soak(args, procs, ports))
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
