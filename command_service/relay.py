@@ -237,8 +237,11 @@ class Relay:
         metrics.RELAY_HORIZON_AGE.set(float(await self._pool.fetchval(_HORIZON_AGE)))
 
     async def _sleep_until_woken(self) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 a stop() landing as wait_for times out
+        # turns the cancellation into a TimeoutError, and the loop would run on for ever.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self._poll)
+            async with asyncio.timeout(self._poll):
+                await self._wake.wait()
         self._wake.clear()
 
     async def _failed(self, exc: BaseException) -> None:

@@ -17,6 +17,7 @@ from query_service.console import install_console
 from query_service.devclock import follow_command_clock
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase
+from shared.kit.auth.client import TOKEN_FORM_PATH
 from shared.kit.auth.revocations import Revocations
 from shared.kit.auth.tokens import KeySource, TokenVerifier
 from shared.kit.clock import Clock, system_clock
@@ -96,7 +97,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    install_docs(app)
+    install_docs(app, token_url=TOKEN_FORM_PATH)
     install_api(app)
     install_console(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)

@@ -11,6 +11,7 @@ from query_service.api.routes import (
     bookings,
     holds,
     maintenance,
+    sign_in,
     stream,
     trips,
     vehicles,
@@ -46,6 +47,7 @@ def install_api(app: FastAPI) -> None:
         app.include_router(module.router, dependencies=everyone, responses=AUTH_PROBLEMS)
     for module in (vehicles, maintenance, stream, analytics):
         app.include_router(module.router, dependencies=staff, responses=AUTH_PROBLEMS)
+    app.include_router(sign_in.router)  # /docs' Authorize, relayed to the command service
     ops = _ops_router()
     if ops is not None:
         app.include_router(ops)

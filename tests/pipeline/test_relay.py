@@ -129,16 +129,18 @@ async def test_a_standby_relay_takes_over_when_the_leader_dies(
     leader.start()
     await asyncio.sleep(0.5)
     standby.start()
-    try:
-        first, _ = await register_vehicle(store, clock)
-        await _until(lambda: leader.is_leader and not standby.is_leader)
-        await leader.stop()  # the leader dies
-        second, _ = await register_vehicle(store, clock)
-        await _until(lambda: standby.is_leader, within_s=5)
-        await _until_published(broker, topic, {first, second})
-    finally:
-        await leader.stop()
-        await standby.stop()
+    # Bounded as a whole: a stuck await fails here with its own traceback.
+    async with asyncio.timeout(120):
+        try:
+            first, _ = await register_vehicle(store, clock)
+            await _until(lambda: leader.is_leader and not standby.is_leader)
+            await leader.stop()  # the leader dies
+            second, _ = await register_vehicle(store, clock)
+            await _until(lambda: standby.is_leader, within_s=5)
+            await _until_published(broker, topic, {first, second})
+        finally:
+            await leader.stop()
+            await standby.stop()
 
 
 async def _until(predicate, within_s: float = 5.0) -> None:

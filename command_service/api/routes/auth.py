@@ -19,13 +19,14 @@ from command_service.api.auth_schemas import (
     password_form,
 )
 from command_service.identity.service import Identity
+from shared.kit.auth.client import TOKEN_FORM_PATH
 from shared.kit.auth.dependencies import Caller, require_role
 from shared.kit.auth.principal import Principal
 from shared.kit.http.client_address import client_address
 from shared.kit.http.responses import JSON
 
 router = APIRouter(tags=["identity"])
-TOKEN_FORM_URL = "/v1/auth/token/form"
+TOKEN_FORM_URL = TOKEN_FORM_PATH
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 
 TOKEN_PATH = "/v1/auth/token"
+# The OAuth2 password grant (form-encoded): the tokenUrl of both services' /docs.
+TOKEN_FORM_PATH = "/v1/auth/token/form"
 _RENEW_BEFORE_S = 60
 CREDENTIALS_FILE = "credentials.json"  # written by the launcher into its state dir
 
