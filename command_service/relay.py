@@ -237,8 +237,8 @@ class Relay:
         metrics.RELAY_HORIZON_AGE.set(float(await self._pool.fetchval(_HORIZON_AGE)))
 
     async def _sleep_until_woken(self) -> None:
-        # asyncio.timeout, not wait_for: on 3.11 a stop() landing as wait_for times out
-        # turns the cancellation into a TimeoutError, and the loop would run on for ever.
+        # asyncio.timeout, not wait_for: on 3.11 wait_for returns normally when a NOTIFY
+        # wakes it in the very iteration stop() cancels it; the loop then ran for ever.
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self._poll):
                 await self._wake.wait()
