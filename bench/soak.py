@@ -58,7 +58,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def tree_cpu_s(pid: int) -> float:
-    """utime + stime of a process and its live descendants, from /proc/<pid>/stat."""
+    """CPU seconds of a process tree, from /proc/<pid>/stat: each live process's utime +
+    stime plus cutime + cstime, the CPU of its children that exited and were reaped (so
+    a PostgreSQL backend that ends between two samples is not lost from the sum)."""
     total = 0.0
     try:
         pids = [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
@@ -69,7 +71,7 @@ def tree_cpu_s(pid: int) -> float:
             fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) * TICK_S
+        total += sum(int(field) for field in fields[11:15]) * TICK_S
     return total
 
 
