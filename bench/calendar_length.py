@@ -21,12 +21,12 @@ from bench.stream_length import (
     METADATA,
     StreamLengthResult,
     registration,
+    seed_pair,
     warm_up,
 )
 from command_service.domain import commands as cmd
 from command_service.domain import decide, fold
 from command_service.store.event_store import EventStore
-from command_service.store.pool import create_pool
 from shared.contract.events import Event
 
 LONG, SHORT = 500, 10
@@ -50,22 +50,12 @@ async def seed_calendar(store: EventStore, bookings: int, first: datetime) -> uu
     return vehicle_id
 
 
-async def _seed_pair(dsn: str, first: datetime) -> tuple[uuid.UUID, uuid.UUID, float]:
-    started = time.perf_counter()
-    pool = await create_pool(dsn, 1, 2)
-    try:
-        store = EventStore(pool)
-        long_id = await seed_calendar(store, LONG, first)
-        short_id = await seed_calendar(store, SHORT, first)
-    finally:
-        await pool.close()
-    return long_id, short_id, time.perf_counter() - started
-
-
 async def calendar_length(service: Service, bookings: int, warmup_s: float) -> StreamLengthResult:
     """Seed both calendars, warm up elsewhere, then book in the gaps on both in turn."""
     first = first_slot(days_ahead=2)
-    long_id, short_id, seed_s = await _seed_pair(service.dsn, first)
+    long_id, short_id, seed_s = await seed_pair(
+        service.dsn, lambda store, n: seed_calendar(store, n, first), LONG, SHORT
+    )
     (warm,) = await register_vehicles(service, 1)
     conn = HttpConnection(HOST, service.port)
     samples: dict[str, list[float]] = {"long": [], "short": []}

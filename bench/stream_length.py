@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -112,18 +112,27 @@ async def _stream_lengths(dsn: str, ids: list[uuid.UUID]) -> list[int]:
     return [int(found[i]) for i in ids]
 
 
-async def _seed_pair(dsn: str) -> tuple[uuid.UUID, uuid.UUID, float]:
-    """(long vehicle, short vehicle, seconds it took) with histories far in the past."""
+Seed = Callable[[EventStore, int], Awaitable[uuid.UUID]]
+
+
+async def seed_pair(
+    dsn: str, seed: Seed, long: int, short: int
+) -> tuple[uuid.UUID, uuid.UUID, float]:
+    """(long vehicle, short vehicle, seconds it took), each made by `seed` with its size."""
     started = time.perf_counter()
-    history_start = datetime.now(UTC) - timedelta(hours=LONG) - timedelta(days=60)
     pool = await create_pool(dsn, 1, 2)
     try:
         store = EventStore(pool)
-        long_id = await seed_stream(store, LONG, history_start)
-        short_id = await seed_stream(store, SHORT, history_start)
+        long_id, short_id = await seed(store, long), await seed(store, short)
     finally:
         await pool.close()
     return long_id, short_id, time.perf_counter() - started
+
+
+async def _seed_pair(dsn: str) -> tuple[uuid.UUID, uuid.UUID, float]:
+    """The two streams, with histories far in the past."""
+    history_start = datetime.now(UTC) - timedelta(hours=LONG) - timedelta(days=60)
+    return await seed_pair(dsn, lambda store, n: seed_stream(store, n, history_start), LONG, SHORT)
 
 
 async def warm_up(conn: HttpConnection, vehicle: str, seconds: float) -> None:
