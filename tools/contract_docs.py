@@ -24,6 +24,7 @@ from shared.contract.kafka_record import (
     header_names,
     to_record,
 )
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 
 Json = dict[str, Any]
 
@@ -54,6 +55,11 @@ _HEADERS: dict[str, tuple[str, Json]] = {
     ),
     "ce_source": ("The producer: the relay of the command service.", {"const": CE_SOURCE}),
     "ce_subject": ("The `vehicle_id` of the payload (also the record key).", _UUID),
+    "ce_organization": (
+        "CloudEvents extension attribute: the `organization_id` of the payload. Events "
+        "stored before organizations existed carry the `default` organization's id.",
+        _UUID,
+    ),
     "ce_time": ("The `occurred_at` of the payload, RFC 3339 UTC.", {"format": "date-time"}),
     "content-type": ("Media type of the record value.", {"const": CONTENT_TYPE}),
     "stream_version": (
@@ -241,6 +247,7 @@ def example_event() -> HoldPlaced:
         vehicle_id=UUID("7e1c1e00-0000-4000-8000-000000000001"),
         version=3,
         occurred_at=at,
+        organization_id=DEFAULT_ORGANIZATION_ID,
         hold_id=UUID("401d0000-0000-4000-8000-000000000002"),
         customer_id=UUID("c0570000-0000-4000-8000-000000000003"),
         start=at.replace(day=5, hour=9),

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from command_service.domain.actor import SYSTEM, Actor
 from shared.contract.events import Location
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 
 OperatorStatus = Literal["available", "maintenance", "inactive"]
 
@@ -32,6 +33,8 @@ class RegisterVehicle:
     currency: str
     odometer_km: int
     home: Location | None = None
+    organization_id: UUID = DEFAULT_ORGANIZATION_ID  # the registering staff member's
+    location_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class UpdateVehicleDetails:
     daily_rate_cents: int | None = None
     currency: str | None = None
     home: Location | None = None
+    location_id: UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Envelope(TypedDict):
     vehicle_id: UUID
     version: int
     occurred_at: datetime
+    organization_id: UUID
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Context:
             vehicle_id=self.state.vehicle_id,
             version=self.state.version + position,
             occurred_at=as_utc(self.now),
+            organization_id=self.state.organization_id,
         )
 
 

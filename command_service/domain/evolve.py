@@ -46,6 +46,7 @@ _DETAIL_FIELDS = (
     "daily_rate_cents",
     "currency",
     "home",
+    "location_id",
 )
 
 
@@ -73,6 +74,8 @@ def registered(event: VehicleRegistered) -> VehicleState:
         km_at_last_service=event.odometer_km,
         last_service_at=event.occurred_at,
         home=event.home,
+        organization_id=event.organization_id,
+        location_id=event.location_id,
     )
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 from pydantic import TypeAdapter
 
 from shared.contract.events import Location, VehicleStatus
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 
 # 2: the state row holds attributes and trips; calendar blocks are rows of their own.
 STATE_SCHEMA = 2
@@ -112,6 +113,9 @@ class VehicleState:
     km_at_last_service: int
     last_service_at: datetime
     home: Location | None = None
+    # Snapshots written before organizations existed decode as `default`'s.
+    organization_id: UUID = DEFAULT_ORGANIZATION_ID
+    location_id: UUID | None = None
     holds: tuple[Hold, ...] = ()
     bookings: tuple[Booking, ...] = ()
     trips: tuple[Trip, ...] = ()

@@ -48,6 +48,8 @@ def register(command: RegisterVehicle, now: datetime, new_id: Callable[[], UUID]
         vehicle_id=command.vehicle_id,
         version=1,
         occurred_at=as_utc(now),
+        organization_id=command.organization_id,
+        location_id=command.location_id,
         vin=check_vin(command.vin),
         plate=check_plate(command.plate),
         make=check_name(command.make, "make"),
@@ -81,6 +83,7 @@ def _proposed(command: UpdateVehicleDetails) -> dict[str, Any]:
         ),
         "currency": _checked(command.currency, check_currency),
         "home": _checked(command.home, check_home),
+        "location_id": command.location_id,
     }
 
 

@@ -1,7 +1,9 @@
 """Event contracts of the vehicle stream: the one definition both services import.
 
 Events are past-tense, frozen facts. Every event carries the envelope fields
-(event_id, vehicle_id, version, occurred_at, schema_version) plus its own data.
+(event_id, vehicle_id, version, occurred_at, schema_version) and the organization the
+vehicle belongs to, plus its own data. Older stored schemas are read through
+shared.contract.upcasting.
 Money is integer cents with an ISO 4217 currency; times are aware UTC datetimes.
 """
 
@@ -12,6 +14,8 @@ from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from shared.contract.upcasting import CURRENT_SCHEMA
 
 VehicleStatus = Literal["available", "in_use", "maintenance", "inactive"]
 BlockKind = Literal["booking", "hold", "maintenance"]
@@ -37,7 +41,8 @@ class Event(BaseModel):
     vehicle_id: UUID
     version: int
     occurred_at: AwareDatetime
-    schema_version: int = 1
+    organization_id: UUID
+    schema_version: int = CURRENT_SCHEMA
 
 
 class VehicleRegistered(Event):
@@ -54,6 +59,7 @@ class VehicleRegistered(Event):
     currency: str
     odometer_km: int
     home: Location | None = None
+    location_id: UUID | None = None  # the branch the vehicle belongs to, if any
 
 
 class VehicleDetailsUpdated(Event):
@@ -67,6 +73,7 @@ class VehicleDetailsUpdated(Event):
     daily_rate_cents: int | None = None
     currency: str | None = None
     home: Location | None = None
+    location_id: UUID | None = None
 
 
 class VehicleStatusChanged(Event):

@@ -1,7 +1,8 @@
 """The Kafka contract of DESIGN §4: how an event becomes a record and back.
 
 Topic `fleet.vehicle-events`, key = vehicle_id, value = the event's JSON (all fields of
-the shared model, envelope included), CloudEvents 1.0 binary-mode headers plus
+the shared model, envelope included), CloudEvents 1.0 binary-mode headers (with the
+extension attribute `ce_organization`, the organization id) plus
 `stream_version`, `global_position` and a W3C `traceparent`.
 """
 
@@ -53,6 +54,7 @@ def to_record(event: Event, global_position: int, correlation_id: str) -> Record
         ("ce_type", (TYPE_PREFIX + name).encode()),
         ("ce_source", CE_SOURCE.encode()),
         ("ce_subject", str(event.vehicle_id).encode()),
+        ("ce_organization", str(event.organization_id).encode()),
         ("ce_time", event.occurred_at.isoformat().replace("+00:00", "Z").encode()),
         ("content-type", CONTENT_TYPE.encode()),
         ("stream_version", str(event.version).encode()),
@@ -94,6 +96,7 @@ def _sample() -> Event:
         vehicle_id=UUID(int=2),
         version=1,
         occurred_at=datetime(2030, 1, 1, tzinfo=UTC),
+        organization_id=UUID(int=4),
         hold_id=UUID(int=3),
     )
 

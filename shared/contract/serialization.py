@@ -8,6 +8,7 @@ from uuid import UUID
 import orjson
 
 from shared.contract.events import EVENT_TYPES, Event, event_type
+from shared.contract.upcasting import is_current, upcast
 
 _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 
@@ -44,13 +45,16 @@ def event_to_wire(event: Event) -> tuple[str, bytes]:
 
 
 def event_from_wire(type_name: str, raw: bytes | str | dict[str, Any]) -> Event:
-    """Parse an event of a known type from bytes or an already decoded dict."""
+    """Parse an event of a known type from bytes or an already decoded dict, of any
+    stored schema (older ones are upcast)."""
     cls = EVENT_TYPES.get(type_name)
     if cls is None:
         raise UnknownEventTypeError(type_name)
     if isinstance(raw, dict):
-        return cls.model_validate(raw)
-    return cls.model_validate_json(raw)
+        return cls.model_validate(upcast(raw))
+    if is_current(raw):
+        return cls.model_validate_json(raw)
+    return cls.model_validate(upcast(orjson.loads(raw)))
 
 
 _ENVELOPE = {"event_id", "vehicle_id", "version", "occurred_at", "schema_version"}

@@ -26,6 +26,7 @@ from command_service.domain.commands import (
     UpdateVehicleDetails,
 )
 from shared.contract.events import Event
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 
 E = TypeVar("E", bound=Event)
 
@@ -163,6 +164,7 @@ class Vehicle:
             vehicle_id=VEHICLE,
             version=self.version + position,
             occurred_at=at,
+            organization_id=DEFAULT_ORGANIZATION_ID,
             **fields,
         )
 

@@ -31,6 +31,7 @@ from shared.contract.events import (
     VehicleStatusChanged,
 )
 from shared.contract.kafka_record import TYPE_PREFIX, header_names, to_record
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from tools import contract_docs
 
 ROOT = contract_docs.DOCS_DIR
@@ -47,6 +48,7 @@ def envelope(version: int) -> dict[str, Any]:
         "vehicle_id": VEHICLE,
         "version": version,
         "occurred_at": AT + timedelta(minutes=version),
+        "organization_id": DEFAULT_ORGANIZATION_ID,
     }
 
 

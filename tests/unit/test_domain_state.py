@@ -28,6 +28,7 @@ from command_service.domain.commands import (
 )
 from command_service.domain.errors import BookingNotCancellableError, Conflict
 from shared.contract.events import Location, VehicleRetired
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from tests.unit.fakes import (
     BOOKING,
     BOOKING_2,
@@ -190,7 +191,12 @@ def test_fold_of_nothing_is_nothing() -> None:
 
 def test_evolve_refuses_a_version_gap(vehicle: Vehicle) -> None:
     event = VehicleRetired(
-        event_id=UUID(int=1), vehicle_id=VEHICLE, version=3, occurred_at=NOW, reason="x"
+        event_id=UUID(int=1),
+        vehicle_id=VEHICLE,
+        version=3,
+        occurred_at=NOW,
+        reason="x",
+        organization_id=DEFAULT_ORGANIZATION_ID,
     )
     with pytest.raises(CorruptStreamError):
         evolve(vehicle.state, event)
@@ -198,7 +204,12 @@ def test_evolve_refuses_a_version_gap(vehicle: Vehicle) -> None:
 
 def test_evolve_refuses_events_before_registration() -> None:
     event = VehicleRetired(
-        event_id=UUID(int=1), vehicle_id=VEHICLE, version=1, occurred_at=NOW, reason="x"
+        event_id=UUID(int=1),
+        vehicle_id=VEHICLE,
+        version=1,
+        occurred_at=NOW,
+        reason="x",
+        organization_id=DEFAULT_ORGANIZATION_ID,
     )
     with pytest.raises(CorruptStreamError):
         evolve(None, event)

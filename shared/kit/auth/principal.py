@@ -1,4 +1,4 @@
-"""Who is calling: the subject and role an access token names."""
+"""Who is calling: the subject, role and organization an access token names."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 from uuid import UUID
 
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
+
 # Roles a person can be given over the API; `service` is for machine accounts only.
+# `admin` administers one organization; `platform_admin` creates organizations and sees
+# no organization's fleet data.
 PersonRole = Literal["customer", "fleet_manager", "admin"]
-Role = Literal[PersonRole, "service"]
-ROLES: tuple[Role, ...] = (*get_args(PersonRole), "service")
+Role = Literal[PersonRole, "platform_admin", "service"]
+ROLES: tuple[Role, ...] = (*get_args(PersonRole), "platform_admin", "service")
 PERSON_ROLES: tuple[PersonRole, ...] = get_args(PersonRole)
 STAFF: frozenset[Role] = frozenset({"fleet_manager", "admin"})
 
@@ -28,6 +32,12 @@ class Principal:
 
     user_id: UUID
     role: Role
+    organization_id: UUID = DEFAULT_ORGANIZATION_ID
+
+    @property
+    def sees_every_organization(self) -> bool:
+        """Machine accounts (the query service's healer, ops tools) read all of them."""
+        return self.role == "service"
 
     @property
     def is_staff(self) -> bool:

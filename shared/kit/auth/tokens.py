@@ -14,6 +14,7 @@ from uuid import UUID
 
 import jwt
 
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from shared.kit.auth.errors import InvalidTokenError, RevocationsUnavailableError
 from shared.kit.auth.principal import Principal, as_role
 from shared.kit.auth.revocations import Revocations
@@ -130,6 +131,17 @@ def _key_id(token: str) -> str:
     return kid
 
 
+def _organization(claims: dict[str, Any]) -> UUID:
+    """The `org` claim; tokens minted before organizations existed belong to `default`."""
+    org = claims.get("org")
+    if org is None:
+        return DEFAULT_ORGANIZATION_ID
+    try:
+        return UUID(str(org))
+    except ValueError as exc:
+        raise InvalidTokenError("token organization is not an id") from exc
+
+
 def _verified(claims: dict[str, Any]) -> Verified:
     role = as_role(claims.get("role"))
     if role is None:
@@ -142,5 +154,5 @@ def _verified(claims: dict[str, Any]) -> Verified:
         session_id = UUID(str(claims["sid"]))
     except ValueError as exc:
         raise InvalidTokenError("token subject or session is not an id") from exc
-    principal = Principal(user_id=user_id, role=role)
+    principal = Principal(user_id, role, _organization(claims))
     return Verified(principal, session_id, generation, float(claims["exp"]))
