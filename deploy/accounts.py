@@ -1,5 +1,6 @@
-"""The accounts a deployment starts with: the first admin and the query service's
-machine account. Passwords are generated at run time and never committed."""
+"""The accounts a deployment starts with: the first admin (of `default`), a platform admin
+and the query service's machine account. Passwords are generated at run time and never
+committed."""
 
 from __future__ import annotations
 
@@ -12,40 +13,64 @@ from pathlib import Path
 from shared.kit.auth.client import CREDENTIALS_FILE, Credentials
 
 ADMIN_EMAIL = "admin@fleetledger.local"
+PLATFORM_ADMIN_EMAIL = "platform-admin@fleetledger.local"
 SERVICE_EMAIL = "query-service@fleetledger.internal"
+
+
+def _platform_admin() -> Credentials:
+    return Credentials(PLATFORM_ADMIN_EMAIL, secrets.token_urlsafe(18))
 
 
 @dataclass(frozen=True)
 class StartupAccounts:
     admin: Credentials
     service: Credentials
+    platform_admin: Credentials
 
     @classmethod
     def generate(cls) -> StartupAccounts:
         return cls(
             Credentials(ADMIN_EMAIL, secrets.token_urlsafe(18)),
             Credentials(SERVICE_EMAIL, secrets.token_urlsafe(24)),
+            _platform_admin(),
         )
 
     @classmethod
     def load_or_create(cls, state_dir: Path) -> StartupAccounts:
-        """The accounts saved in `state_dir` (readable by the owner only), else new ones."""
+        """The accounts saved in `state_dir` (readable by the owner only), else new ones; a
+        file saved before platform admins existed gains one."""
         path = state_dir / CREDENTIALS_FILE
         if path.exists():
             saved = json.loads(path.read_text())
-            return cls(Credentials(**saved["admin"]), Credentials(**saved["service"]))
+            platform = saved.get("platform_admin")
+            accounts = cls(
+                Credentials(**saved["admin"]),
+                Credentials(**saved["service"]),
+                Credentials(**platform) if platform else _platform_admin(),
+            )
+            if not platform:
+                accounts._save(path)
+            return accounts
         accounts = cls.generate()
         state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump({"admin": asdict(accounts.admin), "service": asdict(accounts.service)}, out)
+        accounts._save(path)
         return accounts
 
+    def _save(self, path: Path) -> None:
+        """Write the file, owner-only from its first byte, replacing any older one whole."""
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(asdict(self), out)
+        os.replace(draft, path)
+
     def command_env(self) -> dict[str, str]:
-        """Environment that makes the command service create both accounts on start."""
+        """Environment that makes the command service create the accounts on start."""
         return {
             "FLEET_BOOTSTRAP_ADMIN_EMAIL": self.admin.email,
             "FLEET_BOOTSTRAP_ADMIN_PASSWORD": self.admin.password,
+            "FLEET_BOOTSTRAP_PLATFORM_ADMIN_EMAIL": self.platform_admin.email,
+            "FLEET_BOOTSTRAP_PLATFORM_ADMIN_PASSWORD": self.platform_admin.password,
             **self.query_env(),
         }
 

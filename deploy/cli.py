@@ -62,7 +62,7 @@ def rebuild(ctx: typer.Context) -> None:
 
 @app.command(context_settings=PASS_THROUGH, add_help_option=False)
 def user(ctx: typer.Context) -> None:
-    """Manage accounts and signing keys directly in the database (admin tasks)."""
+    """Manage organizations, accounts and signing keys in the database (admin tasks)."""
     from command_service.identity import cli as identity_cli
 
     _delegate(identity_cli.main, ctx.args, "fleetledger user")

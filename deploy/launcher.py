@@ -127,6 +127,7 @@ def banner(
         f"  postgres         {dsns[0]}\n                   {dsns[1]}\n\n"
         f"  admin            {accounts.admin.email}"
         f"  (password in {STATE_DIR / 'credentials.json'})\n"
+        f"  platform admin   {accounts.platform_admin.email}  (creates organizations)\n"
         f"  a token          {token}\n"
         f'  e.g.             curl -H "Authorization: Bearer $({token})"'
         f" http://127.0.0.1:{args.query_port}/v1/vehicles\n\n"

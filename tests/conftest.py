@@ -19,6 +19,7 @@ import pytest
 import pytest_asyncio
 
 from deploy.postgres import EmbeddedPostgres
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -130,8 +131,16 @@ class Issuer:
     app: Any
     http: Any  # httpx.AsyncClient on the app
 
-    async def token(self, role: str = "fleet_manager", user_id: uuid.UUID | None = None) -> str:
-        token: str = await self.app.state.identity.access_token(user_id or uuid.uuid4(), role)
+    async def token(
+        self,
+        role: str = "fleet_manager",
+        user_id: uuid.UUID | None = None,
+        organization_id: uuid.UUID | None = None,
+    ) -> str:
+        """A token of `organization_id` (default: `default`)."""
+        organization = organization_id or DEFAULT_ORGANIZATION_ID
+        identity = self.app.state.identity
+        token: str = await identity.access_token(user_id or uuid.uuid4(), role, organization)
         return token
 
 

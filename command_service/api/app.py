@@ -15,6 +15,7 @@ from command_service.api.routes import (
     dev_clock,
     feed,
     ops,
+    organizations,
     trips,
     vehicles,
 )
@@ -103,7 +104,7 @@ def create_app(
     refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
     for module in (vehicles, bookings, trips):
         app.include_router(module.router, dependencies=refresh, responses=COMMAND_PROBLEMS)
-    for module in (auth, accounts, feed):
+    for module in (auth, accounts, organizations, feed):
         app.include_router(module.router, responses=COMMAND_PROBLEMS)
     app.include_router(ops.router, responses=problem_responses(503))
     if settings.simulated_clock:

@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 
 from command_service.api.schemas import Strict, example
 from command_service.identity.emails import EMAIL_PATTERN, normalise_email
+from command_service.identity.organizations import SLUG_PATTERN, check_slug
+from shared.contract.organizations import DEFAULT_ORGANIZATION_SLUG
 from shared.kit.auth.principal import PersonRole
 
 # NIST SP 800-63B: at least 8 characters, allow long passphrases, no composition rules.
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 OpaqueToken = Annotated[str, Field(min_length=1, max_length=512)]
+
+
+def _printable(value: str) -> str:
+    if not value.strip() or not value.isprintable():
+        raise ValueError("must be printable text")
+    return value.strip()
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+Slug = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=63,
+        description="2-63 lower-case letters, digits and hyphens, beginning and ending with "
+        "a letter or digit.",
+        json_schema_extra={"pattern": SLUG_PATTERN},
+    ),
+    AfterValidator(check_slug),
+]
 
 
 class Credentials(Strict):
@@ -37,18 +59,33 @@ class Credentials(Strict):
         return normalise_email(value)
 
 
-class RegisterBody(Credentials):
+class NewAccount(Credentials):
+    name: Name
+
+
+class RegisterBody(NewAccount):
     model_config = example(
         email="ada@example.org", password="correct horse battery", name="Ada Lovelace"
     )
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    organization: Slug = Field(
+        DEFAULT_ORGANIZATION_SLUG, description="The slug of the organization to join."
+    )
 
-    @field_validator("name")
-    @classmethod
-    def _trimmed(cls, value: str) -> str:
-        if not value.strip() or not value.isprintable():
-            raise ValueError("name must be printable text")
-        return value.strip()
+
+class StaffBody(NewAccount):
+    model_config = example(
+        email="grace@example.org",
+        password="correct horse battery",
+        name="Grace Hopper",
+        role="fleet_manager",
+    )
+    role: Literal["fleet_manager", "admin"]
+
+
+class OrganizationBody(Strict):
+    model_config = example(name="Acme Rentals", slug="acme-rentals")
+    name: Name
+    slug: Slug
 
 
 class RefreshBody(Strict):

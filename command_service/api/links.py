@@ -71,3 +71,17 @@ TRIP_LINKS = {
 USER_LINKS = {
     "ChangeRole": link("post", "/v1/users/{user_id}/role", "Give it a role.", user_id="user_id"),
 }
+ORGANIZATION_LINKS = {
+    "GetOrganization": link(
+        "get",
+        "/v1/organizations/{organization_id}",
+        "Read it.",
+        organization_id="organization_id",
+    ),
+    "AddStaff": link(
+        "post",
+        "/v1/organizations/{organization_id}/staff",
+        "Create its fleet managers and admins.",
+        organization_id="organization_id",
+    ),
+}

@@ -203,9 +203,18 @@ class User(BaseModel):
     user_id: UUID
     email: str
     name: str
-    role: Literal["customer", "fleet_manager", "admin", "service"]
+    role: Literal["customer", "fleet_manager", "admin", "platform_admin", "service"]
+    organization_id: UUID = Field(description="The organization the account belongs to.")
     created_at: datetime
     disabled: bool = Field(description="A disabled account cannot sign in or act.")
+
+
+class Organization(BaseModel):
+    """An organization: an operator, a dealership, a corporate pool."""
+
+    organization_id: UUID
+    name: str
+    slug: str
 
 
 class Revocation(BaseModel):

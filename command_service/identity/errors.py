@@ -32,7 +32,7 @@ class UserNotFoundError(HttpProblem):
 
 
 class LastAdminError(HttpProblem):
-    """The change would leave the installation without an admin."""
+    """The change would leave an organization without an admin."""
 
     status = 409
     title = "Last admin"
@@ -43,3 +43,17 @@ class AccountDisabledError(HttpProblem):
 
     status = 403
     title = "Account disabled"
+
+
+class OrganizationNotFoundError(HttpProblem):
+    """No organization with that id or slug, or one the caller may not see."""
+
+    status = 404
+    title = "Organization not found"
+
+
+class SlugTakenError(HttpProblem):
+    """Another organization already uses this slug."""
+
+    status = 409
+    title = "Slug taken"

@@ -76,11 +76,23 @@ class IdentitySettings(FleetSettings):
     bootstrap_admin_email: str = var(
         "FLEET_BOOTSTRAP_ADMIN_EMAIL",
         "",
-        "First admin on a fresh install: created on start if absent, never overwritten "
+        "First admin (of `default`) on a fresh install: created on start if absent, never "
+        "overwritten "
         "([docs/identity.md](docs/identity.md)).",
     )
     bootstrap_admin_password: str = var(
         "FLEET_BOOTSTRAP_ADMIN_PASSWORD", "", "Password of `FLEET_BOOTSTRAP_ADMIN_EMAIL`."
+    )
+    bootstrap_platform_admin_email: str = var(
+        "FLEET_BOOTSTRAP_PLATFORM_ADMIN_EMAIL",
+        "",
+        "Platform admin (creates organizations, sees no fleet data): created on start if "
+        "absent, never overwritten ([docs/identity.md](docs/identity.md)).",
+    )
+    bootstrap_platform_admin_password: str = var(
+        "FLEET_BOOTSTRAP_PLATFORM_ADMIN_PASSWORD",
+        "",
+        "Password of `FLEET_BOOTSTRAP_PLATFORM_ADMIN_EMAIL`.",
     )
     # The query service's machine account (reads the event feed): kept in sync with env.
     service_account_email: ServiceAccountEmail

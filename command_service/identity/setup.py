@@ -11,6 +11,7 @@ from command_service.identity.passwords import Passwords
 from command_service.identity.service import Identity
 from command_service.identity.settings import IdentitySettings
 from command_service.identity.throttle import Limit, LoginThrottle
+from shared.kit.auth.principal import Role
 
 log = structlog.get_logger("command_service.identity")
 
@@ -29,15 +30,29 @@ async def start_identity(pool: asyncpg.Pool, settings: IdentitySettings) -> Iden
         registrations=Limit(settings.registrations_per_address, settings.registration_window_s),
     )
     identity = Identity(pool, keys, passwords, throttle, settings.trusted_proxies)
-    if settings.bootstrap_admin_email and settings.bootstrap_admin_password:
-        email = normalise_email(settings.bootstrap_admin_email)
-        admin = await identity.ensure_account(
-            email, settings.bootstrap_admin_password, "admin", reset=False
-        )
-        log.info("bootstrap_admin_present", user_id=str(admin.user_id), email=email)
+    await _first_admins(identity, settings)
     if settings.service_account_email and settings.service_account_password:
         email = normalise_email(settings.service_account_email)
         await identity.ensure_account(
             email, settings.service_account_password, "service", reset=True
         )
     return identity
+
+
+async def _first_admins(identity: Identity, settings: IdentitySettings) -> None:
+    """`default`'s first admin and the platform admin the environment names, if absent."""
+    wanted: tuple[tuple[str, str, Role], ...] = (
+        (settings.bootstrap_admin_email, settings.bootstrap_admin_password, "admin"),
+        (
+            settings.bootstrap_platform_admin_email,
+            settings.bootstrap_platform_admin_password,
+            "platform_admin",
+        ),
+    )
+    for address, password, role in wanted:
+        if not (address and password):
+            continue
+        account = await identity.ensure_account(normalise_email(address), password, role, False)
+        # An existing account is never overwritten, even when its role differs.
+        event = "bootstrap_account_present" if account.role == role else "bootstrap_role_differs"
+        log.info(event, user_id=str(account.user_id), role=account.role, wanted=role)

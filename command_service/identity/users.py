@@ -1,4 +1,4 @@
-"""SQL of the users table (hand-written, close to migration 0004)."""
+"""SQL of the users table (hand-written, close to migrations 0004 and 0008)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ import asyncpg
 
 from command_service.identity import revocations
 from command_service.identity.errors import EmailTakenError, LastAdminError, UserNotFoundError
-from shared.kit.auth.principal import Role
+from shared.kit.auth.principal import Principal, Role
 
-_COLUMNS = "user_id, email, name, password_hash, role, created_at, disabled_at, token_generation"
+_COLUMNS = (
+    "user_id, email, name, password_hash, role, organization_id, created_at, disabled_at,"
+    " token_generation"
+)
 _LOCKED = f"SELECT {_COLUMNS} FROM users WHERE user_id = $1 FOR UPDATE"
 
 
@@ -24,6 +27,7 @@ class User:
     name: str
     password_hash: str
     role: Role
+    organization_id: UUID
     created_at: datetime
     disabled_at: datetime | None = None
     token_generation: int = 0
@@ -39,9 +43,34 @@ class User:
             "email": self.email,
             "name": self.name,
             "role": self.role,
+            "organization_id": self.organization_id,
             "created_at": self.created_at,
             "disabled": self.disabled,
         }
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The accounts an administrator acts on: one organization's (its admin) or every
+    organization's (None: a platform admin); platform admins' own accounts only from
+    the command line."""
+
+    organization_id: UUID | None
+    platform_admins: bool = False
+
+    @classmethod
+    def of(cls, caller: Principal) -> Reach:
+        """An admin's reach is its organization; a platform admin's, every one."""
+        return cls(None if caller.role == "platform_admin" else caller.organization_id)
+
+    def includes(self, user: User) -> bool:
+        """Whether `user` is an account this reach may act on."""
+        if user.role == "platform_admin" and not self.platform_admins:
+            return False
+        return self.organization_id is None or user.organization_id == self.organization_id
+
+
+EVERY_ACCOUNT = Reach(None, platform_admins=True)
 
 
 def _user(row: asyncpg.Record | None) -> User | None:
@@ -55,17 +84,19 @@ async def create(
     name: str,
     password_hash: str,
     role: Role,
+    organization_id: UUID,
 ) -> User:
     """Insert an account; EmailTakenError if the normalised e-mail is in use."""
     try:
         row = await db.fetchrow(
-            f"INSERT INTO users (user_id, email, name, password_hash, role)"
-            f" VALUES ($1, $2, $3, $4, $5) RETURNING {_COLUMNS}",
+            "INSERT INTO users (user_id, email, name, password_hash, role, organization_id)"
+            f" VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}",
             user_id,
             email,
             name,
             password_hash,
             role,
+            organization_id,
         )
     except asyncpg.UniqueViolationError as exc:
         raise EmailTakenError(f"{email} is already registered") from exc
@@ -82,6 +113,25 @@ async def by_id(db: asyncpg.Connection | asyncpg.Pool, user_id: UUID) -> User | 
     return _user(await db.fetchrow(f"SELECT {_COLUMNS} FROM users WHERE user_id = $1", user_id))
 
 
+async def member(
+    db: asyncpg.Connection | asyncpg.Pool,
+    user_id: UUID,
+    organization_id: UUID,
+    role: Role | None = None,
+) -> User | None:
+    """The account `user_id` if it belongs to `organization_id` (and has `role`, when
+    given), else None: unknown ids and other organizations' accounts alike. A disabled
+    member is still returned (check `.disabled`)."""
+    user = _user(
+        await db.fetchrow(
+            f"SELECT {_COLUMNS} FROM users WHERE user_id = $1 AND organization_id = $2",
+            user_id,
+            organization_id,
+        )
+    )
+    return user if user is not None and role in (None, user.role) else None
+
+
 async def set_password(db: asyncpg.Connection | asyncpg.Pool, user_id: UUID, hashed: str) -> None:
     await db.execute(
         "UPDATE users SET password_hash = $2, updated_at = now() WHERE user_id = $1",
@@ -90,32 +140,44 @@ async def set_password(db: asyncpg.Connection | asyncpg.Pool, user_id: UUID, has
     )
 
 
-async def _locked(conn: asyncpg.Connection, user_id: UUID) -> User:
-    """The account, row-locked for this transaction; 404 when unknown."""
+def not_found(user_id: UUID) -> UserNotFoundError:
+    """The one answer for an unknown account and for one out of the caller's reach."""
+    return UserNotFoundError(f"no user with id {user_id}")
+
+
+async def _locked(conn: asyncpg.Connection, user_id: UUID, reach: Reach) -> User:
+    """The account, row-locked for this transaction; 404 when unknown or out of reach."""
     user = _user(await conn.fetchrow(_LOCKED, user_id))
-    if user is None:
-        raise UserNotFoundError(f"no user with id {user_id}")
+    if user is None or not reach.includes(user):
+        raise not_found(user_id)
     return user
 
 
 async def _keep_an_admin(conn: asyncpg.Connection, user: User) -> None:
-    """Refuse a change that removes `user` from the enabled admins if they are the last."""
+    """Refuse a change that removes `user` from its organization's enabled admins if they
+    are the last."""
     if user.role != "admin" or user.disabled:
         return
     admins = await conn.fetchval(
-        "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL"
+        "SELECT count(*) FROM users"
+        " WHERE role = 'admin' AND disabled_at IS NULL AND organization_id = $1",
+        user.organization_id,
     )
     if admins <= 1:
-        raise LastAdminError("promote another admin before demoting or disabling the last one")
+        raise LastAdminError(
+            "promote another admin of the organization before demoting or disabling its last"
+        )
 
 
-async def set_role(pool: asyncpg.Pool, user_id: UUID, role: Role, changed_by: str) -> User:
+async def set_role(
+    pool: asyncpg.Pool, user_id: UUID, role: Role, changed_by: str, reach: Reach
+) -> User:
     """Change a role with an audit row and void the old role's access tokens; refuses to
-    demote the last admin."""
+    demote an organization's last admin."""
     async with pool.acquire() as conn, conn.transaction():
         # Serialise role changes so two admins cannot demote each other at once.
         await conn.execute("LOCK TABLE role_changes IN EXCLUSIVE MODE")
-        user = await _locked(conn, user_id)
+        user = await _locked(conn, user_id, reach)
         if user.role == role:
             return user
         await _keep_an_admin(conn, user)
@@ -134,12 +196,14 @@ async def set_role(pool: asyncpg.Pool, user_id: UUID, role: Role, changed_by: st
     return User(**{**user.__dict__, "role": role, "token_generation": generation})
 
 
-async def set_disabled(pool: asyncpg.Pool, user_id: UUID, disabled: bool, by: str) -> User:
+async def set_disabled(
+    pool: asyncpg.Pool, user_id: UUID, disabled: bool, by: str, reach: Reach
+) -> User:
     """Disable (voiding every token and session) or re-enable an account."""
     async with pool.acquire() as conn, conn.transaction():
         # The same lock as role changes: two admins cannot disable each other at once.
         await conn.execute("LOCK TABLE role_changes IN EXCLUSIVE MODE")
-        user = await _locked(conn, user_id)
+        user = await _locked(conn, user_id, reach)
         if disabled and not user.disabled:
             await _keep_an_admin(conn, user)
             await revoke_sessions(conn, user_id)
@@ -157,10 +221,10 @@ async def set_disabled(pool: asyncpg.Pool, user_id: UUID, disabled: bool, by: st
     return found
 
 
-async def reset_password(pool: asyncpg.Pool, user_id: UUID, hashed: str) -> None:
+async def reset_password(pool: asyncpg.Pool, user_id: UUID, hashed: str, reach: Reach) -> None:
     """Set a new password and end every session and access token of the account."""
     async with pool.acquire() as conn, conn.transaction():
-        await _locked(conn, user_id)
+        await _locked(conn, user_id, reach)
         await set_password(conn, user_id, hashed)
         await revoke_sessions(conn, user_id)
         await revocations.revoke_account(conn, user_id, "password reset")

@@ -10,8 +10,10 @@ import httpx
 import pytest_asyncio
 
 from command_service.api.app import create_app
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from shared.kit.auth.principal import Role
 from tests.conftest import in_process_settings
+from tests.integration.tenancy import Tenancy, identity_settings
 
 VALID_VEHICLE = {
     "vin": "WVWZZZ1JZXW000001",
@@ -35,18 +37,24 @@ def new_vehicle(**overrides: Any) -> dict[str, Any]:
     return {**body, **overrides}
 
 
-async def token_for(app: Any, role: Role = "admin", user_id: uuid.UUID | None = None) -> str:
-    """An access token the app itself signs, for an account made here if absent (the
-    command service accepts tokens of existing, enabled accounts only)."""
+async def token_for(
+    app: Any,
+    role: Role = "admin",
+    user_id: uuid.UUID | None = None,
+    organization_id: uuid.UUID = DEFAULT_ORGANIZATION_ID,
+) -> str:
+    """An access token the app itself signs, for an account of `organization_id` made here
+    if absent (the command service accepts tokens of existing, enabled accounts only)."""
     user_id = user_id or uuid.uuid4()
     await app.state.pool.execute(
-        "INSERT INTO users (user_id, email, name, password_hash, role)"
-        " VALUES ($1, $2, 'Test caller', '!', $3) ON CONFLICT (user_id) DO NOTHING",
+        "INSERT INTO users (user_id, email, name, password_hash, role, organization_id)"
+        " VALUES ($1, $2, 'Test caller', '!', $3, $4) ON CONFLICT (user_id) DO NOTHING",
         user_id,
         f"{user_id}@callers.example",
         role,
+        organization_id,
     )
-    token: str = await app.state.identity.access_token(user_id, role)
+    token: str = await app.state.identity.access_token(user_id, role, organization_id)
     return token
 
 
@@ -84,3 +92,14 @@ async def book(
 ) -> httpx.Response:
     body = {"vehicle_id": vehicle, "start": start, "end": end, "customer_id": CUSTOMER}
     return await api.post("/v1/bookings", json=body, headers=headers)
+
+
+@pytest_asyncio.fixture
+async def tenancy(command_dsn: str) -> AsyncIterator[Tenancy]:
+    """The command app with both bootstrap admins (tests/integration/tenancy.py), and a
+    client without a token."""
+    app = create_app(in_process_settings(command_dsn, identity=identity_settings()))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://command") as http:
+            yield Tenancy(http, app)

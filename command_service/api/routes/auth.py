@@ -19,15 +19,19 @@ from command_service.api.auth_schemas import (
     password_form,
 )
 from command_service.identity.service import Identity
+from command_service.identity.users import Reach
 from shared.kit.auth.client import TOKEN_FORM_PATH
-from shared.kit.auth.dependencies import Caller, require_role
+from shared.kit.auth.dependencies import Caller, require_operator, require_role
 from shared.kit.auth.principal import Principal
 from shared.kit.http.client_address import client_address
 from shared.kit.http.responses import JSON
 
 router = APIRouter(tags=["identity"])
 TOKEN_FORM_URL = TOKEN_FORM_PATH
-Admin = Annotated[Principal, Depends(require_role("admin"))]
+# Organization admins act on their organization's accounts, platform admins on any
+# organization's (users.Reach).
+Admin = Annotated[Principal, Depends(require_role("admin", "platform_admin"))]
+Operator = Annotated[Principal, Depends(require_operator())]
 
 
 def identity_of(request: Request) -> Identity:
@@ -42,13 +46,15 @@ def identity_of(request: Request) -> Identity:
     responses={201: {"description": "The new account.", "links": links.USER_LINKS}},
 )
 async def register(body: RegisterBody, request: Request) -> JSON:
-    """Open a customer account (e-mail normalised and unique; password hashed with argon2id).
+    """Open a customer account at the organization `organization` names (`default` when
+    absent; 404 when no organization has that slug). The e-mail is normalised and unique
+    on the installation; the password is hashed with argon2id.
 
     A taken e-mail gets the same 201 (no account is made), so this cannot tell which
     addresses are registered. 429 when one address registers too often."""
     identity = identity_of(request)
     address = client_address(request.scope, identity.trusted_proxies)
-    user = await identity.sign_up(body.email, body.password, body.name, address)
+    user = await identity.sign_up(body.email, body.password, body.name, address, body.organization)
     return JSON(user.public(), status_code=201)
 
 
@@ -96,16 +102,20 @@ async def me(caller: Caller, request: Request) -> JSON:
 
 @router.post("/v1/users/{user_id}/role", response_model=rm.User)
 async def change_role(user_id: UUID, body: RoleBody, admin: Admin, request: Request) -> JSON:
-    """Give an account another role (admins only; the last admin cannot be demoted); its
-    access tokens with the old role stop working within about a second."""
-    user = await identity_of(request).change_role(user_id, body.role, admin.actor)
+    """Give an account of the caller's organization another role (its admins, or platform
+    admins for any organization; another organization's account answers 404; an
+    organization's last admin cannot be demoted); its access tokens with the old role stop
+    working within about a second."""
+    identity = identity_of(request)
+    user = await identity.change_role(user_id, body.role, admin.actor, Reach.of(admin))
     return JSON(user.public())
 
 
 @router.post("/v1/auth/signing-keys/rotate", response_model=rm.RotatedKey)
-async def rotate_signing_key(_: Admin, request: Request) -> JSON:
+async def rotate_signing_key(_: Operator, request: Request) -> JSON:
     """Publish a new key now; it signs after `signs_in_s` (verifiers learn it first), and
-    the old one stays published until its last token has expired."""
+    the old one stays published until its last token has expired (platform admins and
+    admins of `default`)."""
     kid, signs_in_s = await identity_of(request).keys.rotate()
     return JSON({"kid": kid, "signs_in_s": signs_in_s})
 

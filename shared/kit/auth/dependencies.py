@@ -45,5 +45,21 @@ def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     return dependency
 
 
+def require_operator(*also: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency admitting the installation's operators (Principal.operates_installation)
+    and callers with one of `also`."""
+    allowed = frozenset(also)
+
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not principal.operates_installation and principal.role not in allowed:
+            raise ForbiddenError(
+                "this needs a platform admin, an admin of the default organization"
+                + "".join(f" or the role {role}" for role in sorted(allowed))
+            )
+        return principal
+
+    return dependency
+
+
 Caller = Annotated[Principal, Depends(authenticate)]
 Staff = Annotated[Principal, Depends(require_role("fleet_manager", "admin"))]

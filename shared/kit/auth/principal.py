@@ -41,8 +41,17 @@ class Principal:
 
     @property
     def is_staff(self) -> bool:
-        """Fleet managers and admins act on any vehicle, booking or trip."""
+        """Fleet managers and admins act on their organization's vehicles, bookings and
+        trips (platform admins are not staff: they see no fleet data)."""
         return self.role in STAFF
+
+    @property
+    def operates_installation(self) -> bool:
+        """Platform admins and `default`'s admins (the operators of an installation from
+        before organizations) rotate signing keys and read the revocation feed."""
+        if self.role == "platform_admin":
+            return True
+        return self.role == "admin" and self.organization_id == DEFAULT_ORGANIZATION_ID
 
     @property
     def actor(self) -> str:
