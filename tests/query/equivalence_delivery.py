@@ -54,7 +54,7 @@ EVERYTHING = Delivery(
     shuffle=1,
     moves=((3, 0), (40, 5), (77, 30)),
     duplicates=((0, 0, 0), (5, 17, 3), (9, 400, 1), (12, 3, 99)),
-    redeliveries=((2, 0), (6, 2)),
+    redeliveries=((2, 0), (5, 2)),
     heal=False,
 )
 
