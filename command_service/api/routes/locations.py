@@ -14,6 +14,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from command_service.api import links
 from command_service.api import location_schemas as ls
 from command_service.api import response_models as rm
 from command_service.api.answers import Run, answer
@@ -67,7 +68,10 @@ def _body(_: Sequence[StreamEvent], state: LocationState) -> dict[str, Any]:
 
 
 @router.post(
-    "/locations", tags=["locations"], dependencies=_WRITE, **documented(ls.LocationWritten, 201)
+    "/locations",
+    tags=["locations"],
+    dependencies=_WRITE,
+    **documented(ls.LocationWritten, 201, links.LOCATION_LINKS),
 )
 async def open_location(body: ls.OpenLocationBody, request: Request) -> Response:
     """Open a location (a branch) of the caller's organization."""
