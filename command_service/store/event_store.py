@@ -36,6 +36,7 @@ from shared.contract.serialization import (
     event_payload,
     vehicle_event,
 )
+from shared.contract.upcasting import CURRENT_SCHEMA
 
 
 class StreamConflictError(Exception):
@@ -55,8 +56,10 @@ NO_BLOCKS = CalendarScope()
 
 _APPEND = f"""
 WITH ev AS (
-    INSERT INTO events (stream_id, version, event_id, event_type, data, metadata, occurred_at)
-    SELECT $1, x.version, x.event_id, x.event_type, x.data::jsonb, $2::jsonb, x.occurred_at
+    INSERT INTO events (stream_id, version, event_id, event_type, schema_version, data,
+                        metadata, occurred_at)
+    SELECT $1, x.version, x.event_id, x.event_type, {CURRENT_SCHEMA}, x.data::jsonb, $2::jsonb,
+           x.occurred_at
     FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
          AS x(version, event_id, event_type, data, occurred_at)
     RETURNING global_position
