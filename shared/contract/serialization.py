@@ -36,7 +36,7 @@ def _default(value: Any) -> Any:
 
 def event_payload(event: StreamEvent) -> dict[str, Any]:
     """The event's data fields (envelope fields and stream id excluded), JSON-safe."""
-    return event.model_dump(mode="json", exclude=_ENVELOPE | {event.STREAM_ID})
+    return event.model_dump(mode="json", exclude=_NOT_DATA[event.STREAM_ID])
 
 
 def event_to_wire(event: StreamEvent) -> tuple[str, bytes]:
@@ -76,3 +76,5 @@ def vehicle_event(event: StreamEvent) -> Event:
 
 
 _ENVELOPE = {"event_id", "version", "occurred_at", "schema_version"}
+# Per stream id field: what the stored `data` leaves out (stored in columns instead).
+_NOT_DATA = {cls.STREAM_ID: _ENVELOPE | {cls.STREAM_ID} for cls in EVENT_TYPES.values()}
