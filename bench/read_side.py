@@ -7,7 +7,7 @@ start (before its vehicles are registered) until the query service has caught up
 the event store after the window (bounded by --drain-timeout):
 
 * events appended to the store, projected by the window's end and after the drain,
-  where "projected" is the sum of `vehicle_tracking.version` in the query database
+  where "projected" is the sum of `stream_tracking.version` in the query database
   (versions are gap-free, so it counts applied events, whichever path applied them);
 * CPU seconds of the query service (its process tree), of the PostgreSQL backends
   connected to the query database, of the broker, and of the command service (relay
@@ -39,7 +39,10 @@ _STORED = "SELECT count(*) FROM events"
 # Both versions of the query service keep their read models in the schema that
 # public.read_model_active names (blue-green generations).
 _ACTIVE = "SELECT schema_name FROM public.read_model_active"
-_PROJECTED = "SELECT coalesce(sum(version), 0) FROM {schema}.vehicle_tracking"
+# Releases before locations named the tracking table `vehicle_tracking` (an A/B run may
+# measure one of them).
+_PROJECTED = "SELECT coalesce(sum(version), 0) FROM {schema}.{table}"
+_TRACKING = "SELECT coalesce(to_regclass($1)::text, 'vehicle_tracking')"
 _SCHEMA = re.compile(r"^rm_[a-z0-9_]{1,40}$")
 _BACKENDS = (
     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
@@ -140,7 +143,8 @@ class ReadProbe:
         schema = await self._reads.fetchval(_ACTIVE)
         if not _SCHEMA.match(schema or ""):
             raise RuntimeError(f"no read-model schema is active in the query database: {schema!r}")
-        projected = await self._reads.fetchval(_PROJECTED.format(schema=schema))
+        table = (await self._reads.fetchval(_TRACKING, f"{schema}.stream_tracking")).split(".")[-1]
+        projected = await self._reads.fetchval(_PROJECTED.format(schema=schema, table=table))
         return Progress(stored, int(projected))
 
     async def _backend_cpu(self) -> dict[int, float]:

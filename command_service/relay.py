@@ -35,7 +35,7 @@ from aiokafka.errors import KafkaError
 from command_service import metrics
 from command_service.leadership import RELAY_LOCK, LeaderLock
 from command_service.store import feed
-from command_service.store.event_store import event_from_row
+from command_service.store.event_store import stored_event_of
 from command_service.topic_keeper import Cursor, Retention, TopicKeeper, precedes, window_start
 from shared.contract.kafka_record import to_record
 
@@ -190,7 +190,7 @@ class Relay:
         assert self._producer is not None
         acks = []
         for row in rows:
-            event = event_from_row(row["stream_id"], row)
+            event = stored_event_of(row["stream_id"], row)
             record = to_record(event, row["global_position"], row["metadata"]["correlation_id"])
             acks.append(
                 await self._producer.send(

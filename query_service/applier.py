@@ -1,13 +1,14 @@
 """Apply a page of events to the read models in one tracked transaction (DESIGN §5).
 
-Per vehicle, `vehicle_tracking.version` is the last applied stream version. An event at
-or below it is a duplicate (at-least-once delivery) and is skipped; one above
-version + 1 is out of order — a gap — and is held back: the caller heals the gap from
-the command service's feed and offers the held events again.
+Per stream (a vehicle's, a location's: every kind alike), `stream_tracking.version` is the
+last applied stream version. An event at or below it is a duplicate (at-least-once
+delivery) and is skipped; one above version + 1 is out of order — a gap — and is held
+back: the caller heals the gap from the command service's feed and offers the held
+events again.
 
 The transaction first claims the tracking rows (a conditional write of the versions the
 page will reach), then loads, folds and writes the read-model rows, then NOTIFYs one
-change notice per applied event. A concurrent applier of the same vehicle (the live
+change notice per applied event. A concurrent applier of the same stream (the live
 consumer against the healer) waits on the claimed row and then finds its expected
 version gone: it rolls back and retries on fresh rows, where those events are duplicates.
 """
@@ -18,12 +19,13 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
 
 from query_service.read_models import Change, Page, new_page
-from shared.contract.events import Event, event_type
+from shared.contract.events import StreamEvent, event_type
 from shared.contract.serialization import dumps
 
 CHANGES_CHANNEL = "fleet_changes"
@@ -31,22 +33,33 @@ _ATTEMPTS = 5
 _CLAIM = """
 WITH claim AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::timestamptz[], $5::int[])
-        AS c(vehicle_id, version, global_position, last_event_at, expected)
+        AS c(stream_id, version, global_position, last_event_at, expected)
 ), moved AS (
-    UPDATE vehicle_tracking t SET version = c.version, global_position = c.global_position,
+    UPDATE stream_tracking t SET version = c.version, global_position = c.global_position,
         last_event_at = c.last_event_at
-    FROM claim c WHERE t.vehicle_id = c.vehicle_id AND c.expected > 0
+    FROM claim c WHERE t.stream_id = c.stream_id AND c.expected > 0
         AND t.version = c.expected
     RETURNING 1
 ), born AS (
-    INSERT INTO vehicle_tracking (vehicle_id, version, global_position, last_event_at)
-    SELECT vehicle_id, version, global_position, last_event_at FROM claim WHERE expected = 0
-    ON CONFLICT (vehicle_id) DO NOTHING
+    INSERT INTO stream_tracking (stream_id, version, global_position, last_event_at)
+    SELECT stream_id, version, global_position, last_event_at FROM claim WHERE expected = 0
+    ON CONFLICT (stream_id) DO NOTHING
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM moved) + (SELECT count(*) FROM born)
 """
 _NOTIFY = "SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n"
+
+
+class StreamRef(NamedTuple):
+    """A stream by kind and id: what healing a gap needs to know."""
+
+    kind: str
+    id: UUID
+
+    @classmethod
+    def of(cls, event: StreamEvent) -> StreamRef:
+        return cls(event.STREAM, event.stream_id)
 
 
 class Outcome(enum.Enum):
@@ -59,7 +72,7 @@ class Outcome(enum.Enum):
 class Applied:
     """One applied event, its position in the global log and the rows it changed."""
 
-    event: Event
+    event: StreamEvent
     position: int
     changes: tuple[Change, ...]
 
@@ -70,17 +83,17 @@ class PageResult:
 
     applied: list[Applied] = field(default_factory=list)
     duplicates: int = 0
-    held: list[tuple[Event, int]] = field(default_factory=list)
-    # Per vehicle: the tracked version after the page.
+    held: list[tuple[StreamEvent, int]] = field(default_factory=list)
+    # Per stream id: the tracked version after the page.
     tracked: dict[UUID, int] = field(default_factory=dict)
 
     @property
-    def gaps(self) -> set[UUID]:
-        return {event.vehicle_id for event, _ in self.held}
+    def gaps(self) -> set[StreamRef]:
+        return {StreamRef.of(event) for event, _ in self.held}
 
 
 class _LostRace(Exception):
-    """Another applier advanced a vehicle of this page first."""
+    """Another applier advanced a stream of this page first."""
 
 
 class PageApplier:
@@ -93,8 +106,8 @@ class PageApplier:
     async def create(cls, conn: asyncpg.Connection, notify: bool = True) -> PageApplier:
         return cls(conn, await new_page(conn), notify)
 
-    async def apply(self, records: Sequence[tuple[Event, int]]) -> PageResult:
-        """Apply what the page can, exactly once and in version order per vehicle."""
+    async def apply(self, records: Sequence[tuple[StreamEvent, int]]) -> PageResult:
+        """Apply what the page can, exactly once and in version order per stream."""
         for attempt in range(_ATTEMPTS):
             try:
                 async with self.conn.transaction():
@@ -106,24 +119,24 @@ class PageApplier:
                 self._page.discard()
         raise AssertionError("unreachable")
 
-    async def _apply(self, records: Sequence[tuple[Event, int]]) -> PageResult:
+    async def _apply(self, records: Sequence[tuple[StreamEvent, int]]) -> PageResult:
         result = PageResult()
-        vehicles = list({event.vehicle_id for event, _ in records})
+        streams = list({event.stream_id for event, _ in records})
         rows = await self.conn.fetch(
-            "SELECT vehicle_id, version FROM vehicle_tracking WHERE vehicle_id = ANY($1)",
-            vehicles,
+            "SELECT stream_id, version FROM stream_tracking WHERE stream_id = ANY($1)", streams
         )
-        expected = {row["vehicle_id"]: row["version"] for row in rows}
-        tracked = result.tracked = {vid: expected.get(vid, 0) for vid in vehicles}
-        accepted: list[tuple[Event, int]] = []
+        expected = {row["stream_id"]: row["version"] for row in rows}
+        tracked = result.tracked = {sid: expected.get(sid, 0) for sid in streams}
+        accepted: list[tuple[StreamEvent, int]] = []
         last: dict[UUID, tuple[int, datetime]] = {}
         for event, position in records:
-            current = tracked[event.vehicle_id]
+            stream_id = event.stream_id
+            current = tracked[stream_id]
             if event.version <= current:
                 result.duplicates += 1
             elif event.version == current + 1:
-                tracked[event.vehicle_id] = event.version
-                last[event.vehicle_id] = (position, event.occurred_at)
+                tracked[stream_id] = event.version
+                last[stream_id] = (position, event.occurred_at)
                 accepted.append((event, position))
             else:
                 result.held.append((event, position))
@@ -155,11 +168,12 @@ class PageApplier:
 
 
 def _notice(applied: Applied) -> str:
-    """The NOTIFY payload behind GET /v1/stream (well under the 8000-byte limit)."""
+    """The NOTIFY payload behind GET /v1/stream (well under the 8000-byte limit); the
+    stream's id under its kind's name (`vehicle_id`, `location_id`)."""
     event = applied.event
     return dumps(
         {
-            "vehicle_id": event.vehicle_id,
+            event.STREAM_ID: event.stream_id,
             "version": event.version,
             "event_type": event_type(event),
             "global_position": applied.position,
@@ -169,8 +183,8 @@ def _notice(applied: Applied) -> str:
     ).decode()
 
 
-async def tracked_version(conn: asyncpg.Connection, vehicle_id: UUID) -> int:
+async def tracked_version(conn: asyncpg.Connection, stream_id: UUID) -> int:
     version = await conn.fetchval(
-        "SELECT version FROM vehicle_tracking WHERE vehicle_id = $1", vehicle_id
+        "SELECT version FROM stream_tracking WHERE stream_id = $1", stream_id
     )
     return int(version or 0)

@@ -1,4 +1,4 @@
-"""Client of the command service's log: a vehicle's history and the global catch-up feed."""
+"""Client of the command service's log: a stream's history and the global catch-up feed."""
 
 from __future__ import annotations
 
@@ -8,22 +8,30 @@ from uuid import UUID
 
 import httpx
 
-from shared.contract.events import Event
-from shared.contract.serialization import event_from_wire, loads
+from shared.contract.events import EVENT_TYPES, StreamEvent
+from shared.contract.serialization import UnknownEventTypeError, event_from_stored, loads
 from shared.kit.auth.client import Credentials, SignedIn
 
+# Where the command service keeps each kind of stream's history.
+HISTORY_PATHS = {"vehicle": "/v1/vehicles/{}/history", "location": "/v1/locations/{}/history"}
 
-def event_of(item: dict[str, Any]) -> tuple[Event, int]:
-    """(event, global_position) of a stored-event item of the command API."""
-    payload = {
-        **item["data"],
-        "event_id": item["event_id"],
-        "vehicle_id": item["vehicle_id"],
-        "version": item["version"],
-        "occurred_at": item["occurred_at"],
-        "schema_version": item["schema_version"],
-    }
-    return event_from_wire(item["type"], payload), int(item["global_position"])
+
+def event_of(item: dict[str, Any]) -> tuple[StreamEvent, int]:
+    """(event, global_position) of a stored-event item of the command API (the stream's
+    id comes under its kind's name: `vehicle_id`, `location_id`)."""
+    cls = EVENT_TYPES.get(item["type"])
+    if cls is None:
+        raise UnknownEventTypeError(item["type"])
+    event = event_from_stored(
+        item["type"],
+        item["data"],
+        item[cls.STREAM_ID],
+        event_id=item["event_id"],
+        version=item["version"],
+        occurred_at=item["occurred_at"],
+        schema_version=item["schema_version"],
+    )
+    return event, int(item["global_position"])
 
 
 def _recorded(item: dict[str, Any]) -> datetime:
@@ -38,10 +46,11 @@ class CommandFeed:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=10, auth=auth)
 
     async def history(
-        self, vehicle_id: UUID, after_version: int, limit: int = 1000
-    ) -> list[tuple[Event, int]]:
+        self, kind: str, stream_id: UUID, after_version: int, limit: int = 1000
+    ) -> list[tuple[StreamEvent, int]]:
+        """A stream's events after a version ([] when the command service knows none)."""
         resp = await self._http.get(
-            f"/v1/vehicles/{vehicle_id}/history",
+            HISTORY_PATHS[kind].format(stream_id),
             params={"after_version": after_version, "limit": limit},
         )
         if resp.status_code == 404:
@@ -51,7 +60,7 @@ class CommandFeed:
 
     async def page(
         self, after: int, limit: int = 1000, recorded_before: datetime | None = None
-    ) -> tuple[list[tuple[Event, int]], int]:
+    ) -> tuple[list[tuple[StreamEvent, int]], int]:
         """Events after global position `after` in publication order, and the next cursor;
         with `recorded_before`, only the leading events stored before that instant."""
         resp = await self._http.get("/v1/events", params={"after": after, "limit": limit})

@@ -1,10 +1,11 @@
 """Healing from the command service's log: the topic is a fast path, not the only one.
 
-A gap (an event arrived ahead of its predecessor) is healed at once from the vehicle's
-history. Independently, an anti-entropy walk over the global catch-up feed applies
-anything the topic never delivered — records lost by a broker restart or left unread by
-a consumer group — including events of vehicles that will never produce another event to
-reveal their gap. Both apply feed pages through the same page applier as the consumer.
+A gap (an event arrived ahead of its predecessor) is healed at once from the stream's
+history (a vehicle's, a location's). Independently, an anti-entropy walk over the global
+catch-up feed applies anything the topic never delivered — records lost by a broker
+restart or left unread by a consumer group — including events of streams that will never
+produce another event to reveal their gap. Both apply feed pages through the same page
+applier as the consumer.
 
 The walk leaves the newest events (stored less than `grace_s` ago) to the topic: a
 consumer a second behind is healthy, and healing what it is about to deliver would only
@@ -14,12 +15,11 @@ turn its records into duplicates. In a healthy run the healer applies nothing.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
 
 import structlog
 
 from query_service import metrics
-from query_service.applier import PageApplier, tracked_version
+from query_service.applier import PageApplier, StreamRef, tracked_version
 from query_service.feed_client import CommandFeed
 
 log = structlog.get_logger("query_service.healer")
@@ -32,18 +32,19 @@ class Healer:
     def __init__(self, feed: CommandFeed, grace_s: float = 15.0) -> None:
         self._feed, self._grace = feed, timedelta(seconds=grace_s)
 
-    async def heal_vehicle(self, applier: PageApplier, vehicle_id: UUID) -> int:
-        """Apply a vehicle's events after its tracked version; returns how many."""
+    async def heal_stream(self, applier: PageApplier, stream: StreamRef) -> int:
+        """Apply a stream's events after its tracked version; returns how many."""
         applied = 0
         while True:
-            after = await tracked_version(applier.conn, vehicle_id)
-            events = await self._feed.history(vehicle_id, after, PAGE)
+            after = await tracked_version(applier.conn, stream.id)
+            events = await self._feed.history(stream.kind, stream.id, after, PAGE)
             applied += len((await applier.apply(events)).applied)
             if len(events) < PAGE:
                 break
         metrics.HEALED.inc(applied)
         if applied:
-            log.info("vehicle_healed", vehicle_id=str(vehicle_id), applied=applied)
+            log.info("stream_healed", stream=stream.kind, stream_id=str(stream.id),
+                     applied=applied)  # fmt: skip
         return applied
 
     async def catch_up(self, applier: PageApplier) -> int:
@@ -58,9 +59,9 @@ class Healer:
                 break
             result = await applier.apply(page)
             applied += len(result.applied)
-            metrics.HEALED.inc(len(result.applied))  # heal_vehicle counts its own
-            for vehicle_id in result.gaps:  # its earlier events lie before the cursor
-                applied += await self.heal_vehicle(applier, vehicle_id)
+            metrics.HEALED.inc(len(result.applied))  # heal_stream counts its own
+            for stream in result.gaps:  # its earlier events lie before the cursor
+                applied += await self.heal_stream(applier, stream)
             cursor = next_cursor
             await conn.execute("UPDATE feed_cursor SET after_position = $1", cursor)
         if applied:

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import time
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 import httpx
@@ -22,12 +21,12 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from query_service import metrics
-from query_service.applier import PageApplier, PageResult
+from query_service.applier import PageApplier, PageResult, StreamRef
 from query_service.feed_client import CommandFeed
 from query_service.healer import Healer
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase, connect
-from shared.contract.events import Event
+from shared.contract.events import StreamEvent
 from shared.contract.kafka_record import ContractError, from_record
 from shared.kit.clock import system_clock
 
@@ -47,7 +46,7 @@ class ProjectionPipeline:
         self._consumer: AIOKafkaConsumer | None = None
         self._appliers: dict[str, tuple[str, PageApplier]] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self.open_gaps: dict[UUID, int] = {}
+        self.open_gaps: dict[StreamRef, int] = {}
         self.reread = False  # after an error or a forgotten group: reassigned from offset 0
         self.lag = 0
         self.last_error: str | None = None
@@ -154,21 +153,21 @@ class ProjectionPipeline:
         return len(records)
 
     async def _heal_gaps(self, applier: PageApplier, result: PageResult) -> PageResult:
-        """Heal the vehicles whose events arrived ahead of their predecessors, then offer
+        """Heal the streams whose events arrived ahead of their predecessors, then offer
         the held events again (by then mostly duplicates)."""
         for event, _ in result.held:
-            self.open_gaps.setdefault(event.vehicle_id, event.version)
-        for vehicle_id in result.gaps:
-            log.warning("gap_detected", vehicle_id=str(vehicle_id),
-                        tracked=result.tracked[vehicle_id])  # fmt: skip
+            self.open_gaps.setdefault(StreamRef.of(event), event.version)
+        for stream in result.gaps:
+            log.warning("gap_detected", stream=stream.kind, stream_id=str(stream.id),
+                        tracked=result.tracked[stream.id])  # fmt: skip
             try:
-                await self._healer.heal_vehicle(applier, vehicle_id)
+                await self._healer.heal_stream(applier, stream)
             except httpx.HTTPError as exc:  # stays open; the periodic healer retries
                 log.warning("gap_heal_failed", error=f"{type(exc).__name__}: {exc}")
         again = await applier.apply(result.held)
-        for vehicle_id, version in again.tracked.items():
-            if version >= self.open_gaps.get(vehicle_id, 0):
-                self.open_gaps.pop(vehicle_id, None)
+        for stream in list(self.open_gaps):
+            if again.tracked.get(stream.id, 0) >= self.open_gaps[stream]:
+                self.open_gaps.pop(stream, None)
         again.applied = result.applied + again.applied
         again.duplicates += result.duplicates
         return again
@@ -218,9 +217,9 @@ class ProjectionPipeline:
         try:
             applier = await self._applier("healer")
             applied = await self._healer.catch_up(applier)
-            for vehicle_id in list(self.open_gaps):
-                await self._healer.heal_vehicle(applier, vehicle_id)
-                self.open_gaps.pop(vehicle_id, None)
+            for stream in list(self.open_gaps):
+                await self._healer.heal_stream(applier, stream)
+                self.open_gaps.pop(stream, None)
             metrics.OPEN_GAPS.set(len(self.open_gaps))
             return applied
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -257,7 +256,7 @@ class _RereadAfterError(ConsumerRebalanceListener):  # type: ignore[misc]
                 self._consumer.seek(tp, 0)  # Tansu's log start is always 0 (no deletes)
 
 
-def _decode(value: bytes, headers: Any) -> tuple[Event, int] | None:
+def _decode(value: bytes, headers: Any) -> tuple[StreamEvent, int] | None:
     """(event, global position) of a record, or None for one that breaks the contract."""
     try:
         return from_record(value, list(headers))

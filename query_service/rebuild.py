@@ -22,7 +22,7 @@ from query_service.applier import PageApplier
 from query_service.feed_client import CommandFeed
 from query_service.settings import RebuildSettings
 from query_service.store import schemas
-from shared.contract.events import Event
+from shared.contract.events import StreamEvent
 from shared.kit.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
 from shared.kit.logs import configure_logging
 from shared.kit.settings import load
@@ -45,7 +45,7 @@ class RebuildReport:
 
 
 class CorruptLogError(RuntimeError):
-    """The feed delivered a vehicle's versions out of order or with a hole."""
+    """The feed delivered a stream's versions out of order or with a hole."""
 
 
 async def replay_into(
@@ -53,15 +53,15 @@ async def replay_into(
 ) -> int:
     """Apply the whole feed to an empty generation; returns the events applied.
 
-    Each page is split by vehicle over several connections (read models never relate
-    rows of two vehicles, and each vehicle's events stay in order on one connection).
+    Each page is split by stream over several connections (read models never relate
+    rows of two streams, and each stream's events stay in order on one connection).
     Every connection has its own queue of shards and applies them in order through the
     page applier, one transaction each, while the next pages are fetched and split: no
     shard waits for the slowest one of its page. Nothing is notified: the generation
     serves no one until it is activated.
     """
     appliers = [await PageApplier.create(conn, notify=False) for conn in conns]
-    queues: list[asyncio.Queue[list[tuple[Event, int]] | None]] = [
+    queues: list[asyncio.Queue[list[tuple[StreamEvent, int]] | None]] = [
         asyncio.Queue(maxsize=_QUEUED_SHARDS) for _ in conns
     ]
     read = _FeedRead()
@@ -88,7 +88,7 @@ class _FeedRead:
 async def _read_feed(
     feed: CommandFeed,
     page_size: int,
-    queues: list[asyncio.Queue[list[tuple[Event, int]] | None]],
+    queues: list[asyncio.Queue[list[tuple[StreamEvent, int]] | None]],
     read: _FeedRead,
 ) -> None:
     """Fetch the feed page by page (the next one while this one is split) into the
@@ -100,9 +100,9 @@ async def _read_feed(
             if not page:
                 break
             upcoming = asyncio.create_task(feed.page(next_cursor, page_size))
-            shards: list[list[tuple[Event, int]]] = [[] for _ in queues]
+            shards: list[list[tuple[StreamEvent, int]]] = [[] for _ in queues]
             for record in page:
-                shards[record[0].vehicle_id.int % len(queues)].append(record)
+                shards[record[0].stream_id.int % len(queues)].append(record)
             for queue, shard in zip(queues, shards, strict=True):
                 if shard:
                     await queue.put(shard)
@@ -114,20 +114,20 @@ async def _read_feed(
 
 
 async def _apply_shards(
-    applier: PageApplier, queue: asyncio.Queue[list[tuple[Event, int]] | None]
+    applier: PageApplier, queue: asyncio.Queue[list[tuple[StreamEvent, int]] | None]
 ) -> None:
     while (records := await queue.get()) is not None:
         await _apply(applier, records)
 
 
-async def _apply(applier: PageApplier, records: list[tuple[Event, int]]) -> None:
+async def _apply(applier: PageApplier, records: list[tuple[StreamEvent, int]]) -> None:
     if not records:
         return
     result = await applier.apply(records)
     if result.held or result.duplicates:
         event, _ = (result.held or records)[0]
         raise CorruptLogError(
-            f"{event.vehicle_id}: v{event.version} after v{result.tracked[event.vehicle_id]}"
+            f"{event.stream_id}: v{event.version} after v{result.tracked[event.stream_id]}"
         )
 
 

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from shared.contract.events import EVENT_TYPES, Event, HoldPlaced
+from shared.contract.events import EVENT_TYPES, STREAM_KINDS, HoldPlaced, StreamEvent
 from shared.contract.kafka_record import (
     CE_SOURCE,
     CONTENT_TYPE,
     TOPIC,
     TYPE_PREFIX,
+    ce_type,
     header_names,
     to_record,
 )
@@ -41,7 +42,6 @@ REGENERATE = "python -m tools.contract_docs"
 
 _UUID = {"format": "uuid"}
 _BOOTSTRAP = {"description": "Bootstrap host:port.", "default": "kafka.example.invalid:9092"}
-_KEY = {"type": "string", "format": "uuid", "description": "The vehicle_id of the event."}
 _COUNTER = {"pattern": "^[1-9][0-9]*$"}
 _TRACE = {"pattern": "^00-[0-9a-f]{32}-[0-9a-f]{16}-01$"}
 # Header name -> (description, extra string constraints). Every name of header_names()
@@ -50,11 +50,17 @@ _HEADERS: dict[str, tuple[str, Json]] = {
     "ce_specversion": ("CloudEvents spec version (binary content mode).", {"const": "1.0"}),
     "ce_id": ("CloudEvents id: the `event_id` of the payload; identical on redelivery.", _UUID),
     "ce_type": (
-        f"`{TYPE_PREFIX}<EventName>`; `<EventName>` selects the payload schema.",
-        {"pattern": "^" + re.escape(TYPE_PREFIX) + "[A-Za-z]+$"},
+        f"`{TYPE_PREFIX}<stream>.<EventName>`, the stream kind being "
+        f"{' or '.join(f'`{k}`' for k in STREAM_KINDS)}; `<EventName>` selects the payload "
+        "schema.",
+        {"pattern": f"^{re.escape(TYPE_PREFIX)}({'|'.join(STREAM_KINDS)})\\.[A-Za-z]+$"},
     ),
     "ce_source": ("The producer: the relay of the command service.", {"const": CE_SOURCE}),
-    "ce_subject": ("The `vehicle_id` of the payload (also the record key).", _UUID),
+    "ce_subject": (
+        "The id of the event's stream, also the record key: the `vehicle_id` of a vehicle "
+        "event, the `location_id` of a location event.",
+        _UUID,
+    ),
     "ce_organization": (
         "CloudEvents extension attribute: the `organization_id` of the payload. Events "
         "stored before organizations existed carry the `default` organization's id.",
@@ -63,7 +69,7 @@ _HEADERS: dict[str, tuple[str, Json]] = {
     "ce_time": ("The `occurred_at` of the payload, RFC 3339 UTC.", {"format": "date-time"}),
     "content-type": ("Media type of the record value.", {"const": CONTENT_TYPE}),
     "stream_version": (
-        "The `version` of the payload (1, 2, ... per vehicle); dedupe on (key, stream_version).",
+        "The `version` of the payload (1, 2, ... per stream); dedupe on (key, stream_version).",
         _COUNTER,
     ),
     "global_position": (
@@ -77,16 +83,23 @@ _HEADERS: dict[str, tuple[str, Json]] = {
 _GUARANTEES = f"""\
 - **At-least-once.** The relay commits its checkpoint only after the broker acknowledged, so
   a record can be delivered more than once (same `ce_id`, same payload).
-- **Per-vehicle order.** The record key is the `vehicle_id`, so all events of a vehicle go
-  to one partition in ascending `stream_version`. There is no order across vehicles.
-- **Deduplicate by (vehicle_id, stream_version).** Remember the last version applied per
-  vehicle: skip a record at or below it; apply the next one (last + 1).
+- **Several kinds of stream, one topic.** Vehicles and locations (branches) are event
+  streams of their own; `ce_type` names the kind (`{TYPE_PREFIX}vehicle.<EventName>`,
+  `{TYPE_PREFIX}location.<EventName>`). A vehicle event carries `vehicle_id`, a location
+  event `location_id`; both carry `organization_id`. Skip the kinds you do not project.
+- **Per-stream order.** The record key is the stream's id (`vehicle_id`, `location_id`),
+  so all events of a stream go to one partition in ascending `stream_version`. There is
+  no order across streams.
+- **Deduplicate by (vehicle_id, stream_version)**, or (location_id, stream_version): the
+  record key and `stream_version`. Remember the last version applied per stream: skip a
+  record at or below it; apply the next one (last + 1).
 - **Heal gaps from the command service.** A record above last + 1 means earlier events were
   missed (e.g. after an offset reset or expired retention): hold it back and fetch the
   missing events from the command service with
-  `GET /v1/vehicles/{{id}}/history?after_version=<last>` (paged by `next_cursor`), or catch
-  up globally with `GET /v1/events?after=<global_position>` (paged by `next_after`). Their
-  items carry the envelope fields at the top level, `type` = `<EventName>` and the
+  `GET /v1/vehicles/{{id}}/history?after_version=<last>` (a location's:
+  `GET /v1/locations/{{id}}/history`; paged by `next_cursor`), or catch up globally with
+  `GET /v1/events?after=<global_position>` (paged by `next_after`). Their items carry the
+  envelope fields and the stream's id at the top level, `type` = `<EventName>` and the
   event's own fields in `data`.
 - **The topic is a window of the log, not the log.** With the embedded broker (memory
   storage, no retention of its own) the relay keeps at least the last
@@ -101,11 +114,11 @@ _GUARANTEES = f"""\
   service as above. On a Kafka cluster (`FLEET_KAFKA_MAX_EVENTS=0`) the topic's own
   retention applies and the relay never deletes it to bound its size.
 - Headers follow CloudEvents 1.0 binary mode; the value is the event JSON (topic
-  `{TOPIC}`, `ce_type` = `{TYPE_PREFIX}<EventName>`)."""
+  `{TOPIC}`, `ce_type` = `{TYPE_PREFIX}<stream>.<EventName>`)."""
 
 
 _README = """\
-# Kafka contract of the vehicle events
+# Kafka contract of the Fleetledger events (vehicle and location streams)
 
 Generated by `{regenerate}` from `shared/contract/events.py` and
 `shared/contract/kafka_record.py`; do not edit by hand. `{regenerate} --check` (also run by
@@ -127,7 +140,7 @@ Generated by `{regenerate}` from `shared/contract/events.py` and
 {example}"""
 
 
-def event_schema(name: str, cls: type[Event]) -> Json:
+def event_schema(name: str, cls: type[StreamEvent]) -> Json:
     """The JSON Schema (draft 2020-12) of one event type, from its pydantic model."""
     generated = cls.model_json_schema()
     head: Json = {
@@ -154,22 +167,24 @@ def headers_schema() -> Json:
     }
 
 
-def message(name: str, cls: type[Event]) -> Json:
+def message(name: str, cls: type[StreamEvent]) -> Json:
     """The AsyncAPI message of one event type."""
+    key = {"type": "string", "format": "uuid", "description": f"The {cls.STREAM_ID} of the event."}
     return {
         "name": name,
         "title": re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name),
         "summary": _doc(cls),
-        "description": f"`ce_type` = `{TYPE_PREFIX}{name}`.",
+        "description": f"`ce_type` = `{ce_type(cls.STREAM, name)}`; `ce_subject` = the "
+        f"`{cls.STREAM_ID}`.",
         "contentType": CONTENT_TYPE,
         "headers": {"$ref": f"#/components/schemas/{HEADERS_COMPONENT}"},
         "payload": {"$ref": f"./{SCHEMAS_DIR}/{name}.json"},
-        "bindings": {"kafka": {"key": _KEY, "bindingVersion": KAFKA_BINDING_VERSION}},
+        "bindings": {"kafka": {"key": key, "bindingVersion": KAFKA_BINDING_VERSION}},
     }
 
 
 def asyncapi() -> Json:
-    """The AsyncAPI 3.0.0 document of the vehicle event topic."""
+    """The AsyncAPI 3.0.0 document of the event topic (every kind of stream)."""
     return {
         "asyncapi": "3.0.0",
         "info": _info(),
@@ -187,10 +202,10 @@ def asyncapi() -> Json:
 def _info() -> Json:
     """Title, version and the delivery guarantees."""
     return {
-        "title": "Fleetledger vehicle events",
+        "title": "Fleetledger events",
         "version": CONTRACT_VERSION,
-        "description": "Every committed event of every vehicle stream, published by the "
-        "command service's relay.\n\n" + _GUARANTEES,
+        "description": "Every committed event of every stream (vehicles, locations), "
+        "published by the command service's relay.\n\n" + _GUARANTEES,
     }
 
 
@@ -215,8 +230,9 @@ def _channel() -> Json:
     """The topic with one message per event type."""
     return {
         "address": TOPIC,
-        "title": "Vehicle events",
-        "description": "Key = vehicle_id (UUID string), value = event JSON, CloudEvents headers.",
+        "title": "Fleetledger events",
+        "description": "Key = the stream's id (vehicle_id or location_id, UUID string), "
+        "value = event JSON, CloudEvents headers.",
         "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in EVENT_TYPES},
     }
 
@@ -226,10 +242,10 @@ def _receive() -> Json:
     return {
         "action": "receive",
         "channel": {"$ref": "#/channels/vehicleEvents"},
-        "title": "Consume vehicle events",
-        "summary": "Project vehicle events; use your own consumer group.",
+        "title": "Consume the events",
+        "summary": "Project vehicle and location events; use your own consumer group.",
         "description": "Pick the payload schema by `ce_type`; deduplicate by "
-        "(vehicle_id, stream_version); heal gaps from the command service's history.",
+        "(record key, stream_version); heal gaps from the command service's history.",
         "messages": [{"$ref": f"#/channels/vehicleEvents/messages/{name}"} for name in EVENT_TYPES],
     }
 

@@ -19,19 +19,20 @@ from starlette.responses import Response
 
 from command_service.api.http import command_context, handler_of, idempotency_key
 from command_service.api.problems import problem_of
+from command_service.application.decision import Decided
 from command_service.application.errors import AlreadyAnsweredError, IdempotencyKeyReuseError
-from command_service.application.handler import CommandContext, CommandHandler, Decision
-from command_service.domain import VehicleState
+from command_service.application.handler import CommandContext, CommandHandler
 from command_service.domain.commands import Command
 from command_service.domain.errors import DomainError
 from command_service.store.idempotency import ResponseStore, StoredResponse
-from shared.contract.events import Event
 from shared.contract.serialization import loads
 from shared.kit.http.responses import JSON, PROBLEM_TYPE
 
-# Given the events appended and the vehicle after them, the response body.
-Render = Callable[[Sequence[Event], VehicleState], dict[str, Any]]
-Run = Callable[[CommandHandler, CommandContext], Awaitable[Decision]]
+# Given the events appended and the stream's state after them, the response body (a
+# vehicle's routes render a VehicleState, a location's routes a LocationState).
+Render = Callable[[Sequence[Any], Any], dict[str, Any]]
+# Runs the command (offered the vehicle handler; other kinds of streams bring their own).
+Run = Callable[[CommandHandler, CommandContext], Awaitable[Decided[Any]]]
 
 
 def to_vehicle(vehicle_id: UUID, command: Command) -> Run:
@@ -66,7 +67,7 @@ class KeyedRequest:
     status: int
     render: Render
 
-    def record(self, decision: Decision) -> StoredResponse:
+    def record(self, decision: Decided[Any]) -> StoredResponse:
         body = self.render(decision.events, decision.state)
         return StoredResponse(self.key, self.fingerprint, self.status, body)
 
@@ -97,7 +98,7 @@ async def answer(request: Request, run: Run, render: Render, status: int = 200) 
 
 
 async def _first_answer(
-    responses: ResponseStore, running: Awaitable[Decision], keyed: KeyedRequest
+    responses: ResponseStore, running: Awaitable[Decided[Any]], keyed: KeyedRequest
 ) -> Response | StoredResponse:
     """This request's own response, or the key's first one when a same-key request was
     answered first."""
@@ -124,7 +125,7 @@ async def _first_answer(
     return _decided(decision, keyed.render, keyed.status)
 
 
-def _decided(decision: Decision, render: Render, status: int) -> Response:
+def _decided(decision: Decided[Any], render: Render, status: int) -> Response:
     body = render(decision.events, decision.state)
     return JSON(body, status_code=status, headers={"ETag": f'"{decision.version}"'})
 

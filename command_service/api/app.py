@@ -14,12 +14,14 @@ from command_service.api.routes import (
     bookings,
     dev_clock,
     feed,
+    locations,
     ops,
     organizations,
     trips,
     vehicles,
 )
 from command_service.application.handler import CommandHandler
+from command_service.application.streams import StreamHandler
 from command_service.devclock import SimulatedClock
 from command_service.identity.setup import start_identity
 from command_service.relay import Relay
@@ -28,6 +30,7 @@ from command_service.store.event_store import EventStore
 from command_service.store.idempotency import ResponseStore
 from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
+from command_service.store.streams import StreamStore
 from command_service.sweeper import HoldSweeper
 from shared.kit.auth.tokens import TokenVerifier
 from shared.kit.clock import Clock, IdFactory, random_id, system_clock
@@ -65,6 +68,7 @@ def create_app(
             settings.database_url, pool, handler, clock, settings.sweeper_interval_s
         )
         app.state.pool, app.state.handler, app.state.sweeper = pool, handler, sweeper
+        app.state.streams = StreamHandler(StreamStore(pool), clock, new_id, settings.max_attempts)
         app.state.responses = ResponseStore(pool)
         app.state.new_id, app.state.clock = new_id, clock
         relay = None
@@ -102,7 +106,7 @@ def create_app(
     install_docs(app, token_url=auth.TOKEN_FORM_URL)
     # In simulated mode every command first refreshes the clock the workers share.
     refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
-    for module in (vehicles, bookings, trips):
+    for module in (vehicles, locations, bookings, trips):
         app.include_router(module.router, dependencies=refresh, responses=COMMAND_PROBLEMS)
     for module in (auth, accounts, organizations, feed):
         app.include_router(module.router, responses=COMMAND_PROBLEMS)

@@ -47,6 +47,14 @@ VEHICLE_LINKS = {
         "get", "/v1/vehicles/{vehicle_id}/history", "Its audit trail.", vehicle_id="vehicle_id"
     ),
 }
+LOCATION_LINKS = {
+    "UpdateLocation": link(
+        "patch", "/v1/locations/{location_id}", "Change it.", location_id="location_id"
+    ),
+    "LocationHistory": link(
+        "get", "/v1/locations/{location_id}/history", "Its audit trail.", location_id="location_id"
+    ),
+}
 MAINTENANCE_LINKS = {
     "CompleteMaintenance": link(
         "post",

@@ -38,6 +38,7 @@ PROBLEM_TYPES: dict[type[de.DomainError], ProblemType] = {
     de.OwnershipError: ProblemType(403, "Forbidden"),
     de.VehicleNotFoundError: ProblemType(404, "Vehicle not found"),
     de.UnknownEntityError: ProblemType(404, "Not found"),
+    de.LocationNotFoundError: ProblemType(404, "Location not found"),
     de.VehicleAlreadyRegisteredError: ProblemType(409, "Vehicle already registered"),
     de.VinTakenError: ProblemType(409, "VIN already registered"),
     de.PlateTakenError: ProblemType(409, "Plate already registered"),

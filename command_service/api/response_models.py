@@ -66,6 +66,7 @@ class VehicleDetails(Written):
     odometer_km: int
     status: VehicleStatus
     home: GeoPoint | None
+    location_id: UUID | None = Field(description="The vehicle's home location (branch).")
 
 
 class StatusChanged(Written):
@@ -168,10 +169,12 @@ class TripEnded(Written):
 
 
 class StoredEvent(BaseModel):
-    """One stored event with its envelope and metadata."""
+    """One stored event with its envelope and metadata; its stream's id under the name
+    of its kind (`vehicle_id` or `location_id`)."""
 
     global_position: int
-    vehicle_id: UUID
+    vehicle_id: UUID | None = Field(None, description="On the events of a vehicle stream.")
+    location_id: UUID | None = Field(None, description="On the events of a location stream.")
     version: int
     event_id: UUID
     type: str
@@ -186,6 +189,14 @@ class History(BaseModel):
     """A vehicle's events, oldest first; pass `next_cursor` as `after_version` for more."""
 
     vehicle_id: UUID
+    items: list[StoredEvent]
+    next_cursor: str | None
+
+
+class LocationHistory(BaseModel):
+    """A location's events, oldest first; pass `next_cursor` as `after_version` for more."""
+
+    location_id: UUID
     items: list[StoredEvent]
     next_cursor: str | None
 

@@ -72,9 +72,13 @@ class Strict(BaseModel):
         return value
 
 
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
 class GeoPoint(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Latitude
+    lon: Longitude
 
     def location(self) -> Location:
         return Location(lat=self.lat, lon=self.lon)
@@ -105,6 +109,7 @@ class RegisterVehicleBody(Strict):
     currency: Currency
     odometer_km: Odometer
     home: GeoPoint | None = None
+    location_id: UUID | None = None  # a location of the caller's organization, else 404
 
 
 class UpdateVehicleBody(Strict):
@@ -117,6 +122,7 @@ class UpdateVehicleBody(Strict):
     daily_rate_cents: Cents | None = None
     currency: Currency | None = None
     home: GeoPoint | None = None
+    location_id: UUID | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> UpdateVehicleBody:

@@ -12,19 +12,20 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 import structlog
 
 from command_service import metrics
+from command_service.application.decision import Decided
 from command_service.application.errors import (
     AlreadyAnsweredError,
     ContentionError,
     EntityClosedError,
-    PreconditionFailedError,
 )
 from command_service.application.keyed_lock import KeyedLock
+from command_service.application.preconditions import decide_if_match
 from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain.actor import SYSTEM, Actor
 from command_service.domain.commands import Command
@@ -56,7 +57,7 @@ class Receipt(Protocol):
     """An Idempotency-Key's record of a decision, written in the append statement itself
     so that the key is answered if and only if the events committed."""
 
-    def record(self, decision: Decision) -> StoredResponse:
+    def record(self, decision: Decided[Any]) -> StoredResponse:
         """The record to keep for `decision` (rendered by the API, opaque here); called
         before the append, so `decision.position` is still None."""
         ...
@@ -80,7 +81,7 @@ class CommandContext:
         }
 
 
-def _backoff(attempt: int) -> float:
+def backoff(attempt: int) -> float:
     """Retry at once after the first lost race, then with small bounded jitter.
 
     Exponential backoff starves the loser: another process's queued commands on the
@@ -96,21 +97,13 @@ def _decide_if_match(
     new_id: IdFactory,
     if_match: int | None,
 ) -> list[Event]:
-    """The decision, unless If-Match is stale (412). "Not found" comes first: a stale
-    If-Match must not reveal that another customer's record exists, nor its version."""
-    stale = if_match is not None and (state is None or state.version != if_match)
-    try:
-        events = decide(state, command, now, new_id)
-    except (UnknownEntityError, VehicleNotFoundError):
-        raise
-    except DomainError:
-        if not stale:
-            raise
-        events = []
-    if stale:
-        current = state.version if state else "none"
-        raise PreconditionFailedError(f"If-Match {if_match} is stale; current version is {current}")
-    return events
+    """The decision, unless If-Match is stale (412); see decide_if_match."""
+    return decide_if_match(
+        state.version if state else None,
+        if_match,
+        lambda: decide(state, command, now, new_id),
+        (UnknownEntityError, VehicleNotFoundError),
+    )
 
 
 class CommandHandler:
@@ -172,7 +165,7 @@ class CommandHandler:
                         return decision
                     metrics.VERSION_CONFLICTS.labels(name).inc()
                     metrics.RETRIES.labels(name).inc()
-                    await asyncio.sleep(_backoff(attempt))
+                    await asyncio.sleep(backoff(attempt))
             outcome = "contention"
             raise ContentionError(f"vehicle {stream_id} kept changing; retry shortly")
         except AlreadyAnsweredError:

@@ -116,3 +116,12 @@ class MaintenanceAlreadyCompletedError(DomainError):
 
 class OwnershipError(DomainError):
     """A customer named another customer as the one a new hold or booking is for."""
+
+
+class LocationNotFoundError(DomainError):
+    """No location with that id exists in the caller's organization."""
+
+    @classmethod
+    def of(cls, location_id: UUID) -> LocationNotFoundError:
+        """The one wording of "not found", whether the id is unknown or another org's."""
+        return cls(f"no location with id {location_id}")

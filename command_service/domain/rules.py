@@ -120,10 +120,12 @@ def check_odometer(km: int) -> int:
     return check_range(km, 0, MAX_ODOMETER_KM, "odometer_km")
 
 
-def check_home(home: Location) -> Location:
+def check_home(home: Location, field: str = "home") -> Location:
     """Return a WGS84 point with lat in [-90, 90] and lon in [-180, 180] or raise."""
     if not (-90 <= home.lat <= 90 and -180 <= home.lon <= 180):
-        raise InvalidCommandError("home must have lat in [-90, 90] and lon in [-180, 180]", "home")
+        raise InvalidCommandError(
+            f"{field} must have lat in [-90, 90] and lon in [-180, 180]", field
+        )
     return home
 
 

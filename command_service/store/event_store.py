@@ -29,8 +29,14 @@ from command_service.store.calendar_rows import (
 from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
 from command_service.store.registry import registry_changes
 from command_service.store.state_codec import decode_state, encode_state
-from shared.contract.events import Event
-from shared.contract.serialization import dumps, event_from_wire, event_payload
+from shared.contract.events import Event, StreamEvent
+from shared.contract.serialization import (
+    dumps,
+    event_from_stored,
+    event_payload,
+    vehicle_event,
+)
+from shared.contract.upcasting import CURRENT_SCHEMA
 
 
 class StreamConflictError(Exception):
@@ -50,8 +56,10 @@ NO_BLOCKS = CalendarScope()
 
 _APPEND = f"""
 WITH ev AS (
-    INSERT INTO events (stream_id, version, event_id, event_type, data, metadata, occurred_at)
-    SELECT $1, x.version, x.event_id, x.event_type, x.data::jsonb, $2::jsonb, x.occurred_at
+    INSERT INTO events (stream_id, version, event_id, event_type, schema_version, data,
+                        metadata, occurred_at)
+    SELECT $1, x.version, x.event_id, x.event_type, {CURRENT_SCHEMA}, x.data::jsonb, $2::jsonb,
+           x.occurred_at
     FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
          AS x(version, event_id, event_type, data, occurred_at)
     RETURNING global_position
@@ -258,13 +266,18 @@ def _translate(exc: asyncpg.UniqueViolationError) -> Exception:
 
 
 def event_from_row(stream_id: UUID, row: Any) -> Event:
-    """Rebuild a shared event model from a stored row (envelope columns + data)."""
-    payload = dict(row["data"])
-    payload.update(
+    """Rebuild a vehicle event from a stored row (envelope columns + data)."""
+    return vehicle_event(stored_event_of(stream_id, row))
+
+
+def stored_event_of(stream_id: UUID, row: Any) -> StreamEvent:
+    """Rebuild the event of any kind of stream from a stored row."""
+    return event_from_stored(
+        row["event_type"],
+        row["data"],
+        stream_id,
         event_id=row["event_id"],
-        vehicle_id=stream_id,
         version=row["version"],
         occurred_at=row["occurred_at"],
         schema_version=row["schema_version"],
     )
-    return event_from_wire(row["event_type"], payload)

@@ -1,4 +1,4 @@
-"""Reading stored events back: a vehicle's audit trail and the global catch-up feed.
+"""Reading stored events back: a stream's audit trail and the global catch-up feed.
 
 The feed walks events in (transaction_id, global_position) order and only shows rows
 whose transaction is older than every transaction still running (the visibility
@@ -13,6 +13,8 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.contract.events import EVENT_TYPES, types_of
+
 _COLUMNS = (
     "global_position, stream_id, version, event_id, event_type, schema_version, data,"
     " metadata, occurred_at, recorded_at"
@@ -24,10 +26,12 @@ class UnknownPositionError(LookupError):
 
 
 def stored_event(row: Any) -> dict[str, Any]:
-    """The public shape of a stored event (audit trail and feed item)."""
+    """The public shape of a stored event (audit trail and feed item); the stream's id
+    under its kind's name (`vehicle_id`, `location_id`)."""
+    cls = EVENT_TYPES.get(row["event_type"])
     return {
         "global_position": row["global_position"],
-        "vehicle_id": row["stream_id"],
+        cls.STREAM_ID if cls else "stream_id": row["stream_id"],
         "version": row["version"],
         "event_id": row["event_id"],
         "type": row["event_type"],
@@ -40,15 +44,17 @@ def stored_event(row: Any) -> dict[str, Any]:
 
 
 async def stream_history(
-    pool: asyncpg.Pool, stream_id: UUID, after_version: int, limit: int
+    pool: asyncpg.Pool, stream_id: UUID, after_version: int, limit: int, kind: str = "vehicle"
 ) -> list[dict[str, Any]] | None:
-    """Events of one vehicle after a version, oldest first; None when the vehicle is unknown."""
+    """Events of one stream of `kind` after a version, oldest first; None when no such
+    stream exists (a location's id names no vehicle)."""
     rows = await pool.fetch(
         f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version > $2"
-        " ORDER BY version LIMIT $3",
+        " AND event_type = ANY($4::text[]) ORDER BY version LIMIT $3",
         stream_id,
         after_version,
         limit,
+        types_of(kind),
     )
     if not rows and after_version == 0:
         return None

@@ -10,6 +10,7 @@ from query_service.api.routes import (
     availability,
     bookings,
     holds,
+    locations,
     maintenance,
     sign_in,
     stream,
@@ -43,7 +44,7 @@ def install_api(app: FastAPI) -> None:
     # to the caller's own records for customers (api/access.py).
     everyone = [Depends(require_role("customer", "fleet_manager", "admin"))]
     staff = [Depends(require_role("fleet_manager", "admin"))]
-    for module in (availability, bookings, holds, trips):
+    for module in (availability, bookings, holds, trips, locations):
         app.include_router(module.router, dependencies=everyone, responses=AUTH_PROBLEMS)
     for module in (vehicles, maintenance, stream, analytics):
         app.include_router(module.router, dependencies=staff, responses=AUTH_PROBLEMS)

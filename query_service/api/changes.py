@@ -39,7 +39,8 @@ class Notice:
 
 def parse_notice(payload: str) -> Notice:
     body = loads(payload)
-    return Notice(str(body["vehicle_id"]), int(body["global_position"]), payload)
+    # A location's notice names no vehicle: it never matches a `vehicle_id` filter.
+    return Notice(str(body.get("vehicle_id", "")), int(body["global_position"]), payload)
 
 
 class Subscription:

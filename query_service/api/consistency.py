@@ -44,23 +44,24 @@ WaitHeader = Annotated[
 ]
 
 
-async def projected_version(pool: asyncpg.Pool, vehicle_id: UUID) -> int:
+async def projected_version(pool: asyncpg.Pool, stream_id: UUID) -> int:
     version = await pool.fetchval(
-        "SELECT version FROM vehicle_tracking WHERE vehicle_id = $1", vehicle_id
+        "SELECT version FROM stream_tracking WHERE stream_id = $1", stream_id
     )
     return int(version or 0)
 
 
 async def wait_for_version(
-    pool: asyncpg.Pool, vehicle_id: UUID, version: int, wait_s: float
+    pool: asyncpg.Pool, stream_id: UUID, version: int, wait_s: float
 ) -> None:
-    """Return once `vehicle_id` is projected up to `version`; raise after `wait_s`."""
+    """Return once the stream (a vehicle, a location) is projected up to `version`; raise
+    after `wait_s`."""
     deadline = time.monotonic() + wait_s
-    while (seen := await projected_version(pool, vehicle_id)) < version:
+    while (seen := await projected_version(pool, stream_id)) < version:
         if time.monotonic() >= deadline:
             raise ConsistencyTimeoutError(
-                f"projections of vehicle {vehicle_id} are at version {seen}, not yet {version}",
-                str(vehicle_id), version, seen,
+                f"projections of stream {stream_id} are at version {seen}, not yet {version}",
+                str(stream_id), version, seen,
             )  # fmt: skip
         await asyncio.sleep(POLL_INTERVAL_S)
 
@@ -72,7 +73,7 @@ async def read_your_writes(
     if token is None:
         return
     try:
-        vehicle_id, version = decode_token(token)
+        stream_id, version = decode_token(token)
     except InvalidConsistencyTokenError as exc:
         raise MalformedConsistencyTokenError(f"X-Consistency-Token: {exc}") from exc
-    await wait_for_version(pool_of(request), vehicle_id, version, wait_ms / 1000)
+    await wait_for_version(pool_of(request), stream_id, version, wait_ms / 1000)

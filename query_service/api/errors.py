@@ -48,6 +48,10 @@ class MaintenanceNotFoundError(NotFoundError):
     """No maintenance window with this id has been projected."""
 
 
+class LocationNotFoundError(NotFoundError):
+    """No location with this id has been projected in the caller's organization."""
+
+
 class InvalidQueryError(QueryError):
     """A query parameter is well-typed but breaks a rule (end before start, ...)."""
 

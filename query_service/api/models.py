@@ -63,6 +63,7 @@ class Vehicle(BaseModel):
     daily_rate_cents: int
     currency: str
     home: Home | None
+    location_id: UUID | None = Field(description="The vehicle's home location (branch).")
     status: Literal["available", "in_use", "maintenance", "inactive", "retired"]
     retired: bool
     retired_at: datetime | None
@@ -75,6 +76,21 @@ class Vehicle(BaseModel):
     registered_at: datetime
     updated_at: datetime
     health: Health
+
+
+class Location(BaseModel):
+    """A location (branch) of the caller's organization."""
+
+    location_id: UUID
+    organization_id: UUID
+    name: str
+    lat: float
+    lon: float
+    timezone: str = Field(description="IANA time zone name.")
+    address: str | None
+    version: int = Field(description="Last projected stream version.")
+    opened_at: datetime
+    updated_at: datetime
 
 
 class Booking(BaseModel):

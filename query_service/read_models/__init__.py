@@ -18,6 +18,7 @@ from query_service.read_models import (
     busy,
     calendar,
     holds,
+    locations,
     maintenance,
     service_health,
     trips,
@@ -26,13 +27,13 @@ from query_service.read_models import (
 )
 from query_service.read_models.page import Change, Finish, Fold, Page
 from query_service.read_models.tables import Rows, Sums
-from shared.contract.events import EVENT_TYPES, Event
+from shared.contract.events import EVENT_TYPES, StreamEvent
 
 # Folds of one event run in this order (a fold may read rows an earlier model wrote).
 READ_MODELS = (vehicles, calendar, busy, bookings, holds, trips, maintenance, usage,
-               booking_stats, service_health)  # fmt: skip
+               booking_stats, service_health, locations)  # fmt: skip
 TABLES: tuple[Rows | Sums, ...] = tuple(t for model in READ_MODELS for t in model.TABLES)
-FOLDS: dict[type[Event], Sequence[Fold]] = {
+FOLDS: dict[type[StreamEvent], Sequence[Fold]] = {
     t: tuple(m.FOLDS[t] for m in READ_MODELS if t in m.FOLDS) for t in EVENT_TYPES.values()
 }
 # A module's optional `finish(page)`: per-row work done once per page, before the write-back.

@@ -28,6 +28,7 @@ _CREATES = {
     ev.HoldPlaced: "hold_id",
     ev.TripStarted: "trip_id",
     ev.MaintenanceScheduled: "maintenance_id",
+    ev.LocationOpened: "location_id",
 }
 # Column lists per table; the DDL is fixed for the life of a process, so read them once.
 _COLUMNS: dict[str, list[tuple[str, str]]] = {}
@@ -47,7 +48,7 @@ class Page:
         self,
         tables: Sequence[Rows | Sums],
         columns: Mapping[str, list[tuple[str, str]]],
-        folds: Mapping[type[ev.Event], Sequence[Fold]],
+        folds: Mapping[type[ev.StreamEvent], Sequence[Fold]],
         finishers: Sequence[Finish] = (),
     ) -> None:
         self._folds, self._finishers = folds, finishers
@@ -63,7 +64,7 @@ class Page:
         cls,
         conn: asyncpg.Connection,
         tables: Sequence[Rows | Sums],
-        folds: Mapping[type[ev.Event], Sequence[Fold]],
+        folds: Mapping[type[ev.StreamEvent], Sequence[Fold]],
         finishers: Sequence[Finish] = (),
     ) -> Page:
         for spec in tables:
@@ -83,7 +84,7 @@ class Page:
     def __getitem__(self, spec: Rows | Sums) -> RowTable | SumTable:
         return self._tables[spec]
 
-    async def load(self, conn: asyncpg.Connection, events: Iterable[ev.Event]) -> None:
+    async def load(self, conn: asyncpg.Connection, events: Iterable[ev.StreamEvent]) -> None:
         """Read the stored rows the events refer to, except those the page creates."""
         ids: dict[str, set[UUID]] = {}
         born: set[UUID] = set()
@@ -99,7 +100,7 @@ class Page:
             keys = set().union(*(ids.get(f, ()) for f in table.spec.ids)) - born
             await table.load(conn, keys)
 
-    def fold(self, event: ev.Event) -> tuple[Change, ...]:
+    def fold(self, event: ev.StreamEvent) -> tuple[Change, ...]:
         """Apply every read model's fold for the event; the rows it changed, in order."""
         self._changes = {}
         for fold in self._folds[type(event)]:
@@ -132,7 +133,8 @@ class Page:
 
 _ID_FIELDS = {
     t: tuple(
-        f for f in ("vehicle_id", "hold_id", "booking_id", "trip_id", "maintenance_id")
+        f for f in ("vehicle_id", "hold_id", "booking_id", "trip_id", "maintenance_id",
+                    "location_id")
         if f in t.model_fields
     )
     for t in ev.EVENT_TYPES.values()

@@ -16,7 +16,7 @@ def _registered(p: Page, e: ev.VehicleRegistered) -> None:
         seats=e.seats, hourly_rate_cents=e.hourly_rate_cents,
         daily_rate_cents=e.daily_rate_cents, currency=e.currency,
         home_lat=e.home.lat if e.home else None, home_lon=e.home.lon if e.home else None,
-        status="available", retired=False, odometer_km=e.odometer_km,
+        location_id=e.location_id, status="available", retired=False, odometer_km=e.odometer_km,
         km_at_last_service=e.odometer_km, last_service_at=e.occurred_at, version=e.version,
         registered_at=e.occurred_at, updated_at=e.occurred_at,
     )  # fmt: skip
@@ -27,7 +27,7 @@ def _details_updated(p: Page, e: ev.VehicleDetailsUpdated) -> None:
         "plate": e.plate, "make": e.make, "model": e.model, "seats": e.seats,
         "hourly_rate_cents": e.hourly_rate_cents, "daily_rate_cents": e.daily_rate_cents,
         "currency": e.currency, "home_lat": e.home.lat if e.home else None,
-        "home_lon": e.home.lon if e.home else None,
+        "home_lon": e.home.lon if e.home else None, "location_id": e.location_id,
     }  # fmt: skip
     changed = {k: v for k, v in given.items() if v is not None}  # only the fields it carries
     p[VEHICLES].update(e.vehicle_id, **changed, version=e.version, updated_at=e.occurred_at)
@@ -82,4 +82,4 @@ FOLDS: dict[type[ev.Event], Fold] = {
     ev.TripEnded: _trip_ended,
     ev.MaintenanceCompleted: _serviced,
 }
-FOLDS.update({t: _touched for t in ev.EVENT_TYPES.values() if t not in FOLDS})
+FOLDS.update({t: _touched for t in ev.VEHICLE_EVENT_TYPES.values() if t not in FOLDS})

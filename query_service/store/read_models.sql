@@ -17,6 +17,7 @@ CREATE TABLE vehicles (
     currency            text        NOT NULL,
     home_lat            double precision,
     home_lon            double precision,
+    location_id         uuid,       -- the vehicle's home location (branch), if any
     status              text        NOT NULL,
     retired             boolean     NOT NULL,
     retired_at          timestamptz,

@@ -25,7 +25,10 @@ import structlog
 from shared.kit.pg import init_connection
 
 log = structlog.get_logger("query_service.schemas")
-_DDL = [Path(__file__).with_name(f) for f in ("read_models.sql", "analytics.sql", "tracking.sql")]
+_DDL = [
+    Path(__file__).with_name(f)
+    for f in ("read_models.sql", "analytics.sql", "locations.sql", "tracking.sql")
+]
 _FINGERPRINT = hashlib.sha256(b"".join(f.read_bytes() for f in _DDL)).hexdigest()[:16]
 # A secondary index's statement in the DDL files (primary keys live in CREATE TABLE).
 _INDEX = re.compile(r"^CREATE INDEX\b[^;]*;", re.MULTILINE)

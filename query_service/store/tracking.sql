@@ -1,7 +1,8 @@
--- Per-vehicle projection progress, in the same schema as the read models it guards:
--- an event is applied only when its version is exactly version + 1 (DESIGN §5).
-CREATE TABLE vehicle_tracking (
-    vehicle_id      uuid PRIMARY KEY,
+-- Per-stream projection progress (vehicles, locations: stream ids are unique across
+-- kinds), in the same schema as the read models it guards: an event is applied only
+-- when its version is exactly version + 1 (DESIGN §5).
+CREATE TABLE stream_tracking (
+    stream_id       uuid PRIMARY KEY,
     version         integer     NOT NULL,
     global_position bigint      NOT NULL,
     last_event_at   timestamptz NOT NULL

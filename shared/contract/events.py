@@ -1,16 +1,17 @@
-"""Event contracts of the vehicle stream: the one definition both services import.
+"""Event contracts of every kind of stream: the one definition both services import.
 
 Events are past-tense, frozen facts. Every event carries the envelope fields
-(event_id, vehicle_id, version, occurred_at, schema_version) and the organization the
-vehicle belongs to, plus its own data. Older stored schemas are read through
-shared.contract.upcasting.
+(event_id, version, occurred_at, schema_version), the id of its stream (`vehicle_id` on a
+vehicle's events, `location_id` on a location's: `stream_id` reads either) and the
+organization the stream belongs to, plus its own data. Older stored schemas are read
+through shared.contract.upcasting.
 Money is integer cents with an ISO 4217 currency; times are aware UTC datetimes.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -33,16 +34,32 @@ class Location(BaseModel):
     lon: float
 
 
-class Event(BaseModel):
-    """Envelope shared by every event of a vehicle stream."""
+class StreamEvent(BaseModel):
+    """Envelope shared by the events of every kind of stream."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    # The kind of stream ("vehicle", "location") and the field naming its id.
+    STREAM: ClassVar[str]
+    STREAM_ID: ClassVar[str]
     event_id: UUID
-    vehicle_id: UUID
     version: int
     occurred_at: AwareDatetime
     organization_id: UUID
     schema_version: int = CURRENT_SCHEMA
+
+    @property
+    def stream_id(self) -> UUID:
+        """The id of the stream this event belongs to (its Kafka key, its ce_subject)."""
+        value: UUID = getattr(self, self.STREAM_ID)
+        return value
+
+
+class Event(StreamEvent):
+    """Envelope of a vehicle stream's events (the first kind of stream, hence the name)."""
+
+    STREAM = "vehicle"
+    STREAM_ID = "vehicle_id"
+    vehicle_id: UUID
 
 
 class VehicleRegistered(Event):
@@ -186,7 +203,35 @@ class MaintenanceCompleted(Event):
     odometer_km: int
 
 
-EVENT_TYPES: dict[str, type[Event]] = {
+class LocationEvent(StreamEvent):
+    """Envelope of a location (branch) stream's events."""
+
+    STREAM = "location"
+    STREAM_ID = "location_id"
+    location_id: UUID
+
+
+class LocationOpened(LocationEvent):
+    """An organization opened a location (always version 1 of its stream)."""
+
+    name: str
+    lat: float
+    lon: float
+    timezone: str  # an IANA zone name, e.g. Europe/Berlin
+    address: str | None = None
+
+
+class LocationUpdated(LocationEvent):
+    """Some fields of a location changed; only the changed fields are set."""
+
+    name: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    timezone: str | None = None
+    address: str | None = None
+
+
+VEHICLE_EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
         VehicleRegistered,
@@ -206,9 +251,20 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MaintenanceCompleted,
     )
 }
+LOCATION_EVENT_TYPES: dict[str, type[LocationEvent]] = {
+    cls.__name__: cls for cls in (LocationOpened, LocationUpdated)
+}
+# Every event type of every kind of stream, by wire name.
+EVENT_TYPES: dict[str, type[StreamEvent]] = {**VEHICLE_EVENT_TYPES, **LOCATION_EVENT_TYPES}
+STREAM_KINDS: tuple[str, ...] = ("vehicle", "location")
 
 
-def event_type(event: Event) -> str:
+def types_of(stream: str) -> list[str]:
+    """The wire names of the event types of one kind of stream."""
+    return [name for name, cls in EVENT_TYPES.items() if stream == cls.STREAM]
+
+
+def event_type(event: StreamEvent) -> str:
     """The wire name of an event (its class name)."""
     return type(event).__name__
 

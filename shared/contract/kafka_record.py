@@ -1,9 +1,11 @@
 """The Kafka contract of DESIGN §4: how an event becomes a record and back.
 
-Topic `fleet.vehicle-events`, key = vehicle_id, value = the event's JSON (all fields of
-the shared model, envelope included), CloudEvents 1.0 binary-mode headers (with the
-extension attribute `ce_organization`, the organization id) plus
-`stream_version`, `global_position` and a W3C `traceparent`.
+Topic `fleet.vehicle-events`, key = the stream's id (vehicle_id, location_id), value =
+the event's JSON (all fields of the shared model, envelope included), CloudEvents 1.0
+binary-mode headers (type `fleetledger.<stream kind>.<event>`, subject the stream's id,
+the extension attribute `ce_organization`, the organization id) plus `stream_version`,
+`global_position` and a W3C `traceparent`. Every kind of stream shares the topic: a
+stream's events keep their order on its key's partition.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import hashlib
 from dataclasses import dataclass
 from uuid import UUID
 
-from shared.contract.events import Event
+from shared.contract.events import STREAM_KINDS, StreamEvent
 from shared.contract.serialization import event_from_wire, event_to_wire
 
 TOPIC = "fleet.vehicle-events"
 CE_SOURCE = "/fleetledger/command-service"
-TYPE_PREFIX = "fleetledger.vehicle."
+TYPE_PREFIX = "fleetledger."  # then the stream kind, a dot and the event's name
 CONTENT_TYPE = "application/json"
 
 Headers = list[tuple[str, bytes]]
@@ -45,15 +47,21 @@ def traceparent(correlation_id: str, event_id: UUID) -> str:
     return f"00-{trace_id}-{event_id.hex[:16]}-01"
 
 
-def to_record(event: Event, global_position: int, correlation_id: str) -> Record:
+def ce_type(stream: str, name: str) -> str:
+    """The CloudEvents type of an event: `fleetledger.vehicle.BookingConfirmed`."""
+    return f"{TYPE_PREFIX}{stream}.{name}"
+
+
+def to_record(event: StreamEvent, global_position: int, correlation_id: str) -> Record:
     """The record the relay publishes for a stored event."""
     name, value = event_to_wire(event)
+    subject = str(event.stream_id).encode()
     headers: Headers = [
         ("ce_specversion", b"1.0"),
         ("ce_id", str(event.event_id).encode()),
-        ("ce_type", (TYPE_PREFIX + name).encode()),
+        ("ce_type", ce_type(event.STREAM, name).encode()),
         ("ce_source", CE_SOURCE.encode()),
-        ("ce_subject", str(event.vehicle_id).encode()),
+        ("ce_subject", subject),
         ("ce_organization", str(event.organization_id).encode()),
         ("ce_time", event.occurred_at.isoformat().replace("+00:00", "Z").encode()),
         ("content-type", CONTENT_TYPE.encode()),
@@ -61,23 +69,26 @@ def to_record(event: Event, global_position: int, correlation_id: str) -> Record
         ("global_position", str(global_position).encode()),
         ("traceparent", traceparent(correlation_id, event.event_id).encode()),
     ]
-    return Record(str(event.vehicle_id).encode(), value, headers)
+    return Record(subject, value, headers)
 
 
-def from_record(value: bytes, headers: Headers) -> tuple[Event, int]:
+def from_record(value: bytes, headers: Headers) -> tuple[StreamEvent, int]:
     """(event, global_position) of a consumed record; ContractError if malformed."""
     found = dict(headers)
     try:
-        ce_type = found["ce_type"].decode()
+        type_header = found["ce_type"].decode()
         position = int(found["global_position"])
     except (KeyError, ValueError, UnicodeDecodeError) as exc:
         raise ContractError(f"missing or bad header: {exc}") from exc
-    if not ce_type.startswith(TYPE_PREFIX):
-        raise ContractError(f"unknown ce_type {ce_type!r}")
+    stream, _, name = type_header.removeprefix(TYPE_PREFIX).rpartition(".")
+    if not type_header.startswith(TYPE_PREFIX) or stream not in STREAM_KINDS:
+        raise ContractError(f"unknown ce_type {type_header!r}")
     try:
-        event = event_from_wire(ce_type.removeprefix(TYPE_PREFIX), value)
+        event = event_from_wire(name, value)
     except ValueError as exc:
         raise ContractError(str(exc)) from exc
+    if stream != event.STREAM:
+        raise ContractError(f"ce_type {type_header!r} names another kind of stream")
     return event, position
 
 
@@ -86,7 +97,7 @@ def header_names() -> list[str]:
     return [name for name, _ in to_record(_SAMPLE, 1, "c").headers]
 
 
-def _sample() -> Event:
+def _sample() -> StreamEvent:
     from datetime import UTC, datetime
 
     from shared.contract.events import HoldReleased

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import orjson
 
-from shared.contract.events import EVENT_TYPES, Event, event_type
+from shared.contract.events import EVENT_TYPES, Event, StreamEvent, event_type
 from shared.contract.upcasting import is_current, upcast
 
 _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
@@ -34,17 +34,17 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def event_payload(event: Event) -> dict[str, Any]:
-    """The event's data fields (envelope fields excluded), JSON-safe."""
-    return event.model_dump(mode="json", exclude=_ENVELOPE)
+def event_payload(event: StreamEvent) -> dict[str, Any]:
+    """The event's data fields (envelope fields and stream id excluded), JSON-safe."""
+    return event.model_dump(mode="json", exclude=_NOT_DATA[event.STREAM_ID])
 
 
-def event_to_wire(event: Event) -> tuple[str, bytes]:
+def event_to_wire(event: StreamEvent) -> tuple[str, bytes]:
     """(type, bytes of the whole event) as published and stored."""
     return event_type(event), dumps(event.model_dump(mode="json"))
 
 
-def event_from_wire(type_name: str, raw: bytes | str | dict[str, Any]) -> Event:
+def event_from_wire(type_name: str, raw: bytes | str | dict[str, Any]) -> StreamEvent:
     """Parse an event of a known type from bytes or an already decoded dict, of any
     stored schema (older ones are upcast)."""
     cls = EVENT_TYPES.get(type_name)
@@ -57,4 +57,24 @@ def event_from_wire(type_name: str, raw: bytes | str | dict[str, Any]) -> Event:
     return cls.model_validate(upcast(orjson.loads(raw)))
 
 
-_ENVELOPE = {"event_id", "vehicle_id", "version", "occurred_at", "schema_version"}
+def event_from_stored(
+    type_name: str, data: dict[str, Any], stream_id: Any, **envelope: Any
+) -> StreamEvent:
+    """An event from its stored data and envelope columns (event_id, version,
+    occurred_at, schema_version), the stream id under its kind's field name."""
+    cls = EVENT_TYPES.get(type_name)
+    if cls is None:
+        raise UnknownEventTypeError(type_name)
+    return event_from_wire(type_name, {**data, **envelope, cls.STREAM_ID: stream_id})
+
+
+def vehicle_event(event: StreamEvent) -> Event:
+    """`event`, which the caller read from a vehicle stream, typed as such."""
+    if not isinstance(event, Event):
+        raise UnknownEventTypeError(f"{type(event).__name__} is not a vehicle event")
+    return event
+
+
+_ENVELOPE = {"event_id", "version", "occurred_at", "schema_version"}
+# Per stream id field: what the stored `data` leaves out (stored in columns instead).
+_NOT_DATA = {cls.STREAM_ID: _ENVELOPE | {cls.STREAM_ID} for cls in EVENT_TYPES.values()}

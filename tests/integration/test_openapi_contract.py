@@ -21,7 +21,7 @@ from tests.conftest import in_process_settings
 from tests.integration.conftest import bearer, token_for
 from tests.openapi_ops import Operation, operations, resolve
 
-WRITE_TAGS = {"vehicles", "holds and bookings", "trips"}
+WRITE_TAGS = {"vehicles", "locations", "holds and bookings", "trips"}
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_every_operation_declares_its_problem_answers_with_their_schema(doc):
 
 def test_every_write_declares_the_idempotency_key_and_if_match_headers(doc):
     writes = [op for op in _all(doc) if WRITE_TAGS & set(op.spec.get("tags", []))]
-    assert len(writes) == 13
+    assert len(writes) == 15
     for op in writes:
         headers = {p["name"] for p in op.spec["parameters"] if p["in"] == "header"}
         assert {"Idempotency-Key", "If-Match"} <= headers, op
@@ -119,6 +119,14 @@ async def test_the_request_examples_pass_the_domain_rules_as_they_are(api, doc):
     )
     assert resp.status_code == 409  # the same window again: the example is a real window
     assert booking.json()["conflicts"]
+
+
+async def test_the_location_examples_open_and_update_a_location(api, doc):
+    opened = await api.post("/v1/locations", json=_example(doc, "post", "/v1/locations"))
+    assert opened.status_code == 201, opened.text
+    path = f"/v1/locations/{opened.json()['location_id']}"
+    updated = await api.patch(path, json=_example(doc, "patch", "/v1/locations/{location_id}"))
+    assert updated.status_code == 200, updated.text
 
 
 async def test_the_identity_examples_register_and_sign_in(api, doc):

@@ -38,7 +38,7 @@ READ_TOPIC_WITHIN_S = 60.0
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[tuple[uuid.UUID, int, dict]]:
-    """Every record on the topic: (vehicle_id, stream_version, headers) in partition order."""
+    """Every record on the topic: (stream id, stream_version, headers) in partition order."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -63,7 +63,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[tuple[uuid.UUID, int, d
                 for msg in batch:
                     event, _ = from_record(msg.value, list(msg.headers))
                     headers = {k: v.decode() for k, v in msg.headers}
-                    records.append((event.vehicle_id, event.version, headers))
+                    records.append((event.stream_id, event.version, headers))
         return records
     finally:
         await consumer.stop()

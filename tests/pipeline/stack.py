@@ -106,10 +106,10 @@ async def tracked(query_dsn: str) -> dict:
     conn = await asyncpg.connect(query_dsn)
     try:
         schema = await conn.fetchval("SELECT schema_name FROM public.read_model_active")
-        rows = await conn.fetch(f"SELECT vehicle_id, version FROM {schema}.vehicle_tracking")
+        rows = await conn.fetch(f"SELECT stream_id, version FROM {schema}.stream_tracking")
     finally:
         await conn.close()
-    return {r["vehicle_id"]: r["version"] for r in rows}
+    return {r["stream_id"]: r["version"] for r in rows}
 
 
 async def wait_caught_up(stack: Stack, timeout_s: float = 90.0) -> None:

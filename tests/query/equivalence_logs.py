@@ -1,5 +1,5 @@
-"""Random event logs for the live-equals-rebuild property: a seeded fleet's history,
-decided and folded by the command domain."""
+"""Random event logs for the live-equals-rebuild property: a seeded fleet's history with
+its locations (branches), decided and folded by the command domain."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import contextlib
 import random
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -15,12 +15,21 @@ from uuid import UUID
 from hypothesis import strategies as st
 
 from command_service.domain import commands as cmd
-from shared.contract.events import Event, Location
+from command_service.domain.locations import (
+    LocationCommand,
+    LocationState,
+    OpenLocation,
+    UpdateLocation,
+    decide_location,
+    fold_location,
+)
+from shared.contract.events import Location, StreamEvent
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from tests.conftest import FakeClock
 from tests.query.analytics_sim import STEP, Sim
 from tests.query.conftest import Fleet
 
-Record = tuple[Event, int]  # an event and its global position
+Record = tuple[StreamEvent, int]  # an event and its global position
 
 # ---------------------------------------------------------------------------------------
 # The logs: a seeded random fleet's history, decided and folded by the command domain.
@@ -33,17 +42,49 @@ class History:
     days: int
 
 
+@dataclass
 class LogFleet(Fleet):
     """A fleet whose decided events are recorded in a log (positions 1, 2, ...), not
     applied: the test decides how they are delivered."""
 
-    async def apply(self, *events: Event) -> None:
+    locations: dict[UUID, LocationState] = field(default_factory=dict)
+
+    async def apply(self, *events: StreamEvent) -> None:
         for event in events:
-            self.events.append((event, len(self.events) + 1))
+            self.events.append((event, len(self.events) + 1))  # type: ignore[arg-type]
 
     async def register(self, **overrides: Any) -> UUID:
         n = len(self.states) + 1
         return await super().register(vin=f"WVWZZZ1JZXW{n:06d}", plate=f"L-{n:06d}", **overrides)
+
+    async def run_location(self, location_id: UUID, command: LocationCommand) -> None:
+        state = self.locations.get(location_id)
+        events = decide_location(state, command, self.clock.now, uuid.uuid4, location_id)
+        if events:
+            self.locations[location_id] = fold_location(events, state)  # type: ignore[assignment]
+            await self.apply(*events)
+
+    async def open_location(self, n: int) -> UUID:
+        location_id = uuid.uuid4()
+        command = OpenLocation(location_id, DEFAULT_ORGANIZATION_ID, f"Branch {n}",
+                               lat=52.5 + n / 10, lon=13.4, timezone="Europe/Berlin")  # fmt: skip
+        await self.run_location(location_id, command)
+        return location_id
+
+
+async def relocate(fleet: LogFleet, sim: Sim, rng: random.Random) -> None:
+    """Now and then a location changes, or a vehicle moves to another location."""
+    branches = sorted(fleet.locations)
+    roll = rng.random()
+    if roll < 0.05:
+        change = rng.choice([{"name": f"Branch {rng.randrange(100)}"},
+                             {"timezone": "Europe/Paris", "address": "Quai 1"},
+                             {"lat": 48.85, "lon": 2.35}])  # fmt: skip
+        update = UpdateLocation(DEFAULT_ORGANIZATION_ID, **change)  # type: ignore[arg-type]
+        await fleet.run_location(rng.choice(branches), update)
+    elif roll < 0.1:
+        moved = cmd.UpdateVehicleDetails(location_id=rng.choice(branches))
+        await sim.attempt(rng.choice(sim.vehicles), moved)
 
 
 class DetailSim(Sim):
@@ -83,11 +124,17 @@ async def log_of(history: History) -> list[Record]:
     if history not in _LOGS:
         fleet = LogFleet(None, FakeClock())  # type: ignore[arg-type]
         sim = DetailSim(fleet, random.Random(history.seed))
+        places = random.Random(~history.seed)  # apart from the fleet's own draws
         with seeded_uuids(random.Random(history.seed)):
+            branches = [await fleet.open_location(n) for n in range(2)]
             for _ in range(history.vehicles):
-                sim.vehicles.append(await fleet.register(odometer_km=sim.rng.randrange(30_000)))
+                home = places.choice([None, *branches])
+                sim.vehicles.append(
+                    await fleet.register(odometer_km=sim.rng.randrange(30_000), location_id=home)
+                )
             for _ in range(int(timedelta(days=history.days) / STEP)):
                 await sim.step()
+                await relocate(fleet, sim, places)
                 fleet.clock.advance(minutes=30)
             for v in reversed(sim.vehicles):  # the first without future bookings leaves
                 if await sim.attempt(v, cmd.RetireVehicle("sold")):

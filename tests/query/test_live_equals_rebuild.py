@@ -1,14 +1,15 @@
 """The read side's central property: however the log is delivered, live equals a rebuild.
 
 Hypothesis draws random event logs — a seeded random fleet driven through the command
-domain (decide, then fold), so every event is one the command side would write — and a
-delivery of each: pages of 1, 7 or 2,000 records or of drawn lengths, vehicles
-interleaved at random within a page (each vehicle's order kept), already applied records
+domain (decide, then fold), so every event is one the command side would write, with two
+locations (branches) as streams of their own — and a delivery of each: pages of 1, 7 or
+2,000 records or of drawn lengths, streams interleaved at random within a page (each
+stream's order kept), already applied records
 sent again, whole pages redelivered, and events moved ahead of their predecessors (gaps),
 healed at once from the feed as the consumer does or offered again after later pages.
 Every call of the page applier is checked against the version rule (DESIGN §5), every
 applied event must be announced on `fleet_changes` exactly once, and finally every row
-of every read-model table (vehicle_tracking included) must equal a rebuild's.
+of every read-model table (stream_tracking included) must equal a rebuild's.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from hypothesis import event as tally
 from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
-from query_service.applier import CHANGES_CHANNEL, PageApplier
+from query_service.applier import CHANGES_CHANNEL, PageApplier, StreamRef
 from query_service.read_models import new_page
 from query_service.rebuild import replay_into
 from query_service.store.schemas import connect, create_schema, new_schema_name
@@ -115,11 +116,15 @@ async def notices(admin: asyncpg.Connection) -> AsyncIterator[Callable[[], Any]]
 
 
 def announced(log: Sequence[Record]) -> Counter[tuple[str, int, int]]:
-    return Counter((str(e.vehicle_id), e.version, p) for e, p in log)
+    return Counter((str(e.stream_id), e.version, p) for e, p in log)
 
 
 def received_of(payloads: Sequence[dict[str, Any]]) -> Counter[tuple[str, int, int]]:
-    return Counter((n["vehicle_id"], n["version"], n["global_position"]) for n in payloads)
+    """(stream id, version, position) of each notice: a vehicle's or a location's."""
+    return Counter(
+        (n.get("vehicle_id") or n["location_id"], n["version"], n["global_position"])
+        for n in payloads
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -133,11 +138,11 @@ async def test_the_fixed_example_has_every_event_type_and_every_delivery_fault()
     pages = pages_of(log, EVERYTHING)
     offered = [r for page in pages for r in page]
     first_seen = {r[1]: i for i, r in reversed(list(enumerate(offered)))}
-    position_of = {(e.vehicle_id, e.version): p for e, p in log}
+    position_of = {(e.stream_id, e.version): p for e, p in log}
     ahead = {
         p
         for e, p in log
-        if e.version > 1 and first_seen[p] < first_seen[position_of[e.vehicle_id, e.version - 1]]
+        if e.version > 1 and first_seen[p] < first_seen[position_of[e.stream_id, e.version - 1]]
     }
     assert set(offered) == set(log) and len(ahead) >= 3  # the moved events, ahead of a gap
     assert len(offered) - len(log) == 4 + 8 + 7  # 4 duplicates, 2 pages again (one with one)
@@ -186,16 +191,17 @@ async def test_every_row_of_a_live_read_side_equals_a_rebuild(
         assert received_of(sent) == announced(log)  # one notice per applied event
         live_rows, rebuilt_rows = await snapshot(admin, live), await snapshot(admin, rebuilt)
 
-    assert len(live_rows) == 15 and live_rows.keys() == rebuilt_rows.keys()
+    assert len(live_rows) == 16 and live_rows.keys() == rebuilt_rows.keys()
     assert len(live_rows["vehicles"]) == history.vehicles
-    assert len(live_rows["vehicle_tracking"]) == history.vehicles
+    assert len(live_rows["locations"]) == 2
+    assert len(live_rows["stream_tracking"]) == history.vehicles + 2
     for table, rows in live_rows.items():
         assert rows == rebuilt_rows[table], table
 
 
 async def test_a_later_event_is_held_until_its_predecessor_is_applied(query_dsn: str) -> None:
     log = await log_of(History(seed=3, vehicles=1, days=1))
-    (e1, p1), (e2, p2), (e3, p3) = log[:3]
+    (e1, p1), (e2, p2), (e3, p3) = [r for r in log if r[0].STREAM == "vehicle"][:3]
     async with generations(query_dsn, "gap") as (_, (schema,)):
         conn = await connect(query_dsn, schema)
         try:
@@ -203,11 +209,14 @@ async def test_a_later_event_is_held_until_its_predecessor_is_applied(query_dsn:
             assert (await applier.apply([(e1, p1)])).applied
             ahead = await applier.apply([(e3, p3)])
             assert ahead.held == [(e3, p3)] and not ahead.applied
-            assert ahead.gaps == {e1.vehicle_id} and ahead.tracked == {e1.vehicle_id: 1}
+            assert ahead.gaps == {StreamRef("vehicle", e1.stream_id)}
+            assert ahead.tracked == {e1.stream_id: 1}
             assert [a.event for a in (await applier.apply([(e2, p2)])).applied] == [e2]
             again = await applier.apply(ahead.held)
             assert [a.event for a in again.applied] == [e3] and not again.held
-            version = await conn.fetchval("SELECT version FROM vehicle_tracking")
+            version = await conn.fetchval(
+                "SELECT version FROM stream_tracking WHERE stream_id = $1", e1.stream_id
+            )
         finally:
             await conn.close()
     assert version == 3

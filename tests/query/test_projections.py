@@ -51,6 +51,7 @@ async def test_registration_projects_every_registration_field(fleet: Fleet) -> N
         "currency": "EUR",
         "home_lat": 52.52,
         "home_lon": 13.405,
+        "location_id": None,
         "status": "available",
         "retired": False,
         "retired_at": None,
@@ -239,7 +240,7 @@ async def test_every_event_advances_the_projected_vehicle_version(fleet: Fleet) 
 
     vehicle = await row(fleet.conn, "vehicles", "vehicle_id", vehicle_id)
     tracked = await fleet.conn.fetchval(
-        "SELECT version FROM vehicle_tracking WHERE vehicle_id = $1", vehicle_id
+        "SELECT version FROM stream_tracking WHERE stream_id = $1", vehicle_id
     )
     assert vehicle["version"] == tracked == 3
 

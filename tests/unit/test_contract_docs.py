@@ -15,14 +15,16 @@ from shared.contract.events import (
     BookingCancelled,
     BookingCompleted,
     BookingConfirmed,
-    Event,
     HoldConfirmed,
     HoldExpired,
     HoldPlaced,
     HoldReleased,
     Location,
+    LocationOpened,
+    LocationUpdated,
     MaintenanceCompleted,
     MaintenanceScheduled,
+    StreamEvent,
     TripEnded,
     TripStarted,
     VehicleDetailsUpdated,
@@ -30,7 +32,7 @@ from shared.contract.events import (
     VehicleRetired,
     VehicleStatusChanged,
 )
-from shared.contract.kafka_record import TYPE_PREFIX, header_names, to_record
+from shared.contract.kafka_record import ce_type, header_names, to_record
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from tools import contract_docs
 
@@ -38,6 +40,7 @@ ROOT = contract_docs.DOCS_DIR
 AT = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
 VEHICLE, CUSTOMER, HOLD = UUID(int=0x7E1C1E), UUID(int=0xC0570), UUID(int=0x401D)
 BOOKING, TRIP, MAINT = UUID(int=0xB001), UUID(int=0x7819), UUID(int=0x3A1)
+BRANCH = UUID(int=0xB4A)
 WINDOW = {"start": AT + timedelta(days=1), "end": AT + timedelta(days=2)}
 
 
@@ -52,7 +55,18 @@ def envelope(version: int) -> dict[str, Any]:
     }
 
 
-SAMPLES: list[Event] = [
+def location_envelope(version: int) -> dict[str, Any]:
+    """Envelope fields of the sample location event at `version`."""
+    return {
+        "event_id": UUID(int=0xF000 + version),
+        "location_id": BRANCH,
+        "version": version,
+        "occurred_at": AT + timedelta(minutes=version),
+        "organization_id": DEFAULT_ORGANIZATION_ID,
+    }
+
+
+SAMPLES: list[StreamEvent] = [
     VehicleRegistered(
         **envelope(1),
         vin="WVWZZZ1JZXW000001",
@@ -114,6 +128,15 @@ SAMPLES: list[Event] = [
     MaintenanceScheduled(**envelope(13), **WINDOW, maintenance_id=MAINT, reason="service"),
     MaintenanceCompleted(**envelope(14), maintenance_id=MAINT, odometer_km=12_100),
     VehicleRetired(**envelope(15), reason="end of lease"),
+    LocationOpened(
+        **location_envelope(1),
+        name="Berlin Hbf",
+        lat=52.5251,
+        lon=13.3694,
+        timezone="Europe/Berlin",
+        address="Europaplatz 1",
+    ),
+    LocationUpdated(**location_envelope(2), name="Berlin Hauptbahnhof"),
 ]
 
 _JSON_TYPES: dict[str, Any] = {
@@ -238,6 +261,8 @@ def test_document_shape(document: dict[str, Any]) -> None:
         "(vehicle_id, stream_version)",
         "/v1/events",
         "/v1/vehicles/{id}/history",
+        "/v1/locations/{id}/history",
+        "location_id",
     ):
         assert phrase in document["info"]["description"]
 
@@ -247,7 +272,7 @@ def test_samples_cover_every_event_type() -> None:
 
 
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda event: type(event).__name__)
-def test_schema_accepts_the_serialized_event(event: Event) -> None:
+def test_schema_accepts_the_serialized_event(event: StreamEvent) -> None:
     name = type(event).__name__
     schema = schema_of(name)
     value = json.loads(to_record(event, 7, "req-1").value)
@@ -269,10 +294,23 @@ def test_document_headers_equal_the_relay_headers(document: dict[str, Any]) -> N
 
 
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda event: type(event).__name__)
-def test_header_schema_accepts_real_record_headers(document: dict[str, Any], event: Event) -> None:
+def test_header_schema_accepts_real_record_headers(
+    document: dict[str, Any], event: StreamEvent
+) -> None:
     headers = document["components"]["schemas"][contract_docs.HEADERS_COMPONENT]
     record = to_record(event, 7, "req-1")
     values = {name: raw.decode() for name, raw in record.headers}
     assert problems(values, headers, headers, "headers") == []
-    assert values["ce_type"] == TYPE_PREFIX + type(event).__name__
-    assert record.key.decode() == values["ce_subject"] == str(event.vehicle_id)
+    assert values["ce_type"] == ce_type(event.STREAM, type(event).__name__)
+    assert record.key.decode() == values["ce_subject"] == str(event.stream_id)
+
+
+def test_vehicle_records_keep_their_type_and_key_and_location_records_name_their_kind() -> None:
+    vehicle = to_record(SAMPLES[0], 7, "req-1")
+    location = to_record(SAMPLES[-1], 8, "req-1")
+    assert dict(vehicle.headers)["ce_type"] == b"fleetledger.vehicle.VehicleRegistered"
+    assert vehicle.key == str(VEHICLE).encode()
+    assert dict(location.headers)["ce_type"] == b"fleetledger.location.LocationUpdated"
+    assert location.key == dict(location.headers)["ce_subject"] == str(BRANCH).encode()
+    assert json.loads(location.value)["location_id"] == str(BRANCH)
+    assert "vehicle_id" not in json.loads(location.value)

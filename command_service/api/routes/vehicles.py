@@ -14,6 +14,7 @@ from command_service.api import response_models as rm
 from command_service.api.answers import answer, to_entity, to_vehicle
 from command_service.api.http import command_headers, written
 from command_service.api.response_models import documented
+from command_service.api.routes.locations import check_location
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
 from shared.contract import events as ev
@@ -40,6 +41,7 @@ def _details(state: VehicleState) -> dict[str, Any]:
         "odometer_km": state.odometer_km,
         "status": state.status,
         "home": state.home.model_dump() if state.home else None,
+        "location_id": state.location_id,
     }
 
 
@@ -50,6 +52,7 @@ def _details_body(_: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
 @router.post("/vehicles", **documented(rm.VehicleDetails, 201, links.VEHICLE_LINKS))
 async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) -> Response:
     """Register a vehicle; VIN and plate must be unique in the fleet."""
+    await check_location(request, body.location_id)
     vehicle_id = request.app.state.new_id()
     command = cmd.RegisterVehicle(
         vehicle_id=vehicle_id,
@@ -64,6 +67,7 @@ async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) 
         currency=body.currency,
         odometer_km=body.odometer_km,
         home=body.home.location() if body.home else None,
+        location_id=body.location_id,
     )
     return await answer(request, to_vehicle(vehicle_id, command), _details_body, status=201)
 
@@ -72,7 +76,8 @@ async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) 
 async def update_vehicle(
     vehicle_id: UUID, body: schemas.UpdateVehicleBody, request: Request
 ) -> Response:
-    """Change plate, make, model, seats, rates or home location."""
+    """Change plate, make, model, seats, rates, home point or home location (branch)."""
+    await check_location(request, body.location_id)
     fields = {name: getattr(body, name) for name in body.model_fields_set}
     if body.home is not None:
         fields["home"] = body.home.location()

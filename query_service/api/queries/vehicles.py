@@ -15,7 +15,8 @@ KIND = "vehicles"
 ORDER = ("vehicle_id",)
 _SELECT = (
     "SELECT vehicle_id, vin, plate, make, model, year, seats, hourly_rate_cents,"
-    " daily_rate_cents, currency, home_lat, home_lon, status, retired, retired_at, odometer_km,"
+    " daily_rate_cents, currency, home_lat, home_lon, location_id, status, retired, retired_at,"
+    " odometer_km,"
     " km_at_last_service, last_service_at, current_booking_id, current_trip_id, version,"
     " registered_at, updated_at FROM vehicles"
 )

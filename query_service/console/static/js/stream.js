@@ -23,6 +23,7 @@ export function openStream() {
   });
   source.addEventListener("change", (message) => {
     const change = JSON.parse(message.data);
+    if (!change.vehicle_id) return; // a location's change: no page of the console shows one
     changeListeners.forEach((fn) => fn(change));
   });
   source.addEventListener("error", () => {
