@@ -5,10 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import jwt
-
-from shared.kit.auth.tokens import ALGORITHM, TOKEN_TYPE
-
 
 async def create_organization(pool: Any, slug: str | None = None) -> uuid.UUID:
     """A new organization (as a platform admin would create it)."""
@@ -25,10 +21,7 @@ async def create_organization(pool: Any, slug: str | None = None) -> uuid.UUID:
 
 
 async def member_token(identity: Any, pool: Any, organization_id: uuid.UUID, role: str) -> str:
-    """An access token of a new account of the organization, carrying claim `org`.
-
-    The account's token is re-signed with the issuer's own key plus the claim, whatever
-    claims the identity service itself puts in."""
+    """An access token (claim `org` included) of a new account of the organization."""
     user_id = uuid.uuid4()
     await pool.execute(
         "INSERT INTO users (user_id, email, name, password_hash, role, organization_id)"
@@ -38,8 +31,5 @@ async def member_token(identity: Any, pool: Any, organization_id: uuid.UUID, rol
         role,
         organization_id,
     )
-    token = await identity.access_token(user_id, role)
-    claims = jwt.decode(token, options={"verify_signature": False})
-    claims["org"] = str(organization_id)
-    kid, private = await identity.keys.signing_key()
-    return jwt.encode(claims, private, algorithm=ALGORITHM, headers={"kid": kid, "typ": TOKEN_TYPE})
+    token: str = await identity.access_token(user_id, role, organization_id)
+    return token

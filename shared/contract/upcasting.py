@@ -23,7 +23,7 @@ def upcast(data: dict[str, Any]) -> dict[str, Any]:
     """The event's fields in the current schema (a new dict when anything changed)."""
     if data.get("schema_version", 1) >= CURRENT_SCHEMA:
         return data
-    return {**data, "organization_id": _DEFAULT, "schema_version": CURRENT_SCHEMA}
+    return {"organization_id": _DEFAULT, **data, "schema_version": CURRENT_SCHEMA}
 
 
 def is_current(raw: bytes | str) -> bool:
