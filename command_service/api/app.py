@@ -18,6 +18,7 @@ from command_service.api.routes import (
     trips,
     vehicles,
 )
+from command_service.application.customers import Customers
 from command_service.application.handler import CommandHandler
 from command_service.devclock import SimulatedClock
 from command_service.identity.setup import start_identity
@@ -65,6 +66,7 @@ def create_app(
         )
         app.state.pool, app.state.handler, app.state.sweeper = pool, handler, sweeper
         app.state.responses = ResponseStore(pool)
+        app.state.customers = Customers(pool)
         app.state.new_id, app.state.clock = new_id, clock
         relay = None
         if settings.kafka_bootstrap:

@@ -110,6 +110,8 @@ class Hold(Written):
     price_cents: int
     currency: str
     status: Literal["active"]
+    purpose: str | None
+    cost_centre: str | None
 
 
 class HoldReleased(Written):
@@ -130,6 +132,7 @@ class Booking(Written):
     currency: str
     status: Literal["confirmed"]
     purpose: str | None
+    cost_centre: str | None = Field(description="Whom a corporate pool charges it to.")
     hold_id: UUID | None = Field(description="The hold it was confirmed from, if any.")
 
 

@@ -172,3 +172,15 @@ async def revoke_sessions(conn: asyncpg.Connection, user_id: UUID) -> None:
         "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
         user_id,
     )
+
+
+async def member_of_organization(
+    db: asyncpg.Connection | asyncpg.Pool, user_id: UUID, organization_id: UUID
+) -> bool:
+    """Whether the account `user_id` exists and belongs to `organization_id`."""
+    found = await db.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE user_id = $1 AND organization_id = $2)",
+        user_id,
+        organization_id,
+    )
+    return bool(found)

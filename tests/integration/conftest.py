@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import jwt
 import pytest_asyncio
 
 from command_service.api.app import create_app
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from shared.kit.auth.principal import Role
+from shared.kit.auth.tokens import ALGORITHM, TOKEN_TYPE
 from tests.conftest import in_process_settings
 
 VALID_VEHICLE = {
@@ -26,6 +30,8 @@ VALID_VEHICLE = {
     "odometer_km": 1000,
 }
 _serial = iter(range(1, 10**6))
+# The customer of the bookings the API tests make as staff (an account of `default`).
+CUSTOMER = str(uuid.UUID(int=7))
 
 
 def new_vehicle(**overrides: Any) -> dict[str, Any]:
@@ -35,19 +41,61 @@ def new_vehicle(**overrides: Any) -> dict[str, Any]:
     return {**body, **overrides}
 
 
-async def token_for(app: Any, role: Role = "admin", user_id: uuid.UUID | None = None) -> str:
-    """An access token the app itself signs, for an account made here if absent (the
-    command service accepts tokens of existing, enabled accounts only)."""
+async def token_for(
+    app: Any,
+    role: Role = "admin",
+    user_id: uuid.UUID | None = None,
+    organization_id: uuid.UUID = DEFAULT_ORGANIZATION_ID,
+) -> str:
+    """An access token the app itself signs, for an account of `organization_id` made
+    here if absent (the command service accepts tokens of existing, enabled accounts only)."""
+    user_id = await add_account(app, role, user_id, organization_id)
+    token: str = await app.state.identity.access_token(user_id, role)
+    if organization_id == DEFAULT_ORGANIZATION_ID:
+        return token  # no `org` claim: a token as minted before organizations existed
+    return await _in_organization(app, token, organization_id)
+
+
+async def add_account(
+    app: Any,
+    role: Role = "customer",
+    user_id: uuid.UUID | None = None,
+    organization_id: uuid.UUID = DEFAULT_ORGANIZATION_ID,
+) -> uuid.UUID:
+    """An account of `organization_id` (kept as it is if the id exists)."""
     user_id = user_id or uuid.uuid4()
     await app.state.pool.execute(
-        "INSERT INTO users (user_id, email, name, password_hash, role)"
-        " VALUES ($1, $2, 'Test caller', '!', $3) ON CONFLICT (user_id) DO NOTHING",
+        "INSERT INTO users (user_id, email, name, password_hash, role, organization_id)"
+        " VALUES ($1, $2, 'Test caller', '!', $3, $4) ON CONFLICT (user_id) DO NOTHING",
         user_id,
         f"{user_id}@callers.example",
         role,
+        organization_id,
     )
-    token: str = await app.state.identity.access_token(user_id, role)
-    return token
+    return user_id
+
+
+async def _in_organization(app: Any, token: str, organization_id: uuid.UUID) -> str:
+    """`token` re-signed with the claim `org` (until the identity service mints it)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    kid, private = await app.state.identity.keys.signing_key()
+    claims["org"] = str(organization_id)
+    return jwt.encode(claims, private, algorithm=ALGORITHM, headers={"kid": kid, "typ": TOKEN_TYPE})
+
+
+async def add_organization(app: Any, slug: str | None = None) -> uuid.UUID:
+    """A new organization, made in its table (the one place to switch to the
+    organizations API once it exists)."""
+    organization_id = uuid.uuid4()
+    slug = slug or f"org-{organization_id.hex[:12]}"
+    await app.state.pool.execute(
+        "INSERT INTO organizations (organization_id, slug, name, created_by)"
+        " VALUES ($1, $2, $3, 'test')",
+        organization_id,
+        slug,
+        slug.title(),
+    )
+    return organization_id
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -62,15 +110,12 @@ async def api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         headers = bearer(await token_for(app))
+        await add_account(app, "customer", uuid.UUID(CUSTOMER))  # whom staff book for
         async with httpx.AsyncClient(
             transport=transport, base_url="http://command", headers=headers
         ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
-
-
-# The customer of the bookings the API tests make as staff.
-CUSTOMER = str(uuid.UUID(int=7))
 
 
 async def register(api: httpx.AsyncClient, **overrides: Any) -> str:
@@ -84,3 +129,29 @@ async def book(
 ) -> httpx.Response:
     body = {"vehicle_id": vehicle, "start": start, "end": end, "customer_id": CUSTOMER}
     return await api.post("/v1/bookings", json=body, headers=headers)
+
+
+@dataclass(frozen=True)
+class Other:
+    """A second organization: its id, staff and a customer (headers per caller)."""
+
+    organization_id: uuid.UUID
+    admin: dict[str, str]
+    manager: dict[str, str]
+    customer: dict[str, str]
+    customer_id: uuid.UUID
+
+
+@pytest_asyncio.fixture
+async def other(api: httpx.AsyncClient) -> Other:
+    """Another organization on the `api` app, with an admin, a manager and a customer."""
+    app: Any = api.app  # type: ignore[attr-defined]
+    org = await add_organization(app)
+    customer_id = await add_account(app, "customer", organization_id=org)
+    return Other(
+        org,
+        bearer(await token_for(app, "admin", organization_id=org)),
+        bearer(await token_for(app, "fleet_manager", organization_id=org)),
+        bearer(await token_for(app, "customer", customer_id, organization_id=org)),
+        customer_id,
+    )
