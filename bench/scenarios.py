@@ -105,6 +105,7 @@ class HotVehicles:
         self.rng = random.Random(seed)
         self.base = first_slot()
         self.customer = str(uuid.uuid4())
+        self.customers = [self.customer]
 
     def __call__(self, client: int) -> tuple[str, str, bytes]:
         start = self.base + self.rng.randrange(self.slots) * SLOT
@@ -174,7 +175,7 @@ async def hot_vehicles(
     """Scenario (b) on fresh hot vehicles, then the overlap check over the event store."""
     vehicles = await register_vehicles(service, cfg.vehicles)
     factory = HotVehicles(vehicles, cfg.grid_slots, seed)
-    await add_customers(service.dsn, [factory.customer])
+    await add_customers(service.dsn, factory.customers)
     conflicts_before = await version_conflicts(service)
     result = await run_load(
         HOST, service.port, cfg.clients, factory, cfg.warmup_s, cfg.duration_s, MAX_REQUESTS, hook
