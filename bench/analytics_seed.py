@@ -150,7 +150,7 @@ class StoreFeed:
         self._pool = pool
 
     async def page(self, after: int, limit: int = 1000) -> tuple[list[tuple[Event, int]], int]:
-        items = [loads(dumps(item)) for item in await events_after(self._pool, after, limit)]
+        items = [loads(dumps(item)) for item in await events_after(self._pool, after, limit, None)]
         page = [event_of(item) for item in items]
         return page, page[-1][1] if page else after
 

@@ -44,6 +44,7 @@ from bench.pipeline_reads import read_load, sanity_check
 from bench.pipeline_report import Outcome, ReadRun
 from bench.pipeline_seed import FleetPlan, plan_for, seed
 from bench.pipeline_visibility import VisibilityConfig, run_visibility
+from bench.scenarios import add_customers
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
 from deploy.services import ROOT
@@ -162,6 +163,7 @@ def phase_visibility(bench: Bench, broker: EmbeddedBroker) -> None:
         vehicles = max(16, int(args.rate * 2))
         cfg = VisibilityConfig(args.rate, args.warmup, args.duration, vehicles)
         cfg.cross_check = args.cross_check
+        run_async(add_customers(command_dsn, [cfg.customer]))
         bench.progress(
             f"visibility: {args.rate:g} bookings/s for {args.warmup + args.duration:g} s"
         )

@@ -50,6 +50,8 @@ class VisibilityConfig:
     cross_check: float = 0.05  # fraction of the window's 201s also polled by id
     id_poll_rate: float = 100.0  # GETs/s of all by-id pollers together
     give_up_s: float = 5.0
+    # whom the bookings are for: an account of the admin's organization (add_customers)
+    customer: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
 @dataclass
@@ -100,7 +102,7 @@ class _Run:
                  vehicles: list[str], total: int) -> None:  # fmt: skip
         self.cfg, self.commands, self.queries, self.vehicles = cfg, commands, queries, vehicles
         self.result = VisibilityResult(cfg)
-        self.customer = str(uuid.uuid4())
+        self.customer = cfg.customer
         self.top = first_slot(days_ahead=2) + total * STEP  # booking i starts at top - i*STEP
         self.rng = random.Random(1)
         self.window = (0.0, 0.0)

@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.loadgen import LoadResult, run_load
-from bench.scenarios import DistinctVehicles, register_vehicles
+from bench.scenarios import DistinctVehicles, add_customers, register_vehicles
 from bench.stack import HOST, Service, command_service, fresh_database, postgres
 from deploy.services import ROOT
 
@@ -58,6 +58,7 @@ async def profile(service: Service, args: argparse.Namespace) -> LoadResult:
     """Load for seconds + 6, recording the worker from the 4th second on."""
     vehicles = await register_vehicles(service, 256)
     factory = DistinctVehicles(vehicles, 32)
+    await add_customers(service.dsn, factory.customers)
     load = asyncio.create_task(run_load(HOST, service.port, 32, factory, 1.0, args.seconds + 5))
     await asyncio.sleep(4)
     command = [str(PY_SPY), "record", "-p", str(service.process.pid), "-d", str(args.seconds),

@@ -105,6 +105,7 @@ class HotVehicles:
         self.rng = random.Random(seed)
         self.base = first_slot()
         self.customer = str(uuid.uuid4())
+        self.customers = [self.customer]
 
     def __call__(self, client: int) -> tuple[str, str, bytes]:
         start = self.base + self.rng.randrange(self.slots) * SLOT
@@ -121,10 +122,25 @@ class ScenarioConfig:
     grid_slots: int = 0  # (b) only
 
 
+async def add_customers(dsn: str, customers: list[str]) -> None:
+    """Accounts for the customers the admin books for (staff book only for accounts of
+    their own organization; these join the admin's, `default`, by the column default)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.executemany(
+            "INSERT INTO users (user_id, email, name, password_hash, role)"
+            " VALUES ($1, $2, 'Bench customer', '!', 'customer') ON CONFLICT DO NOTHING",
+            [(uuid.UUID(c), f"{c}@bench.example") for c in customers],
+        )
+    finally:
+        await conn.close()
+
+
 async def distinct_vehicles(service: Service, cfg: ScenarioConfig, hook: WindowHook) -> LoadResult:
     """Scenario (a) on fresh vehicles: every booking should be a 201."""
     vehicles = await register_vehicles(service, cfg.vehicles)
     factory = DistinctVehicles(vehicles, cfg.clients)
+    await add_customers(service.dsn, factory.customers)
     return await run_load(
         HOST, service.port, cfg.clients, factory, cfg.warmup_s, cfg.duration_s, MAX_REQUESTS, hook
     )
@@ -159,6 +175,7 @@ async def hot_vehicles(
     """Scenario (b) on fresh hot vehicles, then the overlap check over the event store."""
     vehicles = await register_vehicles(service, cfg.vehicles)
     factory = HotVehicles(vehicles, cfg.grid_slots, seed)
+    await add_customers(service.dsn, factory.customers)
     conflicts_before = await version_conflicts(service)
     result = await run_load(
         HOST, service.port, cfg.clients, factory, cfg.warmup_s, cfg.duration_s, MAX_REQUESTS, hook

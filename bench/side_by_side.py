@@ -25,6 +25,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
+from typing import TypeVar
 
 import uvloop
 
@@ -35,6 +36,7 @@ from bench.pipeline_reads import QUARTER_HOUR
 from bench.scenarios import (
     DistinctVehicles,
     HotVehicles,
+    add_customers,
     first_slot,
     register_vehicles,
 )
@@ -108,6 +110,17 @@ def availability_reads(round_no: int) -> Callable[[int], tuple[str, str, bytes]]
     return factory
 
 
+Factory = TypeVar("Factory", DistinctVehicles, HotVehicles)
+
+
+async def _for_customers(side: System, factory: Factory) -> Factory:
+    """`factory`, its customers made accounts on Fleetledger's side (its staff book only
+    for accounts of their organization; the reference takes any id)."""
+    if side.name == "fleetledger":
+        await add_customers(side.command.dsn, factory.customers)
+    return factory
+
+
 async def scenario(args: argparse.Namespace, side: System, name: str, n: int) -> Run:
     """Run scenario `name` of round `n` on one side, then check its store."""
     offset = (n - 1) * PER_ROUND
@@ -116,15 +129,17 @@ async def scenario(args: argparse.Namespace, side: System, name: str, n: int) ->
     c_cars = side.fleet[offset + len(a_cars) + HOT : offset + PER_ROUND]
     port, steal, w, d = side.command.port, Steal(), args.warmup, args.duration
     if name == "A":
-        result = await run_load(HOST, port, A_CLIENTS, DistinctVehicles(a_cars, A_CLIENTS), w, d)
+        a = await _for_customers(side, DistinctVehicles(a_cars, A_CLIENTS))
+        result = await run_load(HOST, port, A_CLIENTS, a, w, d)
         checks = [await side.check(side.command.dsn, a_cars, result)]
     elif name == "B":
-        factory = HotVehicles(hot, GRID_SLOTS, seed=n)
+        factory = await _for_customers(side, HotVehicles(hot, GRID_SLOTS, seed=n))
         result = await run_load(HOST, port, B_CLIENTS, factory, w, d)
         checks = [await side.check(side.command.dsn, hot, result)]
     else:
         reads = run_load(HOST, side.read_port, C_READERS, availability_reads(n), w, d)
-        books = run_load(HOST, port, C_BOOKERS, DistinctVehicles(c_cars, C_BOOKERS), w, d)
+        c = await _for_customers(side, DistinctVehicles(c_cars, C_BOOKERS))
+        books = run_load(HOST, port, C_BOOKERS, c, w, d)
         result, booked = await asyncio.gather(reads, books)
         checks = [await side.check(side.command.dsn, c_cars, booked)]
         if set(result.all_statuses) != {200}:

@@ -30,7 +30,7 @@ import psutil
 from bench import pipeline_stack as ps
 from bench.auth import sign_in
 from bench.loadgen import LoadResult, run_load
-from bench.scenarios import DistinctVehicles, register_vehicles
+from bench.scenarios import DistinctVehicles, add_customers, register_vehicles
 from bench.stack import fresh_database, postgres
 from deploy.services import ROOT
 from shared.kit.kafka_admin import ensure_topic
@@ -129,7 +129,7 @@ class Readers:
 
 
 async def window(
-    index: int, args: argparse.Namespace, procs: dict[str, int], ports: dict[str, int]
+    index: int, args: argparse.Namespace, procs: dict[str, int], ports: dict[str, int], dsn: str
 ) -> Window:
     """One window of load on fresh vehicles; CPU and metrics are read at its edges.
 
@@ -140,6 +140,7 @@ async def window(
     sign_in(f"http://127.0.0.1:{ports['command']}")  # tokens last 15 min: one per window
     vehicles = await register_vehicles(SimpleNamespace(port=ports["command"]), args.vehicles)
     bookings = DistinctVehicles(vehicles, args.booking_clients)
+    await add_customers(dsn, bookings.customers)
     readers = Readers(vehicles=vehicles)
     cpu0 = {name: tree_cpu_s(pid) for name, pid in procs.items()}
     healed0 = await ps.metric_total(ports["query"], "fleet_query_healed_events_total")
@@ -192,13 +193,16 @@ def within(value: float, reference: float) -> bool:
     return abs(value - reference) <= TOLERANCE * reference
 
 
-async def soak(args: argparse.Namespace, procs: dict[str, int], ports: dict[str, int]) -> bool:
+async def soak(
+    args: argparse.Namespace, procs: dict[str, int], ports: dict[str, int], dsn: str
+) -> bool:
+    """Warm up, then measure window after window on the command database `dsn`."""
     warmup = argparse.Namespace(**{**vars(args), "window_minutes": args.warmup_minutes})
-    await window(0, warmup, procs, ports)  # caches, pools and the first rotation's window
+    await window(0, warmup, procs, ports, dsn)  # caches, pools and the first rotation's window
     windows: list[Window] = []
     count = max(1, round(args.minutes / args.window_minutes))
     for index in range(1, count + 1):
-        windows.append(await window(index, args, procs, ports))
+        windows.append(await window(index, args, procs, ports, dsn))
         sys.stderr.write(row(windows[-1], list(procs)) + "\n")
     text, met = report(windows, list(procs))
     sys.stdout.write(text)
@@ -233,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
                 "postgres": pg.process.pid,
             }
             ports = {"command": command.port, "query": query.port}
-            met = asyncio.run(soak(args, procs, ports))
+            met = asyncio.run(soak(args, procs, ports, command_dsn))
     return 0 if met else 1
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 
 from bench.loadgen import HttpConnection, percentile
-from bench.scenarios import HOUR, booking_body, first_slot, register_vehicles
+from bench.scenarios import HOUR, add_customers, booking_body, first_slot, register_vehicles
 from bench.stack import HOST, Service
 from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain import commands as cmd
@@ -118,7 +118,9 @@ Seed = Callable[[EventStore, int], Awaitable[uuid.UUID]]
 async def seed_pair(
     dsn: str, seed: Seed, long: int, short: int
 ) -> tuple[uuid.UUID, uuid.UUID, float]:
-    """(long vehicle, short vehicle, seconds it took), each made by `seed` with its size."""
+    """(long vehicle, short vehicle, seconds it took), each made by `seed` with its size;
+    CUSTOMER, whom the measured bookings are for, gets an account."""
+    await add_customers(dsn, [str(CUSTOMER)])
     started = time.perf_counter()
     pool = await create_pool(dsn, 1, 2)
     try:

@@ -1,8 +1,9 @@
 """Hold-expiry sweeper: appends HoldExpired for holds past expires_at.
 
 Expired holds stop blocking at once (the domain compares expires_at with now); the
-sweeper only records the fact. One replica sweeps: it holds a session advisory lock on a
-dedicated connection, and a standby takes over when that connection dies.
+sweeper only records the fact, as the system, for the holds of every organization. One
+replica sweeps: it holds a session advisory lock on a dedicated connection, and a standby
+takes over when that connection dies.
 """
 
 from __future__ import annotations

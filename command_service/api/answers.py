@@ -45,6 +45,17 @@ def to_entity(entity_id: UUID, kind: str, command: Command) -> Run:
     return lambda handler, ctx: handler.on_entity(entity_id, kind, command, ctx)
 
 
+def checked(check: Callable[[], Awaitable[None]], run: Run) -> Run:
+    """`run` once `check` passed; a refusal of `check` answers (and is kept for an
+    Idempotency-Key) like one of the decision."""
+
+    async def run_checked(handler: CommandHandler, ctx: CommandContext) -> Decided[Any]:
+        await check()
+        return await run(handler, ctx)
+
+    return run_checked
+
+
 def replayable(status: int) -> bool:
     """Whether a refusal is the key's answer for good.
 

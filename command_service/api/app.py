@@ -20,6 +20,7 @@ from command_service.api.routes import (
     trips,
     vehicles,
 )
+from command_service.application.customers import Customers
 from command_service.application.handler import CommandHandler
 from command_service.application.streams import StreamHandler
 from command_service.devclock import SimulatedClock
@@ -70,6 +71,7 @@ def create_app(
         app.state.pool, app.state.handler, app.state.sweeper = pool, handler, sweeper
         app.state.streams = StreamHandler(StreamStore(pool), clock, new_id, settings.max_attempts)
         app.state.responses = ResponseStore(pool)
+        app.state.customers = Customers(pool)
         app.state.new_id, app.state.clock = new_id, clock
         relay = None
         if settings.kafka_bootstrap:

@@ -125,3 +125,12 @@ MaintenanceEnd = Annotated[
     AwareDatetime,
     Field(description=f"After `start`, at most {rules.MAX_MAINTENANCE_LENGTH.days} days later."),
 ]
+CostCentre = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=rules.MAX_NAME_LENGTH,
+        description="Whom a corporate pool charges the booking to: 1.."
+        f"{rules.MAX_NAME_LENGTH} characters, trimmed (not only spaces).",
+    ),
+]

@@ -7,9 +7,10 @@ from uuid import UUID
 
 from fastapi import Header, Request
 
+from command_service.application.customers import Customers
 from command_service.application.handler import CommandContext, CommandHandler
 from command_service.domain import VehicleState
-from command_service.domain.actor import Actor, customer
+from command_service.domain.actor import Actor, customer, staff
 from command_service.domain.errors import InvalidCommandError
 from shared.contract.consistency import encode_token
 from shared.kit.auth.principal import Principal
@@ -73,20 +74,29 @@ def principal_of(request: Request) -> Principal:
 
 
 def actor_of(request: Request) -> Actor:
-    """The caller as the domain sees it: staff act for anyone, a customer for themselves."""
+    """The caller as the domain sees it, inside their organization: staff act for anyone
+    of it, a customer for themselves."""
     principal = principal_of(request)
-    return (
-        Actor(principal.user_id, staff=True) if principal.is_staff else customer(principal.user_id)
-    )
+    if principal.is_staff:
+        return staff(principal.user_id, principal.organization_id)
+    return customer(principal.user_id, principal.organization_id)
 
 
 def customer_for(request: Request, customer_id: UUID | None) -> UUID:
-    """Whom a hold or booking is for: the caller, unless the body names someone.
-
-    Staff may name any customer id (also people booked for from another system); a
-    customer naming someone else is refused by the decision itself (403).
-    """
+    """Whom a hold or booking is for: the caller, unless the body names someone
+    (`require_customer` then checks that they may)."""
     return principal_of(request).user_id if customer_id is None else customer_id
+
+
+async def require_customer(request: Request, customer_id: UUID) -> None:
+    """Staff may name an account of their own organization (an employee of a corporate
+    pool, a customer of the operator); any other id is an unknown customer (404). A
+    customer naming someone else is refused by the decision itself (403)."""
+    principal = principal_of(request)
+    if customer_id == principal.user_id or not principal.is_staff:
+        return
+    customers: Customers = request.app.state.customers
+    await customers.require_member(customer_id, principal.organization_id)
 
 
 async def command_headers(

@@ -111,6 +111,8 @@ class Hold(Written):
     price_cents: int
     currency: str
     status: Literal["active"]
+    purpose: str | None
+    cost_centre: str | None
 
 
 class HoldReleased(Written):
@@ -131,6 +133,7 @@ class Booking(Written):
     currency: str
     status: Literal["confirmed"]
     purpose: str | None
+    cost_centre: str | None = Field(description="Whom a corporate pool charges it to.")
     hold_id: UUID | None = Field(description="The hold it was confirmed from, if any.")
 
 

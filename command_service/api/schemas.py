@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from command_service.api.documented_rules import (
     BookingEnd,
     BookingStart,
+    CostCentre,
     Currency,
     MaintenanceEnd,
     MaintenanceStart,
@@ -154,22 +155,37 @@ class OdometerBody(Strict):
     odometer_km: Odometer
 
 
+Purpose = Annotated[str, Field(max_length=500, description="What the booking is for.")]
+CustomerId = Annotated[
+    UUID,
+    Field(
+        description="Whom it is for (default: the caller). Staff may name an account of "
+        "their own organization; any other id answers 404."
+    ),
+]
+
+
 class PlaceHoldBody(Strict):
     model_config = example(vehicle_id=EXAMPLE_ID, **_window(1, 9, 12), ttl_seconds=900)
     vehicle_id: UUID
     start: BookingStart
     end: BookingEnd
     ttl_seconds: TtlSeconds = 900
-    customer_id: UUID | None = None
+    customer_id: CustomerId | None = None
+    purpose: Purpose | None = None
+    cost_centre: CostCentre | None = None
 
 
 class BookBody(Strict):
-    model_config = example(vehicle_id=EXAMPLE_ID, **_window(1, 13, 16), purpose="site visit")
+    model_config = example(
+        vehicle_id=EXAMPLE_ID, **_window(1, 13, 16), purpose="site visit", cost_centre="CC-4711"
+    )
     vehicle_id: UUID
     start: BookingStart
     end: BookingEnd
-    customer_id: UUID | None = None
-    purpose: Annotated[str, Field(max_length=500)] | None = None
+    customer_id: CustomerId | None = None
+    purpose: Purpose | None = None
+    cost_centre: CostCentre | None = None
 
 
 class StartTripBody(Strict):

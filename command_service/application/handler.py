@@ -27,8 +27,7 @@ from command_service.application.errors import (
 from command_service.application.keyed_lock import KeyedLock
 from command_service.application.preconditions import decide_if_match
 from command_service.domain import VehicleState, decide, fold, prune
-from command_service.domain.actor import SYSTEM, Actor
-from command_service.domain.commands import Command
+from command_service.domain.commands import Command, sender
 from command_service.domain.errors import DomainError, UnknownEntityError, VehicleNotFoundError
 from command_service.domain.scope import calendar_scope
 from command_service.store.event_store import Db, EventStore, Loaded, StreamConflictError
@@ -133,6 +132,8 @@ class CommandHandler:
         async with self._locks.hold(owner[0]):
             try:
                 return await self._run(owner[0], command, ctx)
+            except VehicleNotFoundError as exc:  # another organization's vehicle
+                raise UnknownEntityError.of(kind, entity_id) from exc
             except UnknownEntityError as exc:
                 # The index knows the id, the state does not show it: it is long past
                 # (pruned), or another customer's, which must read as an unknown id.
@@ -143,8 +144,9 @@ class CommandHandler:
     async def _sees_archived(
         self, stream_id: UUID, kind: str, entity_id: UUID, command: Command
     ) -> bool:
-        """Whether the command's actor may learn that this archived record exists."""
-        actor: Actor = getattr(command, "by", SYSTEM)  # commands without one are staff's
+        """Whether the command's actor may learn that this archived record exists (the
+        vehicle is of their organization: `decide` refused it otherwise)."""
+        actor = sender(command)
         if actor.staff:
             return True
         owner = await self._store.customer_of(stream_id, kind, entity_id)

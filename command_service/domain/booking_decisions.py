@@ -23,6 +23,7 @@ from command_service.domain.context import (
 from command_service.domain.errors import BookingNotCancellableError, HoldNotActiveError
 from command_service.domain.rules import (
     check_booking_window,
+    check_name,
     check_ttl,
     price_cents,
     refund_percent,
@@ -41,6 +42,11 @@ from shared.contract.events import (
 from shared.contract.refunds import refund_cents
 
 
+def _checked_cost_centre(raw: str | None) -> str | None:
+    """The trimmed cost centre (1..64 characters), if one is given."""
+    return None if raw is None else check_name(raw, "cost_centre")
+
+
 def _check_bookable(ctx: Context, start: datetime, end: datetime) -> int:
     """Raise unless the vehicle can take the (valid) window now; return its price in cents."""
     require_active(ctx.state)
@@ -52,6 +58,7 @@ def _check_bookable(ctx: Context, start: datetime, end: datetime) -> int:
 def place_hold(ctx: Context, command: PlaceHold) -> list[Event]:
     """HoldPlaced with its quote, blocking the window until expires_at."""
     command.by.require_may_act_for(command.customer_id, "the hold")
+    cost_centre = _checked_cost_centre(command.cost_centre)
     ttl = check_ttl(command.ttl_seconds)
     check_booking_window(command.start, command.end, ctx.now)
     require_unused(ctx.state.holds, lambda h: h.hold_id, command.hold_id)
@@ -65,6 +72,8 @@ def place_hold(ctx: Context, command: PlaceHold) -> list[Event]:
         expires_at=as_utc(ctx.now + ttl),
         price_cents=price,
         currency=ctx.state.currency,
+        purpose=command.purpose,
+        cost_centre=cost_centre,
     )
     return [hold]
 
@@ -97,6 +106,8 @@ def confirm_hold(ctx: Context, command: ConfirmHold) -> list[Event]:
         end=hold.end,
         price_cents=hold.price_cents,
         currency=hold.currency,
+        purpose=hold.purpose,
+        cost_centre=hold.cost_centre,
         hold_id=hold.hold_id,
     )
     return [confirmed, booking]
@@ -122,6 +133,7 @@ def expire_hold(ctx: Context, command: ExpireHold) -> list[Event]:
 def book(ctx: Context, command: BookVehicle) -> list[Event]:
     """BookingConfirmed for a free future window, priced from the vehicle's rates."""
     command.by.require_may_act_for(command.customer_id, "the booking")
+    cost_centre = _checked_cost_centre(command.cost_centre)
     check_booking_window(command.start, command.end, ctx.now)
     require_unused(ctx.state.bookings, lambda b: b.booking_id, command.booking_id)
     price = _check_bookable(ctx, command.start, command.end)
@@ -134,6 +146,7 @@ def book(ctx: Context, command: BookVehicle) -> list[Event]:
         price_cents=price,
         currency=ctx.state.currency,
         purpose=command.purpose,
+        cost_centre=cost_centre,
     )
     return [booking]
 

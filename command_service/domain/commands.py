@@ -1,8 +1,9 @@
 """Commands of the vehicle aggregate: imperative, frozen, already parsed.
 
 Ids of things a command creates (booking_id, hold_id, ...) are chosen by the caller
-and passed in, so `decide` stays pure. `by` is who sends a customer-side command: the
-decision refuses a customer acting for someone else (the API always sets it).
+and passed in, so `decide` stays pure. `by` is who sends the command (the API always
+sets it): a vehicle of another organization does not exist for them, and a customer may
+not act for someone else. The system (`SYSTEM`, the default) acts across organizations.
 """
 
 from __future__ import annotations
@@ -48,17 +49,20 @@ class UpdateVehicleDetails:
     currency: str | None = None
     home: Location | None = None
     location_id: UUID | None = None
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)
 class ChangeVehicleStatus:
     status: OperatorStatus
     reason: str
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)
 class RetireVehicle:
     reason: str
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class PlaceHold:
     start: datetime
     end: datetime
     ttl_seconds: int = 900
+    purpose: str | None = None
+    cost_centre: str | None = None
     by: Actor = SYSTEM
 
 
@@ -96,6 +102,7 @@ class BookVehicle:
     start: datetime
     end: datetime
     purpose: str | None = None
+    cost_centre: str | None = None
     by: Actor = SYSTEM
 
 
@@ -127,12 +134,14 @@ class ScheduleMaintenance:
     start: datetime
     end: datetime
     reason: str
+    by: Actor = SYSTEM
 
 
 @dataclass(frozen=True)
 class CompleteMaintenance:
     maintenance_id: UUID
     odometer_km: int
+    by: Actor = SYSTEM
 
 
 Command = (
@@ -151,3 +160,9 @@ Command = (
     | ScheduleMaintenance
     | CompleteMaintenance
 )
+
+
+def sender(command: Command) -> Actor:
+    """Who sends `command` (registration and hold expiry come from staff or the system)."""
+    actor: Actor = getattr(command, "by", SYSTEM)
+    return actor

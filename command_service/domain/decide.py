@@ -26,6 +26,7 @@ from command_service.domain.commands import (
     ScheduleMaintenance,
     StartTrip,
     UpdateVehicleDetails,
+    sender,
 )
 from command_service.domain.context import Context
 from command_service.domain.errors import (
@@ -64,7 +65,8 @@ def decide(
         if state is not None:
             raise VehicleAlreadyRegisteredError(f"vehicle {state.vehicle_id} exists already")
         return [vehicle.register(command, now, new_id)]
-    if state is None:
+    if state is None or not sender(command).sees(state.organization_id):
+        # Another organization's vehicle is refused exactly like one that does not exist.
         raise VehicleNotFoundError("no such vehicle")
     if state.retired:
         raise VehicleRetiredError(f"vehicle {state.vehicle_id} was retired")

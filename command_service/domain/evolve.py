@@ -130,6 +130,8 @@ def _hold_placed(state: VehicleState, event: HoldPlaced) -> VehicleState:
         expires_at=event.expires_at,
         price_cents=event.price_cents,
         currency=event.currency,
+        purpose=event.purpose,
+        cost_centre=event.cost_centre,
     )
     return replace(state, holds=insert_by_start(state.holds, hold, _hold_id))
 
@@ -159,6 +161,7 @@ def _booking_confirmed(state: VehicleState, event: BookingConfirmed) -> VehicleS
         price_cents=event.price_cents,
         currency=event.currency,
         purpose=event.purpose,
+        cost_centre=event.cost_centre,
         hold_id=event.hold_id,
     )
     return replace(state, bookings=insert_by_start(state.bookings, booking, _booking_id))

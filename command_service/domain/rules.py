@@ -84,7 +84,7 @@ def check_plate(raw: str) -> str:
 
 
 def check_name(raw: str, field: str) -> str:
-    """Return a stripped make or model of 1..64 characters or raise."""
+    """Return a stripped name (make, model, cost centre) of 1..64 characters or raise."""
     name = raw.strip()
     if not 1 <= len(name) <= MAX_NAME_LENGTH:
         raise InvalidCommandError(f"{field} must be 1-{MAX_NAME_LENGTH} characters", field)

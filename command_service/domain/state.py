@@ -33,6 +33,8 @@ class Hold:
     price_cents: int
     currency: str
     resolution: HoldResolution | None = None
+    purpose: str | None = None  # carried into the booking it is confirmed as
+    cost_centre: str | None = None
 
     def is_active(self, now: datetime) -> bool:
         """Whether the hold still blocks its window at `now`."""
@@ -53,6 +55,7 @@ class Booking:
     hold_id: UUID | None = None
     status: BookingStatus = "confirmed"
     trip_id: UUID | None = None
+    cost_centre: str | None = None
 
 
 @dataclass(frozen=True)

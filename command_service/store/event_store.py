@@ -36,7 +36,6 @@ from shared.contract.serialization import (
     event_payload,
     vehicle_event,
 )
-from shared.contract.upcasting import CURRENT_SCHEMA
 
 
 class StreamConflictError(Exception):
@@ -57,11 +56,12 @@ NO_BLOCKS = CalendarScope()
 _APPEND = f"""
 WITH ev AS (
     INSERT INTO events (stream_id, version, event_id, event_type, schema_version, data,
-                        metadata, occurred_at)
-    SELECT $1, x.version, x.event_id, x.event_type, {CURRENT_SCHEMA}, x.data::jsonb, $2::jsonb,
-           x.occurred_at
-    FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
-         AS x(version, event_id, event_type, data, occurred_at)
+                        metadata, occurred_at, organization_id)
+    SELECT $1, x.version, x.event_id, x.event_type, x.schema_version, x.data::jsonb,
+           $2::jsonb, x.occurred_at, $32::uuid
+    FROM unnest($3::int[], $4::uuid[], $5::text[], $33::smallint[], $6::text[],
+                $7::timestamptz[])
+         AS x(version, event_id, event_type, schema_version, data, occurred_at)
     RETURNING global_position
 ), st AS (
     INSERT INTO vehicle_state AS s (stream_id, version, state_schema, state)
@@ -72,13 +72,15 @@ WITH ev AS (
         WHERE s.version < EXCLUDED.version
     RETURNING 1
 ), vins AS (
-    INSERT INTO vehicle_vins (vin, stream_id) SELECT v, $1 FROM unnest($11::text[]) AS v
+    INSERT INTO vehicle_vins (organization_id, vin, stream_id)
+    SELECT $32::uuid, v, $1 FROM unnest($11::text[]) AS v
     RETURNING 1
 ), plates_out AS (
     DELETE FROM vehicle_plates WHERE stream_id = $1 AND plate_key = ANY($12::text[])
     RETURNING 1
 ), plates_in AS (
-    INSERT INTO vehicle_plates (plate_key, stream_id) SELECT p, $1 FROM unnest($13::text[]) AS p
+    INSERT INTO vehicle_plates (organization_id, plate_key, stream_id)
+    SELECT $32::uuid, p, $1 FROM unnest($13::text[]) AS p
     RETURNING 1
 ), ids AS (
     INSERT INTO entity_index (entity_id, kind, stream_id)
@@ -211,7 +213,9 @@ class EventStore:
         response: StoredResponse | None = None,
         db: Db | None = None,
     ) -> int:
-        """Append `events` expecting `before`'s version; returns the last global position."""
+        """Append `events` expecting `before`'s version; returns the last global position.
+
+        Events, registry rows and state all belong to the vehicle's organization."""
         side = registry_changes(before, events)
         base = without_calendar(after)
         args = (
@@ -238,6 +242,8 @@ class EventStore:
             response.status if response else None,
             dumps(response.body).decode() if response else None,
             *block_writes(before, after).args(),
+            after.organization_id,
+            [e.schema_version for e in events],
         )
         try:
             position = await (db or self._pool).fetchval(_APPEND, *args)

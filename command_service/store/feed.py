@@ -14,6 +14,7 @@ from uuid import UUID
 import asyncpg
 
 from shared.contract.events import EVENT_TYPES, types_of
+from shared.contract.upcasting import CURRENT_SCHEMA, upcast
 
 _COLUMNS = (
     "global_position, stream_id, version, event_id, event_type, schema_version, data,"
@@ -22,39 +23,56 @@ _COLUMNS = (
 
 
 class UnknownPositionError(LookupError):
-    """`after` names a global position that holds no event."""
+    """`after` names a global position that holds no event (for this reader)."""
+
+
+def _current(data: dict[str, Any], schema_version: int) -> tuple[dict[str, Any], int]:
+    """The event data and its schema version as the current schema reads them."""
+    if schema_version >= CURRENT_SCHEMA:
+        return data, schema_version
+    current = upcast({**data, "schema_version": schema_version})
+    return {k: v for k, v in current.items() if k != "schema_version"}, current["schema_version"]
 
 
 def stored_event(row: Any) -> dict[str, Any]:
-    """The public shape of a stored event (audit trail and feed item); the stream's id
-    under its kind's name (`vehicle_id`, `location_id`)."""
+    """The public shape of a stored event (audit trail and feed item), in the current
+    schema (an event stored before organizations existed shows its `organization_id`),
+    the stream's id under its kind's name (`vehicle_id`, `location_id`)."""
     cls = EVENT_TYPES.get(row["event_type"])
+    data, schema_version = _current(row["data"], row["schema_version"])
     return {
         "global_position": row["global_position"],
         cls.STREAM_ID if cls else "stream_id": row["stream_id"],
         "version": row["version"],
         "event_id": row["event_id"],
         "type": row["event_type"],
-        "schema_version": row["schema_version"],
+        "schema_version": schema_version,
         "occurred_at": row["occurred_at"],
         "recorded_at": row["recorded_at"],
-        "data": row["data"],
+        "data": data,
         "metadata": row["metadata"],
     }
 
 
 async def stream_history(
-    pool: asyncpg.Pool, stream_id: UUID, after_version: int, limit: int, kind: str = "vehicle"
+    pool: asyncpg.Pool,
+    stream_id: UUID,
+    after_version: int,
+    limit: int,
+    organization_id: UUID | None,
+    kind: str = "vehicle",
 ) -> list[dict[str, Any]] | None:
     """Events of one stream of `kind` after a version, oldest first; None when no such
-    stream exists (a location's id names no vehicle)."""
+    stream exists or it is not of `organization_id` (None: any organization's)."""
     rows = await pool.fetch(
         f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version > $2"
-        " AND event_type = ANY($4::text[]) ORDER BY version LIMIT $3",
+        " AND event_type = ANY($4::text[]) AND ($5::uuid IS NULL OR organization_id = $5)"
+        " ORDER BY version LIMIT $3",
         stream_id,
         after_version,
         limit,
         types_of(kind),
+        organization_id,
     )
     if not rows and after_version == 0:
         return None
@@ -76,13 +94,31 @@ async def rows_after(
     return list(await db.fetch(_IN_RELAY_ORDER, xid, position, limit))
 
 
-async def events_after(pool: asyncpg.Pool, after: int, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` committed events that follow the event at global position `after`."""
+# The same order over one organization's events (its own index, not a walk of everyone's).
+_OF_ORGANIZATION_IN_RELAY_ORDER = (
+    f"SELECT {_COLUMNS} FROM events"
+    " WHERE organization_id = $4 AND (transaction_id, global_position) > ($1::text::xid8, $2)"
+    "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+    " ORDER BY transaction_id, global_position LIMIT $3"
+)
+_CURSOR = (
+    "SELECT transaction_id::text FROM events"
+    " WHERE global_position = $1 AND ($2::uuid IS NULL OR organization_id = $2)"
+)
+
+
+async def events_after(
+    pool: asyncpg.Pool, after: int, limit: int, organization_id: UUID | None
+) -> list[dict[str, Any]]:
+    """Up to `limit` committed events of `organization_id` (None: of every organization)
+    that follow the event at global position `after`, which must be one of them."""
     xid = "0"
     if after > 0:
-        xid = await pool.fetchval(
-            "SELECT transaction_id::text FROM events WHERE global_position = $1", after
-        )
+        xid = await pool.fetchval(_CURSOR, after, organization_id)
         if xid is None:
             raise UnknownPositionError(after)
-    return [stored_event(row) for row in await rows_after(pool, xid, after, limit)]
+    if organization_id is None:
+        rows = await rows_after(pool, xid, after, limit)
+    else:
+        rows = await pool.fetch(_OF_ORGANIZATION_IN_RELAY_ORDER, xid, after, limit, organization_id)
+    return [stored_event(row) for row in rows]

@@ -25,9 +25,9 @@ from shared.contract.serialization import dumps, event_payload
 _APPEND = """
 WITH ev AS (
     INSERT INTO events (stream_id, version, event_id, event_type, schema_version, data,
-                        metadata, occurred_at)
+                        metadata, occurred_at, organization_id)
     SELECT $1, x.version, x.event_id, x.event_type, x.schema_version, x.data::jsonb,
-           $2::jsonb, x.occurred_at
+           $2::jsonb, x.occurred_at, $10
     FROM unnest($3::int[], $4::uuid[], $5::text[], $6::smallint[], $7::text[],
                 $8::timestamptz[]) AS x(version, event_id, event_type, schema_version, data,
                                         occurred_at)

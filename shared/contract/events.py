@@ -117,6 +117,8 @@ class HoldPlaced(Event):
     expires_at: AwareDatetime
     price_cents: int
     currency: str
+    purpose: str | None = None  # what the booking it becomes is for
+    cost_centre: str | None = None  # whom a corporate pool charges it to
 
 
 class HoldConfirmed(Event):
@@ -150,6 +152,7 @@ class BookingConfirmed(Event):
     currency: str
     purpose: str | None = None
     hold_id: UUID | None = None
+    cost_centre: str | None = None  # whom a corporate pool charges it to (trimmed, <= 64)
 
 
 class BookingCancelled(Event):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from shared.kit.auth.principal import Role
 from tests.conftest import in_process_settings
 from tests.integration.tenancy import Tenancy, identity_settings
+from tests.organizations import create_organization
 
 VALID_VEHICLE = {
     "vin": "WVWZZZ1JZXW000001",
@@ -28,6 +30,8 @@ VALID_VEHICLE = {
     "odometer_km": 1000,
 }
 _serial = iter(range(1, 10**6))
+# The customer of the bookings the API tests make as staff (an account of `default`).
+CUSTOMER = str(uuid.UUID(int=7))
 
 
 def new_vehicle(**overrides: Any) -> dict[str, Any]:
@@ -43,8 +47,20 @@ async def token_for(
     user_id: uuid.UUID | None = None,
     organization_id: uuid.UUID = DEFAULT_ORGANIZATION_ID,
 ) -> str:
-    """An access token the app itself signs, for an account of `organization_id` made here
-    if absent (the command service accepts tokens of existing, enabled accounts only)."""
+    """An access token the app itself signs, for an account of `organization_id` made
+    here if absent (the command service accepts tokens of existing, enabled accounts only)."""
+    user_id = await add_account(app, role, user_id, organization_id)
+    token: str = await app.state.identity.access_token(user_id, role, organization_id)
+    return token
+
+
+async def add_account(
+    app: Any,
+    role: Role = "customer",
+    user_id: uuid.UUID | None = None,
+    organization_id: uuid.UUID = DEFAULT_ORGANIZATION_ID,
+) -> uuid.UUID:
+    """An account of `organization_id` (kept as it is if the id exists)."""
     user_id = user_id or uuid.uuid4()
     await app.state.pool.execute(
         "INSERT INTO users (user_id, email, name, password_hash, role, organization_id)"
@@ -54,8 +70,12 @@ async def token_for(
         role,
         organization_id,
     )
-    token: str = await app.state.identity.access_token(user_id, role, organization_id)
-    return token
+    return user_id
+
+
+async def add_organization(app: Any, slug: str | None = None) -> uuid.UUID:
+    """A new organization (as a platform admin would create it)."""
+    return await create_organization(app.state.pool, slug)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -70,15 +90,12 @@ async def api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         headers = bearer(await token_for(app))
+        await add_account(app, "customer", uuid.UUID(CUSTOMER))  # whom staff book for
         async with httpx.AsyncClient(
             transport=transport, base_url="http://command", headers=headers
         ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
-
-
-# The customer of the bookings the API tests make as staff.
-CUSTOMER = str(uuid.UUID(int=7))
 
 
 async def register(api: httpx.AsyncClient, **overrides: Any) -> str:
@@ -103,3 +120,29 @@ async def tenancy(command_dsn: str) -> AsyncIterator[Tenancy]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://command") as http:
             yield Tenancy(http, app)
+
+
+@dataclass(frozen=True)
+class Other:
+    """A second organization: its id, staff and a customer (headers per caller)."""
+
+    organization_id: uuid.UUID
+    admin: dict[str, str]
+    manager: dict[str, str]
+    customer: dict[str, str]
+    customer_id: uuid.UUID
+
+
+@pytest_asyncio.fixture
+async def other(api: httpx.AsyncClient) -> Other:
+    """Another organization on the `api` app, with an admin, a manager and a customer."""
+    app: Any = api.app  # type: ignore[attr-defined]
+    org = await add_organization(app)
+    customer_id = await add_account(app, "customer", organization_id=org)
+    return Other(
+        org,
+        bearer(await token_for(app, "admin", organization_id=org)),
+        bearer(await token_for(app, "fleet_manager", organization_id=org)),
+        bearer(await token_for(app, "customer", customer_id, organization_id=org)),
+        customer_id,
+    )

@@ -7,9 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.conftest import new_vehicle
-
-CUSTOMER = str(uuid.UUID(int=9))
+from tests.integration.conftest import CUSTOMER, new_vehicle
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from query_service.devclock import FollowedClock
 from query_service.settings import Settings as QuerySettings
 from shared.kit.settings import UnsafeSettingsError
 from tests.conftest import in_process_settings
-from tests.integration.conftest import bearer, new_vehicle, token_for
+from tests.integration.conftest import add_account, bearer, new_vehicle, token_for
 
 
 @pytest_asyncio.fixture
@@ -188,9 +188,10 @@ async def test_a_hold_expires_by_the_sweeper_after_advancing(
     assert types[-1]["occurred_at"] == now + timedelta(minutes=16)
 
 
-@pytest.fixture
-def customer_id() -> str:
-    return "5f0c6f8e-4b7e-4a51-9a53-1b0c2d3e4f50"
+@pytest_asyncio.fixture
+async def customer_id(sim_api: httpx.AsyncClient) -> str:
+    """An account of the admin's organization (staff book only for their own)."""
+    return str(await add_account(sim_api.app))  # type: ignore[attr-defined]
 
 
 async def test_the_feed_account_may_read_the_clock_but_not_move_it(

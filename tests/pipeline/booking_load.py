@@ -47,7 +47,6 @@ class BookingLoad:
         start = self._base + timedelta(hours=2 * hour)
         return {
             "vehicle_id": self.vehicles[vehicle],
-            "customer_id": str(uuid.uuid4()),
             "start": start.isoformat(),
             "end": (start + timedelta(hours=1)).isoformat(),
         }

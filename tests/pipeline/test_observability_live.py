@@ -57,7 +57,6 @@ async def exercise(stack: Stack, http: httpx.AsyncClient) -> None:
         f"{stack.command_url}/v1/bookings",
         json={
             "vehicle_id": vehicle["vehicle_id"],
-            "customer_id": str(uuid.uuid4()),
             "start": start.isoformat(),
             "end": (start + timedelta(hours=2)).isoformat(),
         },

@@ -151,7 +151,11 @@ TARGETS: dict[str, Build] = {
     **{f"hold {f}": _calendar("/v1/holds", f, ttl_seconds=3600) for f in ("start", "end")},
     "hold vehicle_id": _calendar("/v1/holds", "vehicle_id"),
     "hold customer_id": _calendar("/v1/holds", "customer_id"),
-    **{f"booking {f}": _calendar("/v1/bookings", f) for f in ("start", "end", "purpose")},
+    **{
+        f"booking {f}": _calendar("/v1/bookings", f)
+        for f in ("start", "end", "purpose", "cost_centre")
+    },
+    **{f"hold {f}": _calendar("/v1/holds", f) for f in ("purpose", "cost_centre")},
     "booking vehicle_id": _calendar("/v1/bookings", "vehicle_id"),
     "booking customer_id": _calendar("/v1/bookings", "customer_id"),
     "cancel reason": _cancel("reason"),
@@ -164,7 +168,7 @@ TARGETS: dict[str, Build] = {
 }
 
 # Fields whose stored form is documented to differ from the input (trimmed, lower-cased).
-NORMALISED = {"email", "name"}
+NORMALISED = {"email", "name", "cost_centre"}
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,14 @@ from starlette.responses import Response
 
 from command_service.api import links, schemas
 from command_service.api import response_models as rm
-from command_service.api.answers import answer, to_entity, to_vehicle
-from command_service.api.http import actor_of, command_headers, customer_for, written
+from command_service.api.answers import answer, checked, to_entity, to_vehicle
+from command_service.api.http import (
+    actor_of,
+    command_headers,
+    customer_for,
+    require_customer,
+    written,
+)
 from command_service.api.response_models import documented
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
@@ -45,6 +51,7 @@ def booking_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, A
         currency=booked.currency,
         status="confirmed",
         purpose=booked.purpose,
+        cost_centre=booked.cost_centre,
         hold_id=booked.hold_id,
     )
 
@@ -61,21 +68,28 @@ def _hold_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any
         price_cents=hold.price_cents,
         currency=hold.currency,
         status="active",
+        purpose=hold.purpose,
+        cost_centre=hold.cost_centre,
     )
 
 
 @router.post("/holds", **documented(rm.Hold, 201, links.HOLD_LINKS))
 async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> Response:
-    """Reserve a window for a short time (ttl_seconds 60..3600) at a quoted price."""
+    """Reserve a window for a short time (ttl_seconds 60..3600) at a quoted price; staff
+    may hold for an account of their organization (`customer_id`)."""
+    customer = customer_for(request, body.customer_id)
     command = cmd.PlaceHold(
         hold_id=request.app.state.new_id(),
-        customer_id=customer_for(request, body.customer_id),
+        customer_id=customer,
         start=body.start,
         end=body.end,
         ttl_seconds=body.ttl_seconds,
+        purpose=body.purpose,
+        cost_centre=body.cost_centre,
         by=actor_of(request),
     )
-    return await answer(request, to_vehicle(body.vehicle_id, command), _hold_body, status=201)
+    run = checked(lambda: require_customer(request, customer), to_vehicle(body.vehicle_id, command))
+    return await answer(request, run, _hold_body, status=201)
 
 
 @router.post("/holds/{hold_id}/confirm", **documented(rm.Booking, 201, links.BOOKING_LINKS))
@@ -100,16 +114,20 @@ async def release_hold(hold_id: UUID, request: Request) -> Response:
 
 @router.post("/bookings", **documented(rm.Booking, 201, links.BOOKING_LINKS))
 async def book_vehicle(body: schemas.BookBody, request: Request) -> Response:
-    """Book [start, end) on a vehicle; 409 with the conflicting blocks on overlap."""
+    """Book [start, end) on a vehicle; 409 with the conflicting blocks on overlap. Staff
+    may book for an account of their organization (`customer_id`, 404 otherwise)."""
+    customer = customer_for(request, body.customer_id)
     command = cmd.BookVehicle(
         booking_id=request.app.state.new_id(),
-        customer_id=customer_for(request, body.customer_id),
+        customer_id=customer,
         start=body.start,
         end=body.end,
         purpose=body.purpose,
+        cost_centre=body.cost_centre,
         by=actor_of(request),
     )
-    return await answer(request, to_vehicle(body.vehicle_id, command), booking_body, status=201)
+    run = checked(lambda: require_customer(request, customer), to_vehicle(body.vehicle_id, command))
+    return await answer(request, run, booking_body, status=201)
 
 
 def _cancelled_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:

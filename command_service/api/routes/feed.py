@@ -7,12 +7,19 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 
 from command_service.api import response_models as rm
+from command_service.api.http import principal_of
 from command_service.domain.errors import InvalidCommandError, VehicleNotFoundError
 from command_service.store import feed
 from shared.kit.auth.dependencies import require_role
 from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["event log"])
+
+
+def _organization(request: Request) -> UUID | None:
+    """The organization whose events the caller reads; None: every one (`service`)."""
+    principal = principal_of(request)
+    return None if principal.sees_every_organization else principal.organization_id
 
 
 @router.get(
@@ -26,8 +33,11 @@ async def vehicle_history(
     after_version: int = Query(0, ge=0, le=2**31 - 1),
     limit: int = Query(1000, ge=1, le=10000),
 ) -> JSON:
-    """Every stored event of a vehicle, oldest first, with its metadata (the audit trail)."""
-    items = await feed.stream_history(request.app.state.pool, vehicle_id, after_version, limit)
+    """Every stored event of a vehicle of your organization, oldest first, with its
+    metadata (the audit trail)."""
+    items = await feed.stream_history(
+        request.app.state.pool, vehicle_id, after_version, limit, _organization(request)
+    )
     if items is None:
         raise VehicleNotFoundError(f"no vehicle with id {vehicle_id}")
     next_cursor = str(items[-1]["version"]) if len(items) == limit else None
@@ -42,13 +52,16 @@ async def events_feed(
     after: int = Query(0, ge=0, le=2**63 - 1),
     limit: int = Query(500, ge=1, le=5000),
 ) -> JSON:
-    """Committed events after the one at global position `after`, in publication order.
+    """Committed events of your organization (the `service` role: of every organization)
+    after the one at global position `after`, in publication order, in the current schema.
 
     Order is (transaction, position), so positions are not always ascending; pass the
     `global_position` of the last item you received (also given as `next_after`).
     """
     try:
-        items = await feed.events_after(request.app.state.pool, after, limit)
+        items = await feed.events_after(
+            request.app.state.pool, after, limit, _organization(request)
+        )
     except feed.UnknownPositionError as exc:
         raise InvalidCommandError(f"no event at global position {after}", field="after") from exc
     next_after = items[-1]["global_position"] if items else after

@@ -122,7 +122,9 @@ async def location_history(
     if owner is None or not (caller.sees_every_organization or owner == caller.organization_id):
         raise LocationNotFoundError.of(location_id)
     pool = request.app.state.pool
-    items = await feed.stream_history(pool, location_id, after_version, limit, LOCATIONS.name)
+    items = await feed.stream_history(
+        pool, location_id, after_version, limit, owner, LOCATIONS.name
+    )
     items = items or []
     next_cursor = str(items[-1]["version"]) if len(items) == limit else None
     return JSON({"location_id": location_id, "items": items, "next_cursor": next_cursor})

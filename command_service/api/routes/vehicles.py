@@ -12,7 +12,7 @@ from starlette.responses import Response
 from command_service.api import links, schemas
 from command_service.api import response_models as rm
 from command_service.api.answers import answer, to_entity, to_vehicle
-from command_service.api.http import command_headers, written
+from command_service.api.http import actor_of, command_headers, principal_of, written
 from command_service.api.response_models import documented
 from command_service.api.routes.locations import check_location
 from command_service.domain import VehicleState
@@ -51,7 +51,8 @@ def _details_body(_: Sequence[ev.Event], state: VehicleState) -> dict[str, Any]:
 
 @router.post("/vehicles", **documented(rm.VehicleDetails, 201, links.VEHICLE_LINKS))
 async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) -> Response:
-    """Register a vehicle; VIN and plate must be unique in the fleet."""
+    """Register a vehicle in the caller's organization; VIN and plate must be unique in
+    its fleet."""
     await check_location(request, body.location_id)
     vehicle_id = request.app.state.new_id()
     command = cmd.RegisterVehicle(
@@ -68,6 +69,7 @@ async def register_vehicle(body: schemas.RegisterVehicleBody, request: Request) 
         odometer_km=body.odometer_km,
         home=body.home.location() if body.home else None,
         location_id=body.location_id,
+        organization_id=principal_of(request).organization_id,
     )
     return await answer(request, to_vehicle(vehicle_id, command), _details_body, status=201)
 
@@ -81,7 +83,7 @@ async def update_vehicle(
     fields = {name: getattr(body, name) for name in body.model_fields_set}
     if body.home is not None:
         fields["home"] = body.home.location()
-    command = cmd.UpdateVehicleDetails(**fields)
+    command = cmd.UpdateVehicleDetails(**fields, by=actor_of(request))
     return await answer(request, to_vehicle(vehicle_id, command), _details_body)
 
 
@@ -92,7 +94,10 @@ async def change_status(
     """Move the vehicle through the status machine (available, maintenance, inactive)."""
     return await answer(
         request,
-        to_vehicle(vehicle_id, cmd.ChangeVehicleStatus(status=body.status, reason=body.reason)),
+        to_vehicle(
+            vehicle_id,
+            cmd.ChangeVehicleStatus(status=body.status, reason=body.reason, by=actor_of(request)),
+        ),
         lambda _, state: written(state, status=state.status),
     )
 
@@ -102,7 +107,7 @@ async def retire_vehicle(vehicle_id: UUID, body: schemas.ReasonBody, request: Re
     """Take the vehicle out of the fleet for good (refused while future bookings exist)."""
     return await answer(
         request,
-        to_vehicle(vehicle_id, cmd.RetireVehicle(reason=body.reason)),
+        to_vehicle(vehicle_id, cmd.RetireVehicle(reason=body.reason, by=actor_of(request))),
         lambda _, state: written(state, retired=True, reason=body.reason),
     )
 
@@ -131,6 +136,7 @@ async def schedule_maintenance(
         start=body.start,
         end=body.end,
         reason=body.reason,
+        by=actor_of(request),
     )
     return await answer(request, to_vehicle(vehicle_id, command), _maintenance_body, status=201)
 
@@ -151,5 +157,7 @@ async def complete_maintenance(
     maintenance_id: UUID, body: schemas.OdometerBody, request: Request
 ) -> Response:
     """Finish a maintenance window: record the odometer and reset the service counter."""
-    command = cmd.CompleteMaintenance(maintenance_id=maintenance_id, odometer_km=body.odometer_km)
+    command = cmd.CompleteMaintenance(
+        maintenance_id=maintenance_id, odometer_km=body.odometer_km, by=actor_of(request)
+    )
     return await answer(request, to_entity(maintenance_id, "maintenance", command), _completed_body)
