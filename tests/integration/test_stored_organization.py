@@ -35,7 +35,7 @@ async def test_a_vehicle_event_keeps_its_organization_when_read_back(command_dsn
         await store.append(vehicle_id, None, events, state, META)
 
         [stored] = await store.read_events(vehicle_id)
-        [item] = await feed.stream_history(pool, vehicle_id, 0, 10) or []
+        [item] = await feed.stream_history(pool, vehicle_id, 0, 10, OTHER_ORGANIZATION) or []
     finally:
         await pool.close()
 
