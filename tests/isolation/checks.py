@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from tests.isolation.generator import CannotCall, Call, Slot, build, classify, slots
+from tests.isolation.generator import Call, CannotCall, Slot, build, classify, slots
 from tests.openapi_ops import Operation
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ def classes(world: World, service: str) -> tuple[dict[str, list[Operation]], lis
     cannot = []
     for op in world.operations(service):
         try:
-            found[classify(op)].append(op)
+            for name in classify(op):
+                found[name].append(op)
         except CannotCall as why:
             cannot.append(str(why))
     return found, cannot
@@ -39,7 +40,9 @@ def is_api(op: Operation) -> bool:
     return op.path.startswith("/v1/")
 
 
-async def read_everything(world: World, names: tuple[str, ...]) -> dict[tuple[str, str, str], Answer]:
+async def read_everything(
+    world: World, names: tuple[str, ...]
+) -> dict[tuple[str, str, str], Answer]:
     """Every data listing of both services as every caller of the named organizations."""
     read = {}
     for service, client in world.clients.items():
@@ -47,12 +50,18 @@ async def read_everything(world: World, names: tuple[str, ...]) -> dict[tuple[st
         for name in names:
             for role, who in world.orgs[name].callers.items():
                 for op in filter(is_api, lists["lists"]):
-                    read[(name, role, str(op))] = await answer(client, build(op, {}), who)
+                    call = build(op, world.orgs[name].records)
+                    read[(name, role, str(op))] = await answer(client, call, who)
     return read
 
 
 async def foreign_or_unknown(
-    client: httpx.AsyncClient, op: Operation, slot: Slot, theirs: str, own: dict[str, str], who: Person
+    client: httpx.AsyncClient,
+    op: Operation,
+    slot: Slot,
+    theirs: str,
+    own: dict[str, str],
+    who: Person,
 ) -> tuple[Answer, Answer]:
     """The answers when `slot` names the first organization's record, and an unknown id;
     each with the id it named blanked out."""
@@ -64,26 +73,32 @@ async def foreign_or_unknown(
     return answers[0], answers[1]
 
 
+def judged(label: str, slot: Slot, theirs: Answer, unknown: Answer) -> str | None:
+    """Why A's record answered differently from an unknown id, or a path id not 404."""
+    if theirs != unknown:
+        mine, other = f"{theirs[0]} {theirs[2][:300]}", f"{unknown[0]} {unknown[2][:300]}"
+        return f"{label}:\n  A's id  {mine}\n  unknown {other}"
+    if slot.where == "path" and unknown[0] not in (403, 404):  # 403: the role may not at all
+        return f"{label}: {unknown[0]} {unknown[2][:300]} (want 404)"
+    return None
+
+
 async def id_differences(world: World, service: str) -> tuple[list[str], set[str]]:
     """Every slot of every operation that names records, called by each of B's people
-    with A's record and with an unknown id: why the answers differ (or, for a path id,
-    are not 404 or the role's refusal), and which path operations reached a lookup."""
+    with A's record and with an unknown id: what answered differently (or, for a path
+    id, not 404), and which operations with a path id reached a lookup (404)."""
     a, b = world.orgs["a"], world.orgs["b"]
-    client, found = world.clients[service], []
-    reached: set[str] = set()
-    ops, _ = classes(world, service)
-    for op in ops["names"]:
+    client, found, reached = world.clients[service], [], set()
+    for op in classes(world, service)[0]["names"]:
         for slot in slots(op):
             for role, who in b.callers.items():
-                theirs, unknown = await foreign_or_unknown(client, op, slot, a.records[slot.kind or ""], b.records, who)
-                label = f"{op} {slot} as B's {role}"
-                if theirs != unknown:
-                    found.append(f"{label}: A's id {theirs[:2]} {theirs[2][:300]}\n   unknown id {unknown[:2]} {unknown[2][:300]}")
-                elif slot.where == "path" and unknown[0] not in (403, 404):
-                    found.append(f"{label}: {unknown[0]} {unknown[2][:300]} (want 404)")
-                if slot.where == "path" and unknown[0] == 404:
+                theirs = a.records[slot.kind or ""]
+                answers = await foreign_or_unknown(client, op, slot, theirs, b.records, who)
+                if why := judged(f"{op} {slot} as B's {role}", slot, *answers):
+                    found.append(why)
+                if slot.where == "path" and answers[1][0] == 404:
                     reached.add(str(op))
-    return found, reached  # fmt: skip
+    return found, reached
 
 
 def mentions(text: str, org: Organization) -> set[str]:
@@ -100,7 +115,7 @@ async def leaks(world: World, service: str, name: str) -> tuple[list[str], set[s
     ops, _ = classes(world, service)
     for op in ops["lists"]:
         for role, who in org.callers.items():
-            status, _, body = await answer(client, build(op, {}), who)
+            status, _, body = await answer(client, build(op, org.records), who)
             if status == 200:
                 answered.add(str(op))
             if seen := mentions(body, a):

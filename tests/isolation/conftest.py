@@ -4,8 +4,8 @@ A platform admin (made with the admin CLI, as on a real install) creates organiz
 A, B and C through the API; each gets an admin (by the platform admin), a fleet manager
 (by its own admin) and a customer (who registers at the organization's slug). B holds a
 few records of its own, C none. What B and C read is recorded before A writes anything;
-then A fills its fleet: a location, vehicles, an open hold, bookings, a running trip and
-a maintenance window.
+then A fills its fleet (a location, vehicles, an open hold, bookings, a running trip and
+a maintenance window) and disables a colleague's account.
 """
 
 from __future__ import annotations
@@ -62,13 +62,14 @@ class Organization:
 @dataclass
 class World:
     """The stack, both services' clients and live OpenAPI documents, the organizations,
-    and what B and C read before A wrote anything."""
+    and what B and C read before A wrote anything and once A's fleet was projected."""
 
     stack: Stack
     clients: dict[str, httpx.AsyncClient]
     documents: dict[str, dict[str, Any]]
     orgs: dict[str, Organization] = field(default_factory=dict)
-    before: dict[tuple[str, str, str], tuple[int, str]] = field(default_factory=dict)
+    before: dict[tuple[str, str, str], tuple[int, str, str]] = field(default_factory=dict)
+    after: dict[tuple[str, str, str], tuple[int, str, str]] = field(default_factory=dict)
 
     def operations(self, service: str) -> list[Operation]:
         return list(operations(self.documents[service]))
@@ -80,7 +81,9 @@ class Writer:
 
     http: httpx.AsyncClient
 
-    async def post(self, path: str, body: dict[str, Any], who: Person | None, status: int = 201) -> Any:
+    async def post(
+        self, path: str, body: dict[str, Any], who: Person | None, status: int = 201
+    ) -> Any:
         resp = await self.http.post(path, json=body, headers=who.auth if who else {})
         assert resp.status_code == status, f"POST {path}: {resp.status_code} {resp.text}"
         return resp.json()
@@ -95,11 +98,23 @@ def platform_admin(command_dsn: str) -> str:
     """A platform_admin account made with the admin CLI; returns its e-mail."""
     email = unique_email("platform")
     env = {**os.environ, "FLEET_NEW_USER_PASSWORD": PASSWORD, "FLEET_ENV_FILE": ""}
-    args = ["--database-url", command_dsn, "create-user", "--email", email, "--role", "platform_admin"]
+    args = [
+        "--database-url",
+        command_dsn,
+        "create-user",
+        "--email",
+        email,
+        "--role",
+        "platform_admin",
+    ]
     subprocess.run(
         [sys.executable, "-m", "command_service.identity.cli", *args],
-        cwd=ROOT, env=env, check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return email
 
 
@@ -128,8 +143,15 @@ async def organization(write: Writer, root: Person, name: str) -> Organization:
 async def fill(write: Writer, org: Organization, trip: bool) -> None:
     """A location, two vehicles, an open hold, a booking, maintenance, maybe a running trip."""
     m, c = org.manager, org.customer
-    place = {"name": f"{org.slug} central", "lat": 52.52, "lon": 13.405, "timezone": "Europe/Berlin"}
-    location = org.own("location", (await write.post("/v1/locations", place, org.admin))["location_id"])
+    place = {
+        "name": f"{org.slug} central",
+        "lat": 52.52,
+        "lon": 13.405,
+        "timezone": "Europe/Berlin",
+    }
+    location = org.own(
+        "location", (await write.post("/v1/locations", place, org.admin))["location_id"]
+    )
     first = await write.post("/v1/vehicles", new_vehicle(location_id=location), m)
     second = await write.post("/v1/vehicles", new_vehicle(), m)
     v1, v2 = org.own("vehicle", first["vehicle_id"]), org.own("vehicle", second["vehicle_id"])
@@ -137,13 +159,24 @@ async def fill(write: Writer, org: Organization, trip: bool) -> None:
     org.own("hold", hold["hold_id"])
     booked = await write.post("/v1/bookings", {"vehicle_id": v1, **window(2)}, c)
     org.own("booking", booked["booking_id"])
-    planned = await write.post(f"/v1/vehicles/{v1}/maintenance", {"reason": "tyres", **window(5)}, m)
+    planned = await write.post(
+        f"/v1/vehicles/{v1}/maintenance", {"reason": "tyres", **window(5)}, m
+    )
     org.own("maintenance", planned["maintenance_id"])
     if trip:  # starts within the 15 minutes before its booking, and keeps running
         soon = await write.post("/v1/bookings", {"vehicle_id": v2, **window(0, 2, 60)}, c)
         org.own("booking", soon["booking_id"])
         body = {"booking_id": soon["booking_id"], "odometer_km": 50_000}
         org.own("trip", (await write.post("/v1/trips", body, c))["trip_id"])
+
+
+async def disable_a_colleague(write: Writer, org: Organization) -> None:
+    """Its admin adds a manager and disables them: a revocation naming its user id."""
+    email = unique_email(f"{org.slug}-leaver")
+    body = {"email": email, "password": PASSWORD, "name": "leaver", "role": "fleet_manager"}
+    made = await write.post(f"/v1/organizations/{org.organization_id}/staff", body, org.admin)
+    leaver = org.own("user", made["user_id"])
+    await write.post(f"/v1/users/{leaver}/disable", {}, org.admin, 200)
 
 
 @pytest_asyncio.fixture(scope="package")
@@ -184,7 +217,7 @@ async def clients(stack: Stack) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
 
 @pytest_asyncio.fixture(scope="package")
 async def world(stack: Stack, clients: dict[str, httpx.AsyncClient]) -> World:
-    """Three organizations; B's and C's reads recorded before A writes; A's fleet projected."""
+    """Three organizations; B's and C's reads recorded before and after A's fleet."""
     from tests.isolation.checks import read_everything
 
     documents = {}
@@ -200,5 +233,7 @@ async def world(stack: Stack, clients: dict[str, httpx.AsyncClient]) -> World:
     await wait_caught_up(stack)
     built.before = await read_everything(built, ("b", "c"))
     await fill(write, built.orgs["a"], trip=True)
+    await disable_a_colleague(write, built.orgs["a"])
     await wait_caught_up(stack)
+    built.after = await read_everything(built, ("b", "c"))  # before any test writes
     return built

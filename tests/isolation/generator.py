@@ -6,7 +6,8 @@ Every operation falls in one class, decided from the document alone:
   ending in `_id`/`_ids`); each such slot is called with the first organization's id and
   with an unknown id, every other slot holding the caller's own records;
 * `streams`: a GET answering `text/event-stream` (read for a bounded time);
-* `lists`: any other GET (lists, availability, analytics, the event feed, me, health);
+* `lists`: any other GET without an id in its path (lists, availability, analytics, the
+  event feed, me, health), read without filters;
 * `allowed`: a write that names no record, each listed in ALLOWED with its reason.
 
 Anything else (a path parameter that is no id, an id of a kind no organization holds, a
@@ -45,7 +46,7 @@ ALLOWED = {
 }
 
 
-class CannotCall(Exception):  # noqa: N818 (it names the finding, not an error type)
+class CannotCall(Exception):
     """The generator does not know how to call this operation."""
 
 
@@ -120,20 +121,23 @@ def is_stream(op: Operation) -> bool:
     return op.method == "get" and "text/event-stream" in content
 
 
-def classify(op: Operation) -> str:
-    """`names`, `streams`, `lists` or `allowed`; CannotCall when none fits."""
-    unknown = [str(s) for s in slots(op) if s.kind is None]
+def classify(op: Operation) -> set[str]:
+    """The classes of the operation (a GET with id filters both names and lists);
+    CannotCall when none fits."""
+    found = slots(op)
+    unknown = [str(s) for s in found if s.kind is None]
     if unknown:
         raise CannotCall(f"{op}: no organization holds a record for {unknown}")
     if is_stream(op):  # its id filters are tried by the stream test, for a bounded time
-        return "streams"
-    if slots(op):
-        return "names"
-    if op.method == "get":
-        return "lists"
-    if str(op) in ALLOWED:
-        return "allowed"
-    raise CannotCall(f"{op}: a write that names no record and is not in ALLOWED")
+        return {"streams"}
+    classes = {"names"} if found else set()
+    if op.method == "get" and not any(s.where == "path" for s in found):
+        classes.add("lists")
+    if not classes and str(op) in ALLOWED:
+        classes.add("allowed")
+    if not classes:
+        raise CannotCall(f"{op}: a write that names no record and is not in ALLOWED")
+    return classes
 
 
 def _day(days: int, hour: int = 0) -> str:
@@ -192,9 +196,7 @@ def body_of(op: Operation) -> Any:
     return {k: _value(op.doc, k, v, "body") for k, v in _required(schema).items()}
 
 
-def _query(
-    op: Operation, tested: Mapping[str, str], own: Mapping[str, str]
-) -> dict[str, str]:
+def _query(op: Operation, tested: Mapping[str, str], own: Mapping[str, str]) -> dict[str, str]:
     """Query parameters: the tested one, every window parameter, the other required ones."""
     params = {}
     for param in op.spec.get("parameters", []):

@@ -19,6 +19,7 @@ class Listener:
 
     status: int = 0
     lines: list[str] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def text(self) -> str:
@@ -53,6 +54,7 @@ async def listening(
 async def _read(resp: httpx.Response, listener: Listener) -> None:
     async for line in resp.aiter_lines():
         listener.lines.append(line)
+        listener.arrived.set()
 
 
 async def until_seen(listener: Listener, needle: str) -> None:
@@ -61,5 +63,6 @@ async def until_seen(listener: Listener, needle: str) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(LIMIT_S):
             while not listener.saw(needle):
-                await asyncio.sleep(0.05)
+                listener.arrived.clear()
+                await listener.arrived.wait()
     await asyncio.sleep(GRACE_S)

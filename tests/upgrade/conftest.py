@@ -9,6 +9,7 @@ re-creates the topic and republishes the log, and the query service projects it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import shutil
 import uuid
@@ -114,8 +115,8 @@ async def upgraded(
         accounts=StartupAccounts(accounts["admin"], accounts["service"]),
     )
     try:
-        stack.start_command()
-        stack.start_query()
+        await asyncio.to_thread(stack.start_command)
+        await asyncio.to_thread(stack.start_query)
         await wait_caught_up(stack)
         yield Upgraded(stack, old_store)
     finally:

@@ -28,10 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import fixture_rows  # this folder (the script's own): the release tree has no tests/upgrade
 import httpx
 import structlog
-
-import fixture_rows  # this folder (the script's own): the release tree has no tests/upgrade
 
 HERE = Path(__file__).resolve().parent
 log = structlog.get_logger("tests.upgrade.make_fixture")
@@ -77,9 +76,7 @@ class Old:
 
     async def call(self, method: str, path: str, who: str | None, expect: int, **body: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        resp = await self.http.request(
-            method, self.url + path, json=body or None, headers=headers
-        )
+        resp = await self.http.request(method, self.url + path, json=body or None, headers=headers)
         if resp.status_code != expect:
             raise SystemExit(f"{method} {path}: {resp.status_code} {resp.text}")
         return resp.json() if resp.content else None
@@ -92,7 +89,10 @@ async def accounts(old: Old) -> dict[str, str]:
     """The admin signs in, a manager is promoted, a customer signs up; their user ids."""
     await old.sign_in("admin", *ADMIN)
     ids = {"admin": (await old.call("GET", "/v1/auth/me", "admin", 200))["user_id"]}
-    for who, (email, password), name in (("manager", MANAGER, "Max"), ("customer", CUSTOMER, "Ada")):
+    for who, (email, password), name in (
+        ("manager", MANAGER, "Max"),
+        ("customer", CUSTOMER, "Ada"),
+    ):
         made = await old.call(
             "POST", "/v1/auth/register", None, 201, email=email, password=password, name=name
         )
@@ -155,15 +155,25 @@ def reads(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, str]]]:
     command = [("command", who, "/v1/auth/me", {}) for who in ("admin", "manager", "customer")]
     command += [("command", "manager", f"/v1/vehicles/{v}/history", {}) for v in vehicles]
     command.append(("command", "admin", "/v1/events", {"after": "0", "limit": "500"}))
-    query = [("query", "customer", f"/v1/bookings/{ids[k]}", {}) for k in ids if k.startswith("booking")]
-    query += [("query", "customer", f"/v1/holds/{ids[k]}", {}) for k in ("hold_confirmed", "hold_released")]
+    query = [
+        ("query", "customer", f"/v1/bookings/{ids[k]}", {}) for k in ids if k.startswith("booking")
+    ]
+    query += [
+        ("query", "customer", f"/v1/holds/{ids[k]}", {})
+        for k in ("hold_confirmed", "hold_released")
+    ]
     query += [("query", "customer", f"/v1/trips/{ids['trip']}", {})]
-    query += [("query", "manager", f"/v1/maintenance/{ids[k]}", {}) for k in ids if k.startswith("maint")]
+    query += [
+        ("query", "manager", f"/v1/maintenance/{ids[k]}", {}) for k in ids if k.startswith("maint")
+    ]
     query += [("query", who, "/v1/bookings", span) for who in ("customer", "manager")]
-    query += [("query", "manager", "/v1/trips", span), ("query", "manager", "/v1/maintenance", span)]
+    query += [
+        ("query", "manager", "/v1/trips", span),
+        ("query", "manager", "/v1/maintenance", span),
+    ]
     query += [("query", "manager", f"/v1/vehicles/{v}/calendar", span) for v in vehicles]
     query += [("query", "manager", "/v1/analytics/revenue", span)]
-    return command + query  # fmt: skip
+    return command + query
 
 
 async def answers(old: Old, query_url: str, ids: dict[str, str]) -> list[dict[str, Any]]:
@@ -175,8 +185,10 @@ async def answers(old: Old, query_url: str, ids: dict[str, str]) -> list[dict[st
         resp = await old.http.get(base + path, params=params, headers=headers)
         if resp.status_code != 200:
             raise SystemExit(f"GET {path}: {resp.status_code} {resp.text}")
-        kept.append({"service": service, "as": who, "path": path, "params": params, "body": resp.json()})
-    return kept  # fmt: skip
+        kept.append(
+            {"service": service, "as": who, "path": path, "params": params, "body": resp.json()}
+        )
+    return kept
 
 
 def migrations() -> list[dict[str, Any]]:
@@ -189,7 +201,7 @@ def migrations() -> list[dict[str, Any]]:
     ]
 
 
-async def generate(tree: Path, out: Path | None, work: Path) -> Path:
+async def generate(release: str, out: Path | None, work: Path) -> Path:
     from deploy.accounts import StartupAccounts
     from deploy.broker import EmbeddedBroker
     from deploy.postgres import EmbeddedPostgres
@@ -197,9 +209,6 @@ async def generate(tree: Path, out: Path | None, work: Path) -> Path:
     from shared.kit.kafka_admin import ensure_topic
     from tests.pipeline.stack import Stack, wait_caught_up
 
-    release = subprocess.run(
-        ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], check=True, capture_output=True, text=True
-    ).stdout.strip()  # fmt: skip
     pg, broker = EmbeddedPostgres(work / "pg"), EmbeddedBroker(work / "broker")
     pg.start()
     broker.start()
@@ -210,10 +219,13 @@ async def generate(tree: Path, out: Path | None, work: Path) -> Path:
         topic = f"fixture.{uuid.uuid4().hex[:8]}"
         await ensure_topic(broker.bootstrap, topic, 4)
         stack = Stack(
-            command_dsn=pg.dsn("fleet_command"), query_dsn=pg.dsn("fleet_query"),
-            bootstrap=broker.bootstrap, topic=topic, log_dir=work,
+            command_dsn=pg.dsn("fleet_command"),
+            query_dsn=pg.dsn("fleet_query"),
+            bootstrap=broker.bootstrap,
+            topic=topic,
+            log_dir=work,
             accounts=StartupAccounts(Credentials(*ADMIN), Credentials(*SERVICE)),
-        )  # fmt: skip
+        )
         stack.start_command()
         stack.start_query()
         async with httpx.AsyncClient(timeout=30) as http:
@@ -239,23 +251,31 @@ async def generate(tree: Path, out: Path | None, work: Path) -> Path:
         "migrations": migrations(),
         "accounts": [
             {"as": who, "email": email, "password": password, "user_id": ids.get(who)}
-            for who, (email, password) in
-            (("admin", ADMIN), ("service", SERVICE), ("manager", MANAGER), ("customer", CUSTOMER))
+            for who, (email, password) in (
+                ("admin", ADMIN),
+                ("service", SERVICE),
+                ("manager", MANAGER),
+                ("customer", CUSTOMER),
+            )
         ],
         "ids": ids,
         "answers": kept,
-    }  # fmt: skip
+    }
     path = out or HERE / "fixtures" / f"release-{release}.jsonl.gz"
     path.parent.mkdir(parents=True, exist_ok=True)
     count = fixture_rows.write(path, header, rows)
-    log.info("fixture_written", path=str(path), rows=count, events=sum(t == "events" for t, _ in rows))
+    log.info(
+        "fixture_written", path=str(path), rows=count, events=sum(t == "events" for t, _ in rows)
+    )
     return path
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--release-tree", type=Path, required=True, help="the old release's tree")
-    parser.add_argument("--out", type=Path, help="default: tests/upgrade/fixtures/release-<commit>.jsonl.gz")
+    parser.add_argument(
+        "--out", type=Path, help="default: tests/upgrade/fixtures/release-<commit>.jsonl.gz"
+    )
     args = parser.parse_args()
     tree = args.release_tree.resolve()
     import deploy
@@ -265,8 +285,10 @@ def main() -> int:
     from shared.kit.logs import configure_logging
 
     configure_logging("INFO")
+    git = ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"]
+    release = subprocess.run(git, check=True, capture_output=True, text=True).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="fleet-fixture-") as work:
-        asyncio.run(generate(tree, args.out, Path(work)))
+        asyncio.run(generate(release, args.out, Path(work)))
     return 0
 
 
