@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from tests.isolation.generator import Call, CannotCall, Slot, build, classify, slots
-from tests.openapi_ops import Operation
+from tests.openapi_ops import Operation, operations
 
 if TYPE_CHECKING:
     from tests.isolation.conftest import Organization, World
@@ -22,11 +22,11 @@ async def answer(client: httpx.AsyncClient, call: Call, who: Person) -> Answer:
     return resp.status_code, resp.headers.get("content-type", ""), resp.text
 
 
-def classes(world: World, service: str) -> tuple[dict[str, list[Operation]], list[str]]:
-    """The service's operations by class, and what the generator cannot call."""
+def classes(doc: dict[str, Any]) -> tuple[dict[str, list[Operation]], list[str]]:
+    """A document's operations by class, and what the generator cannot call."""
     found: dict[str, list[Operation]] = {"names": [], "streams": [], "lists": [], "allowed": []}
     cannot = []
-    for op in world.operations(service):
+    for op in operations(doc):
         try:
             for name in classify(op):
                 found[name].append(op)
@@ -46,7 +46,7 @@ async def read_everything(
     """Every data listing of both services as every caller of the named organizations."""
     read = {}
     for service, client in world.clients.items():
-        lists, _ = classes(world, service)
+        lists, _ = classes(world.documents[service])
         for name in names:
             for role, who in world.orgs[name].callers.items():
                 for op in filter(is_api, lists["lists"]):
@@ -73,6 +73,17 @@ async def foreign_or_unknown(
     return answers[0], answers[1]
 
 
+async def control(
+    client: httpx.AsyncClient, op: Operation, slot: Slot, own: dict[str, str], who: Person
+) -> str | None:
+    """Why the request is not valid when the slot holds the caller's own record (then
+    equal answers for A's and an unknown id would prove nothing), or None."""
+    status, _, body = await answer(client, build(op, own, slot, own[slot.kind or ""]), who)
+    if status in (400, 404, 422):
+        return f"{op} {slot}: the caller's own record answers {status} {body[:300]}"
+    return None
+
+
 def judged(label: str, slot: Slot, theirs: Answer, unknown: Answer) -> str | None:
     """Why A's record answered differently from an unknown id, or a path id not 404."""
     if theirs != unknown:
@@ -86,10 +97,11 @@ def judged(label: str, slot: Slot, theirs: Answer, unknown: Answer) -> str | Non
 async def id_differences(world: World, service: str) -> tuple[list[str], set[str]]:
     """Every slot of every operation that names records, called by each of B's people
     with A's record and with an unknown id: what answered differently (or, for a path
-    id, not 404), and which operations with a path id reached a lookup (404)."""
+    id, not 404; for another slot, was no valid request even with B's own record), and
+    which operations with a path id reached a lookup (404)."""
     a, b = world.orgs["a"], world.orgs["b"]
     client, found, reached = world.clients[service], [], set()
-    for op in classes(world, service)[0]["names"]:
+    for op in classes(world.documents[service])[0]["names"]:
         for slot in slots(op):
             for role, who in b.callers.items():
                 theirs = a.records[slot.kind or ""]
@@ -98,6 +110,10 @@ async def id_differences(world: World, service: str) -> tuple[list[str], set[str
                     found.append(why)
                 if slot.where == "path" and answers[1][0] == 404:
                     reached.add(str(op))
+                elif slot.where != "path" and (
+                    why := await control(client, op, slot, b.records, who)
+                ):
+                    found.append(f"{why} (as B's {role})")
     return found, reached
 
 
@@ -112,7 +128,7 @@ async def leaks(world: World, service: str, name: str) -> tuple[list[str], set[s
     which listings answered 200 to at least one of them."""
     a, org, client = world.orgs["a"], world.orgs[name], world.clients[service]
     found, answered = [], set()
-    ops, _ = classes(world, service)
+    ops, _ = classes(world.documents[service])
     for op in ops["lists"]:
         for role, who in org.callers.items():
             status, _, body = await answer(client, build(op, org.records), who)

@@ -27,7 +27,6 @@ import pytest_asyncio
 from deploy.services import ROOT
 from tests.conftest import Cluster
 from tests.integration.conftest import new_vehicle
-from tests.openapi_ops import Operation, operations
 from tests.pipeline.conftest import broker  # noqa: F401 (the session's embedded broker)
 from tests.pipeline.stack import Stack, wait_caught_up
 from tests.security.conftest import person
@@ -70,9 +69,6 @@ class World:
     orgs: dict[str, Organization] = field(default_factory=dict)
     before: dict[tuple[str, str, str], tuple[int, str, str]] = field(default_factory=dict)
     after: dict[tuple[str, str, str], tuple[int, str, str]] = field(default_factory=dict)
-
-    def operations(self, service: str) -> list[Operation]:
-        return list(operations(self.documents[service]))
 
 
 @dataclass
@@ -140,18 +136,13 @@ async def organization(write: Writer, root: Person, name: str) -> Organization:
     return org
 
 
-async def fill(write: Writer, org: Organization, trip: bool) -> None:
-    """A location, two vehicles, an open hold, a booking, maintenance, maybe a running trip."""
+async def fill(write: Writer, org: Organization, trip: str) -> None:
+    """A location, two vehicles, an open hold, a booking, maintenance and a trip that is
+    `running` or `ended` (at rest: nothing the organization reads moves with the clock)."""
     m, c = org.manager, org.customer
-    place = {
-        "name": f"{org.slug} central",
-        "lat": 52.52,
-        "lon": 13.405,
-        "timezone": "Europe/Berlin",
-    }
-    location = org.own(
-        "location", (await write.post("/v1/locations", place, org.admin))["location_id"]
-    )
+    place = {"name": f"{org.slug} central", "lat": 52.52, "lon": 13.4, "timezone": "Europe/Berlin"}
+    made = await write.post("/v1/locations", place, org.admin)
+    location = org.own("location", made["location_id"])
     first = await write.post("/v1/vehicles", new_vehicle(location_id=location), m)
     second = await write.post("/v1/vehicles", new_vehicle(), m)
     v1, v2 = org.own("vehicle", first["vehicle_id"]), org.own("vehicle", second["vehicle_id"])
@@ -159,15 +150,18 @@ async def fill(write: Writer, org: Organization, trip: bool) -> None:
     org.own("hold", hold["hold_id"])
     booked = await write.post("/v1/bookings", {"vehicle_id": v1, **window(2)}, c)
     org.own("booking", booked["booking_id"])
-    planned = await write.post(
-        f"/v1/vehicles/{v1}/maintenance", {"reason": "tyres", **window(5)}, m
+    body = {"reason": "tyres", **window(5)}
+    org.own(
+        "maintenance",
+        (await write.post(f"/v1/vehicles/{v1}/maintenance", body, m))["maintenance_id"],
     )
-    org.own("maintenance", planned["maintenance_id"])
-    if trip:  # starts within the 15 minutes before its booking, and keeps running
-        soon = await write.post("/v1/bookings", {"vehicle_id": v2, **window(0, 2, 60)}, c)
-        org.own("booking", soon["booking_id"])
-        body = {"booking_id": soon["booking_id"], "odometer_km": 50_000}
-        org.own("trip", (await write.post("/v1/trips", body, c))["trip_id"])
+    # A trip may start within the 15 minutes before its booking.
+    soon = await write.post("/v1/bookings", {"vehicle_id": v2, **window(0, 2, 60)}, c)
+    org.own("booking", soon["booking_id"])
+    body = {"booking_id": soon["booking_id"], "odometer_km": 50_000}
+    started = org.own("trip", (await write.post("/v1/trips", body, c))["trip_id"])
+    if trip == "ended":
+        await write.post(f"/v1/trips/{started}/end", {"odometer_km": 50_042}, c, 200)
 
 
 async def disable_a_colleague(write: Writer, org: Organization) -> None:
@@ -216,23 +210,31 @@ async def clients(stack: Stack) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
 
 
 @pytest_asyncio.fixture(scope="package")
-async def world(stack: Stack, clients: dict[str, httpx.AsyncClient]) -> World:
-    """Three organizations; B's and C's reads recorded before and after A's fleet."""
-    from tests.isolation.checks import read_everything
-
-    documents = {}
+async def documents(clients: dict[str, httpx.AsyncClient]) -> dict[str, dict[str, Any]]:
+    """Both services' OpenAPI documents, as the running services serve them."""
+    found = {}
     for service, client in clients.items():
         resp = await client.get("/openapi.json")
         assert resp.status_code == 200, resp.text
-        documents[service] = resp.json()
+        found[service] = resp.json()
+    return found
+
+
+@pytest_asyncio.fixture(scope="package")
+async def world(
+    stack: Stack, clients: dict[str, httpx.AsyncClient], documents: dict[str, dict[str, Any]]
+) -> World:
+    """Three organizations; B's and C's reads recorded before and after A's fleet."""
+    from tests.isolation.checks import read_everything
+
     built = World(stack, clients, documents)
     write = Writer(clients["command"])
     root = await person(write.http, platform_admin(stack.command_dsn), PASSWORD)
     built.orgs = {name: await organization(write, root, name) for name in ("a", "b", "c")}
-    await fill(write, built.orgs["b"], trip=False)
+    await fill(write, built.orgs["b"], trip="ended")
     await wait_caught_up(stack)
     built.before = await read_everything(built, ("b", "c"))
-    await fill(write, built.orgs["a"], trip=True)
+    await fill(write, built.orgs["a"], trip="running")
     await disable_a_colleague(write, built.orgs["a"])
     await wait_caught_up(stack)
     built.after = await read_everything(built, ("b", "c"))  # before any test writes

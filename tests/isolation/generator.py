@@ -46,6 +46,9 @@ ALLOWED = {
 }
 
 
+PLACEHOLDER = "00000000-0000-4000-8000-00000000abcd"
+
+
 class CannotCall(Exception):
     """The generator does not know how to call this operation."""
 
@@ -137,6 +140,9 @@ def classify(op: Operation) -> set[str]:
         classes.add("allowed")
     if not classes:
         raise CannotCall(f"{op}: a write that names no record and is not in ALLOWED")
+    if classes != {"allowed"}:
+        for slot in [None, *found]:  # every request the checks will make can be built
+            build(op, dict.fromkeys(KINDS.values(), PLACEHOLDER), slot, PLACEHOLDER)
     return classes
 
 

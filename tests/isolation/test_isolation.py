@@ -65,8 +65,8 @@ LISTED = {
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_the_generator_can_call_every_operation_of_the_document(world: World, service: str):
-    found, cannot = classes(world, service)
+def test_the_generator_can_call_every_operation_of_the_document(documents, service: str):
+    found, cannot = classes(documents[service])
     assert not cannot, "operations the isolation test cannot call:\n" + "\n".join(cannot)
     names = {str(op) for op in found["names"]}
     assert KNOWN[service] <= names, KNOWN[service] - names
@@ -81,7 +81,7 @@ async def test_every_id_of_the_first_organization_answers_the_others_like_an_unk
 ):
     differences, reached = await id_differences(world, service)
     assert not differences, "\n".join(differences)
-    found, _ = classes(world, service)
+    found, _ = classes(world.documents[service])
     by_path = {str(op) for op in found["names"] if any(s.where == "path" for s in slots(op))}
     assert by_path <= reached, f"no caller of B ever reached the 404 of {by_path - reached}"
 
@@ -93,7 +93,7 @@ async def test_nothing_another_organization_lists_names_anything_of_the_first(
 ):
     found, answered = await leaks(world, service, org)
     assert not found, "\n".join(found)
-    lists, _ = classes(world, service)
+    lists, _ = classes(world.documents[service])
     api = {str(op) for op in lists["lists"] if is_api(op)}
     assert api <= answered, f"answered 200 to none of {org.upper()}'s people: {api - answered}"
 
@@ -113,7 +113,7 @@ async def test_the_first_organization_reads_its_own_records(world: World):
     """The checks above are not vacuous: A's lists do show A's records."""
     a, seen = world.orgs["a"], set()
     for service, client in world.clients.items():
-        lists, _ = classes(world, service)
+        lists, _ = classes(world.documents[service])
         for op in filter(is_api, lists["lists"]):
             for who in (a.admin, a.manager):
                 resp = await client.request(**build(op, a.records).kwargs(), headers=who.auth)
@@ -150,7 +150,7 @@ async def open_stream(
 
 async def test_no_stream_of_another_organization_carries_anything_of_the_first(world: World):
     a, b = world.orgs["a"], world.orgs["b"]
-    streams = [(s, op) for s in SERVICES for op in classes(world, s)[0]["streams"]]
+    streams = [(s, op) for s in SERVICES for op in classes(world.documents[s])[0]["streams"]]
     assert streams, "the query service documents its change stream"
     for service, op in streams:
         async with contextlib.AsyncExitStack() as stack:
