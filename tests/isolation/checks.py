@@ -123,17 +123,18 @@ def mentions(text: str, org: Organization) -> set[str]:
     return {i for i in org.every_id if i.lower() in lowered}
 
 
-async def leaks(world: World, service: str, name: str) -> tuple[list[str], set[str]]:
+async def leaks(world: World, service: str, name: str) -> tuple[list[str], list[str]]:
     """Where a listing read by organization `name`'s people names any of A's ids, and
-    which listings answered 200 to at least one of them."""
+    which answers were neither data (200) nor the role's refusal (403): a listing the
+    generator did not call right would prove nothing."""
     a, org, client = world.orgs["a"], world.orgs[name], world.clients[service]
-    found, answered = [], set()
-    ops, _ = classes(world.documents[service])
-    for op in ops["lists"]:
+    found, refused = [], []
+    for op in classes(world.documents[service])[0]["lists"]:
         for role, who in org.callers.items():
             status, _, body = await answer(client, build(op, org.records), who)
-            if status == 200:
-                answered.add(str(op))
+            label = f"{op} as {name.upper()}'s {role}: {status}"
+            if status not in (200, 403) and is_api(op):
+                refused.append(f"{label} {body[:300]}")
             if seen := mentions(body, a):
-                found.append(f"{op} as {name.upper()}'s {role}: {status} names A's {sorted(seen)}")
-    return found, answered
+                found.append(f"{label} names A's {sorted(seen)}")
+    return found, refused

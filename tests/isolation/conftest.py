@@ -169,8 +169,8 @@ async def disable_a_colleague(write: Writer, org: Organization) -> None:
     email = unique_email(f"{org.slug}-leaver")
     body = {"email": email, "password": PASSWORD, "name": "leaver", "role": "fleet_manager"}
     made = await write.post(f"/v1/organizations/{org.organization_id}/staff", body, org.admin)
-    leaver = org.own("user", made["user_id"])
-    await write.post(f"/v1/users/{leaver}/disable", {}, org.admin, 200)
+    org.every_id.add(made["user_id"])
+    await write.post(f"/v1/users/{made['user_id']}/disable", {}, org.admin, 200)
 
 
 @pytest_asyncio.fixture(scope="package")
