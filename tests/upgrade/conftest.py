@@ -14,7 +14,7 @@ import hashlib
 import shutil
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,11 @@ async def upgraded(
         bootstrap=broker.bootstrap,
         topic=f"upgrade.{uuid.uuid4().hex[:8]}",  # never created: the relay must make it
         log_dir=work,
-        accounts=StartupAccounts(accounts["admin"], accounts["service"]),
+        # The old admin and service account; the start-up accounts of newer releases
+        # (say, a platform admin) are generated as on any fresh start.
+        accounts=replace(
+            StartupAccounts.generate(), admin=accounts["admin"], service=accounts["service"]
+        ),
     )
     try:
         await asyncio.to_thread(stack.start_command)
