@@ -123,13 +123,25 @@ def mentions(text: str, org: Organization) -> set[str]:
     return {i for i in org.every_id if i.lower() in lowered}
 
 
+def reads(doc: dict[str, Any], own: dict[str, str]) -> list[Operation]:
+    """Every listing, and every GET of one of the caller's own records (its vehicle's
+    calendar and history, its organization, ...) that `own` holds a record for."""
+    found = classes(doc)[0]
+    mine = [
+        op
+        for op in found["names"]
+        if op.method == "get" and all(s.kind in own for s in slots(op) if s.where == "path")
+    ]
+    return found["lists"] + [op for op in mine if op not in found["lists"]]
+
+
 async def leaks(world: World, service: str, name: str) -> tuple[list[str], list[str]]:
-    """Where a listing read by organization `name`'s people names any of A's ids, and
-    which answers were neither data (200) nor the role's refusal (403): a listing the
-    generator did not call right would prove nothing."""
+    """Where a read by organization `name`'s people of its lists or of its own records
+    names any of A's ids, and which answers were neither data (200) nor the role's
+    refusal (403): a read the generator did not make right would prove nothing."""
     a, org, client = world.orgs["a"], world.orgs[name], world.clients[service]
     found, refused = [], []
-    for op in classes(world.documents[service])[0]["lists"]:
+    for op in reads(world.documents[service], org.records):
         for role, who in org.callers.items():
             status, _, body = await answer(client, build(op, org.records), who)
             label = f"{op} as {name.upper()}'s {role}: {status}"
