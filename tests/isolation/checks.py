@@ -40,9 +40,7 @@ def is_api(op: Operation) -> bool:
     return op.path.startswith("/v1/")
 
 
-async def read_everything(
-    world: World, names: tuple[str, ...]
-) -> dict[tuple[str, str, str], Answer]:
+async def read_everything(world: World, names: tuple[str, ...]) -> dict[tuple[str, ...], Answer]:
     """Every data listing of both services as every caller of the named organizations."""
     read = {}
     for service, client in world.clients.items():
@@ -51,7 +49,7 @@ async def read_everything(
             for role, who in world.orgs[name].callers.items():
                 for op in filter(is_api, lists["lists"]):
                     call = build(op, world.orgs[name].records)
-                    read[(name, role, str(op))] = await answer(client, call, who)
+                    read[(service, name, role, str(op))] = await answer(client, call, who)
     return read
 
 

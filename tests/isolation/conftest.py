@@ -67,8 +67,8 @@ class World:
     clients: dict[str, httpx.AsyncClient]
     documents: dict[str, dict[str, Any]]
     orgs: dict[str, Organization] = field(default_factory=dict)
-    before: dict[tuple[str, str, str], tuple[int, str, str]] = field(default_factory=dict)
-    after: dict[tuple[str, str, str], tuple[int, str, str]] = field(default_factory=dict)
+    before: dict[tuple[str, ...], tuple[int, str, str]] = field(default_factory=dict)
+    after: dict[tuple[str, ...], tuple[int, str, str]] = field(default_factory=dict)
 
 
 @dataclass
