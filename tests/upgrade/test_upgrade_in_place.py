@@ -17,6 +17,7 @@ import httpx
 
 from command_service.store.migrate import migrate
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID, DEFAULT_ORGANIZATION_SLUG
+from shared.contract.upcasting import CURRENT_SCHEMA
 from tests.pipeline.stack import assert_equals_rebuild, wait_caught_up
 from tests.upgrade import fixture_rows
 from tests.upgrade.conftest import Upgraded, digest, old_migrations
@@ -50,10 +51,22 @@ def contains(old: Any, new: Any, where: str = "") -> list[str]:
 
 def as_answered(old: dict[str, Any], new: dict[str, Any], path: str) -> list[str]:
     """`contains`; a log's answer must begin with the old items (it may have grown, and
-    its cursor moved with it)."""
+    its cursor moved with it). The one documented change: logs serve events upcast to
+    the current schema (docs/organizations.md), so an item stored as schema 1 now says
+    `schema_version: 2` and its data gained `organization_id`; all else is as before."""
     if path.endswith(LOGS):
-        old, new = {"items": old["items"]}, {"items": new["items"][: len(old["items"])]}
+        upcast = [_read_as_schema_1(item) for item in new["items"][: len(old["items"])]]
+        old, new = {"items": old["items"]}, {"items": upcast}
     return contains(old, new)
+
+
+def _read_as_schema_1(item: dict[str, Any]) -> dict[str, Any]:
+    """A log item as it reads before its upcast to schema 2, which must be the default
+    organization's."""
+    if item.get("schema_version") != CURRENT_SCHEMA:
+        return item
+    assert item["data"]["organization_id"] == DEFAULT, item
+    return {**item, "schema_version": 1}
 
 
 async def stored_events(dsn: str) -> list[dict[str, Any]]:
