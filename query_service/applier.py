@@ -159,6 +159,7 @@ def _notice(applied: Applied) -> str:
     event = applied.event
     return dumps(
         {
+            "organization_id": event.organization_id,
             "vehicle_id": event.vehicle_id,
             "version": event.version,
             "event_type": event_type(event),

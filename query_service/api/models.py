@@ -74,6 +74,7 @@ class Vehicle(BaseModel):
     version: int = Field(description="Last projected stream version.")
     registered_at: datetime
     updated_at: datetime
+    location_id: UUID | None = Field(description="The home location (branch), if any.")
     health: Health
 
 
@@ -87,6 +88,10 @@ class Booking(BaseModel):
     price_cents: int
     currency: str
     purpose: str | None
+    cost_centre: str | None = Field(description="Corporate pools: whom it is charged to.")
+    location_id: UUID | None = Field(
+        description="The vehicle's home location when the booking was confirmed."
+    )
     status: Literal["confirmed", "cancelled", "completed"]
     trip_id: UUID | None
     confirmed_at: datetime

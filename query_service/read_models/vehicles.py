@@ -19,6 +19,7 @@ def _registered(p: Page, e: ev.VehicleRegistered) -> None:
         status="available", retired=False, odometer_km=e.odometer_km,
         km_at_last_service=e.odometer_km, last_service_at=e.occurred_at, version=e.version,
         registered_at=e.occurred_at, updated_at=e.occurred_at,
+        organization_id=e.organization_id, location_id=e.location_id,
     )  # fmt: skip
 
 
@@ -27,7 +28,7 @@ def _details_updated(p: Page, e: ev.VehicleDetailsUpdated) -> None:
         "plate": e.plate, "make": e.make, "model": e.model, "seats": e.seats,
         "hourly_rate_cents": e.hourly_rate_cents, "daily_rate_cents": e.daily_rate_cents,
         "currency": e.currency, "home_lat": e.home.lat if e.home else None,
-        "home_lon": e.home.lon if e.home else None,
+        "home_lon": e.home.lon if e.home else None, "location_id": e.location_id,
     }  # fmt: skip
     changed = {k: v for k, v in given.items() if v is not None}  # only the fields it carries
     p[VEHICLES].update(e.vehicle_id, **changed, version=e.version, updated_at=e.occurred_at)

@@ -132,6 +132,7 @@ class BookingConfirmed(Event):
     price_cents: int
     currency: str
     purpose: str | None = None
+    cost_centre: str | None = None  # corporate pools: whom the allocation is charged to
     hold_id: UUID | None = None
 
 

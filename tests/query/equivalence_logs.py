@@ -16,11 +16,19 @@ from hypothesis import strategies as st
 
 from command_service.domain import commands as cmd
 from shared.contract.events import Event, Location
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from tests.conftest import FakeClock
 from tests.query.analytics_sim import STEP, Sim
 from tests.query.conftest import Fleet
 
 Record = tuple[Event, int]  # an event and its global position
+# Every other vehicle belongs to a second organization; homes rotate over two locations
+# and none, and a detail update may move a vehicle (usage then splits by location).
+SECOND_ORGANIZATION = UUID("00000000-0000-4000-8000-0000000000b2")
+LOCATIONS = (
+    UUID("00000000-0000-4000-8000-00000000001a"),
+    UUID("00000000-0000-4000-8000-00000000001b"),
+)
 
 # ---------------------------------------------------------------------------------------
 # The logs: a seeded random fleet's history, decided and folded by the command domain.
@@ -57,7 +65,11 @@ class DetailSim(Sim):
                 [
                     {"plate": f"U-{rng.randrange(10**5):05d}", "seats": rng.choice([2, 5, 7])},
                     {"hourly_rate_cents": rng.randrange(500, 3_000), "daily_rate_cents": 9_000},
-                    {"home": Location(lat=48.1, lon=11.6), "model": "ID.3"},
+                    {
+                        "home": Location(lat=48.1, lon=11.6),
+                        "model": "ID.3",
+                        "location_id": LOCATIONS[1],
+                    },
                 ]
             )
             await self.attempt(rng.choice(self.vehicles), cmd.UpdateVehicleDetails(**change))
@@ -84,8 +96,14 @@ async def log_of(history: History) -> list[Record]:
         fleet = LogFleet(None, FakeClock())  # type: ignore[arg-type]
         sim = DetailSim(fleet, random.Random(history.seed))
         with seeded_uuids(random.Random(history.seed)):
-            for _ in range(history.vehicles):
-                sim.vehicles.append(await fleet.register(odometer_km=sim.rng.randrange(30_000)))
+            for i in range(history.vehicles):
+                org = (DEFAULT_ORGANIZATION_ID, SECOND_ORGANIZATION)[i % 2]
+                where = (None, *LOCATIONS)[i % 3]
+                odometer = sim.rng.randrange(30_000)
+                vehicle = await fleet.register(
+                    odometer_km=odometer, organization_id=org, location_id=where
+                )
+                sim.vehicles.append(vehicle)
             for _ in range(int(timedelta(days=history.days) / STEP)):
                 await sim.step()
                 fleet.clock.advance(minutes=30)
