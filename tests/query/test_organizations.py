@@ -2,8 +2,10 @@
 
 Every GET operation of the query service's OpenAPI document is called (so a new endpoint
 is covered without editing this file): one organization's answers hold no id of the
-other's, and the other's ids answer exactly like ids that exist nowhere. Under them,
-row-level security shows a read transaction only its organization's rows, and none
+other's, and the other's ids answer exactly like ids that exist nowhere. These run twice:
+with both walls, and with the queries' own filters alone (reads as the tables' owner, whom
+row-level security does not restrict), so neither wall hides a hole in the other. Under
+them, row-level security shows a read transaction only its organization's rows, and none
 without one.
 """
 
@@ -20,10 +22,12 @@ from uuid import UUID
 import asyncpg
 import httpx
 import jwt
+import pytest
 import pytest_asyncio
 
 from command_service.domain import commands as cmd
 from command_service.domain import decide, fold
+from query_service.api import context
 from query_service.console.session import ACCESS_COOKIE
 from query_service.read_models import TABLES
 from query_service.store.row_security import READER_ROLE
@@ -97,11 +101,17 @@ async def populate(fleet: Fleet, organization_id: UUID, location_id: UUID) -> di
     }  # fmt: skip
 
 
-@pytest_asyncio.fixture
+@pytest_asyncio.fixture(params=["both walls", "the queries alone"])
 async def orgs(
-    query_dsn: str, clock: FakeClock, issuer: Issuer
+    query_dsn: str,
+    clock: FakeClock,
+    issuer: Issuer,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[tuple[Org, Org, ReadSide]]:
     """Organizations A and B (fresh ids), each with data, on one read side."""
+    if request.param == "the queries alone":
+        monkeypatch.setattr(context, "begin_reading", lambda _: "BEGIN READ ONLY")
     async for read in start_read_side(query_dsn, clock, issuer):
         made = []
         for _ in range(2):
