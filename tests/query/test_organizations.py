@@ -329,3 +329,28 @@ async def test_allocation_history_filters_by_cost_centre_employee_vehicle_and_wi
     assert [i["booking_id"] for i in by_centre["items"]] == [str(a.ids["allocated_booking_id"])]
     assert narrowed["items"] == by_centre["items"]
     assert theirs["items"] == elsewhen["items"] == []
+
+
+async def test_in_service_time_counts_where_the_vehicle_was_then(
+    read: ReadSide, issuer: Issuer
+) -> None:
+    org, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    fleet = read.fleet
+    vehicle = await fleet.register(organization_id=org, location_id=first)
+    window = {"from": iso(fleet.at()), "to": iso(fleet.at(hours=6))}
+    fleet.clock.advance(hours=2)
+    await fleet.run(vehicle, cmd.UpdateVehicleDetails(location_id=second))
+    headers = {"Authorization": f"Bearer {await token_of(issuer, 'fleet_manager', org)}"}
+
+    async def available(**params: str) -> int:
+        answer = await read.http.get(
+            "/v1/analytics/fleet/utilization", params={**window, **params}, headers=headers
+        )
+        seconds: int = answer.json()["totals"]["available_seconds"]
+        return seconds
+
+    everywhere = await available()
+    there, here = await available(location_id=str(first)), await available(location_id=str(second))
+
+    assert there == 2 * 3600
+    assert here == everywhere - there > 0
