@@ -86,11 +86,11 @@ async def vehicle_utilization(
     granularity: GranularityParam = None,
 ) -> JSON:
     """The fleet figures for one vehicle (404 if it was never projected)."""
-    pool, now = reader_of(request), now_of(request)
+    db, now = reader_of(request), now_of(request)
     span, chosen = bucketed(start, end, granularity, now)
-    if not await vehicle_exists(pool, vehicle_id):
+    if not await vehicle_exists(db, vehicle_id):
         raise VehicleNotFoundError(f"no vehicle {vehicle_id}")
-    figures = await usage.utilization(pool, vehicle_id, span, step_of(chosen), now)
+    figures = await usage.utilization(db, vehicle_id, span, step_of(chosen), now)
     return JSON(_echo(span, granularity=chosen, vehicle_id=vehicle_id, **figures))
 
 

@@ -57,19 +57,19 @@ async def list_vehicles(
 
 
 async def _current_booking(
-    pool: Reader, vehicle: asyncpg.Record, now: datetime
+    db: Reader, vehicle: asyncpg.Record, now: datetime
 ) -> dict[str, Any] | None:
     if vehicle["current_booking_id"] is not None:
-        row = await bookings.get_booking(pool, vehicle["current_booking_id"])
+        row = await bookings.get_booking(db, vehicle["current_booking_id"])
     else:
-        row = await bookings.booking_under_way(pool, vehicle["vehicle_id"], now)
+        row = await bookings.booking_under_way(db, vehicle["vehicle_id"], now)
     return None if row is None else bookings.booking_item(row)
 
 
-async def _current_trip(pool: Reader, vehicle: asyncpg.Record) -> dict[str, Any] | None:
+async def _current_trip(db: Reader, vehicle: asyncpg.Record) -> dict[str, Any] | None:
     if vehicle["current_trip_id"] is None:
         return None
-    row = await trips.get_trip(pool, vehicle["current_trip_id"])
+    row = await trips.get_trip(db, vehicle["current_trip_id"])
     return None if row is None else trips.trip_item(row)
 
 
@@ -82,13 +82,13 @@ async def _current_trip(pool: Reader, vehicle: asyncpg.Record) -> dict[str, Any]
 async def get_vehicle(request: Request, vehicle_id: UUID) -> JSON:
     """The vehicle, its health, the booking of its running trip (else the confirmed
     booking whose window contains now) and the running trip."""
-    pool, now = reader_of(request), now_of(request)
-    row = await q.get_vehicle(pool, vehicle_id)
+    db, now = reader_of(request), now_of(request)
+    row = await q.get_vehicle(db, vehicle_id)
     if row is None:
         raise VehicleNotFoundError(f"no vehicle {vehicle_id}")
     item = q.vehicle_item(row, now)
-    item["current_booking"] = await _current_booking(pool, row, now)
-    item["current_trip"] = await _current_trip(pool, row)
+    item["current_booking"] = await _current_booking(db, row, now)
+    item["current_trip"] = await _current_trip(db, row)
     return JSON(item)
 
 
@@ -113,13 +113,13 @@ async def vehicle_calendar(
 ) -> JSON:
     """Blocks overlapping [from, to) by start: confirmed bookings, holds not yet past
     expires_at, maintenance windows (a completed one ends at its completion)."""
-    pool, now = reader_of(request), now_of(request)
+    db, now = reader_of(request), now_of(request)
     window = (start_from or now, end_to)
     check_window(*window)
-    if not await q.vehicle_exists(pool, vehicle_id):
+    if not await q.vehicle_exists(db, vehicle_id):
         raise VehicleNotFoundError(f"no vehicle {vehicle_id}")
     after = decode_cursor(cursor, calendar.KIND, TIME_ID)
     rows = await calendar.list_blocks(
-        pool, vehicle_id, window=window, now=now, after=after, limit=limit
+        db, vehicle_id, window=window, now=now, after=after, limit=limit
     )
     return page_response(rows, limit, calendar.KIND, calendar.sort_key, calendar.block_item)
