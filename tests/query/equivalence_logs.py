@@ -104,7 +104,11 @@ async def log_of(history: History) -> list[Record]:
                     odometer_km=odometer, organization_id=org, location_id=where
                 )
                 sim.vehicles.append(vehicle)
-            for _ in range(int(timedelta(days=history.days) / STEP)):
+            steps = int(timedelta(days=history.days) / STEP)
+            for step in range(steps):
+                if step == steps // 2:  # half-way, the first vehicle moves to a branch
+                    move = cmd.UpdateVehicleDetails(location_id=LOCATIONS[0])
+                    await sim.attempt(sim.vehicles[0], move)
                 await sim.step()
                 fleet.clock.advance(minutes=30)
             for v in reversed(sim.vehicles):  # the first without future bookings leaves
