@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 from fastapi import Request
 
-from query_service.store.row_security import begin_reading
+from query_service.store.row_security import reading_as
 from shared.kit.auth.principal import Principal
 
 
@@ -21,14 +21,12 @@ class Reader:
 
     def __init__(self, pool: asyncpg.Pool, organization_id: UUID | None) -> None:
         self.organization_id = organization_id
-        self._pool, self._begin = pool, begin_reading(organization_id)
+        self._pool, self._as = pool, reading_as(organization_id)
 
     async def _run(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
-        async with self._pool.acquire() as conn:
-            await conn.execute(self._begin)  # one round trip: BEGIN, SET ROLE, set_config
-            result = await getattr(conn, method)(sql, *args)
-            await conn.execute("COMMIT")  # on an error, the pool's reset rolls back
-            return result
+        async with self._pool.acquire() as conn, conn.transaction(readonly=True):
+            await conn.execute(self._as)  # one round trip: SET LOCAL ROLE and set_config
+            return await getattr(conn, method)(sql, *args)
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self._run("fetch", sql, args)

@@ -42,10 +42,10 @@ async def secure_schema(conn: asyncpg.Connection, schema: str) -> list[str]:
     return tables
 
 
-def begin_reading(organization_id: UUID | None) -> str:
-    """The statements opening a read transaction of one organization (None: every one)."""
+def reading_as(organization_id: UUID | None) -> str:
+    """The statements that make a transaction read as one organization (None: every one)."""
     if organization_id is None:
         setting = "set_config('fleet.every_organization', 'on', true)"
     else:
         setting = f"set_config('fleet.organization', '{UUID(str(organization_id))}', true)"
-    return f"BEGIN READ ONLY; SET LOCAL ROLE {READER_ROLE}; SELECT {setting}"
+    return f"SET LOCAL ROLE {READER_ROLE}; SELECT {setting}"

@@ -111,7 +111,7 @@ async def orgs(
 ) -> AsyncIterator[tuple[Org, Org, ReadSide]]:
     """Organizations A and B (fresh ids), each with data, on one read side."""
     if request.param == "the queries alone":
-        monkeypatch.setattr(context, "begin_reading", lambda _: "BEGIN READ ONLY")
+        monkeypatch.setattr(context, "reading_as", lambda _: "SELECT 1")  # stays the owner
     async for read in start_read_side(query_dsn, clock, issuer):
         made = []
         for _ in range(2):
