@@ -173,6 +173,7 @@ def _notice(applied: Applied) -> str:
     event = applied.event
     return dumps(
         {
+            "organization_id": event.organization_id,
             event.STREAM_ID: event.stream_id,
             "version": event.version,
             "event_type": event_type(event),

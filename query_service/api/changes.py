@@ -2,7 +2,8 @@
 
 The page applier NOTIFYs `fleet_changes` in the transaction that applies an event. This
 feed LISTENs on one dedicated connection and offers each notice to every matching
-subscriber's bounded queue without waiting: a subscriber whose queue is full is dropped
+subscriber's bounded queue without waiting (a subscriber sees only its organization's
+notices, each of which names its organization): a subscriber whose queue is full is dropped
 (its stream ends; EventSource clients reconnect), so one slow client never holds back
 the others or the service. When the LISTEN connection is lost, notices may have been
 missed, so every stream is ended too and the connection is re-established.
@@ -35,24 +36,34 @@ class Notice:
     vehicle_id: str
     position: int
     payload: str
+    organization_id: str
 
 
 def parse_notice(payload: str) -> Notice:
     body = loads(payload)
     # A location's notice names no vehicle: it never matches a `vehicle_id` filter.
-    return Notice(str(body.get("vehicle_id", "")), int(body["global_position"]), payload)
+    return Notice(
+        str(body.get("vehicle_id", "")), int(body["global_position"]), payload,
+        str(body["organization_id"]),
+    )  # fmt: skip
 
 
 class Subscription:
-    """One SSE client: a bounded queue, optionally only one vehicle's changes."""
+    """One SSE client: a bounded queue of one organization's changes (None: every
+    organization's, for the service role), optionally only one vehicle's."""
 
-    def __init__(self, vehicle_id: UUID | None, capacity: int) -> None:
+    def __init__(
+        self, vehicle_id: UUID | None, capacity: int, organization_id: UUID | None
+    ) -> None:
         self.vehicle_id = None if vehicle_id is None else str(vehicle_id)
+        self.organization_id = None if organization_id is None else str(organization_id)
         self._queue: asyncio.Queue[Notice | None] = asyncio.Queue(capacity + 1)
         self._capacity = capacity
         self.closed = False
 
     def wants(self, notice: Notice) -> bool:
+        if self.organization_id not in (None, notice.organization_id):
+            return False
         return self.vehicle_id is None or self.vehicle_id == notice.vehicle_id
 
     def offer(self, notice: Notice) -> bool:
@@ -109,8 +120,11 @@ class ChangeFeed:
         if self._conn is not None and not self._conn.is_closed():
             await self._conn.close()
 
-    def subscribe(self, vehicle_id: UUID | None = None) -> Subscription:
-        subscription = Subscription(vehicle_id, self.capacity)
+    def subscribe(
+        self, organization_id: UUID | None, vehicle_id: UUID | None = None
+    ) -> Subscription:
+        """A subscription to one organization's changes (None: every organization's)."""
+        subscription = Subscription(vehicle_id, self.capacity, organization_id)
         self._subscribers.add(subscription)
         return subscription
 

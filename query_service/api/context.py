@@ -1,15 +1,55 @@
-"""What a read route needs from the app: the active read-model pool and the clock."""
+"""What a read route needs from the app: its caller's reader and the clock."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 import asyncpg
 from fastapi import Request
 
+from query_service.store.row_security import reading_as
+from shared.kit.auth.principal import Principal
+
+
+class Reader:
+    """The read models as one caller may see them: `organization_id` is the organization
+    every query filters by (None for the service role, which reads every one), and each
+    statement runs in its own read-only transaction as the reader role with that
+    organization set, so row-level security enforces it again (store/row_security.py)."""
+
+    def __init__(self, pool: asyncpg.Pool, organization_id: UUID | None) -> None:
+        self.organization_id = organization_id
+        self._pool, self._as = pool, reading_as(organization_id)
+
+    async def _run(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
+        async with self._pool.acquire() as conn, conn.transaction(readonly=True):
+            await conn.execute(self._as)  # one round trip: SET LOCAL ROLE and set_config
+            return await getattr(conn, method)(sql, *args)
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self._run("fetch", sql, args)
+        return rows
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        row: asyncpg.Record | None = await self._run("fetchrow", sql, args)
+        return row
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        return await self._run("fetchval", sql, args)
+
+
+def reader_of(request: Request) -> Reader:
+    """The authenticated caller's reader (authentication stored the principal)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise RuntimeError("reader_of needs an authenticated route")
+    return Reader(pool_of(request), principal.organization_scope)
+
 
 def pool_of(request: Request) -> asyncpg.Pool:
-    """The pool bound to the active read-model generation."""
+    """The owner's pool of the active generation (bookkeeping reads, never read models)."""
     pool: asyncpg.Pool = request.app.state.read_db.pool
     return pool
 

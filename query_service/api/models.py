@@ -103,6 +103,10 @@ class Booking(BaseModel):
     price_cents: int
     currency: str
     purpose: str | None
+    cost_centre: str | None = Field(description="Corporate pools: whom it is charged to.")
+    location_id: UUID | None = Field(
+        description="The vehicle's home location when the booking was confirmed."
+    )
     status: Literal["confirmed", "cancelled", "completed"]
     trip_id: UUID | None
     confirmed_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Query
 from pydantic import AwareDatetime
@@ -22,6 +23,11 @@ Make = Annotated[
 ]
 Model = Annotated[
     str | None, Query(max_length=64, pattern=PRINTABLE, description="Exact model, any case.")
+]
+
+LocationId = Annotated[
+    UUID | None,
+    Query(description="Only this location's (branch's): see docs/analytics.md for analytics."),
 ]
 
 From = Annotated[

@@ -1,10 +1,16 @@
-"""A tiny helper for hand-written SQL with optional filters and numbered $n parameters."""
+"""A tiny helper for hand-written SQL with optional filters and numbered $n parameters.
+
+Every query of a read route starts from `scoped(reader)`, or appends `in_organization`:
+the caller's organization is the first condition of everything it reads.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import asyncpg
+
+from query_service.api.context import Reader
 
 
 class Filters:
@@ -32,6 +38,22 @@ class Filters:
         return "WHERE " + " AND ".join(self._conditions) if self._conditions else ""
 
 
+def scoped(db: Reader, column: str = "organization_id") -> Filters:
+    """Filters whose first condition is the reader's organization (none for the service)."""
+    filters = Filters()
+    filters.add_if(db.organization_id, f"{column} = {{}}")
+    return filters
+
+
+def in_organization(db: Reader, args: list[Any], column: str = "organization_id") -> str:
+    """`AND column = $n` for the reader's organization, its value appended to `args`
+    (an empty string for the service role, which reads every organization)."""
+    if db.organization_id is None:
+        return ""
+    args.append(db.organization_id)
+    return f" AND {column} = ${len(args)}"
+
+
 def after_key(filters: Filters, columns: tuple[str, ...], after: tuple[Any, ...] | None) -> None:
     """Keyset condition: rows strictly after `after` in (columns) order."""
     if after is not None:
@@ -39,10 +61,18 @@ def after_key(filters: Filters, columns: tuple[str, ...], after: tuple[Any, ...]
         filters.add(f"({', '.join(columns)}) > ({slots})", *after)
 
 
+async def fetch_one(db: Reader, select: str, column: str, value: Any) -> asyncpg.Record | None:
+    """The row of `select` whose `column` is `value`, if the reader's organization has it."""
+    filters = scoped(db)
+    filters.add(f"{column} = {{}}", value)
+    row: asyncpg.Record | None = await db.fetchrow(f"{select} {filters.where()}", *filters.args)
+    return row
+
+
 async def fetch_page(
-    pool: asyncpg.Pool, select: str, filters: Filters, order: tuple[str, ...], limit: int
+    db: Reader, select: str, filters: Filters, order: tuple[str, ...], limit: int
 ) -> list[asyncpg.Record]:
     """`limit + 1` rows of `select` under `filters` in `order` (the extra one marks more)."""
     sql = f"{select} {filters.where()} ORDER BY {', '.join(order)} LIMIT {filters.param(limit + 1)}"
-    rows: list[asyncpg.Record] = await pool.fetch(sql, *filters.args)
+    rows: list[asyncpg.Record] = await db.fetch(sql, *filters.args)
     return rows

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from query_service.api.context import now_of, pool_of
+from query_service.api.context import now_of, reader_of
 from query_service.api.errors import BookingNotFoundError
 from query_service.api.queries import board as q
 from query_service.api.queries import bookings
@@ -30,14 +30,14 @@ async def board(
 ) -> JSON:
     """Every vehicle (or one) with status, health, odometer, home and current/next booking."""
     now = now_of(request)
-    rows = await q.board_rows(pool_of(request), now, vehicle_id)
+    rows = await q.board_rows(reader_of(request), now, vehicle_id)
     return JSON({"items": [q.board_item(row, now) for row in rows], "server_now": now})
 
 
 @router.get("/bookings/{booking_id}/refund")
 async def refund_preview(request: Request, booking_id: UUID) -> JSON:
     """What cancelling the booking now would refund, by the policy the command side applies."""
-    row = await bookings.get_booking(pool_of(request), booking_id)
+    row = await bookings.get_booking(reader_of(request), booking_id)
     if row is None:
         raise BookingNotFoundError(f"no booking {booking_id}")
     now = now_of(request)

@@ -180,4 +180,5 @@ async def console_staff(request: Request) -> Principal:
     principal = await staff_of(request, request.cookies.get(ACCESS_COOKIE))
     if principal is None:
         raise NotAuthenticatedError("not signed in to the console")
+    request.state.principal = principal  # its reads are scoped like the API's
     return principal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from query_service.read_models.page import Fold, Page
 from query_service.read_models.tables import Rows
+from query_service.read_models.vehicles import VEHICLES
 from shared.contract import events as ev
 
 BOOKINGS = Rows("bookings", "booking_id", ids=("booking_id",), kind="booking")
@@ -11,11 +12,15 @@ TABLES = (BOOKINGS,)
 
 
 def _confirmed(p: Page, e: ev.BookingConfirmed) -> None:
+    """A booking belongs to the location of its vehicle when it is confirmed (the one rule
+    analytics by location follow: docs/analytics.md)."""
+    vehicle = p[VEHICLES].get(e.vehicle_id)
     p[BOOKINGS].insert(
         e.booking_id, vehicle_id=e.vehicle_id, customer_id=e.customer_id, hold_id=e.hold_id,
         start_at=e.start, end_at=e.end, price_cents=e.price_cents, currency=e.currency,
-        purpose=e.purpose, status="confirmed", confirmed_at=e.occurred_at,
-        updated_at=e.occurred_at,
+        purpose=e.purpose, cost_centre=e.cost_centre, status="confirmed",
+        confirmed_at=e.occurred_at, updated_at=e.occurred_at, organization_id=e.organization_id,
+        location_id=None if vehicle is None else vehicle["location_id"],
     )  # fmt: skip
 
 

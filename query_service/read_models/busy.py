@@ -67,12 +67,13 @@ def union(periods: list[tuple[int, int]], known: dict[tuple[int, int], Range]) -
 _PARSED, _RANGES, _STALE = "_blocks", "_ranges", "_stale"
 
 
-def _row(p: Page, vehicle_id: UUID) -> dict[str, Any]:
+def _row(p: Page, vehicle_id: UUID, organization_id: UUID) -> dict[str, Any]:
     """The vehicle's row in the page (a new one if it has none), its blocks parsed."""
     table = p[BUSY]
     row = table.get(vehicle_id)
     if row is None:
-        table.insert(vehicle_id, busy=(), holds=(), hold_until=None, blocks="{}")
+        table.insert(vehicle_id, busy=(), holds=(), hold_until=None, blocks="{}",
+                     organization_id=organization_id)  # fmt: skip
         row = table.get(vehicle_id)
         assert row is not None
     if _PARSED not in row:
@@ -86,7 +87,7 @@ def _mirror(p: Page, e: ev.Event) -> None:
     changed = [change.id for change in p.changes if change.kind == BLOCKS.kind]
     if not changed:
         return
-    row = _row(p, e.vehicle_id)
+    row = _row(p, e.vehicle_id, e.organization_id)
     blocks: Blocks = row[_PARSED]
     for block_id in changed:
         block = p[BLOCKS].get(block_id)

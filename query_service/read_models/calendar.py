@@ -28,7 +28,7 @@ TABLES = (BLOCKS,)
 def _block(p: Page, e: Any, block_id: UUID, kind: str, expires_at: datetime | None = None) -> None:
     period = Range(e.start, e.end, upper_inc=False)  # tstzrange(start, end, '[)')
     p[BLOCKS].insert(block_id, vehicle_id=e.vehicle_id, kind=kind, period=period,
-                     expires_at=expires_at)  # fmt: skip
+                     expires_at=expires_at, organization_id=e.organization_id)  # fmt: skip
 
 
 def _maintenance_completed(p: Page, e: ev.MaintenanceCompleted) -> None:

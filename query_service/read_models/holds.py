@@ -17,6 +17,7 @@ def _placed(p: Page, e: ev.HoldPlaced) -> None:
         e.hold_id, vehicle_id=e.vehicle_id, customer_id=e.customer_id, start_at=e.start,
         end_at=e.end, expires_at=e.expires_at, price_cents=e.price_cents, currency=e.currency,
         status="active", placed_at=e.occurred_at, updated_at=e.occurred_at,
+        organization_id=e.organization_id,
     )  # fmt: skip
 
 

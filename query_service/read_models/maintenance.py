@@ -13,7 +13,8 @@ TABLES = (MAINTENANCE,)
 def _scheduled(p: Page, e: ev.MaintenanceScheduled) -> None:
     p[MAINTENANCE].insert(e.maintenance_id, vehicle_id=e.vehicle_id, start_at=e.start,
                           end_at=e.end, reason=e.reason, status="scheduled",
-                          scheduled_at=e.occurred_at, updated_at=e.occurred_at)  # fmt: skip
+                          scheduled_at=e.occurred_at, updated_at=e.occurred_at,
+                          organization_id=e.organization_id)  # fmt: skip
 
 
 def _completed(p: Page, e: ev.MaintenanceCompleted) -> None:

@@ -25,7 +25,8 @@ TABLES = (SERVICE,)
 def _registered(p: Page, e: ev.VehicleRegistered) -> None:
     p[SERVICE].insert(e.vehicle_id, retired=False, odometer_km=e.odometer_km,
                       km_at_service=e.odometer_km, last_service_at=e.occurred_at,
-                      trips_since_service=0, trip_seconds_since_service=0)  # fmt: skip
+                      trips_since_service=0, trip_seconds_since_service=0,
+                      organization_id=e.organization_id)  # fmt: skip
 
 
 def _odometer(row: dict[str, Any], e: ev.TripStarted | ev.TripEnded) -> dict[str, Any]:

@@ -12,6 +12,9 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 HOUR = timedelta(hours=1)
+# Fleet rows are also keyed by location (part of their primary key, so never NULL): this
+# stands for "no location".
+NO_LOCATION = UUID(int=0)
 DAY = timedelta(days=1)
 # Fleet rows are split by vehicle_id mod FLEET_SLICES so that no two rebuild shards
 # (vehicle_id mod REPLAY_CONNECTIONS, which must divide this) ever update the same row.
@@ -24,6 +27,10 @@ _S = 1_000_000  # microseconds in a second
 def micros(moment: datetime) -> int:
     """Microseconds since the Unix epoch (exact: timestamps have microsecond precision)."""
     return (moment - EPOCH) // MICROSECOND
+
+
+def location_key(location_id: UUID | None) -> UUID:
+    return NO_LOCATION if location_id is None else location_id
 
 
 def slice_of(vehicle_id: UUID) -> int:

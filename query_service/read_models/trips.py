@@ -13,7 +13,8 @@ TABLES = (TRIPS,)
 def _started(p: Page, e: ev.TripStarted) -> None:
     p[TRIPS].insert(e.trip_id, vehicle_id=e.vehicle_id, booking_id=e.booking_id,
                     customer_id=e.customer_id, status=ev.RUNNING, started_at=e.occurred_at,
-                    start_odometer_km=e.odometer_km, updated_at=e.occurred_at)  # fmt: skip
+                    start_odometer_km=e.odometer_km, updated_at=e.occurred_at,
+                    organization_id=e.organization_id)  # fmt: skip
 
 
 def _ended(p: Page, e: ev.TripEnded) -> None:

@@ -21,15 +21,18 @@ from uuid import UUID
 
 from query_service.read_models.bookings import BOOKINGS
 from query_service.read_models.page import Fold, Page
-from query_service.read_models.spans import DAY, HOUR, slice_of
+from query_service.read_models.spans import DAY, HOUR, location_key, slice_of
 from query_service.read_models.tables import Rows, Sums
 from shared.contract import events as ev
 
 USAGE = Rows("analytics_vehicles", "vehicle_id", ids=("vehicle_id",))
 # Value columns of the three tables, in this order: booked_s, driven_s, up_s.
-SPANS = Sums("analytics_vehicle_spans", ("vehicle_id", "start_at", "end_at"))
-DAYS = Sums("analytics_vehicle_days", ("vehicle_id", "day"), bucket=("day", DAY))
-FLEET_HOURS = Sums("analytics_fleet_hours", ("hour", "slice"), bucket=("hour", HOUR), edges=True)
+SPANS = Sums("analytics_vehicle_spans", ("organization_id", "vehicle_id", "start_at", "end_at"))
+DAYS = Sums("analytics_vehicle_days", ("organization_id", "vehicle_id", "day"), bucket=("day", DAY))
+FLEET_HOURS = Sums(
+    "analytics_fleet_hours", ("organization_id", "location_id", "hour", "slice"),
+    bucket=("hour", HOUR), edges=True,
+)  # fmt: skip
 TABLES = (USAGE, SPANS, DAYS, FLEET_HOURS)
 
 Weights = tuple[int, int, int]  # (booked, driven, in service): each -1, 0 or 1
@@ -38,19 +41,42 @@ UNBOOKED = (-1, 0, 0)
 DOWN_STATUSES = ("maintenance", "inactive")
 
 
-def add_span(p: Page, vehicle_id: UUID, start: datetime, end: datetime, weights: Weights) -> None:
-    """`weights` times the span's seconds: one span row, its day rows, its fleet hours."""
-    if end <= start:
+def add_span(
+    p: Page,
+    vehicle_id: UUID,
+    start: datetime,
+    end: datetime,
+    weights: Weights,
+    location: UUID | None = None,
+) -> None:
+    """`weights` times the span's seconds: one span row, its day rows, its fleet hours
+    (at `location`, by default the vehicle's location now)."""
+    row = p[USAGE].get(vehicle_id)
+    if end <= start or row is None:
         return
-    seconds = int((end - start).total_seconds())
-    p[SPANS].add_row((vehicle_id, start, end), [seconds * w for w in weights])
-    p[DAYS].spread((vehicle_id,), start, end, weights)
-    p[FLEET_HOURS].spread((slice_of(vehicle_id),), start, end, weights)
+    org, seconds = row["organization_id"], int((end - start).total_seconds())
+    at = row["location_id"] if location is None else location
+    p[SPANS].add_row((org, vehicle_id, start, end), [seconds * w for w in weights])
+    p[DAYS].spread((org, vehicle_id), start, end, weights)
+    p[FLEET_HOURS].spread((org, at, slice_of(vehicle_id)), start, end, weights)
 
 
 def _registered(p: Page, e: ev.VehicleRegistered) -> None:
     p[USAGE].insert(e.vehicle_id, slice=slice_of(e.vehicle_id), registered_at=e.occurred_at,
-                    in_service_since=e.occurred_at)  # fmt: skip
+                    in_service_since=e.occurred_at, organization_id=e.organization_id,
+                    location_id=location_key(e.location_id))  # fmt: skip
+
+
+def _moved(p: Page, e: ev.VehicleDetailsUpdated) -> None:
+    """A new home location: the in-service time so far counts at the old one."""
+    row = p[USAGE].get(e.vehicle_id)
+    if e.location_id is None or row is None or row["location_id"] == e.location_id:
+        return
+    since = row["in_service_since"]
+    if since is not None:
+        add_span(p, e.vehicle_id, since, e.occurred_at, UP)
+        since = e.occurred_at
+    p[USAGE].update(e.vehicle_id, location_id=e.location_id, in_service_since=since)
 
 
 def _close_service(p: Page, vehicle_id: UUID, at: datetime, retired: bool = False) -> None:
@@ -77,14 +103,12 @@ def _retired(p: Page, e: ev.VehicleRetired) -> None:
     _close_service(p, e.vehicle_id, e.occurred_at, retired=True)
 
 
-def _booking_confirmed(p: Page, e: ev.BookingConfirmed) -> None:
-    add_span(p, e.vehicle_id, e.start, e.end, BOOKED)
-
-
-def _booking_cancelled(p: Page, e: ev.BookingCancelled) -> None:
+def _booked(p: Page, e: ev.BookingConfirmed | ev.BookingCancelled, weights: Weights) -> None:
+    """The booking's window, at the booking's location (bookings.py decides it)."""
     row = p[BOOKINGS].get(e.booking_id)
     if row is not None:
-        add_span(p, e.vehicle_id, row["start_at"], row["end_at"], UNBOOKED)
+        where = location_key(row["location_id"])
+        add_span(p, e.vehicle_id, row["start_at"], row["end_at"], weights, where)
 
 
 def _trip_started(p: Page, e: ev.TripStarted) -> None:
@@ -103,10 +127,11 @@ def _trip_ended(p: Page, e: ev.TripEnded) -> None:
 
 FOLDS: dict[type[ev.Event], Fold] = {
     ev.VehicleRegistered: _registered,
+    ev.VehicleDetailsUpdated: _moved,
     ev.VehicleStatusChanged: _status_changed,
     ev.VehicleRetired: _retired,
-    ev.BookingConfirmed: _booking_confirmed,
-    ev.BookingCancelled: _booking_cancelled,
+    ev.BookingConfirmed: lambda p, e: _booked(p, e, BOOKED),
+    ev.BookingCancelled: lambda p, e: _booked(p, e, UNBOOKED),
     ev.TripStarted: _trip_started,
     ev.TripEnded: _trip_ended,
 }

@@ -19,6 +19,7 @@ def _registered(p: Page, e: ev.VehicleRegistered) -> None:
         location_id=e.location_id, status="available", retired=False, odometer_km=e.odometer_km,
         km_at_last_service=e.odometer_km, last_service_at=e.occurred_at, version=e.version,
         registered_at=e.occurred_at, updated_at=e.occurred_at,
+        organization_id=e.organization_id,
     )  # fmt: skip
 
 

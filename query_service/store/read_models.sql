@@ -1,6 +1,9 @@
 -- Read models of the query service, created inside one generation's schema (see schemas.py).
 -- Every value comes from event data (occurred_at and friends, never now()), so projecting the
 -- same log again gives the same rows byte for byte. Stock PostgreSQL only: no extensions.
+-- Every row carries the organization of the event that made it (organization_id), and
+-- every table is guarded by row-level security on it (store/row_security.py); indexes the
+-- lists use lead with it.
 
 -- One row per vehicle: registration fields, status and the service counters behind `health`.
 -- status: available | in_use | maintenance | inactive | retired (VehicleRetired sets it).
@@ -28,11 +31,15 @@ CREATE TABLE vehicles (
     current_trip_id     uuid,
     version             integer     NOT NULL,
     registered_at       timestamptz NOT NULL,
-    updated_at          timestamptz NOT NULL
+    updated_at          timestamptz NOT NULL,
+    organization_id     uuid        NOT NULL
 );
-CREATE INDEX vehicles_status_idx ON vehicles (status, vehicle_id);
-CREATE INDEX vehicles_make_idx ON vehicles (lower(make), lower(model), vehicle_id);
-CREATE INDEX vehicles_home_idx ON vehicles (home_lat, home_lon) WHERE home_lat IS NOT NULL;
+CREATE INDEX vehicles_org_idx ON vehicles (organization_id, vehicle_id);
+CREATE INDEX vehicles_status_idx ON vehicles (organization_id, status, vehicle_id);
+CREATE INDEX vehicles_make_idx ON vehicles (organization_id, lower(make), lower(model), vehicle_id);
+CREATE INDEX vehicles_location_idx ON vehicles (organization_id, location_id, vehicle_id);
+CREATE INDEX vehicles_home_idx ON vehicles (organization_id, home_lat, home_lon)
+    WHERE home_lat IS NOT NULL;
 
 -- What blocks a vehicle's calendar, half-open [lower, upper): confirmed bookings, holds
 -- (blocking only while the reader's now < expires_at) and maintenance windows (trimmed to
@@ -42,7 +49,8 @@ CREATE TABLE calendar_blocks (
     vehicle_id  uuid      NOT NULL,
     kind        text      NOT NULL CHECK (kind IN ('booking', 'hold', 'maintenance')),
     period      tstzrange NOT NULL CHECK (NOT isempty(period)),
-    expires_at  timestamptz CHECK ((kind = 'hold') = (expires_at IS NOT NULL))
+    expires_at  timestamptz CHECK ((kind = 'hold') = (expires_at IS NOT NULL)),
+    organization_id uuid  NOT NULL
 );
 -- Availability: every block overlapping a window, fleet-wide (plain GiST on a range is core).
 -- Covering: the blocked-vehicles scan is index-only and never visits the heap, whose
@@ -65,7 +73,8 @@ CREATE TABLE vehicle_busy (
     busy        tstzmultirange NOT NULL,
     holds       tstzmultirange NOT NULL,
     hold_until  timestamptz,
-    blocks      text NOT NULL
+    blocks      text NOT NULL,
+    organization_id uuid NOT NULL
 ) WITH (toast_tuple_target = 8160);
 ALTER TABLE vehicle_busy ALTER COLUMN busy SET STORAGE MAIN,
                          ALTER COLUMN blocks SET STORAGE EXTERNAL;
@@ -89,12 +98,19 @@ CREATE TABLE bookings (
     refund_cents    bigint,
     refund_percent  integer,
     completed_at    timestamptz,
-    updated_at      timestamptz NOT NULL
+    updated_at      timestamptz NOT NULL,
+    organization_id uuid        NOT NULL,
+    -- the vehicle's home branch when the booking was confirmed (docs/analytics.md)
+    location_id     uuid,
+    cost_centre     text
 );
-CREATE INDEX bookings_start_idx ON bookings (start_at, booking_id);
+CREATE INDEX bookings_start_idx ON bookings (organization_id, start_at, booking_id);
 CREATE INDEX bookings_vehicle_idx ON bookings (vehicle_id, start_at, booking_id);
-CREATE INDEX bookings_customer_idx ON bookings (customer_id, start_at, booking_id);
-CREATE INDEX bookings_status_idx ON bookings (status, start_at, booking_id);
+CREATE INDEX bookings_customer_idx ON bookings (organization_id, customer_id, start_at, booking_id);
+CREATE INDEX bookings_status_idx ON bookings (organization_id, status, start_at, booking_id);
+CREATE INDEX bookings_location_idx ON bookings (organization_id, location_id, start_at, booking_id);
+CREATE INDEX bookings_cost_centre_idx ON bookings (organization_id, cost_centre, start_at, booking_id)
+    WHERE cost_centre IS NOT NULL;
 
 -- status as recorded: active | confirmed | released | expired. An active hold past
 -- expires_at is reported as expired by the API (the sweeper's event may lag).
@@ -111,12 +127,13 @@ CREATE TABLE holds (
     booking_id   uuid,
     placed_at    timestamptz NOT NULL,
     resolved_at  timestamptz,
-    updated_at   timestamptz NOT NULL
+    updated_at   timestamptz NOT NULL,
+    organization_id uuid     NOT NULL
 );
-CREATE INDEX holds_start_idx ON holds (start_at, hold_id);
+CREATE INDEX holds_start_idx ON holds (organization_id, start_at, hold_id);
 CREATE INDEX holds_vehicle_idx ON holds (vehicle_id, start_at, hold_id);
-CREATE INDEX holds_customer_idx ON holds (customer_id, start_at, hold_id);
-CREATE INDEX holds_status_idx ON holds (status, start_at, hold_id);
+CREATE INDEX holds_customer_idx ON holds (organization_id, customer_id, start_at, hold_id);
+CREATE INDEX holds_status_idx ON holds (organization_id, status, start_at, hold_id);
 
 -- status: running | ended.
 CREATE TABLE trips (
@@ -131,11 +148,12 @@ CREATE TABLE trips (
     end_odometer_km    integer,
     distance_km        integer,
     duration_s         integer,
-    updated_at         timestamptz NOT NULL
+    updated_at         timestamptz NOT NULL,
+    organization_id    uuid        NOT NULL
 );
-CREATE INDEX trips_started_idx ON trips (started_at, trip_id);
+CREATE INDEX trips_started_idx ON trips (organization_id, started_at, trip_id);
 CREATE INDEX trips_vehicle_idx ON trips (vehicle_id, started_at, trip_id);
-CREATE INDEX trips_customer_idx ON trips (customer_id, started_at, trip_id);
+CREATE INDEX trips_customer_idx ON trips (organization_id, customer_id, started_at, trip_id);
 CREATE INDEX trips_booking_idx ON trips (booking_id);
 
 -- status: scheduled | completed.
@@ -149,8 +167,9 @@ CREATE TABLE maintenance (
     completed_at    timestamptz,
     odometer_km     integer,
     scheduled_at    timestamptz NOT NULL,
-    updated_at      timestamptz NOT NULL
+    updated_at      timestamptz NOT NULL,
+    organization_id uuid        NOT NULL
 );
-CREATE INDEX maintenance_start_idx ON maintenance (start_at, maintenance_id);
+CREATE INDEX maintenance_start_idx ON maintenance (organization_id, start_at, maintenance_id);
 CREATE INDEX maintenance_vehicle_idx ON maintenance (vehicle_id, start_at, maintenance_id);
-CREATE INDEX maintenance_status_idx ON maintenance (status, start_at, maintenance_id);
+CREATE INDEX maintenance_status_idx ON maintenance (organization_id, status, start_at, maintenance_id);

@@ -22,6 +22,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
+from query_service.store.row_security import POLICY_FILE, secure_schema
 from shared.kit.pg import init_connection
 
 log = structlog.get_logger("query_service.schemas")
@@ -29,7 +30,9 @@ _DDL = [
     Path(__file__).with_name(f)
     for f in ("read_models.sql", "analytics.sql", "locations.sql", "tracking.sql")
 ]
-_FINGERPRINT = hashlib.sha256(b"".join(f.read_bytes() for f in _DDL)).hexdigest()[:16]
+_FINGERPRINT = hashlib.sha256(b"".join(f.read_bytes() for f in (*_DDL, POLICY_FILE))).hexdigest()[
+    :16
+]
 # A secondary index's statement in the DDL files (primary keys live in CREATE TABLE).
 _INDEX = re.compile(r"^CREATE INDEX\b[^;]*;", re.MULTILINE)
 _VALID = re.compile(r"^rm_[a-z0-9_]{1,40}$")
@@ -90,6 +93,7 @@ async def create_schema(conn: asyncpg.Connection, name: str, indexes: bool = Tru
         for ddl in _DDL:
             text = ddl.read_text()
             await conn.execute(text if indexes else _INDEX.sub("", text))
+        await secure_schema(conn, name)
         await conn.execute(f"COMMENT ON SCHEMA {name} IS '{_FINGERPRINT}'")
 
 

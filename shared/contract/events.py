@@ -151,8 +151,8 @@ class BookingConfirmed(Event):
     price_cents: int
     currency: str
     purpose: str | None = None
-    hold_id: UUID | None = None
     cost_centre: str | None = None  # whom a corporate pool charges it to (trimmed, <= 64)
+    hold_id: UUID | None = None
 
 
 class BookingCancelled(Event):

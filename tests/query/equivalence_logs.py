@@ -30,6 +30,13 @@ from tests.query.analytics_sim import STEP, Sim
 from tests.query.conftest import Fleet
 
 Record = tuple[StreamEvent, int]  # an event and its global position
+# Every other vehicle belongs to a second organization; homes are two opened branches or
+# none, and vehicles move between them (usage then splits by location).
+SECOND_ORGANIZATION = UUID("00000000-0000-4000-8000-0000000000b2")
+LOCATIONS = (
+    UUID("00000000-0000-4000-8000-00000000001a"),
+    UUID("00000000-0000-4000-8000-00000000001b"),
+)
 
 # ---------------------------------------------------------------------------------------
 # The logs: a seeded random fleet's history, decided and folded by the command domain.
@@ -98,7 +105,11 @@ class DetailSim(Sim):
                 [
                     {"plate": f"U-{rng.randrange(10**5):05d}", "seats": rng.choice([2, 5, 7])},
                     {"hourly_rate_cents": rng.randrange(500, 3_000), "daily_rate_cents": 9_000},
-                    {"home": Location(lat=48.1, lon=11.6), "model": "ID.3"},
+                    {
+                        "home": Location(lat=48.1, lon=11.6),
+                        "model": "ID.3",
+                        "location_id": LOCATIONS[1],
+                    },
                 ]
             )
             await self.attempt(rng.choice(self.vehicles), cmd.UpdateVehicleDetails(**change))
@@ -127,12 +138,19 @@ async def log_of(history: History) -> list[Record]:
         places = random.Random(~history.seed)  # apart from the fleet's own draws
         with seeded_uuids(random.Random(history.seed)):
             branches = [await fleet.open_location(n) for n in range(2)]
-            for _ in range(history.vehicles):
-                home = places.choice([None, *branches])
-                sim.vehicles.append(
-                    await fleet.register(odometer_km=sim.rng.randrange(30_000), location_id=home)
+            for i in range(history.vehicles):
+                org = (DEFAULT_ORGANIZATION_ID, SECOND_ORGANIZATION)[i % 2]
+                vehicle = await fleet.register(
+                    odometer_km=sim.rng.randrange(30_000),
+                    organization_id=org,
+                    location_id=places.choice([None, *branches]),
                 )
-            for _ in range(int(timedelta(days=history.days) / STEP)):
+                sim.vehicles.append(vehicle)
+            steps = int(timedelta(days=history.days) / STEP)
+            for step in range(steps):
+                if step == steps // 2:  # half-way, the first vehicle moves to a branch
+                    move = cmd.UpdateVehicleDetails(location_id=branches[0])
+                    await sim.attempt(sim.vehicles[0], move)
                 await sim.step()
                 await relocate(fleet, sim, places)
                 fleet.clock.advance(minutes=30)

@@ -26,13 +26,16 @@ from pathlib import Path
 
 import asyncpg
 
+from query_service.api.context import Reader
 from query_service.api.queries import availability as q
 from query_service.store.schemas import create_schema, new_schema_name
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 
 VEHICLES = 5_000
 BOOKINGS_PER_VEHICLE = 100
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 NOW = BASE + timedelta(days=120)
+ORG = DEFAULT_ORGANIZATION_ID
 
 _FILL = f"""
 INSERT INTO vehicles
@@ -42,30 +45,31 @@ SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid,
        52.3 + (i % 97) * 0.005, 13.1 + (i % 89) * 0.008,
        CASE WHEN i % 20 = 0 THEN 'inactive' WHEN i % 100 = 1 THEN 'retired'
             ELSE 'available' END,
-       i % 100 = 1, NULL, 10000, 10000, $1, NULL, NULL, 1, $1, $1
+       i % 100 = 1, NULL, 10000, 10000, $1, NULL, NULL, 1, $1, $1, '{ORG}'::uuid, NULL
 FROM generate_series(1, {VEHICLES}) AS i;
 
 -- per vehicle, one booking every ~3.6 days over a year, 1 h .. 3 days long
 INSERT INTO bookings (booking_id, vehicle_id, customer_id, start_at, end_at, price_cents,
-                      currency, status, confirmed_at, updated_at)
+                      currency, status, confirmed_at, updated_at, organization_id)
 SELECT gen_random_uuid(), v.vehicle_id,
        ('00000000-0000-4000-9000-' || lpad(to_hex((v.n * 100 + k) % 2000), 12, '0'))::uuid,
        t.s, t.s + make_interval(hours => 1 + (hashint4(k * 7919 + v.n) & 65535) % 71),
-       1000, 'EUR', 'confirmed', $1, $1
+       1000, 'EUR', 'confirmed', $1, $1, '{ORG}'::uuid
 FROM (SELECT vehicle_id, (row_number() OVER ())::int AS n FROM vehicles) v,
      generate_series(0, {BOOKINGS_PER_VEHICLE - 1}) AS k,
      LATERAL (SELECT $1::timestamptz + make_interval(hours => k * 87
               + (hashint4(k + v.n * 31) & 65535) % 12) AS s) AS t;
 
-INSERT INTO calendar_blocks (block_id, vehicle_id, kind, period)
-SELECT booking_id, vehicle_id, 'booking', tstzrange(start_at, end_at, '[)') FROM bookings;
+INSERT INTO calendar_blocks (block_id, vehicle_id, kind, period, organization_id)
+SELECT booking_id, vehicle_id, 'booking', tstzrange(start_at, end_at, '[)'), organization_id
+FROM bookings;
 
 -- what read_models/busy.py folds from the same bookings: one row per vehicle
 INSERT INTO vehicle_busy
 SELECT vehicle_id, range_agg(tstzrange(start_at, end_at, '[)')), '{{}}', NULL,
        jsonb_object_agg(booking_id, jsonb_build_array(
            (extract(epoch FROM start_at) * 1000000)::bigint,
-           (extract(epoch FROM end_at) * 1000000)::bigint, NULL))::text
+           (extract(epoch FROM end_at) * 1000000)::bigint, NULL))::text, '{ORG}'::uuid
 FROM bookings GROUP BY vehicle_id;
 """
 
@@ -90,7 +94,7 @@ def _say(text: str = "") -> None:
 
 
 def sql_of(wanted: q.Wanted) -> tuple[str, list[object]]:
-    return q.availability_sql(wanted, NOW, None, 50)
+    return q.availability_sql(wanted, NOW, None, 50, DEFAULT_ORGANIZATION_ID)
 
 
 def random_window(rng: random.Random, hours: tuple[int, ...]) -> tuple[datetime, datetime]:
@@ -106,7 +110,7 @@ async def latency(
     for _ in range(300):
         wanted = q.Wanted(*random_window(rng, hours), **filters)  # type: ignore[arg-type]
         started = time.perf_counter()
-        await q.available_vehicles(pool, wanted, NOW, None, 50)
+        await q.available_vehicles(Reader(pool, DEFAULT_ORGANIZATION_ID), wanted, NOW, None, 50)
         timings.append((time.perf_counter() - started) * 1e3)
     timings.sort()
     p50, p99 = statistics.median(timings), timings[int(len(timings) * 0.99) - 1]

@@ -91,6 +91,8 @@ async def test_a_booking_reads_back_with_its_price_and_refund(read: ReadSide, fl
         "price_cents": 2_000,
         "currency": "EUR",
         "purpose": None,
+        "cost_centre": None,
+        "location_id": None,
         "status": "cancelled",
         "trip_id": None,
         "confirmed_at": iso(fleet.clock.now),

@@ -12,6 +12,7 @@ from command_service.domain import decide
 from query_service.applier import PageApplier
 from query_service.store.schemas import connect, create_schema, new_schema_name
 from shared.contract.events import Location
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from tests.query.conftest import Fleet, ReadSide
 
 TABLES = ("vehicles", "calendar_blocks", "bookings", "holds", "trips", "maintenance")
@@ -63,6 +64,7 @@ async def test_registration_projects_every_registration_field(fleet: Fleet) -> N
         "version": 1,
         "registered_at": registered_at,
         "updated_at": registered_at,
+        "organization_id": DEFAULT_ORGANIZATION_ID,
     }
 
 

@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from query_service.api.changes import APPLICATION_NAME, ChangeFeed, Notice
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from shared.contract.serialization import loads
 from tests.query.conftest import Fleet, ReadSide
 
@@ -116,12 +117,12 @@ async def test_a_closed_stream_unsubscribes(read: ReadSide) -> None:
 
 async def test_a_slow_subscriber_is_dropped_without_holding_back_the_others() -> None:
     feed = ChangeFeed("postgresql://unused", capacity=2)
-    slow, fast = feed.subscribe(), feed.subscribe()
+    slow, fast = feed.subscribe(None), feed.subscribe(None)
     vehicle = str(uuid.uuid4())
     received = []
 
     for position in range(1, 4):
-        feed.publish(Notice(vehicle, position, "{}"))
+        feed.publish(Notice(vehicle, position, "{}", str(DEFAULT_ORGANIZATION_ID)))
         received.append(await anext(fast))
 
     assert [n.position for n in received] == [1, 2, 3]
@@ -132,12 +133,25 @@ async def test_a_slow_subscriber_is_dropped_without_holding_back_the_others() ->
 async def test_a_vehicle_filter_skips_other_vehicles() -> None:
     feed = ChangeFeed("postgresql://unused", capacity=2)
     mine = uuid.uuid4()
-    subscription = feed.subscribe(mine)
+    subscription = feed.subscribe(DEFAULT_ORGANIZATION_ID, mine)
+    org = str(DEFAULT_ORGANIZATION_ID)
 
-    feed.publish(Notice(str(uuid.uuid4()), 1, "{}"))
-    feed.publish(Notice(str(mine), 2, "{}"))
+    feed.publish(Notice(str(uuid.uuid4()), 1, "{}", org))
+    feed.publish(Notice(str(mine), 2, "{}", org))
 
     assert (await anext(subscription)).position == 2
+
+
+async def test_a_subscriber_receives_only_its_organizations_changes() -> None:
+    feed = ChangeFeed("postgresql://unused", capacity=5)
+    ours, theirs = uuid.uuid4(), uuid.uuid4()
+    mine, everything = feed.subscribe(ours), feed.subscribe(None)  # None: the service role
+
+    feed.publish(Notice(str(uuid.uuid4()), 1, "{}", str(theirs)))
+    feed.publish(Notice(str(uuid.uuid4()), 2, "{}", str(ours)))
+
+    assert (await anext(mine)).position == 2
+    assert [(await anext(everything)).position for _ in range(2)] == [1, 2]
 
 
 async def test_a_lost_listen_connection_ends_the_streams_and_comes_back(
@@ -145,7 +159,7 @@ async def test_a_lost_listen_connection_ends_the_streams_and_comes_back(
 ) -> None:
     feed: ChangeFeed = read.app.state.changes
     vehicle_id = await fleet.register()
-    before = feed.subscribe(vehicle_id)
+    before = feed.subscribe(DEFAULT_ORGANIZATION_ID, vehicle_id)
 
     await fleet.conn.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -158,6 +172,6 @@ async def test_a_lost_listen_connection_ends_the_streams_and_comes_back(
             pass
         assert before.closed  # ended: notices may have been missed meanwhile
         await until(lambda: feed.listening)
-        after = feed.subscribe(vehicle_id)
+        after = feed.subscribe(DEFAULT_ORGANIZATION_ID, vehicle_id)
         await fleet.hold(vehicle_id, fleet.at(hours=1), fleet.at(hours=2))
         assert (await anext(after)).position == fleet.events[-1][1]

@@ -18,8 +18,7 @@ router = APIRouter(prefix="/v1", tags=["event log"])
 
 def _organization(request: Request) -> UUID | None:
     """The organization whose events the caller reads; None: every one (`service`)."""
-    principal = principal_of(request)
-    return None if principal.sees_every_organization else principal.organization_id
+    return principal_of(request).organization_scope
 
 
 @router.get(

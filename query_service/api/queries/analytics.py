@@ -15,10 +15,21 @@ from uuid import UUID
 
 import asyncpg
 
+from query_service.api.context import Reader
+from query_service.api.sql import in_organization
 from query_service.read_models.spans import DAY, HOUR, buckets, floor_to
 
 Window = tuple[datetime, datetime]
 _SUMS = "sum(booked_s)::bigint AS booked, sum(driven_s)::bigint AS driven, sum(up_s)::bigint AS up"
+
+
+def scope(db: Reader, args: list[Any], location_id: UUID | None, prefix: str = "") -> str:
+    """The conditions of the reader's organization and the optional location filter."""
+    sql = in_organization(db, args, f"{prefix}organization_id")
+    if location_id is not None:
+        args.append(location_id)
+        sql += f" AND {prefix}location_id = ${len(args)}"
+    return sql
 
 
 def open_seconds(
@@ -57,33 +68,44 @@ def figures(booked: int, driven: int, up: int) -> dict[str, Any]:
 
 
 async def _closed_sums(
-    pool: asyncpg.Pool, vehicle_id: UUID | None, window: Window, step: timedelta
+    db: Reader,
+    vehicle_id: UUID | None,
+    window: Window,
+    step: timedelta,
+    location_id: UUID | None,
 ) -> list[tuple[datetime, int, int, int]]:
     """(bucket, booked, driven, up) of the closed intervals: fleet rows are hourly."""
     if vehicle_id is not None and step != DAY:
-        return await _vehicle_hours(pool, vehicle_id, window)
+        return await _vehicle_hours(db, vehicle_id, window)
     if vehicle_id is None:
-        return await _fleet_hours(pool, window)
-    rows = await pool.fetch(
+        return await _fleet_hours(db, window, location_id)
+    args: list[Any] = [*window, vehicle_id]
+    rows = await db.fetch(
         f"SELECT day AS k, {_SUMS} FROM analytics_vehicle_days"
-        " WHERE day >= $1 AND day < $2 AND vehicle_id = $3 GROUP BY 1",
-        *window,
-        vehicle_id,
+        f" WHERE day >= $1 AND day < $2 AND vehicle_id = $3{in_organization(db, args)}"
+        " GROUP BY 1",
+        *args,
     )
     return [(r["k"], r["booked"], r["driven"], r["up"]) for r in rows]
 
 
-async def _fleet_hours(pool: asyncpg.Pool, window: Window) -> list[tuple[datetime, int, int, int]]:
+async def _fleet_hours(
+    db: Reader, window: Window, location_id: UUID | None
+) -> list[tuple[datetime, int, int, int]]:
     """Every hour of the (whole-hour) window: its partial seconds plus an hour per span
     covering it whole, counted from the edges of every hour up to it (usage.py)."""
     edges = "sum(booked_w)::bigint, sum(driven_w)::bigint, sum(up_w)::bigint"
-    before = await pool.fetchrow(
-        f"SELECT {edges} FROM analytics_fleet_hours WHERE hour < $1", window[0]
+    args: list[Any] = [window[0]]
+    before = await db.fetchrow(
+        f"SELECT {edges} FROM analytics_fleet_hours WHERE hour < $1{scope(db, args, location_id)}",
+        *args,
     )
-    rows = await pool.fetch(
+    assert before is not None
+    args = [*window]
+    rows = await db.fetch(
         f"SELECT hour, {_SUMS}, {edges} FROM analytics_fleet_hours"
-        " WHERE hour >= $1 AND hour < $2 GROUP BY 1",
-        *window,
+        f" WHERE hour >= $1 AND hour < $2{scope(db, args, location_id)} GROUP BY 1",
+        *args,
     )
     by_hour = {row[0]: row[1:] for row in rows}
     whole = [int(n or 0) for n in before]
@@ -100,14 +122,14 @@ async def _fleet_hours(pool: asyncpg.Pool, window: Window) -> list[tuple[datetim
 
 
 async def _vehicle_hours(
-    pool: asyncpg.Pool, vehicle_id: UUID, window: Window
+    db: Reader, vehicle_id: UUID, window: Window
 ) -> list[tuple[datetime, int, int, int]]:
     """One vehicle's hours, cut from its spans (a span's weight is its seconds: ±1 each)."""
-    rows = await pool.fetch(
+    args: list[Any] = [vehicle_id, *window]
+    rows = await db.fetch(
         "SELECT start_at, end_at, booked_s, driven_s, up_s FROM analytics_vehicle_spans"
-        " WHERE vehicle_id = $1 AND end_at > $2 AND start_at < $3",
-        vehicle_id,
-        *window,
+        f" WHERE vehicle_id = $1 AND end_at > $2 AND start_at < $3{in_organization(db, args)}",
+        *args,
     )
     out = []
     for start, end, *values in rows:
@@ -122,32 +144,40 @@ async def _vehicle_hours(
 
 
 async def _open_starts(
-    pool: asyncpg.Pool, vehicle_id: UUID | None, end: datetime
+    db: Reader, vehicle_id: UUID | None, end: datetime, location_id: UUID | None
 ) -> tuple[list[datetime], list[datetime]]:
     """Sorted starts of open in-service intervals and of running trips before `end`."""
-    rows = await pool.fetch(
+    args: list[Any] = [end]
+    sql = (
         "SELECT in_service_since, trip_started_at FROM analytics_vehicles"
-        " WHERE ($1::uuid IS NULL OR vehicle_id = $1)"
-        " AND (in_service_since < $2 OR trip_started_at < $2)",
-        vehicle_id,
-        end,
+        f" WHERE (in_service_since < $1 OR trip_started_at < $1){scope(db, args, location_id)}"
     )
+    if vehicle_id is not None:
+        args.append(vehicle_id)
+        sql += f" AND vehicle_id = ${len(args)}"
+    rows = await db.fetch(sql, *args)
     since = sorted(r[0] for r in rows if r[0] is not None and r[0] < end)
     trips = sorted(r[1] for r in rows if r[1] is not None and r[1] < end)
     return since, trips
 
 
 async def utilization(
-    pool: asyncpg.Pool, vehicle_id: UUID | None, window: Window, step: timedelta, now: datetime
+    db: Reader,
+    vehicle_id: UUID | None,
+    window: Window,
+    step: timedelta,
+    now: datetime,
+    location_id: UUID | None = None,
 ) -> dict[str, Any]:
-    """Buckets and totals of booked, driven and available seconds over the window."""
+    """Buckets and totals of booked, driven and available seconds over the window (of
+    one vehicle, or of the fleet or one location's part of it)."""
     keys = bucket_keys(window, step)
     closed: dict[datetime, list[int]] = {k: [0, 0, 0] for k in keys}
-    for key, *values in await _closed_sums(pool, vehicle_id, window, step):
+    for key, *values in await _closed_sums(db, vehicle_id, window, step, location_id):
         sums = closed[floor_to(key, step)]
         for i, value in enumerate(values):
             sums[i] += value
-    since, trips = await _open_starts(pool, vehicle_id, window[1])
+    since, trips = await _open_starts(db, vehicle_id, window[1], location_id)
     up_open = open_seconds(since, keys, step, window[1])
     driven_open = open_seconds(trips, keys, step, min(now, window[1]))
     buckets, totals = [], [0, 0, 0]
@@ -159,10 +189,12 @@ async def utilization(
     return {"totals": figures(*totals), "buckets": buckets}
 
 
-async def peak_hours(pool: asyncpg.Pool, window: Window) -> list[dict[str, int]]:
+async def peak_hours(
+    db: Reader, window: Window, location_id: UUID | None = None
+) -> list[dict[str, int]]:
     """Booked and driven seconds per (ISO weekday, hour of day), UTC."""
     cells: dict[tuple[int, int], list[int]] = {}
-    for hour, booked, driven, _ in await _fleet_hours(pool, window):
+    for hour, booked, driven, _ in await _fleet_hours(db, window, location_id):
         cell = cells.setdefault((hour.isoweekday(), hour.hour), [0, 0])
         cell[0] += booked
         cell[1] += driven
@@ -172,16 +204,22 @@ async def peak_hours(pool: asyncpg.Pool, window: Window) -> list[dict[str, int]]
     ]
 
 
-async def usage_by_vehicle(pool: asyncpg.Pool, window: Window) -> list[asyncpg.Record]:
-    """Per vehicle: closed day sums over the window plus its open-interval starts."""
-    rows: list[asyncpg.Record] = await pool.fetch(
+async def usage_by_vehicle(
+    db: Reader, window: Window, location_id: UUID | None = None
+) -> list[asyncpg.Record]:
+    """Per vehicle (of the location, if given: its home now): closed day sums over the
+    window plus its open-interval starts."""
+    args: list[Any] = [*window]
+    used = in_organization(db, args)
+    vehicles = scope(db, args, location_id, "v.")
+    rows: list[asyncpg.Record] = await db.fetch(
         "WITH used AS (SELECT vehicle_id, "
-        f"{_SUMS} FROM analytics_vehicle_days WHERE day >= $1 AND day < $2 GROUP BY 1)"
+        f"{_SUMS} FROM analytics_vehicle_days WHERE day >= $1 AND day < $2{used} GROUP BY 1)"
         " SELECT v.vehicle_id, coalesce(u.booked, 0) AS booked, coalesce(u.driven, 0) AS driven,"
         " coalesce(u.up, 0) AS up, v.in_service_since, v.trip_started_at"
         " FROM analytics_vehicles v LEFT JOIN used u USING (vehicle_id)"
-        " WHERE v.registered_at < $2 AND (v.retired_at IS NULL OR v.retired_at > $1)",
-        *window,
+        f" WHERE v.registered_at < $2 AND (v.retired_at IS NULL OR v.retired_at > $1){vehicles}",
+        *args,
     )
     return rows
 

@@ -8,9 +8,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
+from query_service.api.context import Reader
+from query_service.api.queries.analytics import scope
 from query_service.read_models.service_health import SERVICE_INTERVAL_DAYS, SERVICE_INTERVAL_KM
 from query_service.read_models.spans import floor_to
 
@@ -31,23 +34,27 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-async def booking_stats(pool: asyncpg.Pool, window: Window, now: datetime) -> dict[str, Any]:
+async def booking_stats(
+    db: Reader, window: Window, now: datetime, location_id: UUID | None = None
+) -> dict[str, Any]:
     """Counts, rates and means of the bookings whose window starts in `window`."""
-    row = await pool.fetchrow(
+    args: list[Any] = [*window]
+    row = await db.fetchrow(
         "SELECT coalesce(sum(bookings), 0)::bigint AS bookings,"
         " coalesce(sum(cancelled), 0)::bigint AS cancelled,"
         " coalesce(sum(completed), 0)::bigint AS completed,"
         " coalesce(sum(trips), 0)::bigint AS trips, coalesce(sum(lead_s), 0)::bigint AS lead,"
         " coalesce(sum(duration_s), 0)::bigint AS duration"
-        " FROM analytics_fleet_bookings WHERE hour >= $1 AND hour < $2",
-        *window,
+        " FROM analytics_fleet_bookings"
+        f" WHERE hour >= $1 AND hour < $2{scope(db, args, location_id)}",
+        *args,
     )
     assert row is not None
-    no_shows = await pool.fetchval(
+    args = [*window, now - NO_SHOW_GRACE]
+    no_shows = await db.fetchval(
         "SELECT count(*) FROM bookings WHERE status = 'confirmed' AND trip_id IS NULL"
-        " AND start_at >= $1 AND start_at < $2 AND end_at <= $3",
-        *window,
-        now - NO_SHOW_GRACE,
+        f" AND start_at >= $1 AND start_at < $2 AND end_at <= $3{scope(db, args, location_id)}",
+        *args,
     )
     total, cancelled, kept = row["bookings"], row["cancelled"], row["bookings"] - row["cancelled"]
     return {
@@ -79,13 +86,14 @@ def _money(
 
 
 async def revenue(
-    pool: asyncpg.Pool, window: Window, step: timedelta, limit: int
+    db: Reader, window: Window, step: timedelta, limit: int, location_id: UUID | None = None
 ) -> dict[str, Any]:
     """Revenue per bucket and currency, per currency in total, and the top vehicles."""
-    rows = await pool.fetch(
+    args: list[Any] = [*window]
+    rows = await db.fetch(
         f"SELECT hour, currency, {_MONEY} FROM analytics_fleet_bookings"
-        " WHERE hour >= $1 AND hour < $2 GROUP BY 1, 2",
-        *window,
+        f" WHERE hour >= $1 AND hour < $2{scope(db, args, location_id)} GROUP BY 1, 2",
+        *args,
     )
     per_bucket: dict[tuple[datetime, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     per_currency: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
@@ -97,12 +105,15 @@ async def revenue(
         ):
             for i, value in enumerate(values):
                 sums[i] += value
-    vehicles = await pool.fetch(
+    args = [*window]
+    where = scope(db, args, location_id)
+    args.append(limit)
+    vehicles = await db.fetch(
         f"SELECT vehicle_id, currency, {_MONEY} FROM analytics_vehicle_bookings"
-        " WHERE hour >= $1 AND hour < $2 GROUP BY 1, 2"
-        " ORDER BY sum(booked_cents) - sum(refunded_cents) DESC, vehicle_id, currency LIMIT $3",
-        *window,
-        limit,
+        f" WHERE hour >= $1 AND hour < $2{where} GROUP BY 1, 2"
+        " ORDER BY sum(booked_cents) - sum(refunded_cents) DESC, vehicle_id, currency"
+        f" LIMIT ${len(args)}",
+        *args,
     )
     return {
         "totals": [_money(c, *per_currency[c]) for c in sorted(per_currency)],
@@ -117,12 +128,16 @@ async def revenue(
     }
 
 
-async def service_rows(pool: asyncpg.Pool) -> list[asyncpg.Record]:
-    """The service cycle of every vehicle not retired."""
-    rows: list[asyncpg.Record] = await pool.fetch(
-        "SELECT vehicle_id, odometer_km, km_at_service, last_service_at, trips_since_service,"
-        " trip_seconds_since_service, km_due_at FROM analytics_service WHERE NOT retired"
+async def service_rows(db: Reader, location_id: UUID | None = None) -> list[asyncpg.Record]:
+    """The service cycle of every vehicle not retired (whose home is the location, if given)."""
+    args: list[Any] = []
+    sql = (
+        "SELECT s.vehicle_id, s.odometer_km, s.km_at_service, s.last_service_at,"
+        " s.trips_since_service, s.trip_seconds_since_service, s.km_due_at"
+        " FROM analytics_service s JOIN vehicles v USING (vehicle_id)"
+        f" WHERE NOT s.retired{scope(db, args, location_id, 'v.')}"
     )
+    rows: list[asyncpg.Record] = await db.fetch(sql, *args)
     return rows
 
 

@@ -14,9 +14,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
+from query_service.api.context import Reader
 from query_service.api.sql import Filters, after_key
 from query_service.read_models.spans import micros
 from shared.contract.pricing import price_cents
@@ -42,6 +44,7 @@ class Wanted:
     model: str | None = None
     min_seats: int | None = None
     near: Near | None = None
+    location_id: UUID | None = None
 
 
 def bounding_box(near: Near) -> tuple[float, float, float | None, float | None]:
@@ -72,7 +75,8 @@ def _candidates(filters: Filters, near: Near | None) -> str:
     )
     return (
         "SELECT * FROM (SELECT vehicle_id, plate, make, model, year, seats, hourly_rate_cents,"
-        f" daily_rate_cents, currency, home_lat, home_lon, {distance} AS distance_km"
+        f" daily_rate_cents, currency, home_lat, home_lon, organization_id, location_id,"
+        f" {distance} AS distance_km"
         " FROM vehicles WHERE status NOT IN ('inactive', 'retired')) c"
     )
 
@@ -94,7 +98,11 @@ def _blocked(filters: Filters, wanted: Wanted, now: datetime) -> str:
 
 
 def availability_sql(
-    wanted: Wanted, now: datetime, after: tuple[Any, ...] | None, limit: int
+    wanted: Wanted,
+    now: datetime,
+    after: tuple[Any, ...] | None,
+    limit: int,
+    organization_id: UUID | None,
 ) -> tuple[str, list[Any]]:
     """The page's SQL and arguments: the filtered candidates after the cursor in answer
     order, each joined to its vehicle_busy row (none: never blocked) and kept unless it is
@@ -102,9 +110,12 @@ def availability_sql(
 
     The candidates are sorted before the join (a subquery with ORDER BY stays a subquery):
     by id, the join merges them with vehicle_busy's primary key in one pass and stops with
-    the page; with a filter another index serves, it checks only as far as the page."""
+    the page; with a filter another index serves, it checks only as far as the page.
+    Only `organization_id`'s vehicles are candidates (None: every organization's)."""
     filters = Filters()
     candidates = _candidates(filters, wanted.near)
+    filters.add_if(organization_id, "organization_id = {}")
+    filters.add_if(wanted.location_id, "location_id = {}")
     filters.add_if(wanted.make, "lower(make) = lower({})")
     filters.add_if(wanted.model, "lower(model) = lower({})")
     filters.add_if(wanted.min_seats, "seats >= {}")
@@ -135,11 +146,11 @@ def order_of(wanted: Wanted) -> tuple[str, ...]:
 
 
 async def available_vehicles(
-    pool: asyncpg.Pool, wanted: Wanted, now: datetime, after: tuple[Any, ...] | None, limit: int
+    db: Reader, wanted: Wanted, now: datetime, after: tuple[Any, ...] | None, limit: int
 ) -> list[asyncpg.Record]:
     """Bookable vehicles free for all of [start, end), by id (or distance with `near`)."""
-    sql, args = availability_sql(wanted, now, after, limit)
-    rows: list[asyncpg.Record] = await pool.fetch(sql, *args)
+    sql, args = availability_sql(wanted, now, after, limit, db.organization_id)
+    rows: list[asyncpg.Record] = await db.fetch(sql, *args)
     return rows
 
 

@@ -12,8 +12,10 @@ from uuid import UUID
 
 import asyncpg
 
+from query_service.api.context import Reader
 from query_service.api.queries.bookings import MAX_BOOKING_LENGTH
 from query_service.api.queries.vehicles import health
+from query_service.api.sql import in_organization
 
 BOARD_LIMIT = 20_000
 # Each vehicle with its current or next confirmed booking (the one that ends soonest
@@ -59,13 +61,12 @@ def board_item(row: asyncpg.Record, now: datetime) -> dict[str, Any]:
     }
 
 
-async def board_rows(
-    pool: asyncpg.Pool, now: datetime, vehicle_id: UUID | None
-) -> list[asyncpg.Record]:
-    """Every vehicle (or one) by plate, with its booking columns (NULL without one)."""
+async def board_rows(db: Reader, now: datetime, vehicle_id: UUID | None) -> list[asyncpg.Record]:
+    """Every vehicle (or one) of the reader's organization by plate, with its booking
+    columns (NULL without one)."""
     args: list[Any] = [now, MAX_BOOKING_LENGTH]
-    sql = _BOARD
+    sql = f"{_BOARD} WHERE true{in_organization(db, args, 'v.organization_id')}"
     if vehicle_id is not None:
-        sql += " WHERE v.vehicle_id = $3"
         args.append(vehicle_id)
-    return list(await pool.fetch(f"{sql} ORDER BY v.plate LIMIT {BOARD_LIMIT}", *args))
+        sql += f" AND v.vehicle_id = ${len(args)}"
+    return list(await db.fetch(f"{sql} ORDER BY v.plate LIMIT {BOARD_LIMIT}", *args))

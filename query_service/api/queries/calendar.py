@@ -8,7 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
-from query_service.api.sql import Filters, after_key, fetch_page
+from query_service.api.context import Reader
+from query_service.api.sql import after_key, fetch_page, scoped
 
 KIND = "calendar"
 ORDER = ("lower(period)", "block_id")
@@ -33,7 +34,7 @@ def sort_key(row: asyncpg.Record) -> tuple[datetime, UUID]:
 
 
 async def list_blocks(
-    pool: asyncpg.Pool,
+    db: Reader,
     vehicle_id: UUID,
     *,
     window: tuple[datetime, datetime | None],
@@ -43,10 +44,10 @@ async def list_blocks(
 ) -> list[asyncpg.Record]:
     """Blocks of the vehicle that overlap [from, to) and block at `now`, by start."""
     start_from, end_to = window
-    filters = Filters()
+    filters = scoped(db)
     filters.add("vehicle_id = {}", vehicle_id)
     filters.add("upper(period) > {}", start_from)
     filters.add_if(end_to, "lower(period) < {}")
     filters.add("(expires_at IS NULL OR expires_at > {})", now)
     after_key(filters, ORDER, after)
-    return await fetch_page(pool, _SELECT, filters, ORDER, limit)
+    return await fetch_page(db, _SELECT, filters, ORDER, limit)

@@ -8,7 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
-from query_service.api.sql import Filters, after_key, fetch_page
+from query_service.api.context import Reader
+from query_service.api.sql import Filters, after_key, fetch_one, fetch_page, scoped
 
 KIND = "holds"
 ORDER = ("start_at", "hold_id")
@@ -31,9 +32,8 @@ def sort_key(row: asyncpg.Record) -> tuple[datetime, UUID]:
     return row["start_at"], row["hold_id"]
 
 
-async def get_hold(pool: asyncpg.Pool, hold_id: UUID) -> asyncpg.Record | None:
-    row: asyncpg.Record | None = await pool.fetchrow(f"{_SELECT} WHERE hold_id = $1", hold_id)
-    return row
+async def get_hold(db: Reader, hold_id: UUID) -> asyncpg.Record | None:
+    return await fetch_one(db, _SELECT, "hold_id", hold_id)
 
 
 def _status_filter(filters: Filters, status: str, now: datetime) -> None:
@@ -46,7 +46,7 @@ def _status_filter(filters: Filters, status: str, now: datetime) -> None:
 
 
 async def list_holds(
-    pool: asyncpg.Pool,
+    db: Reader,
     *,
     vehicle_id: UUID | None,
     customer_id: UUID | None,
@@ -56,10 +56,10 @@ async def list_holds(
     limit: int,
 ) -> list[asyncpg.Record]:
     """Holds matching every given filter, by (start, id)."""
-    filters = Filters()
+    filters = scoped(db)
     filters.add_if(vehicle_id, "vehicle_id = {}")
     filters.add_if(customer_id, "customer_id = {}")
     if status is not None:
         _status_filter(filters, status, now)
     after_key(filters, ORDER, after)
-    return await fetch_page(pool, _SELECT, filters, ORDER, limit)
+    return await fetch_page(db, _SELECT, filters, ORDER, limit)

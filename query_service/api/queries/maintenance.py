@@ -8,7 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
-from query_service.api.sql import Filters, after_key, fetch_page
+from query_service.api.context import Reader
+from query_service.api.sql import after_key, fetch_one, fetch_page, scoped
 
 KIND = "maintenance"
 ORDER = ("start_at", "maintenance_id")
@@ -30,15 +31,12 @@ def sort_key(row: asyncpg.Record) -> tuple[datetime, UUID]:
     return row["start_at"], row["maintenance_id"]
 
 
-async def get_maintenance(pool: asyncpg.Pool, maintenance_id: UUID) -> asyncpg.Record | None:
-    row: asyncpg.Record | None = await pool.fetchrow(
-        f"{_SELECT} WHERE maintenance_id = $1", maintenance_id
-    )
-    return row
+async def get_maintenance(db: Reader, maintenance_id: UUID) -> asyncpg.Record | None:
+    return await fetch_one(db, _SELECT, "maintenance_id", maintenance_id)
 
 
 async def list_maintenance(
-    pool: asyncpg.Pool,
+    db: Reader,
     *,
     vehicle_id: UUID | None,
     status: str | None,
@@ -47,7 +45,7 @@ async def list_maintenance(
     limit: int,
 ) -> list[asyncpg.Record]:
     """Maintenance windows matching every filter and overlapping [from, to), by (start, id)."""
-    filters = Filters()
+    filters = scoped(db)
     filters.add_if(vehicle_id, "vehicle_id = {}")
     filters.add_if(status, "status = {}")
     start_from, end_to = window
@@ -57,4 +55,4 @@ async def list_maintenance(
         )
     filters.add_if(end_to, "start_at < {}")
     after_key(filters, ORDER, after)
-    return await fetch_page(pool, _SELECT, filters, ORDER, limit)
+    return await fetch_page(db, _SELECT, filters, ORDER, limit)

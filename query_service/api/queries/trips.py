@@ -8,7 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
-from query_service.api.sql import Filters, after_key, fetch_page
+from query_service.api.context import Reader
+from query_service.api.sql import after_key, fetch_one, fetch_page, scoped
 
 KIND = "trips"
 ORDER = ("started_at", "trip_id")
@@ -26,13 +27,12 @@ def sort_key(row: asyncpg.Record) -> tuple[datetime, UUID]:
     return row["started_at"], row["trip_id"]
 
 
-async def get_trip(pool: asyncpg.Pool, trip_id: UUID) -> asyncpg.Record | None:
-    row: asyncpg.Record | None = await pool.fetchrow(f"{_SELECT} WHERE trip_id = $1", trip_id)
-    return row
+async def get_trip(db: Reader, trip_id: UUID) -> asyncpg.Record | None:
+    return await fetch_one(db, _SELECT, "trip_id", trip_id)
 
 
 async def list_trips(
-    pool: asyncpg.Pool,
+    db: Reader,
     *,
     vehicle_id: UUID | None,
     customer_id: UUID | None,
@@ -42,7 +42,7 @@ async def list_trips(
     limit: int,
 ) -> list[asyncpg.Record]:
     """Trips matching every filter whose [started_at, ended_at) overlaps [from, to)."""
-    filters = Filters()
+    filters = scoped(db)
     filters.add_if(vehicle_id, "vehicle_id = {}")
     filters.add_if(customer_id, "customer_id = {}")
     filters.add_if(status, "status = {}")
@@ -50,4 +50,4 @@ async def list_trips(
     filters.add_if(start_from, "(ended_at IS NULL OR ended_at > {})")
     filters.add_if(end_to, "started_at < {}")
     after_key(filters, ORDER, after)
-    return await fetch_page(pool, _SELECT, filters, ORDER, limit)
+    return await fetch_page(db, _SELECT, filters, ORDER, limit)

@@ -8,7 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
-from query_service.api.sql import Filters, after_key, fetch_page
+from query_service.api.context import Reader
+from query_service.api.sql import after_key, fetch_one, fetch_page, scoped
 from query_service.read_models.service_health import SERVICE_INTERVAL_DAYS, SERVICE_INTERVAL_KM
 
 KIND = "vehicles"
@@ -18,7 +19,7 @@ _SELECT = (
     " daily_rate_cents, currency, home_lat, home_lon, location_id, status, retired, retired_at,"
     " odometer_km,"
     " km_at_last_service, last_service_at, current_booking_id, current_trip_id, version,"
-    " registered_at, updated_at FROM vehicles"
+    " registered_at, updated_at, location_id FROM vehicles"
 )
 
 
@@ -47,27 +48,27 @@ def sort_key(row: asyncpg.Record) -> tuple[UUID]:
     return (row["vehicle_id"],)
 
 
-async def get_vehicle(pool: asyncpg.Pool, vehicle_id: UUID) -> asyncpg.Record | None:
-    row: asyncpg.Record | None = await pool.fetchrow(f"{_SELECT} WHERE vehicle_id = $1", vehicle_id)
-    return row
+async def get_vehicle(db: Reader, vehicle_id: UUID) -> asyncpg.Record | None:
+    return await fetch_one(db, _SELECT, "vehicle_id", vehicle_id)
 
 
-async def vehicle_exists(pool: asyncpg.Pool, vehicle_id: UUID) -> bool:
-    found = await pool.fetchval("SELECT 1 FROM vehicles WHERE vehicle_id = $1", vehicle_id)
-    return found is not None
+async def vehicle_exists(db: Reader, vehicle_id: UUID) -> bool:
+    return await fetch_one(db, "SELECT 1 FROM vehicles", "vehicle_id", vehicle_id) is not None
 
 
 async def list_vehicles(
-    pool: asyncpg.Pool,
+    db: Reader,
     *,
     status: str | None,
     make: str | None,
+    location_id: UUID | None = None,
     after: tuple[Any, ...] | None,
     limit: int,
 ) -> list[asyncpg.Record]:
-    """Vehicles with the given status and make (case-insensitive), by id."""
-    filters = Filters()
+    """Vehicles with the given status, make (case-insensitive) and location, by id."""
+    filters = scoped(db)
     filters.add_if(status, "status = {}")
     filters.add_if(make, "lower(make) = lower({})")
+    filters.add_if(location_id, "location_id = {}")
     after_key(filters, ORDER, after)
-    return await fetch_page(pool, _SELECT, filters, ORDER, limit)
+    return await fetch_page(db, _SELECT, filters, ORDER, limit)

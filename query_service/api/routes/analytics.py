@@ -30,8 +30,9 @@ from query_service.api.analytics_params import (
     window,
 )
 from query_service.api.consistency import read_your_writes
-from query_service.api.context import now_of, pool_of
+from query_service.api.context import now_of, reader_of
 from query_service.api.errors import InvalidQueryError, VehicleNotFoundError
+from query_service.api.params import LocationId
 from query_service.api.queries import analytics as usage
 from query_service.api.queries import analytics_bookings as q
 from query_service.api.queries.vehicles import vehicle_exists
@@ -59,12 +60,15 @@ async def fleet_utilization(
     start: AnalyticsFrom = None,
     end: AnalyticsTo = None,
     granularity: GranularityParam = None,
+    location_id: LocationId = None,
 ) -> JSON:
-    """Booked, driven and available (in service) seconds of the whole fleet per UTC hour
-    or day, with idle time and utilization (booked or driven over available)."""
+    """Booked, driven and available (in service) seconds of the whole fleet (or of one
+    location) per UTC hour or day, with idle time and utilization (booked or driven over
+    available)."""
     now = now_of(request)
     span, chosen = bucketed(start, end, granularity, now)
-    figures = await usage.utilization(pool_of(request), None, span, step_of(chosen), now)
+    db, step = reader_of(request), step_of(chosen)
+    figures = await usage.utilization(db, None, span, step, now, location_id)
     return JSON(_echo(span, granularity=chosen, vehicle_id=None, **figures))
 
 
@@ -82,11 +86,11 @@ async def vehicle_utilization(
     granularity: GranularityParam = None,
 ) -> JSON:
     """The fleet figures for one vehicle (404 if it was never projected)."""
-    pool, now = pool_of(request), now_of(request)
+    db, now = reader_of(request), now_of(request)
     span, chosen = bucketed(start, end, granularity, now)
-    if not await vehicle_exists(pool, vehicle_id):
+    if not await vehicle_exists(db, vehicle_id):
         raise VehicleNotFoundError(f"no vehicle {vehicle_id}")
-    figures = await usage.utilization(pool, vehicle_id, span, step_of(chosen), now)
+    figures = await usage.utilization(db, vehicle_id, span, step_of(chosen), now)
     return JSON(_echo(span, granularity=chosen, vehicle_id=vehicle_id, **figures))
 
 
@@ -97,14 +101,17 @@ async def vehicle_utilization(
     responses=_PROBLEMS,
 )
 async def peak_hours(
-    request: Request, start: AnalyticsFrom = None, end: AnalyticsTo = None
+    request: Request,
+    start: AnalyticsFrom = None,
+    end: AnalyticsTo = None,
+    location_id: LocationId = None,
 ) -> JSON:
     """Fleet booked and driven seconds in [from, to) per ISO weekday (1 = Monday) and hour
     of day, both in UTC; ended trips only. The window is widened to whole UTC hours (whole
     days beyond 31 days, at most 92)."""
     span = coarse_window(start, end, now_of(request))
     cells = {(d, h): (0, 0) for d in range(1, 8) for h in range(24)}
-    for row in await usage.peak_hours(pool_of(request), span):
+    for row in await usage.peak_hours(reader_of(request), span, location_id):
         cells[row["day_of_week"], row["hour"]] = (row["booked"], row["driven"])
     out = [_cell(d, h, *v) for (d, h), v in cells.items()]
     by_hour = [
@@ -150,6 +157,7 @@ async def underutilized(
     metric: Annotated[
         Literal["booked", "driven"], Query(description="What counts as used (default booked).")
     ] = "booked",
+    location_id: LocationId = None,
     limit: AnalyticsLimit = 50,
     cursor: OffsetCursor = None,
 ) -> JSON:
@@ -158,7 +166,7 @@ async def underutilized(
     now = now_of(request)
     span = window(start, end, DAY, now)
     offset = offset_of(cursor, "underutilized")
-    rows = await usage.usage_by_vehicle(pool_of(request), span)
+    rows = await usage.usage_by_vehicle(reader_of(request), span, location_id)
     found = usage.underutilized(rows, span, now, metric, threshold)
     more = next_cursor("underutilized", offset, limit, len(found))
     return JSON(
@@ -179,14 +187,18 @@ async def underutilized(
     responses=_PROBLEMS,
 )
 async def bookings_stats(
-    request: Request, start: AnalyticsFrom = None, end: AnalyticsTo = None
+    request: Request,
+    start: AnalyticsFrom = None,
+    end: AnalyticsTo = None,
+    location_id: LocationId = None,
 ) -> JSON:
     """Bookings whose window starts in [from, to) (widened like peak-hours): counts by
     status, trips, no-shows (no trip 15 min after the end, judged at now), rates, mean lead
     time (start minus confirmation) and mean duration."""
     now = now_of(request)
     span = coarse_window(start, end, now)
-    return JSON(_echo(span, **await q.booking_stats(pool_of(request), span, now)))
+    stats = await q.booking_stats(reader_of(request), span, now, location_id)
+    return JSON(_echo(span, **stats))
 
 
 @router.get(
@@ -201,13 +213,14 @@ async def revenue(
     end: AnalyticsTo = None,
     granularity: DailyGranularityParam = "day",
     limit: Annotated[int, Query(ge=1, le=500, description="Top vehicles listed.")] = 50,
+    location_id: LocationId = None,
 ) -> JSON:
     """Revenue (booked price minus refunds, integer cents per currency) of the bookings
     whose window starts in [from, to), per UTC day (or hour), in total, and for the top
     `limit` vehicles."""
     step = step_of(granularity)
     span = window(start, end, step, now_of(request))
-    figures = await q.revenue(pool_of(request), span, step, limit)
+    figures = await q.revenue(reader_of(request), span, step, limit, location_id)
     return JSON(_echo(span, granularity=granularity, **figures))
 
 
@@ -229,6 +242,7 @@ async def maintenance_due(
     score_below: Annotated[
         int | None, Query(ge=0, le=101, description="Also list vehicles scoring below this.")
     ] = None,
+    location_id: LocationId = None,
     limit: AnalyticsLimit = 50,
     cursor: OffsetCursor = None,
 ) -> JSON:
@@ -238,6 +252,7 @@ async def maintenance_due(
     if start is not None and start >= at:
         raise InvalidQueryError("to must be after from", "to")
     offset = offset_of(cursor, "maintenance-due")
-    found = q.due_list(await q.service_rows(pool_of(request)), at, start, score_below)
+    rows = await q.service_rows(reader_of(request), location_id)
+    found = q.due_list(rows, at, start, score_below)
     more = next_cursor("maintenance-due", offset, limit, len(found))
     return JSON({"at": at, "items": found[offset : offset + limit], "next_cursor": more})

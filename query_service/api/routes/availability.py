@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from query_service.api import models
 from query_service.api.consistency import read_your_writes
-from query_service.api.context import now_of, pool_of
+from query_service.api.context import now_of, reader_of
 from query_service.api.pagination import (
     DEFAULT_LIMIT,
     Cursor,
@@ -19,7 +19,14 @@ from query_service.api.pagination import (
     decode_cursor,
     page_response,
 )
-from query_service.api.params import MAX_RADIUS_KM, Make, Model, check_window, parse_near
+from query_service.api.params import (
+    MAX_RADIUS_KM,
+    LocationId,
+    Make,
+    Model,
+    check_window,
+    parse_near,
+)
 from query_service.api.queries import availability as q
 from shared.kit.http.responses import JSON
 
@@ -54,6 +61,7 @@ async def availability(
     radius_km: Annotated[
         float | None, Query(gt=0, le=MAX_RADIUS_KM, description="Radius for `near` (default 25).")
     ] = None,
+    location_id: LocationId = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> JSON:
@@ -62,9 +70,10 @@ async def availability(
     current rates (per started 24 h, min(started hours x hourly rate, daily rate)).
     Ordered by vehicle id, or by distance with `near`."""
     check_window(start, end, "end")
-    wanted = q.Wanted(start, end, make, model, min_seats, parse_near(near, radius_km))
+    near_ = parse_near(near, radius_km)
+    wanted = q.Wanted(start, end, make, model, min_seats, near_, location_id)
     after = decode_cursor(cursor, q.KIND, _decoders(wanted))
-    rows = await q.available_vehicles(pool_of(request), wanted, now_of(request), after, limit)
+    rows = await q.available_vehicles(reader_of(request), wanted, now_of(request), after, limit)
     return page_response(
         rows,
         limit,

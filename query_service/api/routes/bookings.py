@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from query_service.api import models
 from query_service.api.access import customer_filter, may_see
 from query_service.api.consistency import read_your_writes
-from query_service.api.context import pool_of
+from query_service.api.context import reader_of
 from query_service.api.errors import BookingNotFoundError
 from query_service.api.pagination import (
     DEFAULT_LIMIT,
@@ -20,7 +20,7 @@ from query_service.api.pagination import (
     decode_cursor,
     page_response,
 )
-from query_service.api.params import From, To, check_window
+from query_service.api.params import PRINTABLE, From, LocationId, To, check_window
 from query_service.api.queries import bookings as q
 from shared.kit.auth.dependencies import Caller
 from shared.kit.http.responses import JSON
@@ -41,20 +41,28 @@ async def list_bookings(
     vehicle_id: Annotated[UUID | None, Query(description="Only this vehicle's.")] = None,
     customer_id: Annotated[UUID | None, Query(description="Only this customer's.")] = None,
     status: Annotated[BookingStatus | None, Query(description="Only this status.")] = None,
+    cost_centre: Annotated[
+        str | None,
+        Query(max_length=500, pattern=PRINTABLE, description="Only those charged to this."),
+    ] = None,
+    location_id: LocationId = None,
     start_from: From = None,
     end_to: To = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> JSON:
     """Bookings matching every given filter whose [start, end) overlaps [from, to), by
-    start then id."""
+    start then id: a corporate pool's allocation history filters by employee
+    (customer_id), vehicle, cost centre and window."""
     check_window(start_from, end_to)
     after = decode_cursor(cursor, q.KIND, TIME_ID)
     rows = await q.list_bookings(
-        pool_of(request),
+        reader_of(request),
         vehicle_id=vehicle_id,
         customer_id=customer_filter(caller, customer_id),
         status=status,
+        location_id=location_id,
+        cost_centre=cost_centre,
         window=(start_from, end_to),
         after=after,
         limit=limit,
@@ -70,7 +78,7 @@ async def list_bookings(
 )
 async def get_booking(request: Request, booking_id: UUID, caller: Caller) -> JSON:
     """The booking, whatever its status."""
-    row = await q.get_booking(pool_of(request), booking_id)
+    row = await q.get_booking(reader_of(request), booking_id)
     if row is None or not may_see(caller, row["customer_id"]):
         raise BookingNotFoundError(f"no booking {booking_id}")
     return JSON(q.booking_item(row))

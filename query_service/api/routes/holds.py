@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from query_service.api import models
 from query_service.api.access import customer_filter, may_see
 from query_service.api.consistency import read_your_writes
-from query_service.api.context import now_of, pool_of
+from query_service.api.context import now_of, reader_of
 from query_service.api.errors import HoldNotFoundError
 from query_service.api.pagination import (
     DEFAULT_LIMIT,
@@ -50,7 +50,7 @@ async def list_holds(
     now = now_of(request)
     after = decode_cursor(cursor, q.KIND, TIME_ID)
     rows = await q.list_holds(
-        pool_of(request),
+        reader_of(request),
         vehicle_id=vehicle_id,
         customer_id=customer_filter(caller, customer_id),
         status=status,
@@ -69,7 +69,7 @@ async def list_holds(
 )
 async def get_hold(request: Request, hold_id: UUID, caller: Caller) -> JSON:
     """The hold; its status reads `expired` once expires_at has passed."""
-    row = await q.get_hold(pool_of(request), hold_id)
+    row = await q.get_hold(reader_of(request), hold_id)
     if row is None or not may_see(caller, row["customer_id"]):
         raise HoldNotFoundError(f"no hold {hold_id}")
     return JSON(q.hold_item(row, now_of(request)))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from query_service.api import models
 from query_service.api.consistency import read_your_writes
-from query_service.api.context import pool_of
+from query_service.api.context import reader_of
 from query_service.api.errors import MaintenanceNotFoundError
 from query_service.api.pagination import (
     DEFAULT_LIMIT,
@@ -47,7 +47,7 @@ async def list_maintenance(
     check_window(start_from, end_to)
     after = decode_cursor(cursor, q.KIND, TIME_ID)
     rows = await q.list_maintenance(
-        pool_of(request),
+        reader_of(request),
         vehicle_id=vehicle_id,
         status=status,
         window=(start_from, end_to),
@@ -65,7 +65,7 @@ async def list_maintenance(
 )
 async def get_maintenance(request: Request, maintenance_id: UUID) -> JSON:
     """The maintenance window, scheduled or completed."""
-    row = await q.get_maintenance(pool_of(request), maintenance_id)
+    row = await q.get_maintenance(reader_of(request), maintenance_id)
     if row is None:
         raise MaintenanceNotFoundError(f"no maintenance {maintenance_id}")
     return JSON(q.maintenance_item(row))

@@ -12,17 +12,20 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from query_service.api import models
 from query_service.api.changes import ChangeFeed, Subscription
 from query_service.api.consistency import read_your_writes
+from shared.kit.auth.dependencies import Caller
 
 router = APIRouter(prefix="/v1", tags=["stream"], dependencies=[Depends(read_your_writes)])
 
 
 async def subscription(
     request: Request,
+    caller: Caller,
     vehicle_id: Annotated[UUID | None, Query(description="Only this vehicle's changes.")] = None,
 ) -> AsyncIterator[Subscription]:
-    """Subscribe before the response starts; unsubscribe when the client goes away."""
+    """Subscribe (to the caller's organization's changes only) before the response starts;
+    unsubscribe when the client goes away."""
     feed: ChangeFeed = request.app.state.changes
-    subscribed = feed.subscribe(vehicle_id)
+    subscribed = feed.subscribe(caller.organization_scope, vehicle_id)
     try:
         yield subscribed
     finally:
@@ -39,8 +42,9 @@ async def stream(
     changes: Annotated[Subscription, Depends(subscription)],
 ) -> AsyncIterator[ServerSentEvent]:
     """One `change` event per projected event, as soon as its read-model transaction
-    commits: `id` is the event's global position, `data` is JSON `{vehicle_id, version,
-    event_type, global_position, occurred_at, changes: [{kind, id}]}` (kind: vehicle,
+    commits, of the caller's organization only: `id` is the event's global position,
+    `data` is JSON `{organization_id, vehicle_id, version, event_type, global_position,
+    occurred_at, changes: [{kind, id}]}` (kind: vehicle,
     calendar, booking, hold, trip, maintenance). A `: ping` comment is sent after 15 s
     of silence. There is no replay (Last-Event-ID is ignored): after a reconnect, re-read
     what you show. A client that falls 1,000 changes behind is disconnected."""

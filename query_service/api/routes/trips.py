@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from query_service.api import models
 from query_service.api.access import customer_filter, may_see
 from query_service.api.consistency import read_your_writes
-from query_service.api.context import pool_of
+from query_service.api.context import reader_of
 from query_service.api.errors import TripNotFoundError
 from query_service.api.pagination import (
     DEFAULT_LIMIT,
@@ -51,7 +51,7 @@ async def list_trips(
     check_window(start_from, end_to)
     after = decode_cursor(cursor, q.KIND, TIME_ID)
     rows = await q.list_trips(
-        pool_of(request),
+        reader_of(request),
         vehicle_id=vehicle_id,
         customer_id=customer_filter(caller, customer_id),
         status=status,
@@ -70,7 +70,7 @@ async def list_trips(
 )
 async def get_trip(request: Request, trip_id: UUID, caller: Caller) -> JSON:
     """The trip, running or ended."""
-    row = await q.get_trip(pool_of(request), trip_id)
+    row = await q.get_trip(reader_of(request), trip_id)
     if row is None or not may_see(caller, row["customer_id"]):
         raise TripNotFoundError(f"no trip {trip_id}")
     return JSON(q.trip_item(row))

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime
 
 from query_service.api import models
 from query_service.api.consistency import read_your_writes
-from query_service.api.context import now_of, pool_of
+from query_service.api.context import Reader, now_of, reader_of
 from query_service.api.errors import VehicleNotFoundError
 from query_service.api.pagination import (
     DEFAULT_LIMIT,
@@ -22,7 +22,7 @@ from query_service.api.pagination import (
     decode_cursor,
     page_response,
 )
-from query_service.api.params import Make, check_window
+from query_service.api.params import LocationId, Make, check_window
 from query_service.api.queries import bookings, calendar, trips
 from query_service.api.queries import vehicles as q
 from shared.kit.http.responses import JSON
@@ -41,6 +41,7 @@ async def list_vehicles(
     request: Request,
     status: Annotated[VehicleStatus | None, Query(description="Only this status.")] = None,
     make: Make = None,
+    location_id: LocationId = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> JSON:
@@ -48,26 +49,27 @@ async def list_vehicles(
     days since the last completed maintenance: service is due at 15,000 km or 365 days."""
     after = decode_cursor(cursor, q.KIND, (UUID,))
     rows = await q.list_vehicles(
-        pool_of(request), status=status, make=make, after=after, limit=limit
-    )
+        reader_of(request), status=status, make=make, location_id=location_id, after=after,
+        limit=limit,
+    )  # fmt: skip
     now = now_of(request)
     return page_response(rows, limit, q.KIND, q.sort_key, lambda row: q.vehicle_item(row, now))
 
 
 async def _current_booking(
-    pool: asyncpg.Pool, vehicle: asyncpg.Record, now: datetime
+    db: Reader, vehicle: asyncpg.Record, now: datetime
 ) -> dict[str, Any] | None:
     if vehicle["current_booking_id"] is not None:
-        row = await bookings.get_booking(pool, vehicle["current_booking_id"])
+        row = await bookings.get_booking(db, vehicle["current_booking_id"])
     else:
-        row = await bookings.booking_under_way(pool, vehicle["vehicle_id"], now)
+        row = await bookings.booking_under_way(db, vehicle["vehicle_id"], now)
     return None if row is None else bookings.booking_item(row)
 
 
-async def _current_trip(pool: asyncpg.Pool, vehicle: asyncpg.Record) -> dict[str, Any] | None:
+async def _current_trip(db: Reader, vehicle: asyncpg.Record) -> dict[str, Any] | None:
     if vehicle["current_trip_id"] is None:
         return None
-    row = await trips.get_trip(pool, vehicle["current_trip_id"])
+    row = await trips.get_trip(db, vehicle["current_trip_id"])
     return None if row is None else trips.trip_item(row)
 
 
@@ -80,13 +82,13 @@ async def _current_trip(pool: asyncpg.Pool, vehicle: asyncpg.Record) -> dict[str
 async def get_vehicle(request: Request, vehicle_id: UUID) -> JSON:
     """The vehicle, its health, the booking of its running trip (else the confirmed
     booking whose window contains now) and the running trip."""
-    pool, now = pool_of(request), now_of(request)
-    row = await q.get_vehicle(pool, vehicle_id)
+    db, now = reader_of(request), now_of(request)
+    row = await q.get_vehicle(db, vehicle_id)
     if row is None:
         raise VehicleNotFoundError(f"no vehicle {vehicle_id}")
     item = q.vehicle_item(row, now)
-    item["current_booking"] = await _current_booking(pool, row, now)
-    item["current_trip"] = await _current_trip(pool, row)
+    item["current_booking"] = await _current_booking(db, row, now)
+    item["current_trip"] = await _current_trip(db, row)
     return JSON(item)
 
 
@@ -111,13 +113,13 @@ async def vehicle_calendar(
 ) -> JSON:
     """Blocks overlapping [from, to) by start: confirmed bookings, holds not yet past
     expires_at, maintenance windows (a completed one ends at its completion)."""
-    pool, now = pool_of(request), now_of(request)
+    db, now = reader_of(request), now_of(request)
     window = (start_from or now, end_to)
     check_window(*window)
-    if not await q.vehicle_exists(pool, vehicle_id):
+    if not await q.vehicle_exists(db, vehicle_id):
         raise VehicleNotFoundError(f"no vehicle {vehicle_id}")
     after = decode_cursor(cursor, calendar.KIND, TIME_ID)
     rows = await calendar.list_blocks(
-        pool, vehicle_id, window=window, now=now, after=after, limit=limit
+        db, vehicle_id, window=window, now=now, after=after, limit=limit
     )
     return page_response(rows, limit, calendar.KIND, calendar.sort_key, calendar.block_item)

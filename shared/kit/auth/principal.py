@@ -35,6 +35,11 @@ class Principal:
     organization_id: UUID = DEFAULT_ORGANIZATION_ID
 
     @property
+    def organization_scope(self) -> UUID | None:
+        """The organization whose data this caller reads; None: every one."""
+        return None if self.sees_every_organization else self.organization_id
+
+    @property
     def sees_every_organization(self) -> bool:
         """Machine accounts (the query service's healer, ops tools) read all of them."""
         return self.role == "service"
