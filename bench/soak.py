@@ -5,9 +5,10 @@ its relay) and query service (consumer and feed healer as in production) on free
 loopback ports, then runs steady mixed load for the whole duration: closed-loop clients
 booking consecutive slots on their own vehicles, and closed-loop readers of the vehicles
 being booked. After a warm-up, per window, it reports booking throughput and p99, read
-p99, CPU milliseconds per booking of each component (from /proc/<pid>/stat of each
-process and its children), proportional resident memory (PSS), events healed and topic
-rotations.
+p99 and reads/s (the query service's CPU per booking includes the readers'), CPU
+milliseconds per booking of each component (from /proc/<pid>/stat of each process and its
+children), PostgreSQL WAL KiB per booking, proportional resident memory (PSS), events
+healed and topic rotations.
 
 Floor (issue 11): the last window's throughput and each component's CPU per booking
 within 10 % of the first window's, resident memory within 10 % (flat), 0 events healed.
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+import asyncpg
 import psutil
 
 from bench import pipeline_stack as ps
@@ -103,6 +105,11 @@ class Window:
     pss_mb: dict[str, float]
     healed: float
     rotations: float
+    wal_bytes: float = 0.0
+
+    @property
+    def wal_kib_per_booking(self) -> float:
+        return self.wal_bytes / 1024 / self.booked if self.booked else float("nan")
 
     @property
     def booked(self) -> int:
@@ -128,6 +135,16 @@ class Readers:
         return "GET", f"/v1/vehicles/{self.vehicles[self.sent % len(self.vehicles)]}", b""
 
 
+async def wal_lsn(dsn: str) -> int:
+    """PostgreSQL's current WAL position in bytes (WAL per booking tracks write volume: rows
+    rewritten whole, index pages split, full-page images after checkpoints)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"))
+    finally:
+        await conn.close()
+
+
 async def window(
     index: int, args: argparse.Namespace, procs: dict[str, int], ports: dict[str, int], dsn: str
 ) -> Window:
@@ -145,6 +162,7 @@ async def window(
     cpu0 = {name: tree_cpu_s(pid) for name, pid in procs.items()}
     healed0 = await ps.metric_total(ports["query"], "fleet_query_healed_events_total")
     rot0 = await ps.metric_total(ports["command"], "fleet_relay_topic_rotations_total")
+    wal0 = await wal_lsn(args.pg_dsn)
     booked, read = await asyncio.gather(
         run_load("127.0.0.1", ports["command"], args.booking_clients, bookings, 0, seconds),
         run_load("127.0.0.1", ports["query"], args.read_clients, readers, 0, seconds),
@@ -158,6 +176,7 @@ async def window(
         {name: tree_pss_mb(pid) for name, pid in procs.items()},
         await ps.metric_total(ports["query"], "fleet_query_healed_events_total") - healed0,
         await ps.metric_total(ports["command"], "fleet_relay_topic_rotations_total") - rot0,
+        await wal_lsn(args.pg_dsn) - wal0,
     )
 
 
@@ -166,14 +185,18 @@ def row(w: Window, components: list[str]) -> str:
     rss = " ".join(f"{w.pss_mb[c]:7.0f}" for c in components)
     return (
         f"{w.index:>3} {w.throughput:8.1f} {w.bookings.percentile_ms(99):8.1f}"
-        f" {w.reads.percentile_ms(99):8.1f} | {cpu} | {rss} | {w.healed:6.0f} {w.rotations:4.0f}"
+        f" {w.reads.percentile_ms(99):8.1f} {w.reads.rate:7.0f}"
+        f" | {cpu} {w.wal_kib_per_booking:7.2f} | {rss} | {w.healed:6.0f} {w.rotations:4.0f}"
     )
 
 
 def report(windows: list[Window], components: list[str]) -> tuple[str, bool]:
     """The table and the floor verdict (last window against the first)."""
     names = " ".join(f"{c[:7]:>7}" for c in components)
-    header = f"win  book/s  p99 ms  read99 | CPU ms/booking {names} | PSS MiB {names} | healed rot"
+    header = (
+        f"win  book/s  p99 ms  read99  read/s | CPU ms/booking {names} WAL KiB"
+        f" | PSS MiB {names} | healed rot"
+    )
     lines = [header, *(row(w, components) for w in windows)]
     first, last = windows[0], windows[-1]
     checks = {"throughput": within(last.throughput, first.throughput)}
@@ -237,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 "postgres": pg.process.pid,
             }
             ports = {"command": command.port, "query": query.port}
+            args.pg_dsn = pg.dsn()
             met = asyncio.run(soak(args, procs, ports, command_dsn))
     return 0 if met else 1
 

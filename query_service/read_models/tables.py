@@ -70,7 +70,13 @@ class Upsert:
     A few rows go as one `INSERT … SELECT FROM unnest($n::type[]) … ON CONFLICT`. Many go
     by binary COPY into a temporary staging table, then one `INSERT … SELECT … ON
     CONFLICT`: asyncpg checks every element of an array parameter against the
-    collections ABCs, one of the largest items in a cProfile of the rebuild."""
+    collections ABCs, one of the largest items in a cProfile of the rebuild.
+
+    The stage is `ON COMMIT DELETE ROWS`: the commit truncates it. Emptied by DELETE
+    alone it kept every page it ever had (autovacuum never visits temporary tables, and
+    without a vacuum no page is reused), so each move scanned the dead rows of all
+    earlier ones: a cost that grew with the connection's history (docs/benchmarks.md,
+    "Soak"). The DELETE stays, so a second write in the same transaction starts empty."""
 
     def __init__(self, table: str, columns: Sequence[tuple[str, str]], conflict: str) -> None:
         names = ", ".join(name for name, _ in columns)
@@ -84,7 +90,9 @@ class Upsert:
             f"WITH staged AS (DELETE FROM {self.stage} RETURNING *)"
             f" {head} SELECT {names} FROM staged {conflict}"
         )
-        self._create_stage = f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} (LIKE {table})"
+        self._create_stage = (
+            f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} (LIKE {table}) ON COMMIT DELETE ROWS"
+        )
 
     async def prepare(self, conn: asyncpg.Connection) -> None:
         """Create the connection's staging table (outside any page's transaction)."""
@@ -95,6 +103,8 @@ class Upsert:
     ) -> None:
         """Write `rows` (tuples in column order) inside the caller's transaction; `new`:
         none of them can exist yet, so many go by COPY straight into the table."""
+        # Outside a transaction the COPY into the stage would commit, and be truncated.
+        assert conn.is_in_transaction(), "Upsert.write runs inside the page's transaction"
         if len(rows) < COPY_FROM:
             await conn.execute(self._unnest, *zip(*rows, strict=True))
             return
