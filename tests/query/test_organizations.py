@@ -21,34 +21,27 @@ from uuid import UUID
 
 import asyncpg
 import httpx
-import jwt
 import pytest
 import pytest_asyncio
 
 from command_service.domain import commands as cmd
-from command_service.domain import decide, fold
 from query_service.api import context
 from query_service.console.session import ACCESS_COOKIE
 from query_service.read_models import TABLES
 from query_service.store.row_security import READER_ROLE
-from shared.contract import events as ev
 from shared.contract.serialization import loads
-from shared.kit.auth.tokens import ALGORITHM, TOKEN_TYPE
 from tests.conftest import FakeClock, Issuer
 from tests.query.conftest import Fleet, ReadSide, iso, start_read_side
+from tests.query.test_locations_api import open_location
 from tests.query.test_stream import fields_of, next_message, serving
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_ID_PARAMS = ("vehicle_id", "booking_id", "hold_id", "trip_id", "maintenance_id")
+_ID_PARAMS = ("vehicle_id", "booking_id", "hold_id", "trip_id", "maintenance_id", "location_id")
 
 
 async def token_of(issuer: Issuer, role: str, organization_id: UUID) -> str:
-    """An access token of `role` in the organization (claim `org`), signed by the issuer."""
-    claims = jwt.decode(await issuer.token(role), options={"verify_signature": False})
-    kid, private = await issuer.app.state.identity.keys.signing_key()
-    headers = {"kid": kid, "typ": TOKEN_TYPE}
-    claims["org"] = str(organization_id)
-    return jwt.encode(claims, private, algorithm=ALGORITHM, headers=headers)
+    """An access token of `role` in the organization (claim `org`)."""
+    return await issuer.token(role, organization_id=organization_id)
 
 
 @dataclass
@@ -70,23 +63,20 @@ class Org:
 async def book(
     fleet: Fleet, vehicle_id: UUID, hours: tuple[float, float], purpose: str, cost_centre: str
 ) -> UUID:
-    """A booking through the command domain, its BookingConfirmed charged to `cost_centre`."""
+    """A booking through the command domain, charged to `cost_centre`."""
     booking_id, customer = uuid.uuid4(), uuid.uuid4()
     start, end = fleet.at(hours=hours[0]), fleet.at(hours=hours[1])
-    command = cmd.BookVehicle(booking_id, customer, start, end, purpose=purpose)
-    events = [
-        e.model_copy(update={"cost_centre": cost_centre}) if isinstance(e, ev.BookingConfirmed)
-        else e
-        for e in decide(fleet.states[vehicle_id], command, fleet.clock.now, uuid.uuid4)
-    ]  # fmt: skip
-    fleet.states[vehicle_id] = fold(events, fleet.states[vehicle_id])  # type: ignore[assignment]
-    await fleet.apply(*events)
+    command = cmd.BookVehicle(
+        booking_id, customer, start, end, purpose=purpose, cost_centre=cost_centre
+    )
+    await fleet.run(vehicle_id, command)
     return booking_id
 
 
-async def populate(fleet: Fleet, organization_id: UUID, location_id: UUID) -> dict[str, UUID]:
-    """A vehicle at a location with a booking and a running trip, one without a location
-    with a hold, a maintenance window and a cost-centre booking."""
+async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str, UUID]]:
+    """A location, a vehicle there with a booking and a running trip, one without a
+    location with a hold, a maintenance window and a cost-centre booking."""
+    location_id = await open_location(fleet, organization_id)
     vehicle = await fleet.register(organization_id=organization_id, location_id=location_id)
     other = await fleet.register(organization_id=organization_id)
     booking = await fleet.book(vehicle, fleet.at(minutes=10), fleet.at(hours=3))
@@ -94,10 +84,10 @@ async def populate(fleet: Fleet, organization_id: UUID, location_id: UUID) -> di
     hold = await fleet.hold(other, fleet.at(days=1), fleet.at(days=1, hours=2))
     maintenance = await fleet.maintenance(other, fleet.at(days=2), fleet.at(days=3))
     allocated = await book(fleet, other, (100, 102), "site visit", f"CC-{organization_id.hex[:6]}")
-    return {
+    return location_id, {
         "vehicle_id": vehicle, "other_vehicle_id": other, "booking_id": booking,
         "trip_id": trip, "hold_id": hold, "maintenance_id": maintenance,
-        "allocated_booking_id": allocated,
+        "allocated_booking_id": allocated, "location_id": location_id,
     }  # fmt: skip
 
 
@@ -115,8 +105,8 @@ async def orgs(
     async for read in start_read_side(query_dsn, clock, issuer):
         made = []
         for _ in range(2):
-            org_id, location = uuid.uuid4(), uuid.uuid4()
-            ids = await populate(read.fleet, org_id, location)
+            org_id = uuid.uuid4()
+            location, ids = await populate(read.fleet, org_id)
             token = await token_of(issuer, "fleet_manager", org_id)
             client = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=read.app), base_url="http://query",
