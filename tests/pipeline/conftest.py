@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from deploy.broker import EmbeddedBroker
 from shared.contract.kafka_record import from_record
 from shared.kit.kafka_admin import ensure_topic
+from tests.pipeline.stack import make_stack
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +26,16 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture
+async def stack(cluster, broker: EmbeddedBroker, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Both services running on fresh databases and a fresh topic (stopped after)."""
+    stack = await make_stack(cluster, broker.bootstrap, tmp_path)
+    stack.start_command()
+    stack.start_query()
+    yield stack
+    stack.stop()
 
 
 @pytest.fixture

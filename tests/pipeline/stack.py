@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
 from deploy import services
 from deploy.accounts import StartupAccounts
 from query_service.rebuild import rebuild
+from shared.kit.kafka_admin import ensure_topic
 from tests.loopback import Loopback
 
 
@@ -160,3 +163,17 @@ async def assert_equals_rebuild(stack: Stack) -> int:
     for table in live:
         assert live[table] == rebuilt[table], f"{table} differs from a rebuild"
     return sum(len(rows) for rows in live.values())
+
+
+async def make_stack(cluster: Any, bootstrap: str, tmp_path: Path, relay: bool = True) -> Stack:
+    """A stack (not started) on fresh databases and a fresh 4-partition topic."""
+    topic = f"e2e.{uuid.uuid4().hex[:8]}"
+    await ensure_topic(bootstrap, topic, 4)
+    return Stack(
+        command_dsn=await cluster.create_database("e2e_cmd"),
+        query_dsn=await cluster.create_database("e2e_query"),
+        bootstrap=bootstrap,
+        topic=topic,
+        log_dir=tmp_path,
+        relay=relay,
+    )

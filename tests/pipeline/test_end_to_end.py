@@ -8,9 +8,7 @@ version equals its stream head, and every row equals a rebuild from scratch.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,34 +17,11 @@ from command_service.relay import Relay
 from command_service.store.pool import create_pool
 from deploy.broker import EmbeddedBroker
 from shared.kit.auth.client import SignedIn
-from shared.kit.kafka_admin import ensure_topic
 from tests.integration.conftest import new_vehicle
-from tests.pipeline.stack import Stack, assert_equals_rebuild, wait_caught_up
+from tests.pipeline.stack import assert_equals_rebuild, make_stack, wait_caught_up
 from tests.pipeline.workload import Workload
 
 pytestmark = pytest.mark.pipeline
-
-
-async def make_stack(cluster, bootstrap: str, tmp_path: Path, relay: bool = True) -> Stack:
-    topic = f"e2e.{uuid.uuid4().hex[:8]}"
-    await ensure_topic(bootstrap, topic, 4)
-    return Stack(
-        command_dsn=await cluster.create_database("e2e_cmd"),
-        query_dsn=await cluster.create_database("e2e_query"),
-        bootstrap=bootstrap,
-        topic=topic,
-        log_dir=tmp_path,
-        relay=relay,
-    )
-
-
-@pytest.fixture
-async def stack(cluster, broker, tmp_path):
-    stack = await make_stack(cluster, broker.bootstrap, tmp_path)
-    stack.start_command()
-    stack.start_query()
-    yield stack
-    stack.stop()
 
 
 async def test_thousands_of_random_commands_project_exactly_like_a_rebuild(stack):

@@ -14,19 +14,9 @@ from shared.kit.auth.client import SignedIn
 from tests.integration.conftest import new_vehicle
 from tests.pipeline.conftest import read_topic
 from tests.pipeline.stack import assert_equals_rebuild, wait_caught_up
-from tests.pipeline.test_end_to_end import make_stack
 
 pytestmark = pytest.mark.pipeline
 BERLIN = {"name": "Berlin Hbf", "lat": 52.5251, "lon": 13.3694, "timezone": "Europe/Berlin"}
-
-
-@pytest.fixture
-async def stack(cluster, broker, tmp_path):
-    stack = await make_stack(cluster, broker.bootstrap, tmp_path)
-    stack.start_command()
-    stack.start_query()
-    yield stack
-    stack.stop()
 
 
 async def test_a_location_travels_from_the_command_side_to_the_read_model(stack):

@@ -8,7 +8,7 @@ import time
 import httpx
 
 from deploy import services
-from tests.pipeline.test_end_to_end import make_stack
+from tests.pipeline.stack import make_stack
 
 READY_WITHIN_S = 5.0
 CONSUMING_WITHIN_S = 15.0  # measured about 7 s with a 3 s session timeout
