@@ -166,8 +166,8 @@ class ModeSettings(FleetSettings):
         var(
             "FLEET_CLOCK",
             "system",
-            "`simulated`: decide against a clock moved by `PUT /v1/dev/clock` (admin); "
-            "refused when `FLEET_ENV=production` ([docs/simulator.md](docs/simulator.md)).",
+            "`simulated`: decide against a clock moved by `PUT /v1/dev/clock` (platform "
+            "admin or `default`'s admin); refused when `FLEET_ENV=production` ([docs/simulator.md](docs/simulator.md)).",
         ),
     ]
 

@@ -17,7 +17,13 @@ from query_service.devclock import FollowedClock
 from query_service.settings import Settings as QuerySettings
 from shared.kit.settings import UnsafeSettingsError
 from tests.conftest import in_process_settings
-from tests.integration.conftest import add_account, bearer, new_vehicle, token_for
+from tests.integration.conftest import (
+    add_account,
+    add_organization,
+    bearer,
+    new_vehicle,
+    token_for,
+)
 
 
 @pytest_asyncio.fixture
@@ -133,6 +139,16 @@ async def test_only_an_admin_moves_the_clock(sim_api: httpx.AsyncClient, role: s
     resp = await _advance_as(sim_api, now + timedelta(hours=1), headers)
     assert resp.status_code == 403
     assert (await sim_api.put("/v1/dev/clock", json={"now": now.isoformat()})).status_code == 200
+
+
+async def test_another_organizations_admin_cannot_move_everyones_clock(
+    sim_api: httpx.AsyncClient,
+) -> None:
+    app: Any = sim_api.app  # type: ignore[attr-defined]
+    admin = bearer(await token_for(app, "admin", organization_id=await add_organization(app)))
+    now = await _now(sim_api)
+    assert (await _advance_as(sim_api, now + timedelta(hours=1), admin)).status_code == 403
+    assert await _now(sim_api) == now
 
 
 async def test_bad_clock_input_is_422(sim_api: httpx.AsyncClient) -> None:

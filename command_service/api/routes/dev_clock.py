@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from command_service.api.schemas import Strict
 from command_service.devclock import SimulatedClock
-from shared.kit.auth.dependencies import require_role
+from shared.kit.auth.dependencies import require_operator, require_role
 from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1/dev", tags=["dev clock"])
@@ -34,9 +34,10 @@ async def read_clock(request: Request) -> JSON:
     return JSON({"now": now})
 
 
-@router.put("/clock", response_model=ClockBody, dependencies=[Depends(require_role("admin"))])
+@router.put("/clock", response_model=ClockBody, dependencies=[Depends(require_operator())])
 async def set_clock(body: ClockBody, request: Request) -> JSON:
-    """Move the simulated clock forward to `now`; 409 if that lies before the current value."""
+    """Move the simulated clock forward to `now`; 409 if that lies before the current value.
+    Every organization lives by it, so only the installation's operators move it."""
     now = await _clock(request).advance(request.app.state.pool, body.now)
     return JSON({"now": now})
 
