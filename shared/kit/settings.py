@@ -167,7 +167,8 @@ class ModeSettings(FleetSettings):
             "FLEET_CLOCK",
             "system",
             "`simulated`: decide against a clock moved by `PUT /v1/dev/clock` (platform "
-            "admin or `default`'s admin); refused when `FLEET_ENV=production` ([docs/simulator.md](docs/simulator.md)).",
+            "admin or `default`'s admin); refused when `FLEET_ENV=production` "
+            "([docs/simulator.md](docs/simulator.md)).",
         ),
     ]
 
