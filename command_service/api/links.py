@@ -54,6 +54,9 @@ LOCATION_LINKS = {
     "LocationHistory": link(
         "get", "/v1/locations/{location_id}/history", "Its audit trail.", location_id="location_id"
     ),
+    "RegisterVehicleHere": link(
+        "post", "/v1/vehicles", "Register a vehicle at it.", body=True, location_id="location_id"
+    ),
 }
 MAINTENANCE_LINKS = {
     "CompleteMaintenance": link(

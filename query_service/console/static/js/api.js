@@ -50,9 +50,12 @@ async function withSession(call) {
   return answer;
 }
 
-export function get(path, params) {
+// `consistency`: a command answer's token; the read then waits until it includes that write.
+export function get(path, params, consistency) {
   const query = params ? `?${new URLSearchParams(clean(params))}` : "";
-  return withSession(async () => parse(await fetch(path + query, { headers: { accept: "application/json" } })));
+  const headers = { accept: "application/json" };
+  if (consistency) headers["x-consistency-token"] = consistency;
+  return withSession(async () => parse(await fetch(path + query, { headers })));
 }
 
 export async function getAll(path, params, max = 20) {

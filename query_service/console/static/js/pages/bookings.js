@@ -30,8 +30,8 @@ function cancelPanel(booking, onDone) {
       event.preventDefault();
       const result = await command(`v1/bookings/${booking.booking_id}/cancel`, { reason: reason.value });
       if (result.ok) {
-        panel.replaceChildren(el("p", { class: "message ok", text: `Cancelled. Refunded ${money(result.body.refund_cents, result.body.currency)}.` }));
-        onDone();
+        // The list is read again once it includes the cancellation; the message stays above it.
+        onDone(`Cancelled. Refunded ${money(result.body.refund_cents, result.body.currency)}.`, result.body.consistency_token);
       } else {
         const p = problemOf(result);
         message.className = "message error";
@@ -70,6 +70,7 @@ function rows(items, reload) {
 
 export function render(container, [vehicleId]) {
   const results = el("div");
+  const notice = el("div", { role: "status" });
   const inputs = {
     customer_id: el("input", { type: "text", name: "customer_id", placeholder: "Customer id (UUID)" }),
     vehicle_id: el("input", { type: "text", name: "vehicle_id", placeholder: "Vehicle id (UUID)", value: vehicleId || "" }),
@@ -77,12 +78,13 @@ export function render(container, [vehicleId]) {
     from: el("input", { type: "datetime-local", name: "from" }),
     to: el("input", { type: "datetime-local", name: "to" }),
   };
-  const search = async () => {
+  const search = async (done, consistency) => {
+    notice.replaceChildren(typeof done === "string" ? el("p", { class: "message ok", text: done }) : "");
     await loadPlates();
     const answer = await get("/v1/bookings", {
       customer_id: inputs.customer_id.value.trim(), vehicle_id: inputs.vehicle_id.value.trim(),
       status: inputs.status.value, from: fromLocalInput(inputs.from.value), to: fromLocalInput(inputs.to.value), limit: 200,
-    });
+    }, consistency);
     if (!answer.ok) { results.replaceChildren(el("p", { class: "error", role: "alert", text: problemOf(answer).message })); return; }
     const items = answer.body.items;
     results.replaceChildren(el("p", { class: "muted", text: `${items.length} booking${items.length === 1 ? "" : "s"}${answer.body.next_cursor ? " (first 200)" : ""}` }),
@@ -93,7 +95,7 @@ export function render(container, [vehicleId]) {
     field("Customer", inputs.customer_id), field("Vehicle", inputs.vehicle_id), field("Status", inputs.status),
     field("From", inputs.from), field("To", inputs.to), el("button", { type: "submit", text: "Search" }));
   form.addEventListener("submit", (event) => { event.preventDefault(); search(); });
-  container.append(el("h1", { text: "Bookings" }), form, results);
+  container.append(el("h1", { text: "Bookings" }), form, notice, results);
   search();
   return null;
 }
