@@ -14,6 +14,7 @@ import orjson
 
 from bench.loadgen import HttpConnection, LoadResult, WindowHook, run_load
 from bench.stack import HOST, Service
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 
 HOUR = timedelta(hours=1)
 SLOT = timedelta(hours=2)  # scenario (b)'s shared grid
@@ -124,13 +125,13 @@ class ScenarioConfig:
 
 async def add_customers(dsn: str, customers: list[str]) -> None:
     """Accounts for the customers the admin books for (staff book only for accounts of
-    their own organization; these join the admin's, `default`, by the column default)."""
+    their own organization: the bench's admin is `default`'s)."""
     conn = await asyncpg.connect(dsn)
     try:
         await conn.executemany(
-            "INSERT INTO users (user_id, email, name, password_hash, role)"
-            " VALUES ($1, $2, 'Bench customer', '!', 'customer') ON CONFLICT DO NOTHING",
-            [(uuid.UUID(c), f"{c}@bench.example") for c in customers],
+            "INSERT INTO users (user_id, email, name, password_hash, role, organization_id)"
+            " VALUES ($1, $2, 'Bench customer', '!', 'customer', $3) ON CONFLICT DO NOTHING",
+            [(uuid.UUID(c), f"{c}@bench.example", DEFAULT_ORGANIZATION_ID) for c in customers],
         )
     finally:
         await conn.close()
