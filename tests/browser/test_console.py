@@ -185,7 +185,9 @@ async def test_a_hold_on_the_calendar_counts_down_to_its_expiry(
     page: Page, stack: Stack, admin_api: httpx.AsyncClient
 ) -> None:
     vehicle = await register(admin_api, stack)
-    start = (datetime.now(UTC) + timedelta(hours=5)).replace(microsecond=0)
+    # Mid-morning tomorrow: a block crossing midnight is drawn on both days it touches.
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0,
+                                                            microsecond=0)  # fmt: skip
     body = {
         "vehicle_id": vehicle["vehicle_id"], "start": start.isoformat(),
         "end": (start + timedelta(hours=1)).isoformat(), "ttl_seconds": 600,
