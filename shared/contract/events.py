@@ -17,6 +17,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.contract.upcasting import CURRENT_SCHEMA
+from shared.pricing.priced import Priced
 
 VehicleStatus = Literal["available", "in_use", "maintenance", "inactive"]
 BlockKind = Literal["booking", "hold", "maintenance"]
@@ -119,6 +120,7 @@ class HoldPlaced(Event):
     currency: str
     purpose: str | None = None  # what the booking it becomes is for
     cost_centre: str | None = None  # whom a corporate pool charges it to
+    pricing: Priced | None = None  # how price_cents was derived (absent before pricing policies)
 
 
 class HoldConfirmed(Event):
@@ -153,6 +155,7 @@ class BookingConfirmed(Event):
     purpose: str | None = None
     cost_centre: str | None = None  # whom a corporate pool charges it to (trimmed, <= 64)
     hold_id: UUID | None = None
+    pricing: Priced | None = None  # how price_cents was derived (absent before pricing policies)
 
 
 class BookingCancelled(Event):
