@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.contract.upcasting import CURRENT_SCHEMA
 from shared.pricing.priced import Priced
+from shared.pricing.terms import PricingTerms
 
 VehicleStatus = Literal["available", "in_use", "maintenance", "inactive"]
 BlockKind = Literal["booking", "hold", "maintenance"]
@@ -237,6 +238,23 @@ class LocationUpdated(LocationEvent):
     address: str | None = None
 
 
+class PricingPolicyEvent(StreamEvent):
+    """Envelope of a pricing policy stream's events: each carries one whole version."""
+
+    STREAM = "pricing_policy"
+    STREAM_ID = "policy_id"
+    policy_id: UUID
+    terms: PricingTerms
+
+
+class PricingPolicyPublished(PricingPolicyEvent):
+    """A manager published a new pricing policy (always version 1 of its stream)."""
+
+
+class PricingPolicyRevised(PricingPolicyEvent):
+    """A manager replaced a policy's terms (a new version; quotes cite the old ones)."""
+
+
 VEHICLE_EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -260,9 +278,16 @@ VEHICLE_EVENT_TYPES: dict[str, type[Event]] = {
 LOCATION_EVENT_TYPES: dict[str, type[LocationEvent]] = {
     cls.__name__: cls for cls in (LocationOpened, LocationUpdated)
 }
+PRICING_POLICY_EVENT_TYPES: dict[str, type[PricingPolicyEvent]] = {
+    cls.__name__: cls for cls in (PricingPolicyPublished, PricingPolicyRevised)
+}
 # Every event type of every kind of stream, by wire name.
-EVENT_TYPES: dict[str, type[StreamEvent]] = {**VEHICLE_EVENT_TYPES, **LOCATION_EVENT_TYPES}
-STREAM_KINDS: tuple[str, ...] = ("vehicle", "location")
+EVENT_TYPES: dict[str, type[StreamEvent]] = {
+    **VEHICLE_EVENT_TYPES,
+    **LOCATION_EVENT_TYPES,
+    **PRICING_POLICY_EVENT_TYPES,
+}
+STREAM_KINDS: tuple[str, ...] = ("vehicle", "location", "pricing_policy")
 
 
 def types_of(stream: str) -> list[str]:

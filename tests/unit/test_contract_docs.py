@@ -24,6 +24,8 @@ from shared.contract.events import (
     LocationUpdated,
     MaintenanceCompleted,
     MaintenanceScheduled,
+    PricingPolicyPublished,
+    PricingPolicyRevised,
     StreamEvent,
     TripEnded,
     TripStarted,
@@ -34,6 +36,7 @@ from shared.contract.events import (
 )
 from shared.contract.kafka_record import ce_type, header_names, to_record
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
+from shared.pricing.terms import PricingTerms
 from tools import contract_docs
 
 ROOT = contract_docs.DOCS_DIR
@@ -41,6 +44,19 @@ AT = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
 VEHICLE, CUSTOMER, HOLD = UUID(int=0x7E1C1E), UUID(int=0xC0570), UUID(int=0x401D)
 BOOKING, TRIP, MAINT = UUID(int=0xB001), UUID(int=0x7819), UUID(int=0x3A1)
 BRANCH = UUID(int=0xB4A)
+POLICY = UUID(int=0x9011C7)
+TERMS = PricingTerms.model_validate(
+    {
+        "name": "City cars",
+        "currency": "EUR",
+        "applies_to": {"make": "Fiat"},
+        "priority": 10,
+        "rates": {"hourly_cents": 900, "daily_cents": 5_000, "weekly_cents": 25_000},
+        "seasons": [{"start": "2030-06-01", "end": "2030-08-31", "multiplier": 1.2}],
+        "demand": [{"min_utilization": 0.8, "multiplier": 1.3}],
+        "extras": [{"code": "child-seat", "name": "Child seat", "price_cents": 500, "per": "day"}],
+    }
+)
 WINDOW = {"start": AT + timedelta(days=1), "end": AT + timedelta(days=2)}
 
 
@@ -49,6 +65,17 @@ def envelope(version: int) -> dict[str, Any]:
     return {
         "event_id": UUID(int=0xE000 + version),
         "vehicle_id": VEHICLE,
+        "version": version,
+        "occurred_at": AT + timedelta(minutes=version),
+        "organization_id": DEFAULT_ORGANIZATION_ID,
+    }
+
+
+def policy_envelope(version: int) -> dict[str, Any]:
+    """Envelope fields of the sample pricing policy event at `version`."""
+    return {
+        "event_id": UUID(int=0xE000 + version),
+        "policy_id": POLICY,
         "version": version,
         "occurred_at": AT + timedelta(minutes=version),
         "organization_id": DEFAULT_ORGANIZATION_ID,
@@ -137,6 +164,10 @@ SAMPLES: list[StreamEvent] = [
         address="Europaplatz 1",
     ),
     LocationUpdated(**location_envelope(2), name="Berlin Hauptbahnhof"),
+    PricingPolicyPublished(**policy_envelope(1), terms=TERMS),
+    PricingPolicyRevised(
+        **policy_envelope(2), terms=TERMS.model_copy(update={"deposit_cents": 30_000})
+    ),
 ]
 
 _JSON_TYPES: dict[str, Any] = {
@@ -307,10 +338,17 @@ def test_header_schema_accepts_real_record_headers(
 
 def test_vehicle_records_keep_their_type_and_key_and_location_records_name_their_kind() -> None:
     vehicle = to_record(SAMPLES[0], 7, "req-1")
-    location = to_record(SAMPLES[-1], 8, "req-1")
+    location = to_record(next(e for e in SAMPLES if isinstance(e, LocationUpdated)), 8, "req-1")
     assert dict(vehicle.headers)["ce_type"] == b"fleetledger.vehicle.VehicleRegistered"
     assert vehicle.key == str(VEHICLE).encode()
     assert dict(location.headers)["ce_type"] == b"fleetledger.location.LocationUpdated"
     assert location.key == dict(location.headers)["ce_subject"] == str(BRANCH).encode()
     assert json.loads(location.value)["location_id"] == str(BRANCH)
     assert "vehicle_id" not in json.loads(location.value)
+
+
+def test_pricing_policy_records_are_keyed_by_the_policy_and_carry_the_whole_terms() -> None:
+    revised = to_record(SAMPLES[-1], 9, "req-1")
+    assert dict(revised.headers)["ce_type"] == b"fleetledger.pricing_policy.PricingPolicyRevised"
+    assert revised.key == str(POLICY).encode()
+    assert json.loads(revised.value)["terms"]["deposit_cents"] == 30_000
