@@ -4,19 +4,55 @@
 Money is integer cents. Multipliers are decimals with at most 4 places (1.25, 0.8): the
 engine reads them as exact fractions, so the same terms always give the same cents.
 Times of day, weekdays and season dates are read in the policy's `timezone`.
+The validators refuse terms that are not consistent (422 through the validation handler).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from datetime import date, time
-from typing import Annotated, Literal
+from fractions import Fraction
+from itertools import pairwise
+from typing import Annotated, Literal, Self
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+_DAY = 86_400_000_000  # microseconds
+_WEEK = 7 * _DAY
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _refuse(kind: str, message: str) -> PydanticCustomError:
+    """A validation error with its own type and a message for the API user."""
+    return PydanticCustomError(kind, message)
+
+
+def _four_places(value: float) -> float:
+    """Refuses a multiplier with more than 4 decimal places."""
+    if (Fraction(str(value)) * 10_000).denominator != 1:
+        raise _refuse("multiplier_precision", "a multiplier has at most 4 decimal places")
+    return value
+
+
+def _unique(values: Sequence[Hashable], what: str) -> None:
+    """Refuses a list naming the same value twice."""
+    seen: set[Hashable] = set()
+    for value in values:
+        if value in seen:
+            raise _refuse("duplicate", f"{what} {value} is given more than once")
+        seen.add(value)
+
 
 Cents = Annotated[int, Field(ge=0, le=100_000_000)]
 PositiveCents = Annotated[int, Field(gt=0, le=100_000_000)]
-Multiplier = Annotated[float, Field(gt=0, le=10, description="at most 4 decimal places")]
+Multiplier = Annotated[
+    float,
+    Field(gt=0, le=10, description="at most 4 decimal places"),
+    AfterValidator(_four_places),
+]
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Label = Annotated[str, Field(min_length=1, max_length=120)]
 
@@ -34,6 +70,12 @@ class AppliesTo(Terms):
     model: Label | None = None
     location_id: UUID | None = None
 
+    @field_validator("vehicle_ids")
+    @classmethod
+    def _distinct_vehicles(cls, ids: list[UUID] | None) -> list[UUID] | None:
+        _unique(ids or [], "vehicle id")
+        return ids
+
 
 class Rates(Terms):
     """The rate table: the cheapest combination of started hours, days and weeks."""
@@ -41,6 +83,14 @@ class Rates(Terms):
     hourly_cents: PositiveCents
     daily_cents: PositiveCents
     weekly_cents: PositiveCents | None = None
+
+    @model_validator(mode="after")
+    def _units_grow(self) -> Self:
+        if self.daily_cents < self.hourly_cents:
+            raise _refuse("rates_order", "daily_cents cannot be less than hourly_cents")
+        if self.weekly_cents is not None and self.weekly_cents < self.daily_cents:
+            raise _refuse("rates_order", "weekly_cents cannot be less than daily_cents")
+        return self
 
 
 class Season(Terms):
@@ -50,6 +100,12 @@ class Season(Terms):
     end: date
     multiplier: Multiplier
     name: Label | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise _refuse("season_order", "a season cannot end before it starts")
+        return self
 
 
 class TimeOfDay(Terms):
@@ -61,6 +117,35 @@ class TimeOfDay(Terms):
     end_time: time
     multiplier: Multiplier
     name: Label | None = None
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> Self:
+        if self.start_time.tzinfo is not None or self.end_time.tzinfo is not None:
+            raise _refuse(
+                "time_offset", "times of day are local to the policy's timezone: drop the offset"
+            )
+        if self.start_time == self.end_time:
+            raise _refuse("empty_time_range", "start_time and end_time must differ")
+        _unique(self.weekdays, "weekday")
+        return self
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The microseconds of the week (Monday 00:00 = 0) it covers, as [from, to) spans."""
+        begin, finish = _micros(self.start_time), _micros(self.end_time)
+        length = finish - begin if finish > begin else _DAY - begin + finish
+        spans = []
+        for day in self.weekdays:
+            first = (day - 1) * _DAY + begin
+            last = first + length
+            spans.append((first, min(last, _WEEK)))
+            if last > _WEEK:  # Sunday night runs into Monday morning
+                spans.append((0, last - _WEEK))
+        return spans
+
+
+def _micros(clock: time) -> int:
+    """Microseconds since midnight."""
+    return ((clock.hour * 60 + clock.minute) * 60 + clock.second) * 1_000_000 + clock.microsecond
 
 
 class DemandTier(Terms):
@@ -94,3 +179,50 @@ class PricingTerms(Terms):
     extras: list[Extra] = Field(default_factory=list, max_length=50)
     deposit_cents: Cents = 0
     timezone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, key: str) -> str:
+        try:
+            ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _refuse("unknown_timezone", f"unknown IANA timezone {key!r}") from None
+        return key
+
+    @field_validator("seasons")
+    @classmethod
+    def _seasons_apart(cls, seasons: list[Season]) -> list[Season]:
+        ordered = sorted(seasons, key=lambda s: s.start)
+        for before, after in pairwise(ordered):
+            if after.start <= before.end:
+                raise _refuse(
+                    "overlapping_seasons",
+                    f"seasons {before.start}..{before.end} and {after.start}..{after.end} overlap",
+                )
+        return seasons
+
+    @field_validator("time_of_day")
+    @classmethod
+    def _rules_apart(cls, rules: list[TimeOfDay]) -> list[TimeOfDay]:
+        spans = sorted((span, index) for index, rule in enumerate(rules) for span in rule.spans())
+        for (before, first), (after, second) in pairwise(spans):
+            if after[0] < before[1]:
+                day = _WEEKDAYS[after[0] // _DAY]
+                raise _refuse(
+                    "overlapping_time_of_day",
+                    f"time_of_day[{min(first, second)}] and time_of_day[{max(first, second)}] "
+                    f"both cover a time on {day}",
+                )
+        return rules
+
+    @field_validator("extras")
+    @classmethod
+    def _distinct_extras(cls, extras: list[Extra]) -> list[Extra]:
+        _unique([extra.code for extra in extras], "extra code")
+        return extras
+
+    @field_validator("demand")
+    @classmethod
+    def _distinct_tiers(cls, tiers: list[DemandTier]) -> list[DemandTier]:
+        _unique([tier.min_utilization for tier in tiers], "min_utilization")
+        return tiers
