@@ -225,4 +225,17 @@ class PricingTerms(Terms):
     @classmethod
     def _distinct_tiers(cls, tiers: list[DemandTier]) -> list[DemandTier]:
         _unique([tier.min_utilization for tier in tiers], "min_utilization")
+        # A fuller policy never costs less: multipliers rise with utilization, and below
+        # the lowest tier the multiplier is 1 (a discount tier must start at 0).
+        steps = sorted(
+            (Fraction(str(t.min_utilization)), Fraction(str(t.multiplier))) for t in tiers
+        )
+        floor = [] if steps and steps[0][0] == 0 else [(Fraction(0), Fraction(1))]
+        for lower, higher in pairwise(floor + steps):
+            if higher[1] < lower[1]:
+                raise _refuse(
+                    "falling_demand",
+                    "demand multipliers cannot fall as utilization rises "
+                    "(below the lowest tier the multiplier is 1; a discount tier starts at 0)",
+                )
         return tiers
