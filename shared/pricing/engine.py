@@ -10,9 +10,10 @@ from fractions import Fraction
 
 from shared.contract.pricing import price_cents
 from shared.pricing.labels import demand_label, extra_label, rules_label, seasons_label
-from shared.pricing.multipliers import SCALE, HourSums, demand_tier, hour_sums, scaled, utilization
+from shared.pricing.multipliers import HourSums, demand_tier, hour_sums, utilization
 from shared.pricing.priced import BreakdownLine, DemandFigure, PolicyVersion, Priced
 from shared.pricing.rate_table import as_utc, cheapest, started_hours
+from shared.pricing.scale import SCALE, scaled
 from shared.pricing.terms import DemandTier, Extra, PricingTerms
 
 
@@ -75,9 +76,9 @@ def _window(start: datetime, end: datetime) -> tuple[datetime, int]:
     return start_utc, started_hours(start, end)
 
 
-def round_half_up(value: Fraction) -> int:
-    """The nearest integer to a non-negative fraction, halves rounded up."""
-    return (2 * value.numerator + value.denominator) // (2 * value.denominator)
+def round_half_up(numerator: int, denominator: int) -> int:
+    """The integer nearest to numerator / denominator (both >= 0), halves rounded up."""
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def _multiplier_lines(
@@ -90,9 +91,9 @@ def _multiplier_lines(
 ) -> list[BreakdownLine]:
     """Season, time-of-day and demand lines, composed cumulatively so they sum exactly."""
     demand = SCALE if tier is None else scaled(tier.multiplier)
-    p1 = round_half_up(Fraction(base * sums.season, hours * SCALE))
-    p2 = round_half_up(Fraction(base * sums.combined, hours * SCALE**2))
-    p3 = round_half_up(Fraction(base * sums.combined * demand, hours * SCALE**3))
+    p1 = round_half_up(base * sums.season, hours * SCALE)
+    p2 = round_half_up(base * sums.combined, hours * SCALE**2)
+    p3 = round_half_up(base * sums.combined * demand, hours * SCALE**3)
     lines = []
     if sums.seasons:
         label = seasons_label([terms.seasons[i] for i in sums.seasons])
@@ -101,7 +102,9 @@ def _multiplier_lines(
         label = rules_label([terms.time_of_day[i] for i in sums.rules])
         lines.append(BreakdownLine(label=label, amount_cents=p2 - p1))
     if tier is not None:
-        label = demand_label(tier.multiplier, round_half_up(share * 100))
+        label = demand_label(
+            tier.multiplier, round_half_up(share.numerator * 100, share.denominator)
+        )
         lines.append(BreakdownLine(label=label, amount_cents=p3 - p2))
     return lines
 

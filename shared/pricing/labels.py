@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.pricing.multipliers import SCALE, exact
+from shared.pricing.scale import SCALE, scaled
 from shared.pricing.terms import Season, TimeOfDay
 
 _TIMES = "\u00d7"  # the multiplication sign
@@ -14,11 +14,8 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def decimal_text(multiplier: float) -> str:
     """A multiplier's shortest decimal text: 1.30 is '1.3', 2.0 is '2'."""
-    value = exact(multiplier)
-    if value.denominator == 1:
-        return str(value.numerator)
-    whole, rest = divmod(value * SCALE, SCALE)
-    return f"{int(whole)}.{int(rest):04d}".rstrip("0")
+    whole, rest = divmod(scaled(multiplier), SCALE)
+    return f"{whole}.{rest:04d}".rstrip("0").rstrip(".")
 
 
 def seasons_label(seasons: Sequence[Season]) -> str:

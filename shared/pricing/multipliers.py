@@ -1,33 +1,22 @@
 """The multipliers of a window: season and time of day per started hour (read in the
-policy's timezone), demand for the whole window. All exact: a multiplier is its decimal
-text times SCALE, an integer (the terms allow at most 4 decimal places)."""
+policy's timezone), demand for the whole window, all exact (shared/pricing/scale.py).
+Hours are walked in runs that share a local date and a UTC offset, not one by one."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from shared.pricing.scale import SCALE, exact, scaled
 from shared.pricing.terms import DemandTier, Season, TimeOfDay
+from shared.pricing.time_of_day import DayRuns
 
-SCALE = 10_000
 _HOUR = timedelta(hours=1)
-
-
-def exact(multiplier: float) -> Fraction:
-    """The multiplier as the exact fraction its decimal text names (1.1 is 11/10)."""
-    return Fraction(str(multiplier))
-
-
-def scaled(multiplier: float) -> int:
-    """The multiplier x SCALE as an exact integer."""
-    value = exact(multiplier) * SCALE
-    if value.denominator != 1:
-        raise ValueError(f"multiplier {multiplier} has more than 4 decimal places")
-    return value.numerator
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -58,35 +47,6 @@ class _SeasonLookup:
         return None
 
 
-class _RuleLookup:
-    """The time-of-day rule of a local weekday and time, memoised per call."""
-
-    def __init__(self, rules: Sequence[TimeOfDay]) -> None:
-        self._rules = [
-            (i, frozenset(r.weekdays), r.start_time, r.end_time, scaled(r.multiplier))
-            for i, r in enumerate(rules)
-        ]
-        self._memo: dict[tuple[int, time], tuple[int, int] | None] = {}
-
-    def at(self, weekday: int, clock: time) -> tuple[int, int] | None:
-        """(rule index, scaled multiplier) of the rule covering that local moment, if any."""
-        key = (weekday, clock)
-        if key not in self._memo:
-            self._memo[key] = self._find(weekday, clock)
-        return self._memo[key]
-
-    def _find(self, weekday: int, clock: time) -> tuple[int, int] | None:
-        previous = 7 if weekday == 1 else weekday - 1
-        for index, days, start, end, value in self._rules:
-            if start < end:
-                hit = weekday in days and start <= clock < end
-            else:  # wraps past midnight: it belongs to the weekday it starts on
-                hit = (weekday in days and clock >= start) or (previous in days and clock < end)
-            if hit:
-                return index, value
-        return None
-
-
 def hour_sums(
     seasons: Sequence[Season],
     rules: Sequence[TimeOfDay],
@@ -97,24 +57,38 @@ def hour_sums(
     """Season and time-of-day multipliers of every started hour, summed exactly."""
     if not seasons and not rules:
         return HourSums(hours * SCALE, hours * SCALE * SCALE, (), ())
-    zone, season_at, rule_at = ZoneInfo(timezone), _SeasonLookup(seasons), _RuleLookup(rules)
+    zone, season_at, day_at = ZoneInfo(timezone), _SeasonLookup(seasons), DayRuns(rules)
     season_sum = combined = 0
     used_seasons: dict[int, None] = {}
     used_rules: dict[int, None] = {}
-    moment = start_utc
-    for _ in range(hours):
-        local = moment.astimezone(zone)
-        moment += _HOUR
+    moment, left = start_utc, hours
+    while left:
+        local, count = _run(zone, moment, left)
         season = season_at.at(local.toordinal()) if seasons else None
-        rule = rule_at.at(local.isoweekday(), local.time()) if rules else None
         s = SCALE if season is None else season[1]
-        season_sum += s
-        combined += s * (SCALE if rule is None else rule[1])
-        if season is not None and season[1] != SCALE:
+        rule_sum, matched = day_at.run(local.isoweekday(), local.time(), count)
+        season_sum += s * count
+        combined += s * rule_sum
+        if season is not None and s != SCALE:
             used_seasons[season[0]] = None
-        if rule is not None:
-            used_rules[rule[0]] = None
+        used_rules.update(dict.fromkeys(matched))
+        moment, left = moment + count * _HOUR, left - count
     return HourSums(season_sum, combined, tuple(used_seasons), tuple(used_rules))
+
+
+def _run(zone: ZoneInfo, moment: datetime, left: int) -> tuple[datetime, int]:
+    """The local start of the hour at `moment` and how many of the next hours (at most
+    `left`) start on the same local date at the same UTC offset."""
+    local = moment.astimezone(zone)
+    into_day = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
+    count = min(left, -(-(_DAY - into_day) // _HOUR))
+    # tzdata never puts two offset changes within a day of each other (checked by a spec),
+    # so the same offset at both ends of a run means the same offset throughout.
+    if count > 1 and (moment + (count - 1) * _HOUR).astimezone(zone).utcoffset() != (
+        local.utcoffset()
+    ):
+        count = 1
+    return local, count
 
 
 def utilization(booked_hours: int, capacity_hours: int) -> Fraction:
