@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-_DAY = 86_400_000_000  # microseconds
-_WEEK = 7 * _DAY
+from shared.pricing.clock import DAY, day_spans, micros
+from shared.pricing.scale import exact, scaled
+
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -32,8 +33,10 @@ def _refuse(kind: str, message: str) -> PydanticCustomError:
 
 def _four_places(value: float) -> float:
     """Refuses a multiplier with more than 4 decimal places."""
-    if (Fraction(str(value)) * 10_000).denominator != 1:
-        raise _refuse("multiplier_precision", "a multiplier has at most 4 decimal places")
+    try:
+        scaled(value)
+    except ValueError:
+        raise _refuse("multiplier_precision", "a multiplier has at most 4 decimal places") from None
     return value
 
 
@@ -129,23 +132,14 @@ class TimeOfDay(Terms):
         _unique(self.weekdays, "weekday")
         return self
 
-    def spans(self) -> list[tuple[int, int]]:
+    def week_spans(self) -> list[tuple[int, int]]:
         """The microseconds of the week (Monday 00:00 = 0) it covers, as [from, to) spans."""
-        begin, finish = _micros(self.start_time), _micros(self.end_time)
-        length = finish - begin if finish > begin else _DAY - begin + finish
-        spans = []
-        for day in self.weekdays:
-            first = (day - 1) * _DAY + begin
-            last = first + length
-            spans.append((first, min(last, _WEEK)))
-            if last > _WEEK:  # Sunday night runs into Monday morning
-                spans.append((0, last - _WEEK))
-        return spans
-
-
-def _micros(clock: time) -> int:
-    """Microseconds since midnight."""
-    return ((clock.hour * 60 + clock.minute) * 60 + clock.second) * 1_000_000 + clock.microsecond
+        start, end = micros(self.start_time), micros(self.end_time)
+        return [
+            ((day - 1) * DAY + low, (day - 1) * DAY + high)
+            for day in range(1, 8)
+            for low, high in day_spans(self.weekdays, start, end, day)
+        ]
 
 
 class DemandTier(Terms):
@@ -204,10 +198,12 @@ class PricingTerms(Terms):
     @field_validator("time_of_day")
     @classmethod
     def _rules_apart(cls, rules: list[TimeOfDay]) -> list[TimeOfDay]:
-        spans = sorted((span, index) for index, rule in enumerate(rules) for span in rule.spans())
+        spans = sorted(
+            (span, index) for index, rule in enumerate(rules) for span in rule.week_spans()
+        )
         for (before, first), (after, second) in pairwise(spans):
             if after[0] < before[1]:
-                day = _WEEKDAYS[after[0] // _DAY]
+                day = _WEEKDAYS[after[0] // DAY]
                 raise _refuse(
                     "overlapping_time_of_day",
                     f"time_of_day[{min(first, second)}] and time_of_day[{max(first, second)}] "
@@ -227,9 +223,7 @@ class PricingTerms(Terms):
         _unique([tier.min_utilization for tier in tiers], "min_utilization")
         # A fuller policy never costs less: multipliers rise with utilization, and below
         # the lowest tier the multiplier is 1 (a discount tier must start at 0).
-        steps = sorted(
-            (Fraction(str(t.min_utilization)), Fraction(str(t.multiplier))) for t in tiers
-        )
+        steps = sorted((exact(t.min_utilization), exact(t.multiplier)) for t in tiers)
         floor = [] if steps and steps[0][0] == 0 else [(Fraction(0), Fraction(1))]
         for lower, higher in pairwise(floor + steps):
             if higher[1] < lower[1]:

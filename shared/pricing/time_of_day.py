@@ -8,16 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 
+from shared.pricing.clock import HOUR, day_spans, micros
 from shared.pricing.scale import SCALE, scaled
 from shared.pricing.terms import TimeOfDay
-
-_DAY = 86_400_000_000  # microseconds
-_HOUR = 3_600_000_000
-
-
-def micros(clock: time) -> int:
-    """Microseconds since midnight."""
-    return ((clock.hour * 60 + clock.minute) * 60 + clock.second) * 1_000_000 + clock.microsecond
 
 
 @dataclass(frozen=True)
@@ -32,13 +25,7 @@ class _Rule:
 
     def spans_on(self, weekday: int) -> list[tuple[int, int]]:
         """The [from, to) spans it covers on that local weekday."""
-        if self.start < self.end:
-            return [(self.start, self.end)] if weekday in self.weekdays else []
-        previous = 7 if weekday == 1 else weekday - 1
-        spans = [(self.start, _DAY)] if weekday in self.weekdays else []
-        if previous in self.weekdays:  # a night belongs to the weekday it starts on
-            spans.append((0, self.end))
-        return spans
+        return day_spans(self.weekdays, self.start, self.end, weekday)
 
 
 class DayRuns:
@@ -74,6 +61,6 @@ class DayRuns:
 def _hours_in(low: int, high: int, first: int, count: int) -> tuple[int, int]:
     """How many of the hour starts first + k hours (0 <= k < count) fall in [low, high),
     and the first such k."""
-    k_low = max(0, -((first - low) // _HOUR))
-    k_high = min(count, -((first - high) // _HOUR))
+    k_low = max(0, -((first - low) // HOUR))
+    k_high = min(count, -((first - high) // HOUR))
     return max(0, k_high - k_low), k_low
