@@ -61,9 +61,12 @@ def test_without_a_weekly_rate_it_is_todays_rule(
     length: timedelta, hourly: int, daily: int
 ) -> None:
     end = START + length
-    assert cheapest(started_hours(START, end), hourly, daily, None).cents == price_cents(
-        START, end, hourly, daily
-    )
+    combination = cheapest(started_hours(START, end), hourly, daily, None)
+    assert combination.cents == price_cents(START, end, hourly, daily)
+    unmatched = price_by_vehicle_rates(START, end, hourly, daily, "EUR")
+    assert [(line.label, line.amount_cents) for line in unmatched.breakdown] == [
+        (combination.label, combination.cents)
+    ]
 
 
 @pytest.mark.parametrize(
