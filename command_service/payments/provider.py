@@ -143,7 +143,9 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 class PaymentProvider(Protocol):
-    """A payment provider: every method is safe to retry with the same idempotency key."""
+    """A payment provider. Every money call may raise ProviderUnavailable (retry later with
+    the SAME key: the provider answers a repeated key with its first result) or
+    ProviderRejected (do not retry); only `authorize` raises PaymentDeclined."""
 
     name: str  # `sandbox` or `stripe`: the `{provider}` of POST /v1/payments/webhooks/…
 
@@ -156,31 +158,33 @@ class PaymentProvider(Protocol):
         idempotency_key: str,
     ) -> Authorization:
         """Reserve `amount_cents` on the card; `reference` is ours (e.g. the payment id).
-
-        Raises PaymentDeclined, ProviderUnavailable or ProviderRejected."""
+        `pending`: the outcome comes later as an AUTHORIZED or DECLINED webhook event."""
         ...
 
     async def capture(
         self, authorization_id: str, amount_cents: int, idempotency_key: str
     ) -> Capture:
-        """Take `amount_cents` (at most the authorized amount) and release the rest."""
+        """Take `amount_cents` (1 … the authorized amount) of an `authorized` authorization,
+        once: the provider releases the rest with it, so no void follows a capture."""
         ...
 
     async def void(self, authorization_id: str, idempotency_key: str) -> Void:
-        """Release an authorization nothing was captured from."""
+        """Release the whole of an authorization nothing was captured from."""
         ...
 
     async def refund(
         self, authorization_id: str, amount_cents: int, idempotency_key: str
     ) -> Refund:
-        """Give back `amount_cents` of what was captured."""
+        """Give back `amount_cents` (at most what was captured and not yet refunded);
+        a second refund needs a key of its own."""
         ...
 
     def parse_webhook(
         self, headers: Mapping[str, str], body: bytes, now: datetime
     ) -> ProviderEvent:
-        """The verified event of a webhook request; raises BadSignature or StaleWebhook
-        (`now` decides staleness) or InvalidWebhook (a signed body the port cannot read)."""
+        """The verified event of a webhook request (`body` exactly as received, `now`
+        timezone-aware); raises BadSignature, StaleWebhook (signed more than 5 minutes
+        before `now`) or InvalidWebhook (a signed body the port cannot read)."""
         ...
 
     async def aclose(self) -> None:

@@ -59,7 +59,7 @@ class SandboxProvider:
         """POST /v1/authorizations: `authorized`, `pending` (tok_slow) or a decline."""
         body = {
             "amount_cents": amount_cents,
-            "currency": currency,
+            "currency": currency.upper(),
             "card_token": card_token,
             "reference": reference,
         }
@@ -149,7 +149,10 @@ class SandboxProvider:
             raise ProviderRejected(
                 f"sandbox: {response.status_code} on {path}: {_detail(response)}"
             )
-        answer: dict[str, Any] = response.json()
+        try:
+            answer: dict[str, Any] = response.json()
+        except ValueError as exc:
+            raise ProviderRejected(f"sandbox: unreadable answer on {path}") from exc
         return answer
 
 

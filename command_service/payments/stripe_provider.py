@@ -30,6 +30,8 @@ from command_service.payments.provider import (
 )
 
 TOLERANCE_S = 300
+# What reading a signed body that is no Stripe event raises (in the SDK or below).
+_UNREADABLE = (ValueError, KeyError, AttributeError, TypeError)
 # Stripe's event types the port acts on; any other type is EventKind.OTHER.
 EVENT_KINDS = {
     "payment_intent.amount_capturable_updated": EventKind.AUTHORIZED,
@@ -172,12 +174,15 @@ class StripeProvider:
             event = self._client.construct_event(body, signature, self._webhook_secret, 0)
         except stripe.SignatureVerificationError as exc:
             raise BadSignature(f"stripe webhook: {exc.user_message}") from exc
-        except ValueError as exc:
+        except _UNREADABLE as exc:
             raise InvalidWebhook("stripe webhook: the signed body is not a Stripe event") from exc
         signed_at = _signed_at(signature or "")
         if signed_at < now.timestamp() - TOLERANCE_S:
             raise StaleWebhook(f"stripe webhook signed {int(now.timestamp() - signed_at)} s ago")
-        return _provider_event(event)
+        try:
+            return _provider_event(event)
+        except _UNREADABLE as exc:
+            raise InvalidWebhook("stripe webhook: the event lacks a field the port reads") from exc
 
     async def aclose(self) -> None:
         """Close the SDK's httpx client."""

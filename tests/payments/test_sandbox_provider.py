@@ -19,6 +19,7 @@ from command_service.payments.provider import (
     BadSignature,
     Capture,
     EventKind,
+    InvalidWebhook,
     PaymentDeclined,
     ProviderEvent,
     ProviderRejected,
@@ -30,6 +31,7 @@ from command_service.payments.provider import (
 )
 from command_service.payments.sandbox import SandboxProvider
 from deploy.postgres import free_port
+from shared.payments import signature
 from tests.payments.recording_server import Recorded
 from tests.payments.sandbox_process import Sandbox, running_sandbox
 
@@ -85,8 +87,8 @@ async def test_tok_slow_is_pending_and_its_outcome_comes_by_webhook(
     result = await provider.authorize(15_000, "EUR", "tok_slow", "pay-s", key("authorize"))
 
     assert result.status == "pending"
-    [delivery] = await webhooks_about(sandbox, result.authorization_id, "authorization.succeeded")
-    event = provider.parse_webhook(delivery.headers, delivery.body, datetime.now(UTC))
+    succeeded = await delivery(sandbox, result.authorization_id, "authorization.succeeded")
+    event = provider.parse_webhook(succeeded.headers, succeeded.body, datetime.now(UTC))
     assert (event.kind, event.authorization_id, event.amount_cents) == (
         EventKind.AUTHORIZED,
         result.authorization_id,
@@ -207,44 +209,83 @@ async def test_webhooks_are_read_in_the_ports_words(
     assert refund.refund_id
 
 
+async def test_decline_and_void_webhooks_are_read_in_the_ports_words(
+    provider: SandboxProvider, sandbox: Sandbox
+) -> None:
+    with pytest.raises(PaymentDeclined) as declined:
+        await provider.authorize(8_000, "EUR", "tok_declined", "pay-dv", key("authorize"))
+    voided = await authorized(provider, 6_000)
+    await provider.void(voided.authorization_id, key("void"))
+
+    declined_id = declined.value.authorization_id or ""
+    decline = await delivery(sandbox, declined_id, "authorization.declined")
+    void = await delivery(sandbox, voided.authorization_id, "void.succeeded")
+    now = datetime.now(UTC)
+
+    assert provider.parse_webhook(decline.headers, decline.body, now).kind == EventKind.DECLINED
+    event = provider.parse_webhook(void.headers, void.body, now)
+    assert (event.kind, event.authorization_id, event.amount_cents) == (
+        EventKind.VOIDED,
+        voided.authorization_id,
+        6_000,
+    )
+
+
 async def test_a_webhook_with_another_secret_or_a_changed_body_is_refused(
     provider: SandboxProvider, sandbox: Sandbox
 ) -> None:
     auth = await authorized(provider)
-    [delivery] = await webhooks_about(sandbox, auth.authorization_id, "authorization.succeeded")
+    succeeded = await delivery(sandbox, auth.authorization_id, "authorization.succeeded")
     now = datetime.now(UTC)
 
     stranger = SandboxProvider(sandbox.url, secrets.token_hex(32))
     try:
         with pytest.raises(BadSignature):
-            stranger.parse_webhook(delivery.headers, delivery.body, now)
+            stranger.parse_webhook(succeeded.headers, succeeded.body, now)
     finally:
         await stranger.aclose()
     with pytest.raises(BadSignature):
-        provider.parse_webhook(delivery.headers, delivery.body.replace(b"15000", b"99"), now)
+        provider.parse_webhook(succeeded.headers, succeeded.body.replace(b"15000", b"99"), now)
     with pytest.raises(BadSignature):
-        provider.parse_webhook({}, delivery.body, now)
+        provider.parse_webhook({}, succeeded.body, now)
 
 
 async def test_a_webhook_signed_more_than_five_minutes_ago_is_stale(
     provider: SandboxProvider, sandbox: Sandbox
 ) -> None:
     auth = await authorized(provider)
-    [delivery] = await webhooks_about(sandbox, auth.authorization_id, "authorization.succeeded")
+    succeeded = await delivery(sandbox, auth.authorization_id, "authorization.succeeded")
 
     with pytest.raises(StaleWebhook):
         provider.parse_webhook(
-            delivery.headers, delivery.body, datetime.now(UTC) + timedelta(seconds=310)
+            succeeded.headers, succeeded.body, datetime.now(UTC) + timedelta(seconds=310)
         )
 
 
-async def test_without_a_secret_every_webhook_is_refused(sandbox: Sandbox) -> None:
+async def test_without_a_secret_even_a_webhook_signed_with_no_key_is_refused(
+    sandbox: Sandbox,
+) -> None:
+    now = datetime.now(UTC)
+    body = b'{"id":"evt_x","type":"capture.succeeded","created":"2030-01-01T00:00:00Z","data":{}}'
     adapter = SandboxProvider(sandbox.url, "")
     try:
         with pytest.raises(BadSignature, match="SECRET"):
-            adapter.parse_webhook({"Fleet-Signature": "t=1,v1=00"}, b"{}", datetime.now(UTC))
+            adapter.parse_webhook(
+                {signature.HEADER: signature.sign("", int(now.timestamp()), body)}, body, now
+            )
     finally:
         await adapter.aclose()
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1]", b'{"id": "evt_x"}'], ids=str)
+async def test_a_signed_body_that_is_not_an_event_is_invalid(
+    provider: SandboxProvider, sandbox: Sandbox, body: bytes
+) -> None:
+    now = datetime.now(UTC)
+    headers = {signature.HEADER: signature.sign(sandbox.secret, int(now.timestamp()), body)}
+
+    with pytest.raises(InvalidWebhook):
+        provider.parse_webhook(headers, body, now)
 
 
 async def until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
@@ -263,3 +304,12 @@ async def webhooks_about(sandbox: Sandbox, authorization_id: str, last: str) -> 
 
     await until(lambda: any(f'"type":"{last}"'.encode() in r.body for r in about()))
     return about()
+
+
+async def delivery(sandbox: Sandbox, authorization_id: str, event_type: str) -> Recorded:
+    """The one delivered webhook of type `event_type` about one authorization."""
+    typed = f'"type":"{event_type}"'.encode()
+    [found] = [
+        r for r in await webhooks_about(sandbox, authorization_id, event_type) if typed in r.body
+    ]
+    return found

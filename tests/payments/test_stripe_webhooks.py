@@ -141,10 +141,11 @@ def test_a_signature_older_than_five_minutes_is_stale(
         stripe_provider.parse_webhook(headers, body, datetime.fromtimestamp(SIGNED_AT + 301, UTC))
 
 
+@pytest.mark.parametrize(
+    "body", [b"not json", b"[1]", b'{"object": "event", "id": "evt_1"}'], ids=str
+)
 def test_a_signed_body_that_is_not_an_event_is_invalid(
-    stripe_provider: StripeProvider, stripe_secrets: tuple[str, str]
+    stripe_provider: StripeProvider, stripe_secrets: tuple[str, str], body: bytes
 ) -> None:
-    body = b"not json"
-
     with pytest.raises(InvalidWebhook):
         stripe_provider.parse_webhook(signed(stripe_secrets[1], body), body, NOW)
