@@ -251,3 +251,11 @@ async def test_an_idempotency_key_replays_the_first_answer(api: httpx.AsyncClien
     assert [a.json()["version"] for a in answers] == [2, 2]
     history = (await api.get(f"{POLICIES}/{policy}/history")).json()["items"]
     assert [i["version"] for i in history] == [1, 2]
+
+
+async def test_a_retired_vehicle_is_still_one_of_the_organizations(api: httpx.AsyncClient) -> None:
+    vehicle = await register(api)
+    retired = await api.post(f"/v1/vehicles/{vehicle}/retire", json={"reason": "sold"})
+    assert retired.status_code == 200, retired.text
+    resp = await api.post(POLICIES, json={**TERMS, "applies_to": {"vehicle_ids": [vehicle]}})
+    assert resp.status_code == 201, resp.text
