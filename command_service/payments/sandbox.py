@@ -12,16 +12,16 @@ import orjson
 
 from command_service.payments.provider import (
     Authorization,
-    BadSignature,
+    BadSignatureError,
     Capture,
     EventKind,
-    InvalidWebhook,
-    PaymentDeclined,
+    InvalidWebhookError,
+    PaymentDeclinedError,
     ProviderEvent,
-    ProviderRejected,
-    ProviderUnavailable,
+    ProviderRejectedError,
+    ProviderUnavailableError,
     Refund,
-    StaleWebhook,
+    StaleWebhookError,
     Void,
     header,
 )
@@ -65,9 +65,11 @@ class SandboxProvider:
         }
         answer = await self._post("/v1/authorizations", body, idempotency_key)
         if answer["status"] == "declined":
-            raise PaymentDeclined(answer["decline_code"] or "declined", answer["authorization_id"])
+            raise PaymentDeclinedError(
+                answer["decline_code"] or "declined", answer["authorization_id"]
+            )
         if answer["status"] not in ("authorized", "pending"):
-            raise ProviderRejected(f"sandbox: a new authorization is {answer['status']}")
+            raise ProviderRejectedError(f"sandbox: a new authorization is {answer['status']}")
         return Authorization(
             answer["authorization_id"], answer["status"], answer["amount_cents"], answer["currency"]
         )
@@ -119,19 +121,19 @@ class SandboxProvider:
         """The event of a sandbox webhook, its Fleet-Signature verified (shared/payments)."""
         given = header(headers, signature.HEADER)
         if not self._webhook_secret:  # an empty key would let anyone sign
-            raise BadSignature("sandbox webhook: no FLEET_SANDBOX_WEBHOOK_SECRET configured")
+            raise BadSignatureError("sandbox webhook: no FLEET_SANDBOX_WEBHOOK_SECRET configured")
         try:  # the signature alone first, so a bad one and a stale one are told apart
             signature.verify(self._webhook_secret, given, body, now.timestamp(), math.inf)
         except signature.SignatureError as exc:
-            raise BadSignature(f"sandbox webhook: {exc}") from exc
+            raise BadSignatureError(f"sandbox webhook: {exc}") from exc
         try:
             signature.verify(self._webhook_secret, given, body, now.timestamp())
         except signature.SignatureError as exc:
-            raise StaleWebhook(f"sandbox webhook: {exc}") from exc
+            raise StaleWebhookError(f"sandbox webhook: {exc}") from exc
         try:
             return _provider_event(orjson.loads(body))
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise InvalidWebhook("sandbox webhook: the signed body is not an event") from exc
+            raise InvalidWebhookError("sandbox webhook: the signed body is not an event") from exc
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
@@ -142,17 +144,17 @@ class SandboxProvider:
         try:
             response = await self._http.post(path, json=body, headers={"Idempotency-Key": key})
         except httpx.TransportError as exc:  # timeouts, refused and reset connections
-            raise ProviderUnavailable(f"sandbox: {type(exc).__name__} on {path}") from exc
+            raise ProviderUnavailableError(f"sandbox: {type(exc).__name__} on {path}") from exc
         if response.status_code >= 500 or response.status_code == 429:
-            raise ProviderUnavailable(f"sandbox: {response.status_code} on {path}")
+            raise ProviderUnavailableError(f"sandbox: {response.status_code} on {path}")
         if response.is_error:
-            raise ProviderRejected(
+            raise ProviderRejectedError(
                 f"sandbox: {response.status_code} on {path}: {_detail(response)}"
             )
         try:
             answer: dict[str, Any] = response.json()
         except ValueError as exc:
-            raise ProviderRejected(f"sandbox: unreadable answer on {path}") from exc
+            raise ProviderRejectedError(f"sandbox: unreadable answer on {path}") from exc
         return answer
 
 

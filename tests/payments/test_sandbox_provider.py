@@ -16,16 +16,16 @@ import pytest_asyncio
 
 from command_service.payments.provider import (
     Authorization,
-    BadSignature,
+    BadSignatureError,
     Capture,
     EventKind,
-    InvalidWebhook,
-    PaymentDeclined,
+    InvalidWebhookError,
+    PaymentDeclinedError,
     ProviderEvent,
-    ProviderRejected,
-    ProviderUnavailable,
+    ProviderRejectedError,
+    ProviderUnavailableError,
     Refund,
-    StaleWebhook,
+    StaleWebhookError,
     Void,
     idempotency_key,
 )
@@ -74,7 +74,7 @@ async def test_tok_visa_authorizes(provider: SandboxProvider, sandbox: Sandbox) 
 
 
 async def test_tok_declined_is_a_decline_with_the_attempts_id(provider: SandboxProvider) -> None:
-    with pytest.raises(PaymentDeclined) as declined:
+    with pytest.raises(PaymentDeclinedError) as declined:
         await provider.authorize(15_000, "EUR", "tok_declined", "pay-d", key("authorize"))
 
     assert declined.value.reason == "card_declined"
@@ -145,7 +145,7 @@ async def test_after_a_timeout_the_retry_with_the_same_key_moves_money_once(
 ) -> None:
     reference, authorize_key = f"pay-{uuid4()}", key("authorize")
     sandbox.set_faults(delay_ms=int(TIMEOUT_S * 1000) + 500)
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(ProviderUnavailableError):
         await provider.authorize(15_000, "EUR", "tok_visa", reference, authorize_key)
     sandbox.set_faults()
 
@@ -162,14 +162,14 @@ async def test_a_provider_that_is_down_is_unavailable(
 ) -> None:
     sandbox.set_faults(down_for_s=30)
 
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(ProviderUnavailableError):
         await authorized(provider)
 
 
 async def test_a_refused_connection_is_unavailable(sandbox: Sandbox) -> None:
     adapter = SandboxProvider(f"http://127.0.0.1:{free_port()}", sandbox.secret)
     try:
-        with pytest.raises(ProviderUnavailable):
+        with pytest.raises(ProviderUnavailableError):
             await authorized(adapter)
     finally:
         await adapter.aclose()
@@ -178,12 +178,12 @@ async def test_a_refused_connection_is_unavailable(sandbox: Sandbox) -> None:
 async def test_requests_the_provider_refuses_are_rejections(provider: SandboxProvider) -> None:
     auth = await authorized(provider)
 
-    with pytest.raises(ProviderRejected, match="422"):  # more than was authorized
+    with pytest.raises(ProviderRejectedError, match="422"):  # more than was authorized
         await provider.capture(auth.authorization_id, 15_001, key("capture"))
-    with pytest.raises(ProviderRejected, match="404"):
+    with pytest.raises(ProviderRejectedError, match="404"):
         await provider.void("auth_unknown", key("void"))
     await provider.void(auth.authorization_id, key("void"))
-    with pytest.raises(ProviderRejected, match="409"):  # a voided authorization
+    with pytest.raises(ProviderRejectedError, match="409"):  # a voided authorization
         await provider.capture(auth.authorization_id, 1_000, key("capture"))
 
 
@@ -212,7 +212,7 @@ async def test_webhooks_are_read_in_the_ports_words(
 async def test_decline_and_void_webhooks_are_read_in_the_ports_words(
     provider: SandboxProvider, sandbox: Sandbox
 ) -> None:
-    with pytest.raises(PaymentDeclined) as declined:
+    with pytest.raises(PaymentDeclinedError) as declined:
         await provider.authorize(8_000, "EUR", "tok_declined", "pay-dv", key("authorize"))
     voided = await authorized(provider, 6_000)
     await provider.void(voided.authorization_id, key("void"))
@@ -240,13 +240,13 @@ async def test_a_webhook_with_another_secret_or_a_changed_body_is_refused(
 
     stranger = SandboxProvider(sandbox.url, secrets.token_hex(32))
     try:
-        with pytest.raises(BadSignature):
+        with pytest.raises(BadSignatureError):
             stranger.parse_webhook(succeeded.headers, succeeded.body, now)
     finally:
         await stranger.aclose()
-    with pytest.raises(BadSignature):
+    with pytest.raises(BadSignatureError):
         provider.parse_webhook(succeeded.headers, succeeded.body.replace(b"15000", b"99"), now)
-    with pytest.raises(BadSignature):
+    with pytest.raises(BadSignatureError):
         provider.parse_webhook({}, succeeded.body, now)
 
 
@@ -256,7 +256,7 @@ async def test_a_webhook_signed_more_than_five_minutes_ago_is_stale(
     auth = await authorized(provider)
     succeeded = await delivery(sandbox, auth.authorization_id, "authorization.succeeded")
 
-    with pytest.raises(StaleWebhook):
+    with pytest.raises(StaleWebhookError):
         provider.parse_webhook(
             succeeded.headers, succeeded.body, datetime.now(UTC) + timedelta(seconds=310)
         )
@@ -269,7 +269,7 @@ async def test_without_a_secret_even_a_webhook_signed_with_no_key_is_refused(
     body = b'{"id":"evt_x","type":"capture.succeeded","created":"2030-01-01T00:00:00Z","data":{}}'
     adapter = SandboxProvider(sandbox.url, "")
     try:
-        with pytest.raises(BadSignature, match="SECRET"):
+        with pytest.raises(BadSignatureError, match="SECRET"):
             adapter.parse_webhook(
                 {signature.HEADER: signature.sign("", int(now.timestamp()), body)}, body, now
             )
@@ -284,7 +284,7 @@ async def test_a_signed_body_that_is_not_an_event_is_invalid(
     now = datetime.now(UTC)
     headers = {signature.HEADER: signature.sign(sandbox.secret, int(now.timestamp()), body)}
 
-    with pytest.raises(InvalidWebhook):
+    with pytest.raises(InvalidWebhookError):
         provider.parse_webhook(headers, body, now)
 
 
