@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
-MAX_DELAY_S = 2.0  # an answer held back to provoke a client timeout never waits longer
+MAX_DELAY_S = 5.0  # an answer held back to provoke a client timeout never waits longer
 
 
 @dataclass(frozen=True)

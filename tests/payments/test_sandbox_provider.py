@@ -35,7 +35,7 @@ from shared.payments import signature
 from tests.payments.recording_server import Recorded
 from tests.payments.sandbox_process import Sandbox, running_sandbox
 
-TIMEOUT_S = 1.0
+TIMEOUT_S = 2.0
 
 
 @pytest.fixture(scope="module")

@@ -188,7 +188,7 @@ async def test_other_4xx_are_rejections_not_declines(
 async def test_a_timeout_is_unavailable_and_the_retry_sends_the_same_request_and_key(
     stripe_provider: StripeProvider, recorder: RecordingServer
 ) -> None:
-    recorder.answer(200, shapes.payment_intent(), delay_s=1.5)  # past the 0.5 s timeout
+    recorder.answer(200, shapes.payment_intent(), delay_s=3.0)  # past the 1.5 s timeout
     recorder.answer(200, shapes.payment_intent())
 
     with pytest.raises(ProviderUnavailableError):
