@@ -170,6 +170,14 @@ def refund(
     return 201, body
 
 
+def pending_due(conn: sqlite3.Connection, at: float) -> bool:
+    """Whether a pending (`tok_slow`) authorization is due for its decision at `at`."""
+    row = conn.execute(
+        "SELECT 1 FROM authorizations WHERE status = 'pending' AND decide_at <= ? LIMIT 1", (at,)
+    ).fetchone()
+    return row is not None
+
+
 def decide_due(conn: sqlite3.Connection, ctx: Context) -> int:
     """Authorize every pending (`tok_slow`) authorization whose decision time has come."""
     due = conn.execute(

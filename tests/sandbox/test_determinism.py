@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ def session(provider: Provider) -> list[Any]:
                        .json())  # fmt: skip
         answers.append(post(http, f"/v1/authorizations/{last}/void", "v").json())
         while http.get(f"/v1/authorizations/{slow}").json()["status"] == "pending":
-            pass
+            time.sleep(0.05)
     answers.append(provider.ledger())
     answers.append([e["event"] for e in provider.events()])
     return strip_times(answers)
