@@ -81,9 +81,9 @@ def test_failed_deliveries_are_retried_with_exponential_backoff_until_a_2xx(
     assert [d.answered for d in receiver.deliveries] == [500, 500, 500, 200]
     assert len({d.body for d in receiver.deliveries}) == 1  # the same event each time
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    # First delay 200 ms, doubling, capped at 800 ms (the poll adds at most ~0.2 s).
+    # First delay 200 ms, doubling, capped at 800 ms (the 0.2 s poll and a busy CPU add some).
     for gap, least in zip(gaps, (0.2, 0.4, 0.8), strict=True):
-        assert least - 0.02 <= gap <= least + 0.5, gaps
+        assert least - 0.02 <= gap <= least + 1.0, gaps
     assert (event["attempts"], event["delivered"]) == (4, True)
 
 
