@@ -70,6 +70,8 @@ class SandboxSettings(FleetSettings):
     def __init__(self, **values: Any) -> None:
         super().__init__(**values)
         # After validation, not inside it: `load` prints these in one line, no values shown.
+        if self.webhook_url and not self.webhook_url.startswith(("http://", "https://")):
+            raise UnsafeSettingsError("FLEET_SANDBOX_WEBHOOK_URL must be an http(s) URL")
         if self.webhook_url and not self.webhook_secret:
             raise UnsafeSettingsError(
                 "FLEET_SANDBOX_WEBHOOK_URL needs FLEET_SANDBOX_WEBHOOK_SECRET"

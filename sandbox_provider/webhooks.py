@@ -62,7 +62,10 @@ class Deliverer:
     ) -> None:
         self.store, self.settings, self.faults, self.context = store, settings, faults, context
         self.wake = asyncio.Event()
-        self.client = httpx.AsyncClient(timeout=settings.delivery_timeout_ms / 1000)
+        # The URL is configured, never a proxy from the environment.
+        self.client = httpx.AsyncClient(
+            timeout=settings.delivery_timeout_ms / 1000, trust_env=False
+        )
 
     async def run(self) -> None:
         """Until cancelled; a failing round is logged and the next one tries again."""
