@@ -241,5 +241,5 @@ async def test_the_sandbox_provider_is_launched_and_a_killed_one_restarts_with_i
         restarted = restarts(stack, "sandbox")
         stack.kill("sandbox")
         await wait_restarted(stack, "sandbox", restarted)
-        assert died_of_sigkill(stack, "sandbox")
+        assert_died_of_sigkill(stack, "sandbox")
         assert (await http.get("/v1/ledger")).json() == before
