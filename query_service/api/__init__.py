@@ -12,6 +12,7 @@ from query_service.api.routes import (
     holds,
     locations,
     maintenance,
+    pricing,
     sign_in,
     stream,
     trips,
@@ -46,7 +47,7 @@ def install_api(app: FastAPI) -> None:
     staff = [Depends(require_role("fleet_manager", "admin"))]
     for module in (availability, bookings, holds, trips, locations):
         app.include_router(module.router, dependencies=everyone, responses=AUTH_PROBLEMS)
-    for module in (vehicles, maintenance, stream, analytics):
+    for module in (vehicles, maintenance, stream, analytics, pricing):
         app.include_router(module.router, dependencies=staff, responses=AUTH_PROBLEMS)
     app.include_router(sign_in.router)  # /docs' Authorize, relayed to the command service
     ops = _ops_router()

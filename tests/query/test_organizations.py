@@ -32,11 +32,15 @@ from query_service.store.row_security import READER_ROLE
 from shared.contract.serialization import loads
 from tests.conftest import FakeClock, Issuer
 from tests.query.conftest import Fleet, ReadSide, iso, start_read_side
+from tests.query.pricing_support import publish, terms
 from tests.query.test_locations_api import open_location
 from tests.query.test_stream import fields_of, next_message, serving
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_ID_PARAMS = ("vehicle_id", "booking_id", "hold_id", "trip_id", "maintenance_id", "location_id")
+_ID_PARAMS = (
+    "vehicle_id", "booking_id", "hold_id", "trip_id", "maintenance_id", "location_id",
+    "policy_id",
+)  # fmt: skip
 
 
 async def token_of(issuer: Issuer, role: str, organization_id: UUID) -> str:
@@ -75,7 +79,8 @@ async def book(
 
 async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str, UUID]]:
     """A location, a vehicle there with a booking and a running trip, one without a
-    location with a hold, a maintenance window and a cost-centre booking."""
+    location with a hold, a maintenance window and a cost-centre booking; a pricing
+    policy in two versions."""
     location_id = await open_location(fleet, organization_id)
     vehicle = await fleet.register(organization_id=organization_id, location_id=location_id)
     other = await fleet.register(organization_id=organization_id)
@@ -84,10 +89,11 @@ async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str,
     hold = await fleet.hold(other, fleet.at(days=1), fleet.at(days=1, hours=2))
     maintenance = await fleet.maintenance(other, fleet.at(days=2), fleet.at(days=3))
     allocated = await book(fleet, other, (100, 102), "site visit", f"CC-{organization_id.hex[:6]}")
+    policy = await publish(fleet, organization_id, terms(name="Revised"))
     return location_id, {
         "vehicle_id": vehicle, "other_vehicle_id": other, "booking_id": booking,
         "trip_id": trip, "hold_id": hold, "maintenance_id": maintenance,
-        "allocated_booking_id": allocated, "location_id": location_id,
+        "allocated_booking_id": allocated, "location_id": location_id, "policy_id": policy,
     }  # fmt: skip
 
 
