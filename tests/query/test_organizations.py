@@ -140,9 +140,12 @@ def _fill(path: str, ids: dict[str, UUID]) -> str:
     return path.format(**{name: ids[name] for name in names})
 
 
-def _required(operation: dict[str, Any], fleet: Fleet) -> dict[str, str]:
-    """Values of the required query parameters (availability's window)."""
-    values = {"start": iso(fleet.at(days=10)), "end": iso(fleet.at(days=10, hours=1))}
+def _required(operation: dict[str, Any], fleet: Fleet, ids: dict[str, UUID]) -> dict[str, str]:
+    """Values of the required query parameters (availability's window, the what-if's
+    policy version and window)."""
+    values = {"start": iso(fleet.at(days=10)), "end": iso(fleet.at(days=10, hours=1)),
+              "from": iso(fleet.at(days=-1)), "to": iso(fleet.at(days=200)),
+              "policy_id": str(ids["policy_id"]), "version": "2"}  # fmt: skip
     wanted = [p["name"] for p in operation.get("parameters", [])
               if p["in"] == "query" and p.get("required")]  # fmt: skip
     assert set(wanted) <= set(values), f"give this test a value for {wanted}"
@@ -156,7 +159,7 @@ async def test_no_answer_of_one_organization_names_anything_of_the_other(
     theirs = {str(i) for i in b.ids.values()}
     seen_of_a: set[str] = set()
     for path, operation in _get_operations(read):
-        body = await a.ok(_fill(path, a.ids), **_required(operation, read.fleet))
+        body = await a.ok(_fill(path, a.ids), **_required(operation, read.fleet, a.ids))
         named = set(_UUID.findall(str(body)))
         assert not named & theirs, (path, named & theirs)
         seen_of_a |= named
@@ -174,7 +177,7 @@ async def test_another_organizations_ids_answer_exactly_like_unknown_ones(
         for path, operation in _get_operations(read):
             if "{" not in path:
                 continue
-            params = _required(operation, read.fleet)
+            params = _required(operation, read.fleet, a.ids)
             foreign = await a.http.get(_fill(path, b.ids), params=params, headers=headers)
             nowhere = await a.http.get(_fill(path, unknown), params=params, headers=headers)
             assert foreign.status_code == nowhere.status_code in (403, 404), path
