@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator
 
 from shared.kit.settings import FleetSettings, var
+from shared.payments.settings import SandboxUrl, SandboxWebhookSecret
 
 
 def _lowercase(value: object) -> object:
@@ -33,15 +34,8 @@ class PaymentSettings(FleetSettings):
         "Seconds a payment provider call may take before it counts as unavailable (and is "
         "retried later with the same idempotency key).",
     )
-    sandbox_url: str = var(
-        "FLEET_SANDBOX_URL", "http://127.0.0.1:8002", "Base URL of the sandbox provider."
-    )
-    sandbox_webhook_secret: str = var(
-        "FLEET_SANDBOX_WEBHOOK_SECRET",
-        "",
-        "Secret the sandbox signs its webhooks with; empty: read "
-        "`FLEET_SANDBOX_WEBHOOK_SECRET_FILE`.",
-    )
+    sandbox_url: SandboxUrl
+    sandbox_webhook_secret: SandboxWebhookSecret
     sandbox_webhook_secret_file: Path | None = var(
         "FLEET_SANDBOX_WEBHOOK_SECRET_FILE",
         None,

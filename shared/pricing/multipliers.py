@@ -83,12 +83,18 @@ def _run(zone: ZoneInfo, moment: datetime, left: int) -> tuple[datetime, int]:
     into_day = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
     count = min(left, -(-(_DAY - into_day) // _HOUR))
     # tzdata never puts two offset changes within a day of each other (checked by a spec),
-    # so the same offset at both ends of a run means the same offset throughout.
-    if count > 1 and (moment + (count - 1) * _HOUR).astimezone(zone).utcoffset() != (
-        local.utcoffset()
-    ):
-        count = 1
-    return local, count
+    # so the offset is the start's up to some hour of the run and another after it.
+    offset = local.utcoffset()
+    if (moment + (count - 1) * _HOUR).astimezone(zone).utcoffset() == offset:
+        return local, count
+    same, changed = 0, count - 1
+    while changed - same > 1:  # invariant: hour `same` keeps the offset, hour `changed` not
+        middle = (same + changed) // 2
+        if (moment + middle * _HOUR).astimezone(zone).utcoffset() == offset:
+            same = middle
+        else:
+            changed = middle
+    return local, changed
 
 
 def utilization(booked_hours: int, capacity_hours: int) -> Fraction:

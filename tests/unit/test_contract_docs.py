@@ -36,6 +36,14 @@ from shared.contract.events import (
 )
 from shared.contract.kafka_record import ce_type, header_names, to_record
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
+from shared.contract.payment_events import (
+    PaymentAuthorized,
+    PaymentCaptured,
+    PaymentDeclined,
+    PaymentRefunded,
+    PaymentStarted,
+    PaymentVoided,
+)
 from shared.pricing.terms import PricingTerms
 from tools import contract_docs
 
@@ -45,6 +53,7 @@ VEHICLE, CUSTOMER, HOLD = UUID(int=0x7E1C1E), UUID(int=0xC0570), UUID(int=0x401D
 BOOKING, TRIP, MAINT = UUID(int=0xB001), UUID(int=0x7819), UUID(int=0x3A1)
 BRANCH = UUID(int=0xB4A)
 POLICY = UUID(int=0x9011C7)
+PAYMENT = UUID(int=0x9A7)
 TERMS = PricingTerms.model_validate(
     {
         "name": "City cars",
@@ -76,6 +85,17 @@ def policy_envelope(version: int) -> dict[str, Any]:
     return {
         "event_id": UUID(int=0xE000 + version),
         "policy_id": POLICY,
+        "version": version,
+        "occurred_at": AT + timedelta(minutes=version),
+        "organization_id": DEFAULT_ORGANIZATION_ID,
+    }
+
+
+def payment_envelope(version: int) -> dict[str, Any]:
+    """Envelope fields of the sample payment event at `version`."""
+    return {
+        "event_id": UUID(int=0xD000 + version),
+        "payment_id": PAYMENT,
         "version": version,
         "occurred_at": AT + timedelta(minutes=version),
         "organization_id": DEFAULT_ORGANIZATION_ID,
@@ -167,6 +187,43 @@ SAMPLES: list[StreamEvent] = [
     PricingPolicyPublished(**policy_envelope(1), terms=TERMS),
     PricingPolicyRevised(
         **policy_envelope(2), terms=TERMS.model_copy(update={"deposit_cents": 30_000})
+    ),
+    PaymentStarted(
+        **payment_envelope(1),
+        hold_id=HOLD,
+        vehicle_id=VEHICLE,
+        customer_id=CUSTOMER,
+        booking_id=BOOKING,
+        provider="sandbox",
+        price_cents=6_000,
+        deposit_cents=30_000,
+        amount_cents=36_000,
+        currency="EUR",
+    ),
+    PaymentDeclined(**payment_envelope(2), reason="card declined"),
+    PaymentAuthorized(
+        **payment_envelope(2), provider_ref="auth_1", amount_cents=36_000, idempotency_key="k1"
+    ),
+    PaymentCaptured(
+        **payment_envelope(3),
+        amount_cents=6_000,
+        settlement="trip_ended",
+        provider_ref="auth_1",
+        idempotency_key="k2",
+    ),
+    PaymentVoided(
+        **payment_envelope(4),
+        amount_cents=30_000,
+        settlement="trip_ended",
+        provider_ref="auth_1",
+        idempotency_key="k3",
+    ),
+    PaymentRefunded(
+        **payment_envelope(5),
+        amount_cents=1_000,
+        reason="goodwill",
+        provider_ref="auth_1",
+        idempotency_key="k4",
     ),
 ]
 
@@ -348,7 +405,7 @@ def test_vehicle_records_keep_their_type_and_key_and_location_records_name_their
 
 
 def test_pricing_policy_records_are_keyed_by_the_policy_and_carry_the_whole_terms() -> None:
-    revised = to_record(SAMPLES[-1], 9, "req-1")
+    revised = to_record(next(e for e in SAMPLES if isinstance(e, PricingPolicyRevised)), 9, "r")
     assert dict(revised.headers)["ce_type"] == b"fleetledger.pricing_policy.PricingPolicyRevised"
     assert revised.key == str(POLICY).encode()
     assert json.loads(revised.value)["terms"]["deposit_cents"] == 30_000
