@@ -1,6 +1,6 @@
 """Random event logs for the live-equals-rebuild property: a seeded fleet's history with
-its locations (branches), decided and folded by the command domain, and one pricing
-policy per organization, revised now and then (each event one whole version)."""
+its locations (branches) and one pricing policy per organization, revised now and then,
+all decided and folded by the command domain."""
 
 from __future__ import annotations
 
@@ -24,14 +24,16 @@ from command_service.domain.locations import (
     decide_location,
     fold_location,
 )
-from shared.contract.events import (
-    Location,
-    PricingPolicyEvent,
-    PricingPolicyPublished,
-    PricingPolicyRevised,
-    StreamEvent,
+from command_service.domain.pricing_policies import (
+    PolicyCommand,
+    PublishPolicy,
+    RevisePolicy,
+    decide_policy,
+    fold_policy,
 )
+from shared.contract.events import Location, StreamEvent
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
+from shared.pricing.priced import PolicyVersion
 from tests.conftest import FakeClock
 from tests.query.analytics_sim import STEP, Sim
 from tests.query.conftest import Fleet
@@ -63,7 +65,7 @@ class LogFleet(Fleet):
     applied: the test decides how they are delivered."""
 
     locations: dict[UUID, LocationState] = field(default_factory=dict)
-    policies: dict[UUID, PricingPolicyEvent] = field(default_factory=dict)  # the latest
+    policies: dict[UUID, PolicyVersion] = field(default_factory=dict)
 
     async def apply(self, *events: StreamEvent) -> None:
         for event in events:
@@ -87,28 +89,27 @@ class LogFleet(Fleet):
         await self.run_location(location_id, command)
         return location_id
 
+    async def run_policy(self, policy_id: UUID, command: PolicyCommand) -> None:
+        state = self.policies.get(policy_id)
+        events = decide_policy(state, command, self.clock.now, uuid.uuid4, policy_id)
+        self.policies[policy_id] = fold_policy(events, state)  # type: ignore[assignment]
+        await self.apply(*events)
+
     async def price(self, organization_id: UUID) -> UUID:
         """A pricing policy of the organization, published now."""
         policy_id = uuid.uuid4()
-        event = PricingPolicyPublished(
-            event_id=uuid.uuid4(), version=1, occurred_at=self.clock.now, policy_id=policy_id,
-            organization_id=organization_id, terms=terms(name=f"Policy {len(self.policies)}"),
-        )  # fmt: skip
-        self.policies[policy_id] = event
-        await self.apply(event)
+        name = f"Policy {len(self.policies)}"
+        await self.run_policy(
+            policy_id, PublishPolicy(policy_id, organization_id, terms(name=name))
+        )
         return policy_id
 
     async def reprice(self, policy_id: UUID, daily_cents: int) -> None:
-        """A new version of the policy with another daily rate."""
+        """A new version of the policy with another daily rate (none if it is the same)."""
         last = self.policies[policy_id]
         rates = last.terms.rates.model_copy(update={"daily_cents": daily_cents})
-        event = PricingPolicyRevised(
-            event_id=uuid.uuid4(), version=last.version + 1, occurred_at=self.clock.now,
-            policy_id=policy_id, organization_id=last.organization_id,
-            terms=last.terms.model_copy(update={"rates": rates}),
-        )  # fmt: skip
-        self.policies[policy_id] = event
-        await self.apply(event)
+        revised = last.terms.model_copy(update={"rates": rates})
+        await self.run_policy(policy_id, RevisePolicy(last.organization_id, revised))
 
 
 async def relocate(fleet: LogFleet, sim: Sim, rng: random.Random) -> None:

@@ -10,7 +10,14 @@ from uuid import UUID
 
 from command_service.domain import commands as cmd
 from command_service.domain import decide, fold
-from shared.contract.events import BookingConfirmed, PricingPolicyPublished, PricingPolicyRevised
+from command_service.domain.pricing_policies import (
+    PolicyCommand,
+    PublishPolicy,
+    RevisePolicy,
+    decide_policy,
+    fold_policy,
+)
+from shared.contract.events import BookingConfirmed
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID as DEFAULT
 from shared.pricing.priced import BreakdownLine, DemandFigure, Priced
 from shared.pricing.terms import PricingTerms
@@ -32,19 +39,16 @@ async def publish(
     fleet: Fleet, organization: UUID = DEFAULT, *revisions: PricingTerms, **overrides: Any
 ) -> UUID:
     """A policy published now with `overrides` of STANDARD, then revised to each of
-    `revisions` in turn (a minute apart)."""
-    policy_id = uuid.uuid4()
-    head = {"policy_id": policy_id, "organization_id": organization}
-    await fleet.apply(PricingPolicyPublished(  # type: ignore[arg-type]
-        event_id=uuid.uuid4(), version=1, occurred_at=fleet.clock.now, terms=terms(**overrides),
-        **head,
-    ))  # fmt: skip
-    for version, revised in enumerate(revisions, 2):
-        fleet.clock.advance(minutes=1)
-        await fleet.apply(PricingPolicyRevised(  # type: ignore[arg-type]
-            event_id=uuid.uuid4(), version=version, occurred_at=fleet.clock.now, terms=revised,
-            **head,
-        ))  # fmt: skip
+    `revisions` in turn (a minute apart), decided by the command domain."""
+    policy_id, state = uuid.uuid4(), None
+    commands: list[PolicyCommand] = [PublishPolicy(policy_id, organization, terms(**overrides))]
+    commands += [RevisePolicy(organization, revised) for revised in revisions]
+    for n, command in enumerate(commands):
+        if n:
+            fleet.clock.advance(minutes=1)
+        events = decide_policy(state, command, fleet.clock.now, uuid.uuid4, policy_id)
+        state = fold_policy(events, state)
+        await fleet.apply(*events)  # type: ignore[arg-type]
     return policy_id
 
 
