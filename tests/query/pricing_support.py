@@ -17,7 +17,7 @@ from command_service.domain.pricing_policies import (
     decide_policy,
     fold_policy,
 )
-from shared.contract.events import BookingConfirmed
+from shared.contract.events import BookingConfirmed, HoldPlaced
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID as DEFAULT
 from shared.pricing.priced import BreakdownLine, DemandFigure, Priced
 from shared.pricing.terms import PricingTerms
@@ -72,18 +72,36 @@ def priced(
     )  # fmt: skip
 
 
-async def book_priced(
-    fleet: Fleet, vehicle_id: UUID, start: datetime, end: datetime, pricing: Priced | None
-) -> UUID:
-    """A booking decided by the command domain whose event records `pricing` (None: as
-    written before pricing policies)."""
-    booking_id, state = uuid.uuid4(), fleet.states[vehicle_id]
-    command = cmd.BookVehicle(booking_id, uuid.uuid4(), start, end)
+async def _decided_with(
+    fleet: Fleet, vehicle_id: UUID, command: cmd.Command, pricing: Priced | None
+) -> None:
+    """Decide `command`; the event that creates the hold or booking records `pricing`
+    (None: as written before pricing policies)."""
+    state = fleet.states[vehicle_id]
     events = [
         e.model_copy(update={"pricing": pricing, "price_cents": pricing.price_cents})
-        if isinstance(e, BookingConfirmed) and pricing is not None else e
+        if isinstance(e, BookingConfirmed | HoldPlaced) and pricing is not None else e
         for e in decide(state, command, fleet.clock.now, uuid.uuid4)
     ]  # fmt: skip
     fleet.states[vehicle_id] = fold(events, state)  # type: ignore[assignment]
     await fleet.apply(*events)
+
+
+async def book_priced(
+    fleet: Fleet, vehicle_id: UUID, start: datetime, end: datetime, pricing: Priced | None
+) -> UUID:
+    """A booking decided by the command domain whose event records `pricing`."""
+    booking_id = uuid.uuid4()
+    await _decided_with(fleet, vehicle_id, cmd.BookVehicle(booking_id, uuid.uuid4(), start, end),
+                        pricing)  # fmt: skip
     return booking_id
+
+
+async def hold_priced(
+    fleet: Fleet, vehicle_id: UUID, start: datetime, end: datetime, pricing: Priced
+) -> UUID:
+    """A hold decided by the command domain whose event records `pricing`."""
+    hold_id = uuid.uuid4()
+    command = cmd.PlaceHold(hold_id, uuid.uuid4(), start, end, 900)
+    await _decided_with(fleet, vehicle_id, command, pricing)
+    return hold_id

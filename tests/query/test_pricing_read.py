@@ -13,7 +13,7 @@ import httpx
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID as DEFAULT
 from tests.conftest import Issuer
 from tests.query.conftest import ReadSide, iso
-from tests.query.pricing_support import book_priced, priced, publish, terms
+from tests.query.pricing_support import book_priced, hold_priced, priced, publish, terms
 from tests.query.test_organizations import _count_as_reader
 
 SUMMER = terms(seasons=[{"start": "2031-06-01", "end": "2031-08-31", "multiplier": 1.25}])
@@ -130,6 +130,29 @@ async def test_a_booking_shows_the_breakdown_policy_demand_extras_and_deposit_it
         "demand": {"booked_hours": 30, "capacity_hours": 120, "utilization": 0.25,
                    "multiplier": 1.0},
     }  # fmt: skip
+
+
+async def test_a_hold_shows_the_price_its_event_recorded_with_the_quote_it_named(
+    read: ReadSide,
+) -> None:
+    fleet = read.fleet
+    vehicle = await fleet.register()
+    policy, quote = await publish(fleet), uuid.uuid4()
+    pricing = priced(policy, {"rental": 2_400, "demand": 1_200}, demand=(80, 100)).model_copy(
+        update={"quote_id": quote}
+    )
+    hold = await hold_priced(fleet, vehicle, fleet.at(days=3), fleet.at(days=3, hours=2), pricing)
+
+    body = await read.ok(f"/v1/holds/{hold}")
+
+    assert (body["price_cents"], body["policy_id"], body["quote_id"]) == (
+        3_600,
+        str(policy),
+        str(quote),
+    )
+    assert body["breakdown"] == [{"label": "rental", "amount_cents": 2_400},
+                                 {"label": "demand", "amount_cents": 1_200}]  # fmt: skip
+    assert body["demand"]["utilization"] == 0.8 and body["deposit_cents"] == 20_000
 
 
 async def test_holds_and_bookings_priced_before_policies_show_one_rental_line(
