@@ -16,10 +16,7 @@ TABLES = (POLICIES, VERSIONS)
 
 def _current(e: ev.PricingPolicyEvent) -> dict[str, object]:
     """The columns a policy's row takes from the version an event carries."""
-    terms = e.terms
-    return {"version": e.version, "name": terms.name, "currency": terms.currency,
-            "priority": terms.priority, "terms": _terms(e),
-            "updated_at": e.occurred_at}  # fmt: skip
+    return {"version": e.version, "terms": _terms(e), "updated_at": e.occurred_at}
 
 
 def _terms(e: ev.PricingPolicyEvent) -> str:

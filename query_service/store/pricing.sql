@@ -6,9 +6,6 @@ CREATE TABLE pricing_policies (
     policy_id       uuid        PRIMARY KEY,
     organization_id uuid        NOT NULL,
     version         integer     NOT NULL,
-    name            text        NOT NULL,
-    currency        text        NOT NULL,
-    priority        integer     NOT NULL,
     terms           text        NOT NULL,
     published_at    timestamptz NOT NULL,
     updated_at      timestamptz NOT NULL
