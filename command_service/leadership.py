@@ -13,6 +13,7 @@ log = structlog.get_logger("command_service.leadership")
 
 SWEEPER_LOCK = 0x466C_6877
 RELAY_LOCK = 0x466C_7265
+PAYMENTS_LOCK = 0x466C_7061
 
 
 class LeaderLock:

@@ -34,6 +34,11 @@ class Settings(ModeSettings):
     sweeper_interval_ms: int = var(
         "FLEET_SWEEPER_INTERVAL_MS", 5000, "How often the sweeper leader looks for expired holds."
     )
+    payment_manager_interval_ms: int = var(
+        "FLEET_PAYMENT_MANAGER_INTERVAL_MS",
+        1000,
+        "How often the payment process manager's leader takes open payments their next step.",
+    )
     max_body_bytes: MaxBodyBytes
     max_attempts: int = var(
         "FLEET_COMMAND_MAX_ATTEMPTS",
@@ -70,6 +75,10 @@ class Settings(ModeSettings):
     @property
     def sweeper_interval_s(self) -> float:
         return self.sweeper_interval_ms / 1000
+
+    @property
+    def payment_manager_interval_s(self) -> float:
+        return self.payment_manager_interval_ms / 1000
 
     @property
     def relay_poll_interval_s(self) -> float:

@@ -17,6 +17,7 @@ from command_service.api.routes import (
     locations,
     ops,
     organizations,
+    payments,
     pricing_policies,
     trips,
     vehicles,
@@ -26,6 +27,9 @@ from command_service.application.handler import CommandHandler
 from command_service.application.streams import StreamHandler
 from command_service.devclock import SimulatedClock
 from command_service.identity.setup import start_identity
+from command_service.payments.factory import provider_from_settings
+from command_service.payments.manager import PaymentManager
+from command_service.payments.steps import PaymentSteps
 from command_service.relay import Relay
 from command_service.settings import Settings
 from command_service.store.event_store import EventStore
@@ -65,12 +69,21 @@ def create_app(
         app.state.verifier = TokenVerifier(
             identity.keys, identity.revocations, identity.check_subject
         )
-        handler = CommandHandler(EventStore(pool), clock, new_id, settings.max_attempts)
+        vehicle_store = EventStore(pool)
+        handler = CommandHandler(vehicle_store, clock, new_id, settings.max_attempts)
         sweeper = HoldSweeper(
             settings.database_url, pool, handler, clock, settings.sweeper_interval_s
         )
         app.state.pool, app.state.handler, app.state.sweeper = pool, handler, sweeper
         app.state.streams = StreamHandler(StreamStore(pool), clock, new_id, settings.max_attempts)
+        provider = provider_from_settings(settings.payments)
+        manager = PaymentManager(
+            settings.database_url,
+            PaymentSteps(pool, app.state.streams, handler, provider, vehicle_store),
+            clock,
+            settings.payment_manager_interval_s,
+        )
+        app.state.payments = manager
         app.state.responses = ResponseStore(pool)
         app.state.customers = Customers(pool)
         app.state.new_id, app.state.clock = new_id, clock
@@ -89,9 +102,12 @@ def create_app(
             relay.start()
         app.state.relay = relay
         sweeper.start()
+        manager.start()
         try:
             yield
         finally:
+            await manager.stop()
+            await provider.aclose()
             await sweeper.stop()
             await identity.revocations.stop()
             if relay is not None:
@@ -109,7 +125,7 @@ def create_app(
     install_docs(app, token_url=auth.TOKEN_FORM_URL)
     # In simulated mode every command first refreshes the clock the workers share.
     refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
-    for module in (vehicles, locations, pricing_policies, bookings, trips):
+    for module in (vehicles, locations, pricing_policies, bookings, trips, payments):
         app.include_router(module.router, dependencies=refresh, responses=COMMAND_PROBLEMS)
     for module in (auth, accounts, organizations, feed):
         app.include_router(module.router, responses=COMMAND_PROBLEMS)

@@ -88,6 +88,11 @@ class OrganizationBody(Strict):
     slug: Slug
 
 
+class OrganizationPatch(Strict):
+    model_config = example(payments="required")
+    payments: Literal["off", "required"]
+
+
 class RefreshBody(Strict):
     model_config = example(refresh_token="the refresh_token of POST /v1/auth/token")
     refresh_token: OpaqueToken

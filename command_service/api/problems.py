@@ -17,6 +17,12 @@ from command_service.application.errors import (
 )
 from command_service.devclock import ClockWouldGoBackwardsError
 from command_service.domain import errors as de
+from command_service.payments.checkout import (
+    HoldNotPayableError,
+    PaymentDeclinedProblem,
+    PaymentRequiredError,
+)
+from command_service.payments.webhooks import UnknownAuthorizationError
 from shared.kit.http.problems import install_common_handlers, slug_of
 from shared.kit.http.responses import problem
 
@@ -60,6 +66,10 @@ PROBLEM_TYPES: dict[type[de.DomainError], ProblemType] = {
     IdempotencyKeyReuseError: ProblemType(422, "Idempotency-Key reused with a different request"),
     ContentionError: ProblemType(503, "Too much contention"),
     ClockWouldGoBackwardsError: ProblemType(409, "Clock would go backwards"),
+    HoldNotPayableError: ProblemType(409, "Hold not payable"),
+    PaymentRequiredError: ProblemType(402, "Payment required"),
+    PaymentDeclinedProblem: ProblemType(402, "Payment declined"),
+    UnknownAuthorizationError: ProblemType(404, "Payment not found"),
 }
 
 
@@ -76,6 +86,8 @@ def problem_of(exc: de.DomainError) -> Response:
         extra["conflicts"] = [
             {"kind": c.kind, "id": c.id, "start": c.start, "end": c.end} for c in exc.conflicts
         ]
+    if isinstance(exc, PaymentDeclinedProblem):
+        extra["payment_id"] = exc.payment_id
     if isinstance(exc, de.InvalidCommandError):
         extra["errors"] = [{"field": exc.field or "body", "message": exc.detail}]
     return problem(kind.status, kind.title, exc.detail, slug_of(type(exc).__name__), **extra)

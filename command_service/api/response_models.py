@@ -239,6 +239,9 @@ class Organization(BaseModel):
     organization_id: UUID
     name: str
     slug: str
+    payments: Literal["off", "required"] = Field(
+        description="`required`: customers book through a hold they pay for (402 otherwise)."
+    )
 
 
 class Revocation(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
@@ -15,7 +15,8 @@ from command_service.identity.errors import OrganizationNotFoundError, SlugTaken
 # A DNS label: 2-63 lower-case letters, digits and hyphens, a letter or digit at each end.
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$"
 _SLUG = re.compile(SLUG_PATTERN)
-_COLUMNS = "organization_id, slug, name, created_at"
+_COLUMNS = "organization_id, slug, name, created_at, payments"
+Payments = Literal["off", "required"]
 
 
 def check_slug(slug: str) -> str:
@@ -34,10 +35,16 @@ class Organization:
     slug: str
     name: str
     created_at: datetime
+    payments: Payments = "off"
 
     def public(self) -> dict[str, Any]:
         """What the API shows of an organization."""
-        return {"organization_id": self.organization_id, "name": self.name, "slug": self.slug}
+        return {
+            "organization_id": self.organization_id,
+            "name": self.name,
+            "slug": self.slug,
+            "payments": self.payments,
+        }
 
 
 def _organization(row: asyncpg.Record | None) -> Organization | None:
@@ -92,3 +99,28 @@ async def by_slug(db: asyncpg.Connection | asyncpg.Pool, slug: str) -> Organizat
     if found is None:
         raise OrganizationNotFoundError(f"no organization with slug {slug}")
     return found
+
+
+async def set_payments(
+    db: asyncpg.Connection | asyncpg.Pool, organization_id: UUID, payments: Payments
+) -> Organization:
+    """Set whether the organization's customers must pay for their holds."""
+    found = _organization(
+        await db.fetchrow(
+            "UPDATE organizations SET payments = $2 WHERE organization_id = $1"
+            f" RETURNING {_COLUMNS}",
+            organization_id,
+            payments,
+        )
+    )
+    if found is None:
+        raise not_found(organization_id)
+    return found
+
+
+async def payments_required(db: asyncpg.Connection | asyncpg.Pool, organization_id: UUID) -> bool:
+    """Whether the organization's customers must book through a paid hold."""
+    setting = await db.fetchval(
+        "SELECT payments FROM organizations WHERE organization_id = $1", organization_id
+    )
+    return bool(setting == "required")

@@ -88,6 +88,21 @@ class Identity:
             raise organizations.not_found(organization_id)
         return await organizations.by_id(self._pool, organization_id)
 
+    async def set_payments(
+        self, caller: Principal, organization_id: UUID, payments: organizations.Payments
+    ) -> Organization:
+        """Turn payments on or off for an organization `caller` may see (its admins and
+        platform admins: the route admits only those roles)."""
+        await self.organization(caller, organization_id)
+        found = await organizations.set_payments(self._pool, organization_id, payments)
+        log.info(
+            "organization_payments_set",
+            organization_id=str(organization_id),
+            payments=payments,
+            by=caller.actor,
+        )
+        return found
+
     async def add_staff(
         self,
         caller: Principal,

@@ -16,12 +16,15 @@ from command_service.api.http import (
     actor_of,
     command_headers,
     customer_for,
+    principal_of,
     require_customer,
     written,
 )
 from command_service.api.response_models import documented
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
+from command_service.identity.organizations import payments_required
+from command_service.payments.checkout import PaymentRequiredError
 from shared.contract import events as ev
 from shared.kit.auth.dependencies import require_role
 
@@ -92,9 +95,24 @@ async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> Response:
     return await answer(request, run, _hold_body, status=201)
 
 
+async def refuse_unpaid(request: Request) -> None:
+    """402 for a customer of an organization that takes payments: they book through a
+    hold they pay for; staff may still book without payment."""
+    principal = principal_of(request)
+    if principal.is_staff:
+        return
+    if await payments_required(request.app.state.pool, principal.organization_id):
+        raise PaymentRequiredError(
+            "this organization takes payments: place a hold and pay for it "
+            "(POST /v1/holds/{hold_id}/payment)"
+        )
+
+
 @router.post("/holds/{hold_id}/confirm", **documented(rm.Booking, 201, links.BOOKING_LINKS))
 async def confirm_hold(hold_id: UUID, request: Request) -> Response:
-    """Turn an active hold into a booking at the quoted price."""
+    """Turn an active hold into a booking at the quoted price (402 for a customer when
+    the organization takes payments: pay for the hold instead)."""
+    await refuse_unpaid(request)
     command = cmd.ConfirmHold(
         hold_id=hold_id, booking_id=request.app.state.new_id(), by=actor_of(request)
     )
@@ -115,7 +133,9 @@ async def release_hold(hold_id: UUID, request: Request) -> Response:
 @router.post("/bookings", **documented(rm.Booking, 201, links.BOOKING_LINKS))
 async def book_vehicle(body: schemas.BookBody, request: Request) -> Response:
     """Book [start, end) on a vehicle; 409 with the conflicting blocks on overlap. Staff
-    may book for an account of their organization (`customer_id`, 404 otherwise)."""
+    may book for an account of their organization (`customer_id`, 404 otherwise); 402
+    for a customer when the organization takes payments (use a hold and pay for it)."""
+    await refuse_unpaid(request)
     customer = customer_for(request, body.customer_id)
     command = cmd.BookVehicle(
         booking_id=request.app.state.new_id(),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 
 from command_service.api import links
 from command_service.api import response_models as rm
-from command_service.api.auth_schemas import OrganizationBody, StaffBody
+from command_service.api.auth_schemas import OrganizationBody, OrganizationPatch, StaffBody
 from command_service.api.routes.auth import identity_of
 from shared.kit.auth.dependencies import Caller, require_role
 from shared.kit.auth.principal import Principal
@@ -42,6 +42,16 @@ async def get_organization(organization_id: UUID, caller: Caller, request: Reque
     """The organization, for its members and platform admins; 404 for anyone else, with
     the body an unknown id gets."""
     organization = await identity_of(request).organization(caller, organization_id)
+    return JSON(organization.public())
+
+
+@router.patch("/v1/organizations/{organization_id}", response_model=rm.Organization)
+async def patch_organization(
+    organization_id: UUID, body: OrganizationPatch, caller: Staffer, request: Request
+) -> JSON:
+    """Change the organization's settings (`payments: off | required`): its admins and
+    platform admins; an admin of another organization gets the unknown-organization 404."""
+    organization = await identity_of(request).set_payments(caller, organization_id, body.payments)
     return JSON(organization.public())
 
 
