@@ -80,6 +80,12 @@ MAINTENANCE_LINKS = {
 HOLD_LINKS = {
     "ConfirmHold": link("post", "/v1/holds/{hold_id}/confirm", "Book it.", hold_id="hold_id"),
     "ReleaseHold": link("post", "/v1/holds/{hold_id}/release", "Give it back.", hold_id="hold_id"),
+    "PayHold": link("post", "/v1/holds/{hold_id}/payment", "Pay for it.", hold_id="hold_id"),
+}
+PAYMENT_LINKS = {
+    "CancelBooking": link(
+        "post", "/v1/bookings/{booking_id}/cancel", "Cancel its booking.", booking_id="booking_id"
+    ),
 }
 BOOKING_LINKS = {
     "CancelBooking": link(

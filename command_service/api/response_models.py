@@ -214,6 +214,15 @@ class PolicyHistory(BaseModel):
     next_cursor: str | None
 
 
+class PaymentHistory(BaseModel):
+    """A payment's events (every money movement), oldest first; pass `next_cursor` as
+    `after_version` for more."""
+
+    payment_id: UUID
+    items: list[StoredEvent]
+    next_cursor: str | None
+
+
 class Feed(BaseModel):
     """Events after a position; pass `next_after` as `after` for the next page."""
 

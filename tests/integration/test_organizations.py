@@ -42,7 +42,8 @@ async def test_a_platform_admin_creates_an_organization(tenancy: Tenancy) -> Non
     created = await tenancy.http.post("/v1/organizations", json=body, headers=platform.auth)
     assert created.status_code == 201, created.text
     organization = created.json()
-    assert set(organization) == {"organization_id", "name", "slug"}
+    assert set(organization) == {"organization_id", "name", "slug", "payments"}
+    assert organization["payments"] == "off"
     assert (organization["name"], organization["slug"]) == (body["name"], body["slug"])
     path = f"/v1/organizations/{organization['organization_id']}"
     read = await tenancy.http.get(path, headers=platform.auth)

@@ -32,6 +32,7 @@ KINDS = {
     "hold_id": "hold", "trip_id": "trip", "maintenance_id": "maintenance",
     "customer_id": "customer", "user_id": "customer", "organization_id": "organization",
     "location_id": "location", "location_ids": "location", "policy_id": "pricing_policy",
+    "payment_id": "payment",
 }  # fmt: skip
 # Writes that name no record of anyone, so there is no other organization's id to try.
 ALLOWED = {
@@ -43,6 +44,7 @@ ALLOWED = {
     "POST /v1/auth/signing-keys/rotate": "the installation's signing key, no one's record",
     "POST /v1/organizations": "creates a new organization (platform_admin only)",
     "POST /v1/locations": "creates a location in the caller's own organization",
+    "POST /v1/payments/webhooks/{provider}": "a provider's signed event, no caller's record",
 }
 
 
@@ -110,6 +112,8 @@ def slots(op: Operation) -> list[Slot]:
     found = []
     for param in op.spec.get("parameters", []):
         name, where = param["name"], param["in"]
+        if where == "path" and "enum" in _subschema(op.doc, param.get("schema", {})):
+            continue  # a fixed choice (a payment provider's name), not a record
         if where == "path":
             found.append(Slot("path", (name,), KINDS.get(name) if is_id(name) else None))
         elif where == "query" and is_id(name):

@@ -81,9 +81,11 @@ async def test_a_replayed_event_id_is_answered_200_and_changes_nothing(shop: Sho
     assert await shop.events(payment_id) == ["PaymentStarted", "PaymentAuthorized"]
 
 
-async def test_an_unknown_provider_is_not_found(shop: Shop) -> None:
-    resp = await shop.http.post("/v1/payments/webhooks/paypal", content=b"{}")
+async def test_a_provider_not_in_use_is_not_found(shop: Shop) -> None:
+    resp = await shop.http.post("/v1/payments/webhooks/stripe", content=b"{}")
     assert resp.status_code == 404
+    unknown = await shop.http.post("/v1/payments/webhooks/paypal", content=b"{}")
+    assert unknown.status_code == 422
 
 
 class Crash(Exception):

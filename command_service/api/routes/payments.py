@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from command_service.api import links
+from command_service.api import response_models as rm
 from command_service.api.http import actor_of
 from command_service.api.schemas import Strict, example
+from command_service.api.stream_routes import history
 from command_service.payments.checkout import pay_for_hold
 from command_service.payments.provider import InvalidWebhookError
 from command_service.payments.steps import PaymentSteps
+from command_service.payments.stream import PAYMENTS, PaymentNotFoundError
 from command_service.payments.webhooks import apply_webhook
 from shared.kit.auth.dependencies import require_role
 from shared.kit.clock import system_clock
@@ -54,6 +58,7 @@ def steps_of(request: Request) -> PaymentSteps:
     "/holds/{hold_id}/payment",
     status_code=201,
     response_model=PaymentAnswer,
+    responses={201: {"description": PaymentAnswer.__doc__, "links": links.PAYMENT_LINKS}},
     dependencies=[Depends(require_role("customer", "fleet_manager", "admin"))],
 )
 async def pay_hold(hold_id: UUID, body: PayBody, request: Request) -> JSON:
@@ -68,10 +73,32 @@ async def pay_hold(hold_id: UUID, body: PayBody, request: Request) -> JSON:
     return JSON(answer.model_dump(mode="json", exclude_none=True), status_code=201)
 
 
+@router.get(
+    "/payments/{payment_id}/history",
+    tags=["event log"],
+    response_model=rm.PaymentHistory,
+    dependencies=[Depends(require_role("fleet_manager", "admin", "service"))],
+)
+async def payment_history(
+    payment_id: UUID,
+    request: Request,
+    after_version: int = Query(0, ge=0, le=2**31 - 1),
+    limit: int = Query(1000, ge=1, le=10000),
+) -> JSON:
+    """Every stored event of a payment, oldest first, with its metadata (the audit trail;
+    the query side heals its payments read model from it)."""
+
+    def unknown(stream_id: UUID) -> PaymentNotFoundError:
+        return PaymentNotFoundError(f"no payment with id {stream_id}")
+
+    return await history(request, PAYMENTS.name, payment_id, after_version, limit, unknown)
+
+
 @router.post("/payments/webhooks/{provider}", response_model=WebhookAnswer)
-async def receive_webhook(provider: str, request: Request) -> Response:
+async def receive_webhook(provider: Literal["sandbox", "stripe"], request: Request) -> Response:
     """A payment provider's signed event; 400 (nothing written) on a bad signature or a
-    stale timestamp, 200 also for a duplicate."""
+    stale timestamp, 200 also for a duplicate; 404 for a provider this service does not
+    use."""
     steps = steps_of(request)
     if provider != steps.provider.name:
         return problem(404, "Not found", f"no payment provider {provider} here", "unknown-provider")
