@@ -6,7 +6,7 @@ clock), so a step retried after a crash decides exactly what the first attempt d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 import asyncpg
@@ -74,8 +74,6 @@ async def hold_story(
 
 def _told(story: HoldStory, event: object) -> HoldStory:
     """The story with one more event."""
-    from dataclasses import replace
-
     if isinstance(event, ev.HoldReleased | ev.HoldExpired):
         return replace(story, ended=event)
     if isinstance(event, ev.HoldConfirmed):

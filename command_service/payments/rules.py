@@ -55,9 +55,11 @@ def next_step(
     no-show): confirm the hold, wait, or settle."""
     booking = story.booking if story.booking and story.booking.booking_id == booking_id else None
     if booking is None:
-        if story.ended is not None:  # released or expired before the booking was made
-            return Settle("hold_ended", 0, story.ended.event_id)
-        return "wait" if story.confirmed is not None else "confirm"
+        # Released, expired, or confirmed into a booking of its own (by staff, unpaid).
+        ended = story.ended or story.confirmed
+        if ended is not None:
+            return Settle("hold_ended", 0, ended.event_id)
+        return "confirm"
     price = booking.price_cents
     if story.cancelled is not None:
         refund = story.cancelled.refund_cents

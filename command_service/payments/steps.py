@@ -21,6 +21,7 @@ from command_service.application.streams import StreamHandler
 from command_service.domain import commands as cmd
 from command_service.domain.errors import DomainError
 from command_service.payments import stream
+from command_service.payments.facts import hold_story
 from command_service.payments.provider import PaymentDeclinedError, PaymentProvider, idempotency_key
 from command_service.payments.rules import Settle
 from command_service.store.event_store import EventStore
@@ -88,11 +89,20 @@ class PaymentSteps:
                 started.hold_id, "hold", command, context(str(started.payment_id))
             )
         except DomainError as exc:
+            if await self._booked(state):  # the request and the manager both confirmed it
+                return True
             log.info(
                 "paid_hold_not_confirmed", payment_id=str(started.payment_id), reason=exc.detail
             )
             return False
         return True
+
+    async def _booked(self, state: stream.PaymentState) -> bool:
+        """Whether the payment's booking exists."""
+        started = state.started
+        story = await hold_story(self.pool, started.vehicle_id, started.hold_id, started.booking_id)
+        booking = story.booking if story is not None else None
+        return booking is not None and booking.booking_id == started.booking_id
 
     async def settle(self, state: stream.PaymentState, settle: Settle) -> None:
         """Capture what is owed and release the rest, or void it all when nothing is."""

@@ -54,6 +54,22 @@ async def test_a_hold_is_paid_once_and_only_while_active(shop: Shop) -> None:
     assert unknown.status_code == 404
 
 
+async def test_two_payments_of_one_hold_at_once_authorize_once(shop: Shop) -> None:
+    hold = await shop.hold(await shop.vehicle(), shop.clock() + timedelta(days=2))
+
+    answers = await asyncio.gather(*(shop.pay(hold["hold_id"]) for _ in range(3)))
+
+    assert sorted(a.status_code for a in answers) == [201, 409, 409]
+    [paid] = [a.json() for a in answers if a.status_code == 201]
+    assert shop.entries(paid["payment_id"], "authorized") == 1
+    assert (
+        await shop.app.state.pool.fetchval(
+            "SELECT count(*) FROM payments WHERE hold_id = $1::uuid", hold["hold_id"]
+        )
+        == 1
+    )
+
+
 async def test_another_customers_hold_reads_as_unknown(shop: Shop) -> None:
     hold = await shop.hold(await shop.vehicle(), shop.clock() + timedelta(days=2))
     from tests.integration.conftest import bearer, token_for

@@ -121,3 +121,15 @@ def test_a_hold_that_ended_unbooked_is_voided_and_an_open_one_confirmed() -> Non
     assert next_step(ended, BOOKING, PRICE, HOURLY, START) == Settle(
         "hold_ended", 0, expired.event_id
     )
+
+
+def test_a_hold_booked_without_this_payment_voids_it() -> None:
+    story = _story()
+    by_staff = _event(
+        ev.HoldConfirmed, START, hold_id=story.placed.hold_id, booking_id=uuid.uuid4()
+    )
+    unpaid = HoldStory(story.vehicle_id, story.placed, confirmed=by_staff)
+
+    step = next_step(unpaid, BOOKING, PRICE, HOURLY, START)
+
+    assert step == Settle("hold_ended", 0, by_staff.event_id)
