@@ -22,6 +22,7 @@ from command_service.payments.checkout import (
     PaymentDeclinedProblem,
     PaymentRequiredError,
 )
+from command_service.payments.stream import PaymentNotFoundError
 from command_service.payments.webhooks import UnknownAuthorizationError
 from shared.kit.http.problems import install_common_handlers, slug_of
 from shared.kit.http.responses import problem
@@ -70,6 +71,7 @@ PROBLEM_TYPES: dict[type[de.DomainError], ProblemType] = {
     PaymentRequiredError: ProblemType(402, "Payment required"),
     PaymentDeclinedProblem: ProblemType(402, "Payment declined"),
     UnknownAuthorizationError: ProblemType(404, "Payment not found"),
+    PaymentNotFoundError: ProblemType(404, "Payment not found"),
 }
 
 
