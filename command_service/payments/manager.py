@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from command_service.devclock import SimulatedClock
 from command_service.leadership import PAYMENTS_LOCK, LeaderLock
 from command_service.payments import rules
 from command_service.payments.facts import hold_story
@@ -80,6 +81,8 @@ class PaymentManager:
     async def run_once(self) -> int:
         """Take every due payment one step; returns how many steps were taken."""
         pool: asyncpg.Pool = self.steps.pool
+        if isinstance(self._clock, SimulatedClock):  # dev/demo: another worker may have moved it
+            await self._clock.refresh(pool)
         taken = 0
         for row in await pool.fetch(_DUE, BATCH):
             try:
