@@ -23,6 +23,12 @@ RETRIES = Counter(
     "fleet_command_retries_total", "Commands decided again after a version conflict", ["command"]
 )
 HOLDS_EXPIRED = Counter("fleet_holds_expired_total", "HoldExpired events appended by the sweeper")
+PAYMENT_CALLS = Counter(
+    "fleet_payment_provider_calls_total",
+    "Payment provider calls, by call (authorize, capture, void) and outcome (ok, pending, "
+    "declined, error)",
+    ["call", "outcome"],
+)
 
 
 RELAY_PUBLISHED = Counter("fleet_relay_published_total", "Events acknowledged by the broker")

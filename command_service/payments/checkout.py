@@ -9,6 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
+from command_service import metrics
 from command_service.domain.actor import Actor
 from command_service.domain.errors import DomainError, UnknownEntityError
 from command_service.payments import stream
@@ -88,6 +89,7 @@ async def pay_for_hold(
     try:
         outcome = await steps.authorize(decision.state, card_token)
     except PaymentProviderError:  # provider down or confused: the manager retries, same key
+        metrics.PAYMENT_CALLS.labels("authorize", "error").inc()
         outcome = "pending"
     if outcome == "declined":
         raise PaymentDeclinedProblem(

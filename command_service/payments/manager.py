@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from command_service import metrics
 from command_service.devclock import SimulatedClock
 from command_service.leadership import PAYMENTS_LOCK, LeaderLock
 from command_service.payments import rules
@@ -88,6 +89,8 @@ class PaymentManager:
             try:
                 taken += await self._advance(row)
             except PaymentProviderError as exc:  # the provider is down or refused: same key later
+                call = "authorize" if row["status"] == "started" else "settle"
+                metrics.PAYMENT_CALLS.labels(call, "error").inc()
                 log.warning(
                     "payment_step_failed", payment_id=str(row["payment_id"]), error=describe(exc)
                 )

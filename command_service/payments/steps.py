@@ -16,6 +16,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from command_service import metrics
 from command_service.application.handler import CommandContext, CommandHandler
 from command_service.application.streams import StreamHandler
 from command_service.domain import commands as cmd
@@ -66,10 +67,14 @@ class PaymentSteps:
                 started.amount_cents, started.currency, card_token, str(started.payment_id), key
             )
         except PaymentDeclinedError as exc:
+            metrics.PAYMENT_CALLS.labels("authorize", "declined").inc()
             await self._record(
                 started.payment_id, stream.RecordDeclined(exc.reason, exc.authorization_id)
             )
             return "declined"
+        metrics.PAYMENT_CALLS.labels(
+            "authorize", "ok" if answer.status == "authorized" else "pending"
+        ).inc()
         if answer.status == "pending":
             await self.pool.execute(_PENDING, started.payment_id, answer.authorization_id)
             return "pending"
@@ -110,12 +115,14 @@ class PaymentSteps:
         if settle.capture_cents > 0:
             key = idempotency_key(settle.cause_id, "capture")
             taken = await self.provider.capture(state.authorization_id, settle.capture_cents, key)
+            metrics.PAYMENT_CALLS.labels("capture", "ok").inc()
             done = stream.RecordSettlement(
                 settle.settlement, taken.captured_cents, taken.released_cents, taken.capture_id, key
             )
         else:
             key = idempotency_key(settle.cause_id, "void")
             voided = await self.provider.void(state.authorization_id, key)
+            metrics.PAYMENT_CALLS.labels("void", "ok").inc()
             done = stream.RecordSettlement(
                 settle.settlement, 0, voided.released_cents, voided.authorization_id, key
             )

@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from command_service import metrics
 from tests.payflow.conftest import Shop, late_fee
 
 
@@ -143,8 +144,11 @@ async def test_a_provider_down_for_a_while_delays_the_capture_and_loses_nothing(
         f"/v1/bookings/{booking_id}/cancel", json={"reason": "plans"}, headers=shop.customer
     )
     shop.sandbox.set_faults(down_for_s=1.5)
+    errors = metrics.PAYMENT_CALLS.labels("settle", "error")
+    before = errors._value.get()
 
     assert await shop.step() == 0
+    assert errors._value.get() == before + 1
     assert shop.entries(payment_id, "captured") == 0
     await asyncio.sleep(2.5)  # back up; the retry's backoff has passed
     await _settle(shop)
