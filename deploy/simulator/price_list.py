@@ -33,8 +33,9 @@ from shared.pricing.terms import (
 TIMEZONE = "Europe/Berlin"  # every simulated city is German
 DEPOSIT_CENTS = {"compact": 20_000, "midsize": 30_000, "premium": 50_000}
 DEPOSIT_CENTS |= {"electric": 40_000, "van": 40_000}
-# Below 20 % booked a discount, from 60 % and 85 % a surge (the booked share of the model).
-DEMAND = ((0.0, 0.9), (0.2, 1.0), (0.6, 1.25), (0.85, 1.5))
+# Below 20 % booked a discount, from 50 % and 75 % a surge: the booked share of the
+# model's cars, and a model has only a handful of them (six or seven in a fleet of 200).
+DEMAND = ((0.0, 0.9), (0.2, 1.0), (0.5, 1.25), (0.75, 1.5))
 EXTRAS = (
     Extra(code="child-seat", name="Child seat", price_cents=600, per="booking"),
     Extra(code="additional-driver", name="Additional driver", price_cents=800, per="day"),

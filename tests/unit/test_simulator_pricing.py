@@ -73,7 +73,7 @@ def test_each_model_gets_rates_seasons_rush_hours_demand_extras_and_a_deposit() 
         assert {s.start.year for s in terms.seasons} == {2030, 2031}
         assert {r.name for r in terms.time_of_day} == {"Rush hour", "Weekend"}
         tiers = [(t.min_utilization, t.multiplier) for t in terms.demand]
-        assert tiers == [(0.0, 0.9), (0.2, 1.0), (0.6, 1.25), (0.85, 1.5)]
+        assert tiers == [(0.0, 0.9), (0.2, 1.0), (0.5, 1.25), (0.75, 1.5)]
         assert [e.code for e in terms.extras] == ["child-seat", "additional-driver"]
         assert terms.deposit_cents > 0 and terms.timezone == "Europe/Berlin"
 
