@@ -118,7 +118,8 @@ class Planner:
 
     def _decided(self, now: datetime, wish: Wish, hold: bool, quote: QuoteSeen) -> Action:
         self.world.name(quote.quote_id, f"q{quote.seq}")
-        args = (now, wish.customer, wish.vehicle, wish.start, wish.end, quote.quote_id)
+        chosen = {"quote_id": quote.quote_id} | ({"extras": wish.extras} if wish.extras else {})
+        args = (now, wish.customer, wish.vehicle, wish.start, wish.end, chosen)
         return self._place_hold(*args) if hold else self._book(*args)
 
     def decided(self, now: datetime) -> list[Action]:
@@ -147,10 +148,11 @@ class Planner:
         vehicle: SimVehicle,
         start: datetime,
         end: datetime,
-        quote_id: str,
+        quoted: dict[str, Any],
     ) -> dict[str, Any]:
+        """The window, the quote it takes the price of and its extras."""
         body: dict[str, Any] = {"vehicle_id": vehicle.vehicle_id, "start": iso(start)}
-        body |= {"end": iso(end), "quote_id": quote_id}
+        body |= {"end": iso(end)} | quoted
         if not self.config.auth:  # until identity: the body names the customer
             body["customer_id"] = customer.customer_id
         return body
@@ -162,9 +164,9 @@ class Planner:
         vehicle: SimVehicle,
         start: datetime,
         end: datetime,
-        quote_id: str,
+        quoted: dict[str, Any],
     ) -> Action:
-        body = self._window_body(customer, vehicle, start, end, quote_id)
+        body = self._window_body(customer, vehicle, start, end, quoted)
         purpose = self.rng.choice(PURPOSES)
         if purpose:
             body["purpose"] = purpose
@@ -204,10 +206,10 @@ class Planner:
         vehicle: SimVehicle,
         start: datetime,
         end: datetime,
-        quote_id: str,
+        quoted: dict[str, Any],
     ) -> Action:
         ttl, fate, act_at = bh.hold_plan(self.rng, now)
-        body = self._window_body(customer, vehicle, start, end, quote_id) | {"ttl_seconds": ttl}
+        body = self._window_body(customer, vehicle, start, end, quoted) | {"ttl_seconds": ttl}
         booking = Booking("", vehicle.index, customer.index, start, end, bh.booking_fate(
             self.rng, act_at, start, end
         ))  # fmt: skip

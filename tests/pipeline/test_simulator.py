@@ -11,7 +11,7 @@ import json
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -224,3 +224,10 @@ async def test_the_fleet_prices_by_policy_and_a_surge_turns_fewer_quotes_into_bo
     assert _accepted_share(surge) + 0.15 < _accepted_share(quiet)
     outcomes = report.outcomes
     assert outcomes["quotes_asked"] == len(report.quotes) + outcomes.get("quotes_refused", 0)
+
+    # Restarted on this state, the simulator replays the price list: nothing new published.
+    again = await simulate(replace(config, start=None, days=0.1))
+    assert again.outcomes["policies_replayed"] == len(policies)
+    assert "policies_published" not in again.outcomes
+    events = await _events(demo_stack.command_dsn)
+    assert sum(e["event_type"] == "PricingPolicyPublished" for e in events) == len(policies)

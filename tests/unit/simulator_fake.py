@@ -36,6 +36,7 @@ class FakeCommandApi:
         self.policies: dict[tuple[str, str], PolicyVersion] = {}
         self.models: dict[str, tuple[str, str]] = {}  # vehicle id → (make, model)
         self.quotes: dict[str, int] = {}  # quote id → price
+        self.quoted: dict[str, dict[str, Any]] = {}  # quote id → the quote's request
         self.keys: dict[str, dict[str, Any]] = {}  # Idempotency-Key → first answer
 
     def transport(self) -> httpx.MockTransport:
@@ -105,7 +106,7 @@ class FakeCommandApi:
             capacity_hours=10,
             extras=body.get("extras", []),
         )
-        self.quotes[quote_id] = priced.price_cents
+        self.quotes[quote_id], self.quoted[quote_id] = priced.price_cents, body
         answer = priced.model_dump(mode="json") | {"quote_id": quote_id}
         answer["demand"] = {"utilization": booked / 10, "multiplier": priced.demand.multiplier}
         return 201, answer

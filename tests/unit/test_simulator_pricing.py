@@ -115,6 +115,11 @@ async def test_customers_quote_first_and_book_only_what_they_accepted() -> None:
     named = [b["quote_id"] for m, p, b in fake.bodies if p in ("/v1/holds", "/v1/bookings")]
     assert named and set(named) <= accepted and len(named) == len(set(named))
     assert len(named) == outcomes["quotes_accepted"]
+    extras = {quote_id: body.get("extras", []) for quote_id, body in fake.quoted.items()}
+    assert any(extras.values())  # some customers add a child seat or a driver
+    for _, path, body in fake.bodies:
+        if path in ("/v1/holds", "/v1/bookings"):
+            assert body.get("extras", []) == extras[body["quote_id"]]
     by_demand = summary_json(report)["quotes_by_demand"]
     assert by_demand["1.5"]["quotes"] > 0 and by_demand["0.9"]["quotes"] > 0
 
