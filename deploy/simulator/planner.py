@@ -104,7 +104,7 @@ class Planner:
 
         def done(status: int, answer: dict[str, Any]) -> None:
             if status != 201:  # not available (409): nothing to decide
-                quoting.counted(self.world.outcomes, None)
+                quoting.refused(self.world.outcomes, status, answer)
                 return
             quote = quoting.seen(seq, wish, answer, self.world.prices)
             self.world.quotes[seq] = quote

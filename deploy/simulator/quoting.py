@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from deploy.simulator import behaviour as bh
+from deploy.simulator.client import SimulatorError
 from deploy.simulator.price_list import list_price
 from deploy.simulator.world import Customer, QuoteSeen, SimVehicle
 from shared.pricing.terms import PricingTerms
@@ -63,10 +64,17 @@ def seen(
     return replace(probe, accepted=wish.roll < bh.acceptance(probe.ratio))
 
 
-def counted(outcomes: Counter[str], quote: QuoteSeen | None) -> None:
-    """The report's counters: asked, accepted, walked away (or refused: no quote)."""
+def counted(outcomes: Counter[str], quote: QuoteSeen) -> None:
+    """The report's counters: asked, then accepted or walked away."""
     outcomes["quotes_asked"] += 1
-    if quote is None:
-        outcomes["quotes_refused"] += 1
-    else:
-        outcomes["quotes_accepted" if quote.accepted else "quotes_walked_away"] += 1
+    outcomes["quotes_accepted" if quote.accepted else "quotes_walked_away"] += 1
+
+
+def refused(outcomes: Counter[str], status: int, answer: dict[str, Any]) -> None:
+    """No quote (the car is not free): counted. A 404 means the service has no quotes
+    (the simulator only quotes cars it registered): nothing sensible can follow."""
+    if status == 404:
+        detail = answer.get("detail") or answer.get("title") or "404"
+        raise SimulatorError(f"POST /v1/quotes answered 404 ({detail}): does the server quote?")
+    outcomes["quotes_asked"] += 1
+    outcomes["quotes_refused"] += 1

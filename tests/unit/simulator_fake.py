@@ -28,8 +28,8 @@ NS = uuid.UUID("6f1f3c1e-5b0a-4c55-9d61-0f0e3c1a2b3c")
 class FakeCommandApi:
     """Answers the routes the simulator uses; remembers what it was sent."""
 
-    def __init__(self, now: str = "2030-01-06T22:10:00Z") -> None:
-        self.now = now
+    def __init__(self, now: str = "2030-01-06T22:10:00Z", quotes: bool = True) -> None:
+        self.now, self.quoting = now, quotes
         self.calls: Counter[str] = Counter()
         self.bodies: list[tuple[str, str, dict[str, Any]]] = []
         self.jitter = random.Random()  # unseeded on purpose: answer order varies
@@ -75,6 +75,8 @@ class FakeCommandApi:
             policy = PolicyVersion(uuid.UUID(new_id), 1, NS, terms)
             self.policies[terms.applies_to.make or "", terms.applies_to.model or ""] = policy
             return 201, {"policy_id": new_id, "version": 1}
+        if path == "/v1/quotes" and not self.quoting:
+            return 404, {"status": 404, "title": "Not Found", "detail": "Not Found"}
         if path == "/v1/quotes":
             return (409, {"status": 409}) if refused else self._quote(new_id, body, seed=key)
         if path in ("/v1/holds", "/v1/bookings"):

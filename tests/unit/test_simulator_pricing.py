@@ -11,6 +11,7 @@ from fractions import Fraction
 import pytest
 
 from deploy.simulator import behaviour as bh
+from deploy.simulator.client import SimulatorError
 from deploy.simulator.config import SimConfig
 from deploy.simulator.fleet import CATALOG, RATES
 from deploy.simulator.price_list import body_of, idempotency_key, list_price, price_list
@@ -132,3 +133,9 @@ async def test_a_restart_on_the_same_state_replays_the_price_list() -> None:
     again = await simulate(replace(CONFIG, days=0.25), transport=fake.transport())
     assert again.outcomes["policies_replayed"] == len(models)
     assert "policies_published" not in again.outcomes and len(fake.keys) == len(models)
+
+
+async def test_a_server_without_quotes_stops_the_simulator_with_a_clear_message() -> None:
+    fake = FakeCommandApi(quotes=False)
+    with pytest.raises(SimulatorError, match="POST /v1/quotes answered 404"):
+        await simulate(replace(CONFIG, days=0.5), transport=fake.transport())
