@@ -125,3 +125,14 @@ class LocationNotFoundError(DomainError):
     def of(cls, location_id: UUID) -> LocationNotFoundError:
         """The one wording of "not found", whether the id is unknown or another org's."""
         return cls(f"no location with id {location_id}")
+
+
+class QuoteExpiredError(DomainError):
+    """The quote named was valid for 15 minutes, and they are over: ask for a new one."""
+
+
+class QuoteMismatchError(InvalidCommandError):
+    """The quote named is for another vehicle, window or set of extras."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, "quote_id")
