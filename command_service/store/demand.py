@@ -23,7 +23,7 @@ from shared.contract import events as ev
 from shared.pricing.priced import Priced
 
 _LOCK_CLASS = 0x4465_6D64  # advisory lock class of demand; the key is the policy id's hash
-_LOCK = "SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))"
+_LOCK = "SELECT pg_advisory_xact_lock($1::int, hashtext($2::uuid::text))"
 BOOKED_HOURS = (
     "SELECT coalesce(sum(booked_hours), 0)::int FROM policy_demand"
     " WHERE policy_id = $1 AND hour = ANY($2::timestamptz[])"

@@ -113,11 +113,18 @@ WITH ev AS (
         SET make = EXCLUDED.make, model = EXCLUDED.model, location_id = EXCLUDED.location_id,
             countable = EXCLUDED.countable
     RETURNING 1
-), demand AS (
+), demand_in AS (
     INSERT INTO policy_demand AS d (policy_id, hour, booked_hours)
-    SELECT * FROM unnest($38::uuid[], $39::timestamptz[], $40::int[])
+    SELECT x.p, x.h, x.delta FROM unnest($38::uuid[], $39::timestamptz[], $40::int[])
+         AS x(p, h, delta) WHERE x.delta > 0
     ON CONFLICT (policy_id, hour) DO UPDATE
         SET booked_hours = d.booked_hours + EXCLUDED.booked_hours
+    RETURNING 1
+), demand_out AS (
+    -- Apart from the insert: its CHECK would judge a negative delta as a new row.
+    UPDATE policy_demand AS d SET booked_hours = d.booked_hours + x.delta
+    FROM unnest($38::uuid[], $39::timestamptz[], $40::int[]) AS x(p, h, delta)
+    WHERE x.delta < 0 AND d.policy_id = x.p AND d.hour = x.h
     RETURNING 1
 ), blocks AS ({UPSERT_BLOCKS})
 SELECT max(global_position) FROM ev
