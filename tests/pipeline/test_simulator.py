@@ -220,7 +220,7 @@ async def test_the_fleet_prices_by_policy_and_a_surge_turns_fewer_quotes_into_bo
     # At a surge customers walk away far more often than when the fleet is quiet.
     surge = [q for q in report.quotes if q.demand_multiplier >= 1.25]
     quiet = [q for q in report.quotes if q.demand_multiplier <= 1.0]
-    # About 100 surge and 600 quiet quotes, accepted about 50 % and 87 % of the time:
+    # About 100 surge and 600 quiet quotes, accepted about 50 % and 88 % of the time:
     # 15 points apart is more than four standard deviations of the surge share.
     assert len(surge) >= 50 and len(quiet) >= 200, (len(surge), len(quiet))
     assert _accepted_share(surge) + 0.15 < _accepted_share(quiet)
