@@ -5,18 +5,21 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 import pytest
 
 from deploy.simulator import behaviour as bh
+from deploy.simulator import quoting
 from deploy.simulator.client import SimulatorError
 from deploy.simulator.config import SimConfig
-from deploy.simulator.fleet import CATALOG, RATES
+from deploy.simulator.fleet import CATALOG, RATES, make_fleet
 from deploy.simulator.price_list import body_of, idempotency_key, list_price, price_list
 from deploy.simulator.progress import summary_json
+from deploy.simulator.quoting import Wish
 from deploy.simulator.runner import simulate
+from deploy.simulator.world import Customer, QuoteSeen, SimVehicle
 from shared.pricing.engine import price_window
 from shared.pricing.priced import PolicyVersion
 from tests.unit.simulator_fake import FakeCommandApi
@@ -139,3 +142,23 @@ async def test_a_server_without_quotes_stops_the_simulator_with_a_clear_message(
     fake = FakeCommandApi(quotes=False)
     with pytest.raises(SimulatorError, match="POST /v1/quotes answered 404"):
         await simulate(replace(CONFIG, days=0.5), transport=fake.transport())
+
+
+def test_a_customer_weighs_the_quote_against_the_list_price_of_the_same_window() -> None:
+    prices = price_list({("Volkswagen", "Golf")}, 2030)
+    spec = make_fleet(random.Random(1), random.Random(2), 1, 2030)[0]
+    golf = SimVehicle(0, replace(spec, make="Volkswagen", model="Golf"), 0, "v-id")
+    start = datetime(2030, 4, 9, 10, tzinfo=UTC)  # a Tuesday in April: no multiplier
+    listed = list_price(prices["Volkswagen", "Golf"], start, start + timedelta(hours=2), [])
+
+    def seen_at(price: int, roll: float) -> QuoteSeen:
+        wish = Wish(
+            Customer(0, "c0", "Berlin", ""), golf, start, start + timedelta(hours=2), [], roll
+        )
+        answer = {"quote_id": "q", "price_cents": price, "demand": {"multiplier": 1.5}}
+        return quoting.seen(7, wish, answer, prices)
+
+    surge = seen_at(listed * 3 // 2, roll=0.4)  # 0.38 < 0.4: walks away
+    assert surge.list_cents == listed and surge.ratio == pytest.approx(1.5, abs=0.01)
+    assert not surge.accepted and seen_at(listed * 3 // 2, roll=0.3).accepted
+    assert seen_at(listed, roll=0.8).accepted and not seen_at(listed, roll=0.9).accepted
