@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ _COLUMNS = (
     bar.TaskProgressColumn(),
     bar.TextColumn(
         "sim {task.fields[now]}  {task.fields[sent]} commands  {task.fields[conflicts]} x 409"
+        "  {task.fields[quotes]} quotes, {task.fields[walked]} walked away"
     ),
     bar.TimeElapsedColumn(),
 )
@@ -34,7 +36,7 @@ class Progress:
             *_COLUMNS, console=console or Console(stderr=True), disable=not enabled
         )
         self._task = self._bar.add_task(
-            "simulate", total=max(total, 1), now="", sent=0, conflicts=0
+            "simulate", total=max(total, 1), now="", sent=0, conflicts=0, quotes=0, walked=0
         )
         self._shown = 0.0
 
@@ -45,7 +47,14 @@ class Progress:
     def __exit__(self, *exc_info: object) -> None:
         self._bar.stop()  # also on errors: rich hides the cursor while it draws
 
-    def update(self, done: int, now: datetime, stats: Stats, force: bool = False) -> None:
+    def update(
+        self,
+        done: int,
+        now: datetime,
+        stats: Stats,
+        force: bool = False,
+        outcomes: Mapping[str, int] | None = None,
+    ) -> None:
         if not force and time.monotonic() - self._shown < 0.2:
             return
         self._shown = time.monotonic()
@@ -55,6 +64,8 @@ class Progress:
             now=f"{now:%Y-%m-%d %H:%M}",
             sent=sum(stats.sent.values()),
             conflicts=stats.statuses[409],
+            quotes=(outcomes or {}).get("quotes_asked", 0),
+            walked=(outcomes or {}).get("quotes_walked_away", 0),
         )
 
 

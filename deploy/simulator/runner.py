@@ -182,8 +182,8 @@ async def _drive(
             await execute(api, quotes, who, versions)
             await execute(api, planner.decided(now), who, versions)
             steps += 1
-            progress.update(steps, now, api.stats)
-        progress.update(steps, now, api.stats, force=True)
+            progress.update(steps, now, api.stats, outcomes=world.outcomes)
+        progress.update(steps, now, api.stats, force=True, outcomes=world.outcomes)
     report = Report(world.start, now, steps, total, time.monotonic() - started, api.stats)
     report.outcomes, report.events = dict(world.outcomes), sum(versions.values())
     report.vehicles, report.customers = len(world.vehicles), len(world.customers)

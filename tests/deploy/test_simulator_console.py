@@ -41,9 +41,11 @@ def test_the_summary_tables_commands_by_type_and_status() -> None:
 def test_the_progress_bar_shows_the_simulated_time_and_conflicts() -> None:
     console, out = _console()
     with Progress(total=10, enabled=True, console=console) as progress:
-        progress.update(5, START, _stats(), force=True)
+        outcomes = {"quotes_asked": 30, "quotes_walked_away": 4}
+        progress.update(5, START, _stats(), force=True, outcomes=outcomes)
     text = out.getvalue()
     assert "50%" in text and "sim 2031-03-03 00:00" in text and "52 commands  3 x 409" in text
+    assert "30 quotes, 4 walked away" in text
 
 
 def test_a_disabled_progress_bar_prints_nothing() -> None:
