@@ -190,7 +190,7 @@ async def test_the_fleet_prices_by_policy_and_a_surge_turns_fewer_quotes_into_bo
         vehicles=48,  # few cars for many busy customers: models fill up and surge
         customers=120,
         days=2,
-        max_seconds=90,
+        max_seconds=180,  # about a minute alone; room for a busy machine
         url=demo_stack.command_url,
         concurrency=8,
         bookings_per_customer_day=4.0,
