@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from command_service import metrics
+from tests.integration.conftest import new_vehicle
 from tests.payflow.conftest import Shop, late_fee
 
 
@@ -167,3 +168,45 @@ async def _until(check: Any, timeout_s: float = 10.0) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError("the sandbox did not get there in time")
+
+
+POLICY = {
+    "name": "Payflow deposit",
+    "currency": "EUR",
+    "priority": 50,
+    "applies_to": {"make": "Payflowcar"},
+    "rates": {"hourly_cents": 1500, "daily_cents": 7500, "weekly_cents": 39000},
+    "deposit_cents": 30000,
+}
+
+
+async def test_a_policy_deposit_is_authorized_and_late_fees_use_the_booked_version(
+    shop: Shop,
+) -> None:
+    published = await shop.http.post("/v1/pricing/policies", json=POLICY, headers=shop.admin)
+    assert published.status_code == 201, published.text
+    policy = published.json()["policy_id"]
+    made = await shop.http.post(
+        "/v1/vehicles", json=new_vehicle(make="Payflowcar"), headers=shop.admin
+    )
+    start = shop.clock() + timedelta(days=1)
+    hold = await shop.hold(made.json()["vehicle_id"], start, hours=2)
+    price = hold["price_cents"]
+    paid = (await shop.pay(hold["hold_id"])).json()
+    assert paid["amount_cents"] == price + 30000
+
+    revised = {**POLICY, "rates": {**POLICY["rates"], "hourly_cents": 4000}}  # type: ignore[dict-item]
+    again = await shop.http.put(
+        f"/v1/pricing/policies/{policy}", json=revised, headers={**shop.admin, "If-Match": '"1"'}
+    )
+    assert again.status_code == 200, again.text
+    shop.clock.now = start
+    trip = await _trip(shop, paid["booking_id"])
+    shop.clock.now = start + timedelta(hours=3, minutes=30)  # 1 h 30 min late: 2 hours
+    await _end(shop, trip)
+    await _settle(shop)
+
+    moved = shop.ledger(paid["payment_id"])
+    assert moved["authorized"] == price + 30000
+    assert moved["captured"] == price + 2 * 1500  # version 1's rate, not the revision's
+    assert moved["voided"] == 30000 - 2 * 1500
