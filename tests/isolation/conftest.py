@@ -27,6 +27,7 @@ import pytest_asyncio
 from deploy.services import ROOT
 from tests.conftest import Cluster
 from tests.integration.conftest import new_vehicle
+from tests.isolation.generator import QUOTED
 from tests.pipeline.conftest import broker  # noqa: F401 (the session's embedded broker)
 from tests.pipeline.stack import Stack, wait_caught_up
 from tests.security.conftest import person
@@ -137,7 +138,7 @@ async def organization(write: Writer, root: Person, name: str) -> Organization:
 
 
 async def fill(write: Writer, org: Organization, trip: str) -> None:
-    """A location, two vehicles, an open hold, a booking, maintenance and a trip that is
+    """A location, two vehicles, a quote, an open hold, a booking, maintenance and a trip that is
     `running` or `ended` (at rest: nothing the organization reads moves with the clock)."""
     m, c = org.manager, org.customer
     place = {"name": f"{org.slug} central", "lat": 52.52, "lon": 13.4, "timezone": "Europe/Berlin"}
@@ -146,6 +147,8 @@ async def fill(write: Writer, org: Organization, trip: str) -> None:
     first = await write.post("/v1/vehicles", new_vehicle(location_id=location), m)
     second = await write.post("/v1/vehicles", new_vehicle(), m)
     v1, v2 = org.own("vehicle", first["vehicle_id"]), org.own("vehicle", second["vehicle_id"])
+    quote = await write.post("/v1/quotes", {"vehicle_id": v1, **QUOTED}, c)
+    org.own("quote", quote["quote_id"])
     hold = await write.post("/v1/holds", {"vehicle_id": v2, "ttl_seconds": 3600, **window(3)}, c)
     org.own("hold", hold["hold_id"])
     booked = await write.post("/v1/bookings", {"vehicle_id": v1, **window(2)}, c)
