@@ -69,7 +69,7 @@ rebuild: $(STAMP)  ## rebuild the read models from the log (blue-green) against 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy command_service query_service shared tools deploy
+	$(BIN)/mypy command_service query_service shared tools deploy sandbox_provider
 	$(BIN)/python -m tools.contract_docs --check
 	$(BIN)/python -m tools.config_docs --check
 	$(BIN)/python -m tools.api_docs --check

@@ -51,5 +51,9 @@ class LeaderLock:
     async def release(self) -> None:
         """Step down (closing the connection releases the lock)."""
         conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            await conn.close()
+        if conn is None or conn.is_closed():
+            return
+        try:
+            await conn.close(timeout=2)
+        except Exception:  # a connection broken by a server restart: just drop it
+            conn.terminate()

@@ -35,9 +35,8 @@ from aiokafka.errors import KafkaError
 from command_service import metrics
 from command_service.leadership import RELAY_LOCK, LeaderLock
 from command_service.store import feed
-from command_service.store.event_store import stored_event_of
 from command_service.topic_keeper import Cursor, Retention, TopicKeeper, precedes, window_start
-from shared.contract.kafka_record import to_record
+from shared.kit.outages import describe, unexpected
 
 log = structlog.get_logger("command_service.relay")
 WAKE_CHANNEL = "fleet_events"
@@ -105,13 +104,7 @@ class Relay:
                 await self._prepare()
                 await self.drain()
                 await self._sleep_until_woken()
-            except (
-                KafkaError,
-                OSError,
-                TimeoutError,
-                asyncpg.PostgresError,
-                asyncpg.InterfaceError,
-            ) as exc:
+            except Exception as exc:  # never ends: see shared/kit/outages.py
                 await self._failed(exc)
 
     async def _prepare(self) -> None:
@@ -190,8 +183,7 @@ class Relay:
         assert self._producer is not None
         acks = []
         for row in rows:
-            event = stored_event_of(row["stream_id"], row)
-            record = to_record(event, row["global_position"], row["metadata"]["correlation_id"])
+            record = feed.stored_record(row)
             acks.append(
                 await self._producer.send(
                     self._topic, record.value, key=record.key, headers=record.headers
@@ -246,8 +238,8 @@ class Relay:
 
     async def _failed(self, exc: BaseException) -> None:
         metrics.RELAY_ERRORS.inc()
-        self.last_error = f"{type(exc).__name__}: {exc}"
-        log.warning("relay_error", error=self.last_error)
+        self.last_error = describe(exc)
+        log.warning("relay_error", error=self.last_error, exc_info=unexpected(exc))
         await self._step_down()
         await asyncio.sleep(self._poll)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from command_service.identity.settings import IdentitySettings
+from command_service.payments.settings import PaymentSettings
 from command_service.topic_keeper import Retention
 from shared.kit.settings import (
     CommandDatabaseUrl,
@@ -64,6 +65,7 @@ class Settings(ModeSettings):
         "leaves retention to the broker (a real Kafka).",
     )
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
+    payments: PaymentSettings = Field(default_factory=PaymentSettings)
 
     @property
     def sweeper_interval_s(self) -> float:

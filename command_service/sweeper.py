@@ -22,6 +22,7 @@ from command_service.domain import commands as cmd
 from command_service.domain.errors import DomainError
 from command_service.leadership import SWEEPER_LOCK, LeaderLock
 from shared.kit.clock import Clock
+from shared.kit.outages import describe, unexpected
 
 log = structlog.get_logger("command_service.sweeper")
 BATCH = 200
@@ -57,8 +58,8 @@ class HoldSweeper:
             try:
                 if await self._leader.try_acquire():
                     await self.sweep_once()
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("sweeper_error", error=type(exc).__name__, detail=str(exc))
+            except Exception as exc:  # never ends: see shared/kit/outages.py
+                log.warning("sweeper_error", error=describe(exc), exc_info=unexpected(exc))
                 await self._leader.release()
             await asyncio.sleep(self._interval)
 

@@ -9,12 +9,22 @@ import os
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from shared.kit.auth.client import CREDENTIALS_FILE, Credentials
 
 ADMIN_EMAIL = "admin@fleetledger.local"
 PLATFORM_ADMIN_EMAIL = "platform-admin@fleetledger.local"
 SERVICE_EMAIL = "query-service@fleetledger.internal"
+
+
+def save_private(path: Path, value: Any) -> None:
+    """Write `value` as JSON, owner-only from its first byte, replacing any older file whole."""
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(value, out)
+    os.replace(draft, path)
 
 
 def _platform_admin() -> Credentials:
@@ -57,12 +67,7 @@ class StartupAccounts:
         return accounts
 
     def _save(self, path: Path) -> None:
-        """Write the file, owner-only from its first byte, replacing any older one whole."""
-        draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(asdict(self), out)
-        os.replace(draft, path)
+        save_private(path, asdict(self))
 
     def command_env(self) -> dict[str, str]:
         """Environment that makes the command service create the accounts on start."""

@@ -52,6 +52,7 @@ def _reset(state_dir: Path) -> None:
             "--fresh needs a dedicated FLEET_STATE_DIR (make demo uses .fleetledger/demo)"
         )
     shutil.rmtree(state_dir / "postgres", ignore_errors=True)
+    shutil.rmtree(state_dir / "sandbox", ignore_errors=True)  # its ledger: the old demo's
     (state_dir / REPORT).unlink(missing_ok=True)
 
 

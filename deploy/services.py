@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COMMAND_PORT = 8000
 COMMAND_APP = "command_service.api.app:app_from_env"
 QUERY_APP = "query_service.app:app_from_env"
+SANDBOX_APP = "sandbox_provider.app:app_from_env"
 
 
 def start_service(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sandbox_provider.settings import SandboxWebhookUrl
 from shared.kit.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
 from shared.kit.settings import (
     CommandDatabaseUrl,
@@ -32,6 +33,8 @@ class LauncherSettings(FleetSettings):
     )
     query_port: int = var("FLEET_QUERY_PORT", 8001, "Port of the query service.")
     query_workers: int = var("FLEET_QUERY_WORKERS", 1, "uvicorn workers of the query service.")
+    sandbox_port: int = var("FLEET_SANDBOX_PORT", 8002, "Port of the sandbox payment provider.")
+    sandbox_webhook_url: SandboxWebhookUrl
     kafka_bootstrap: KafkaBootstrap
     topic: KafkaTopic
     partitions: KafkaPartitions

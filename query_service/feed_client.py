@@ -13,12 +13,16 @@ from shared.contract.serialization import UnknownEventTypeError, event_from_stor
 from shared.kit.auth.client import Credentials, SignedIn
 
 # Where the command service keeps each kind of stream's history.
-HISTORY_PATHS = {"vehicle": "/v1/vehicles/{}/history", "location": "/v1/locations/{}/history"}
+HISTORY_PATHS = {
+    "vehicle": "/v1/vehicles/{}/history",
+    "location": "/v1/locations/{}/history",
+    "pricing_policy": "/v1/pricing/policies/{}/history",
+}
 
 
 def event_of(item: dict[str, Any]) -> tuple[StreamEvent, int]:
     """(event, global_position) of a stored-event item of the command API (the stream's
-    id comes under its kind's name: `vehicle_id`, `location_id`)."""
+    id comes under its kind's name: `vehicle_id`, `location_id`, `policy_id`)."""
     cls = EVENT_TYPES.get(item["type"])
     if cls is None:
         raise UnknownEventTypeError(item["type"])

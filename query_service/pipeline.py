@@ -14,7 +14,6 @@ import contextlib
 import time
 from typing import Any
 
-import asyncpg
 import httpx
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
@@ -29,6 +28,7 @@ from query_service.store.schemas import ReadModelDatabase, connect
 from shared.contract.events import StreamEvent
 from shared.contract.kafka_record import ContractError, from_record
 from shared.kit.clock import system_clock
+from shared.kit.outages import describe, unexpected
 
 log = structlog.get_logger("query_service.pipeline")
 # Read models are derivable: after a crash the feed healer re-applies what a lost
@@ -92,15 +92,21 @@ class ProjectionPipeline:
             try:
                 await self._start_consumer()
                 await self.consume_batch()
-            except (KafkaError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("consumer_error", error=self.last_error)
+            except Exception as exc:  # never ends: see shared/kit/outages.py
+                self.last_error = describe(exc)
+                log.warning("consumer_error", error=self.last_error, exc_info=unexpected(exc))
                 # Its committed offsets may belong to a topic the broker has since lost:
                 # the next consumer rereads the (bounded) retained window instead.
                 self.reread = self._settings.reread_after_error
                 await self._stop_consumer()
-                self._appliers.pop("consumer", None)
+                self._drop_applier("consumer")
                 await asyncio.sleep(1)
+
+    def _drop_applier(self, role: str) -> None:
+        """Forget an applier whose connection may be broken (terminate: no round trip)."""
+        dropped = self._appliers.pop(role, None)
+        if dropped is not None:
+            dropped[1].conn.terminate()
 
     async def _start_consumer(self) -> None:
         if self._consumer is not None:
@@ -222,20 +228,23 @@ class ProjectionPipeline:
                 self.open_gaps.pop(stream, None)
             metrics.OPEN_GAPS.set(len(self.open_gaps))
             return applied
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("heal_failed", error=f"{type(exc).__name__}: {exc}")
-            self._appliers.pop("healer", None)
-            return 0
         except httpx.HTTPError as exc:  # the command service is unreachable for now
-            log.warning("heal_failed", error=f"{type(exc).__name__}: {exc}")
+            log.warning("heal_failed", error=describe(exc))
             return 0
+        except Exception as exc:  # never ends the healer: see shared/kit/outages.py
+            log.warning("heal_failed", error=describe(exc), exc_info=unexpected(exc))
+            self._drop_applier("healer")
+            return 0
+
+    def _alive(self, name: str) -> bool:
+        return any(task.get_name() == name and not task.done() for task in self._tasks)
 
     def status(self) -> dict[str, Any]:
         """Readiness view: consumer lag, open gaps, last error."""
         return {
             "consumer_lag": self.lag,
             "open_gaps": len(self.open_gaps),
-            "consumer_running": self._consumer is not None,
+            "consumer_running": self._consumer is not None and self._alive("consumer"),
             "assigned_partitions": len(self._consumer.assignment()) if self._consumer else 0,
             "last_error": self.last_error,
         }

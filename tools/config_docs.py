@@ -19,6 +19,7 @@ from command_service.settings import Settings as CommandSettings
 from deploy.settings import LauncherSettings, ToolSettings
 from query_service.settings import RebuildSettings
 from query_service.settings import Settings as QuerySettings
+from sandbox_provider.settings import SandboxSettings
 from shared.kit.settings import FleetSettings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -32,6 +33,7 @@ READERS: tuple[tuple[str, type[FleetSettings]], ...] = (
     ("rebuild", RebuildSettings),
     ("token, simulate", ToolSettings),
     ("user", UserCliSettings),
+    ("sandbox", SandboxSettings),
 )
 
 

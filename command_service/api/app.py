@@ -17,6 +17,7 @@ from command_service.api.routes import (
     locations,
     ops,
     organizations,
+    pricing_policies,
     quotes,
     trips,
     vehicles,
@@ -112,7 +113,7 @@ def create_app(
     install_docs(app, token_url=auth.TOKEN_FORM_URL)
     # In simulated mode every command first refreshes the clock the workers share.
     refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
-    for module in (vehicles, locations, bookings, trips, quotes):
+    for module in (vehicles, locations, pricing_policies, bookings, trips, quotes):
         app.include_router(module.router, dependencies=refresh, responses=COMMAND_PROBLEMS)
     for module in (auth, accounts, organizations, feed):
         app.include_router(module.router, responses=COMMAND_PROBLEMS)

@@ -58,6 +58,17 @@ LOCATION_LINKS = {
         "post", "/v1/vehicles", "Register a vehicle at it.", body=True, location_id="location_id"
     ),
 }
+POLICY_LINKS = {
+    "RevisePolicy": link(
+        "put",
+        "/v1/pricing/policies/{policy_id}",
+        "Publish its next version.",
+        policy_id="policy_id",
+    ),
+    "PolicyHistory": link(
+        "get", "/v1/pricing/policies/{policy_id}/history", "Its versions.", policy_id="policy_id"
+    ),
+}
 MAINTENANCE_LINKS = {
     "CompleteMaintenance": link(
         "post",

@@ -39,6 +39,7 @@ PROBLEM_TYPES: dict[type[de.DomainError], ProblemType] = {
     de.VehicleNotFoundError: ProblemType(404, "Vehicle not found"),
     de.UnknownEntityError: ProblemType(404, "Not found"),
     de.LocationNotFoundError: ProblemType(404, "Location not found"),
+    de.PolicyNotFoundError: ProblemType(404, "Pricing policy not found"),
     de.VehicleAlreadyRegisteredError: ProblemType(409, "Vehicle already registered"),
     de.VinTakenError: ProblemType(409, "VIN already registered"),
     de.PlateTakenError: ProblemType(409, "Plate already registered"),

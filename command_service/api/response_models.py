@@ -174,11 +174,12 @@ class TripEnded(Written):
 
 class StoredEvent(BaseModel):
     """One stored event with its envelope and metadata; its stream's id under the name
-    of its kind (`vehicle_id` or `location_id`)."""
+    of its kind (`vehicle_id`, `location_id` or `policy_id`)."""
 
     global_position: int
     vehicle_id: UUID | None = Field(None, description="On the events of a vehicle stream.")
     location_id: UUID | None = Field(None, description="On the events of a location stream.")
+    policy_id: UUID | None = Field(None, description="On the events of a pricing policy stream.")
     version: int
     event_id: UUID
     type: str
@@ -201,6 +202,15 @@ class LocationHistory(BaseModel):
     """A location's events, oldest first; pass `next_cursor` as `after_version` for more."""
 
     location_id: UUID
+    items: list[StoredEvent]
+    next_cursor: str | None
+
+
+class PolicyHistory(BaseModel):
+    """A pricing policy's events (each one whole version), oldest first; pass
+    `next_cursor` as `after_version` for more."""
+
+    policy_id: UUID
     items: list[StoredEvent]
     next_cursor: str | None
 

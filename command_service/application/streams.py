@@ -1,9 +1,10 @@
-"""Commands on streams whose state is folded from their events: locations (and the
-pricing policies to come), handled like a vehicle's: load → decide → append with the
+"""Commands on streams whose state is folded from their events: locations and pricing
+policies, handled like a vehicle's: load → decide → append with the
 expected version, retried when another writer won, If-Match and Idempotency-Key alike.
 
-A kind of stream is data (`StreamKind`): its name, its fold, its decision and its
-not-found error. Adding a kind adds one of those, not another handler.
+A kind of stream is data (`StreamKind`): its name, its fold, its decision, its
+not-found error and, if it keeps one, its head table. Adding a kind adds one of those,
+not another handler.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from command_service.application.preconditions import decide_if_match
 from command_service.domain.errors import DomainError
 from command_service.store.event_store import StreamConflictError
 from command_service.store.idempotency import IdempotencyKeyRaceError
-from command_service.store.streams import StreamStore
+from command_service.store.streams import HeadTable, StreamStore
 from shared.contract.events import StreamEvent
 from shared.kit.clock import Clock, IdFactory
 
@@ -48,12 +49,14 @@ class StreamKind(Generic[S, C, E]):
 
     `decide(state, command, now, new_id, stream_id)` returns the new events (state None:
     no such stream in the caller's reach yet); `not_found(stream_id)` is the error of an
-    unknown id, which a stale If-Match must not outrank."""
+    unknown id, which a stale If-Match must not outrank; `head`, a table of each stream's
+    latest state written with every append."""
 
     name: str
     fold: Callable[[Sequence[StreamEvent]], S | None]
     decide: Callable[[S | None, C, datetime, IdFactory, UUID], list[E]]
     not_found: type[DomainError]
+    head: HeadTable | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,9 @@ class StreamHandler:
         decision = StreamDecision(stream_id, tuple(events), after, None)
         record = ctx.receipt.record(decision) if ctx.receipt is not None else None
         try:
-            position = await self.store.append(kind.name, stream_id, events, ctx.metadata(), record)
+            position = await self.store.append(
+                kind.name, stream_id, events, ctx.metadata(), record, kind.head
+            )
         except StreamConflictError:
             return None
         except IdempotencyKeyRaceError as exc:

@@ -127,6 +127,15 @@ class LocationNotFoundError(DomainError):
         return cls(f"no location with id {location_id}")
 
 
+class PolicyNotFoundError(DomainError):
+    """No pricing policy with that id exists in the caller's organization."""
+
+    @classmethod
+    def of(cls, policy_id: UUID) -> PolicyNotFoundError:
+        """The one wording of "not found", whether the id is unknown or another org's."""
+        return cls(f"no pricing policy with id {policy_id}")
+
+
 class QuoteExpiredError(DomainError):
     """The quote named was valid for 15 minutes, and they are over: ask for a new one."""
 

@@ -145,6 +145,10 @@ _LOAD = (
     f" {SELECT_BLOCKS} AS blocks FROM vehicle_state WHERE stream_id = $1"
 )
 _OWNER = "SELECT stream_id, kind FROM entity_index WHERE entity_id = $1"
+_REGISTERED = (
+    "SELECT stream_id FROM events WHERE stream_id = ANY($1::uuid[]) AND version = 1"
+    " AND event_type = 'VehicleRegistered' AND organization_id = $2"
+)
 
 
 # The event that created a hold, booking or trip, and the data field holding its id.
@@ -301,6 +305,12 @@ class EventStore:
         async with db.transaction():
             await lock_and_check(db, demand)
             return await db.fetchval(_APPEND, *args)
+
+
+async def vehicles_of(db: Db, organization_id: UUID, vehicle_ids: list[UUID]) -> set[UUID]:
+    """Those of `vehicle_ids` that are vehicles of the organization (retired included)."""
+    rows = await db.fetch(_REGISTERED, vehicle_ids, organization_id)
+    return {row["stream_id"] for row in rows}
 
 
 def _translate(exc: asyncpg.UniqueViolationError) -> Exception:

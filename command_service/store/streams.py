@@ -1,16 +1,17 @@
 """PostgreSQL adapter for streams whose decision state is folded from their few events.
 
-Locations (and the pricing policies to come) are streams of their own, appended to the
+Locations and pricing policies are streams of their own, appended to the
 same `events` table as vehicles, under the same per-stream version guard (unique
 `(stream_id, version)`) and with the same Idempotency-Key records in the same statement.
 They need no stored decision state: loading one reads its events. The `streams` row
 (kind and organization) is written by the append that opens the stream, so an id is
-known exactly when its first event committed.
+known exactly when its first event committed. A kind may also keep a table of each
+stream's head (`HeadTable`: the pricing catalogue), written in the append's transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -57,6 +58,15 @@ _CONFLICTS: dict[str, type[Exception]] = {
 
 
 @dataclass(frozen=True)
+class HeadTable:
+    """A table with one row per stream of a kind, as the stream's latest event left it:
+    `upsert` (SQL) runs with `row(latest event)` in the transaction of every append."""
+
+    upsert: str
+    row: Callable[[StreamEvent], tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
 class StoredStream:
     """A stream's organization and its events, oldest first."""
 
@@ -91,9 +101,10 @@ class StreamStore:
         events: Sequence[StreamEvent],
         metadata: dict[str, Any],
         response: StoredResponse | None = None,
+        head: HeadTable | None = None,
     ) -> int:
-        """Append `events` (the first one's version says what the stream must be at);
-        returns the last global position."""
+        """Append `events` (the first one's version says what the stream must be at) and
+        write the kind's `head` row, all or nothing; returns the last global position."""
         first = events[0]
         args = (
             stream_id,
@@ -113,10 +124,21 @@ class StreamStore:
             dumps(response.body).decode() if response else None,
         )
         try:
-            position = await self._pool.fetchval(_APPEND, *args)
+            position = await self._write(args, head, events[-1])
         except asyncpg.UniqueViolationError as exc:
             error = _CONFLICTS.get(exc.constraint_name or "")
             if error is None:
                 raise
             raise error(str(exc)) from exc
         return int(position)
+
+    async def _write(
+        self, args: tuple[Any, ...], head: HeadTable | None, latest: StreamEvent
+    ) -> Any:
+        """The append statement, and with a head table its upsert, in one transaction."""
+        if head is None:
+            return await self._pool.fetchval(_APPEND, *args)
+        async with self._pool.acquire() as conn, conn.transaction():
+            position = await conn.fetchval(_APPEND, *args)
+            await conn.execute(head.upsert, *head.row(latest))
+        return position

@@ -21,12 +21,22 @@ class Reader:
 
     def __init__(self, pool: asyncpg.Pool, organization_id: UUID | None) -> None:
         self.organization_id = organization_id
-        self._pool, self._as = pool, reading_as(organization_id)
+        self._pool = pool
+        self._begin = f"BEGIN READ ONLY; {reading_as(organization_id)}"
 
     async def _run(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
-        async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-            await conn.execute(self._as)  # one round trip: SET LOCAL ROLE and set_config
-            return await getattr(conn, method)(sql, *args)
+        # Three round trips: BEGIN with SET LOCAL ROLE and set_config, the query, COMMIT
+        # (the pool adds no reset of its own: store/schemas.py).
+        async with self._pool.acquire() as conn:
+            await conn.execute(self._begin)
+            try:
+                result = await getattr(conn, method)(sql, *args)
+            except BaseException:
+                if not conn.is_closed():
+                    await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+            return result
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self._run("fetch", sql, args)

@@ -52,6 +52,10 @@ class LocationNotFoundError(NotFoundError):
     """No location with this id has been projected in the caller's organization."""
 
 
+class PricingPolicyNotFoundError(NotFoundError):
+    """No pricing policy (or version of it) with this id in the caller's organization."""
+
+
 class InvalidQueryError(QueryError):
     """A query parameter is well-typed but breaks a rule (end before start, ...)."""
 

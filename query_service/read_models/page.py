@@ -29,6 +29,7 @@ _CREATES = {
     ev.TripStarted: "trip_id",
     ev.MaintenanceScheduled: "maintenance_id",
     ev.LocationOpened: "location_id",
+    ev.PricingPolicyPublished: "policy_id",
 }
 # Column lists per table; the DDL is fixed for the life of a process, so read them once.
 _COLUMNS: dict[str, list[tuple[str, str]]] = {}
@@ -134,7 +135,7 @@ class Page:
 _ID_FIELDS = {
     t: tuple(
         f for f in ("vehicle_id", "hold_id", "booking_id", "trip_id", "maintenance_id",
-                    "location_id")
+                    "location_id", "policy_id")
         if f in t.model_fields
     )
     for t in ev.EVENT_TYPES.values()

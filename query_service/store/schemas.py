@@ -28,7 +28,7 @@ from shared.kit.pg import init_connection
 log = structlog.get_logger("query_service.schemas")
 _DDL = [
     Path(__file__).with_name(f)
-    for f in ("read_models.sql", "analytics.sql", "locations.sql", "tracking.sql")
+    for f in ("read_models.sql", "analytics.sql", "locations.sql", "pricing.sql", "tracking.sql")
 ]
 _FINGERPRINT = hashlib.sha256(b"".join(f.read_bytes() for f in (*_DDL, POLICY_FILE))).hexdigest()[
     :16
@@ -153,11 +153,14 @@ class ReadModelDatabase:
         await self._listener.add_listener(SWAP_CHANNEL, self._on_swap)
 
     async def _bind(self, schema: str) -> None:
+        # Readers set the role and organization per transaction (SET LOCAL) and nothing
+        # sets session state, so a released connection needs no RESET ALL round trip.
         pool = await asyncpg.create_pool(
             self.dsn,
             min_size=self._min,
             max_size=self._max,
             init=init_connection,
+            reset=_keep_session,
             server_settings={
                 "search_path": _checked(schema),
                 "statement_timeout": "10s",
@@ -186,3 +189,7 @@ class ReadModelDatabase:
             await self._listener.close()
         if self._pool is not None:
             await self._pool.close()
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset: none beyond asyncpg's own (an open transaction is rolled back)."""

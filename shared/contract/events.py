@@ -11,12 +11,13 @@ Money is integer cents with an ISO 4217 currency; times are aware UTC datetimes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import ClassVar, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from shared.contract.upcasting import CURRENT_SCHEMA
+from shared.contract.envelope import StreamEvent as StreamEvent  # re-exported
+from shared.contract.payment_events import PAYMENT_EVENT_TYPES
 from shared.pricing.priced import Priced
 from shared.pricing.terms import PricingTerms
 
@@ -34,26 +35,6 @@ class Location(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     lat: float
     lon: float
-
-
-class StreamEvent(BaseModel):
-    """Envelope shared by the events of every kind of stream."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    # The kind of stream ("vehicle", "location") and the field naming its id.
-    STREAM: ClassVar[str]
-    STREAM_ID: ClassVar[str]
-    event_id: UUID
-    version: int
-    occurred_at: AwareDatetime
-    organization_id: UUID
-    schema_version: int = CURRENT_SCHEMA
-
-    @property
-    def stream_id(self) -> UUID:
-        """The id of the stream this event belongs to (its Kafka key, its ce_subject)."""
-        value: UUID = getattr(self, self.STREAM_ID)
-        return value
 
 
 class Event(StreamEvent):
@@ -286,8 +267,9 @@ EVENT_TYPES: dict[str, type[StreamEvent]] = {
     **VEHICLE_EVENT_TYPES,
     **LOCATION_EVENT_TYPES,
     **PRICING_POLICY_EVENT_TYPES,
+    **PAYMENT_EVENT_TYPES,
 }
-STREAM_KINDS: tuple[str, ...] = ("vehicle", "location", "pricing_policy")
+STREAM_KINDS: tuple[str, ...] = ("vehicle", "location", "pricing_policy", "payment")
 
 
 def types_of(stream: str) -> list[str]:

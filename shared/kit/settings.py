@@ -24,8 +24,9 @@ EMBEDDED_PG = "postgresql://postgres@127.0.0.1:54329"
 
 def var(name: str, default: Any, description: str) -> Any:
     """A field read from the environment variable `name` (or `.env`), documented once;
-    a `*_PASSWORD` value is left out of the model's repr (and so of logs and tracebacks)."""
-    secret = name.endswith("_PASSWORD")
+    a `*_PASSWORD`, `*_SECRET` or `*_API_KEY` value is left out of the model's repr (and so
+    of logs and tracebacks)."""
+    secret = name.endswith(("_PASSWORD", "_SECRET", "_API_KEY"))
     return Field(default, validation_alias=name, description=description, repr=not secret)
 
 

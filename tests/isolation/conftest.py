@@ -4,8 +4,8 @@ A platform admin (made with the admin CLI, as on a real install) creates organiz
 A, B and C through the API; each gets an admin (by the platform admin), a fleet manager
 (by its own admin) and a customer (who registers at the organization's slug). B holds a
 few records of its own, C none. What B and C read is recorded before A writes anything;
-then A fills its fleet (a location, vehicles, an open hold, bookings, a running trip and
-a maintenance window) and disables a colleague's account.
+then A fills its fleet (a location, vehicles, a pricing policy, an open hold, bookings, a
+running trip and a maintenance window) and disables a colleague's account.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from tests.security.conftest import person
 from tests.security.support import PASSWORD, Person, unique_email
 
 DAY = 1440  # minutes
+POLICY = {"name": "Fleet rates", "currency": "EUR", "priority": 1,
+          "rates": {"hourly_cents": 1500, "daily_cents": 7000}}  # fmt: skip
 
 
 @dataclass
@@ -138,8 +140,9 @@ async def organization(write: Writer, root: Person, name: str) -> Organization:
 
 
 async def fill(write: Writer, org: Organization, trip: str) -> None:
-    """A location, two vehicles, a quote, an open hold, a booking, maintenance and a trip that is
-    `running` or `ended` (at rest: nothing the organization reads moves with the clock)."""
+    """A location, two vehicles, a pricing policy naming them, a quote, an open hold, a
+    booking, maintenance and a trip that is `running` or `ended` (at rest: nothing the
+    organization reads moves with the clock)."""
     m, c = org.manager, org.customer
     place = {"name": f"{org.slug} central", "lat": 52.52, "lon": 13.4, "timezone": "Europe/Berlin"}
     made = await write.post("/v1/locations", place, org.admin)
@@ -147,6 +150,9 @@ async def fill(write: Writer, org: Organization, trip: str) -> None:
     first = await write.post("/v1/vehicles", new_vehicle(location_id=location), m)
     second = await write.post("/v1/vehicles", new_vehicle(), m)
     v1, v2 = org.own("vehicle", first["vehicle_id"]), org.own("vehicle", second["vehicle_id"])
+    policy = {**POLICY, "applies_to": {"vehicle_ids": [v1, v2], "location_id": location}}
+    made = await write.post("/v1/pricing/policies", policy, m)
+    org.own("pricing_policy", made["policy_id"])
     quote = await write.post("/v1/quotes", {"vehicle_id": v1, **QUOTED}, c)
     org.own("quote", quote["quote_id"])
     hold = await write.post("/v1/holds", {"vehicle_id": v2, "ttl_seconds": 3600, **window(3)}, c)

@@ -31,7 +31,8 @@ KINDS = {
     "vehicle_id": "vehicle", "vehicle_ids": "vehicle", "booking_id": "booking",
     "hold_id": "hold", "trip_id": "trip", "maintenance_id": "maintenance",
     "customer_id": "customer", "user_id": "customer", "organization_id": "organization",
-    "location_id": "location", "location_ids": "location", "quote_id": "quote",
+    "location_id": "location", "location_ids": "location", "policy_id": "pricing_policy",
+    "quote_id": "quote",
 }  # fmt: skip
 # Writes that name no record of anyone, so there is no other organization's id to try.
 ALLOWED = {
@@ -217,7 +218,8 @@ def _query(op: Operation, tested: Mapping[str, str], own: Mapping[str, str]) -> 
         elif name in WINDOW:
             params[name] = WINDOW[name]
         elif param.get("required") and KINDS.get(name):
-            params[name] = own[KINDS[name]]
+            # an organization with no record of the kind (C) names an id that exists nowhere
+            params[name] = own.get(KINDS[name], PLACEHOLDER)
         elif param.get("required"):
             params[name] = str(_value(op.doc, name, param.get("schema", {}), "query"))
     return params

@@ -1,10 +1,11 @@
 """`make run` under `kill -9`: the launcher restarts what died and nothing acknowledged is lost.
 
-One real launcher (its own PostgreSQL, broker, two command workers, query service) for
-the module; each test SIGKILLs a part of it under booking load, as a crash or the OOM
-killer would. Each ends the same way: the killed part was restarted without a human,
-the stack serves a new booking and reads it back, every acknowledged 201 is in the event
-store and in the read models, and the read models equal a rebuild from the log.
+One real launcher (its own PostgreSQL, broker, sandbox payment provider, two command
+workers, query service) for the module; each test SIGKILLs a part of it under booking
+load, as a crash or the OOM killer would. Each ends the same way: the killed part was
+restarted without a human, the stack serves a new booking and reads it back, every
+acknowledged 201 is in the event store and in the read models, and the read models equal
+a rebuild from the log.
 """
 
 from __future__ import annotations
@@ -104,7 +105,9 @@ async def assert_serving_again(stack: Launched) -> None:
                     "X-Consistency-Wait-Ms": "10000",
                 },
             )
-        assert seen.status_code == 200, seen.text
+            assert seen.status_code == 200, f"{seen.text}\n{stack.tail(12000)}"
+            ready = (await http.get("/readyz")).json()
+        assert ready["consumer"]["consumer_running"], ready  # the loop survived the fault
     finally:
         await load.close()
 
@@ -127,11 +130,9 @@ async def kill_and_wait(stack: Launched, *components: str) -> None:
         await wait_restarted(stack, component, before[component])
 
 
-def died_of_sigkill(stack: Launched, component: str) -> bool:
-    return any(
-        e["component"] == component and e["cause"] == "signal SIGKILL"
-        for e in stack.log_events("component_died")
-    )
+def assert_died_of_sigkill(stack: Launched, component: str) -> None:
+    died = [e for e in stack.log_events("component_died") if e["component"] == component]
+    assert any(e["cause"] == "signal SIGKILL" for e in died), f"{died}\n{stack.tail(12000)}"
 
 
 async def test_a_killed_query_service_is_restarted_and_never_stops_writes(stack):
@@ -143,7 +144,7 @@ async def test_a_killed_query_service_is_restarted_and_never_stops_writes(stack)
         await wait_restarted(stack, "query", before)
 
     load = await under_load(stack, fault)
-    assert died_of_sigkill(stack, "query")
+    assert_died_of_sigkill(stack, "query")
     await assert_recovered(stack, load)
 
 
@@ -165,7 +166,7 @@ async def test_a_killed_uvicorn_master_is_restarted_and_never_stops_reads(stack)
         await wait_restarted(stack, "command", before)
 
     load = await under_load(stack, fault)
-    assert died_of_sigkill(stack, "command")
+    assert_died_of_sigkill(stack, "command")
     await assert_recovered(stack, load)
 
 
@@ -204,7 +205,7 @@ async def test_a_killed_broker_is_restarted_and_its_lost_records_are_healed(stac
         await kill_and_wait(stack, "broker")
 
     load = await under_load(stack, fault)
-    assert died_of_sigkill(stack, "broker")
+    assert_died_of_sigkill(stack, "broker")
     await assert_recovered(stack, load)
 
 
@@ -213,7 +214,7 @@ async def test_a_killed_postgres_postmaster_is_restarted_and_everyone_reconnects
         await kill_and_wait(stack, "postgres")
 
     load = await under_load(stack, fault)
-    assert died_of_sigkill(stack, "postgres")
+    assert_died_of_sigkill(stack, "postgres")
     await assert_recovered(stack, load)
 
 
@@ -223,3 +224,22 @@ async def test_two_parts_killed_at_once_are_both_restarted(stack):
 
     load = await under_load(stack, fault)
     await assert_recovered(stack, load)
+
+
+async def test_the_sandbox_provider_is_launched_and_a_killed_one_restarts_with_its_ledger(
+    stack,
+):
+    assert f"sandbox payments {stack.sandbox_url}" in stack.tail(100_000)
+    assert (stack.state_dir / "sandbox.json").stat().st_mode & 0o777 == 0o600
+    body = {"amount_cents": 4200, "currency": "EUR", "card_token": "tok_visa", "reference": "s"}
+    async with httpx.AsyncClient(base_url=stack.sandbox_url) as http:
+        created = await http.post(
+            "/v1/authorizations", json=body, headers={"Idempotency-Key": "launched-1"}
+        )
+        assert created.status_code == 201
+        before = (await http.get("/v1/ledger")).json()
+        restarted = restarts(stack, "sandbox")
+        stack.kill("sandbox")
+        await wait_restarted(stack, "sandbox", restarted)
+        assert_died_of_sigkill(stack, "sandbox")
+        assert (await http.get("/v1/ledger")).json() == before

@@ -31,6 +31,7 @@ def test_every_refusal_is_listed_with_its_own_title(error: type[de.DomainError])
         (de.VehicleNotFoundError, 404),
         (de.UnknownEntityError, 404),
         (de.LocationNotFoundError, 404),
+        (de.PolicyNotFoundError, 404),
         (de.OverlappingBlockError, 409),
         (app_errors.EntityClosedError, 409),
         (app_errors.PreconditionFailedError, 412),

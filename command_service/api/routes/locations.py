@@ -20,12 +20,11 @@ from command_service.api import response_models as rm
 from command_service.api.answers import Run, answer
 from command_service.api.http import command_headers, principal_of
 from command_service.api.response_models import documented
+from command_service.api.stream_routes import history, streams_of
 from command_service.application.locations import LOCATIONS, ensure_location
-from command_service.application.streams import StreamHandler
 from command_service.domain.errors import LocationNotFoundError
 from command_service.domain.locations import LocationCommand, LocationState, OpenLocation
 from command_service.domain.locations import UpdateLocation as UpdateLocationCommand
-from command_service.store import feed
 from shared.contract.consistency import encode_token
 from shared.contract.events import StreamEvent
 from shared.kit.auth.dependencies import require_role
@@ -33,11 +32,6 @@ from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1")
 _WRITE = [Depends(require_role("fleet_manager", "admin")), Depends(command_headers)]
-
-
-def streams_of(request: Request) -> StreamHandler:
-    handler: StreamHandler = request.app.state.streams
-    return handler
 
 
 async def check_location(request: Request, location_id: UUID | None) -> None:
@@ -117,14 +111,5 @@ async def location_history(
     limit: int = Query(1000, ge=1, le=10000),
 ) -> JSON:
     """Every stored event of a location, oldest first, with its metadata (the audit trail)."""
-    caller = principal_of(request)
-    owner = await streams_of(request).store.organization_of(LOCATIONS.name, location_id)
-    if owner is None or not (caller.sees_every_organization or owner == caller.organization_id):
-        raise LocationNotFoundError.of(location_id)
-    pool = request.app.state.pool
-    items = await feed.stream_history(
-        pool, location_id, after_version, limit, owner, LOCATIONS.name
-    )
-    items = items or []
-    next_cursor = str(items[-1]["version"]) if len(items) == limit else None
-    return JSON({"location_id": location_id, "items": items, "next_cursor": next_cursor})
+    unknown = LocationNotFoundError.of
+    return await history(request, LOCATIONS.name, location_id, after_version, limit, unknown)

@@ -85,20 +85,36 @@ def _money(
     }
 
 
+def _priced(currency: str, sums: list[int]) -> dict[str, Any]:
+    """_money of the fleet sums, with the price per booked hour they were sold at."""
+    *money, duration_s = sums
+    return {
+        **_money(currency, *money),
+        "price_per_booked_hour_cents": per_hour(money[2], duration_s),
+    }
+
+
+def per_hour(cents: int, seconds: int) -> int | None:
+    """Cents per hour of `seconds`, rounded half up to a whole cent (None without time)."""
+    return (cents * 7_200 + seconds) // (2 * seconds) if seconds else None
+
+
 async def revenue(
     db: Reader, window: Window, step: timedelta, limit: int, location_id: UUID | None = None
 ) -> dict[str, Any]:
     """Revenue per bucket and currency, per currency in total, and the top vehicles."""
     args: list[Any] = [*window]
     rows = await db.fetch(
-        f"SELECT hour, currency, {_MONEY} FROM analytics_fleet_bookings"
+        f"SELECT hour, currency, {_MONEY}, sum(duration_s)::bigint AS duration"
+        " FROM analytics_fleet_bookings"
         f" WHERE hour >= $1 AND hour < $2{scope(db, args, location_id)} GROUP BY 1, 2",
         *args,
     )
-    per_bucket: dict[tuple[datetime, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    per_currency: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    per_bucket: dict[tuple[datetime, str], list[int]] = defaultdict(lambda: [0] * 5)
+    per_currency: dict[str, list[int]] = defaultdict(lambda: [0] * 5)
     for row in rows:
-        values = (row["bookings"], row["cancelled"], row["booked"], row["refunded"])
+        values = (row["bookings"], row["cancelled"], row["booked"], row["refunded"],
+                  row["duration"])  # fmt: skip
         for sums in (
             per_bucket[floor_to(row["hour"], step), row["currency"]],
             per_currency[row["currency"]],
@@ -116,8 +132,8 @@ async def revenue(
         *args,
     )
     return {
-        "totals": [_money(c, *per_currency[c]) for c in sorted(per_currency)],
-        "buckets": [{"start": k, **_money(c, *v)} for (k, c), v in sorted(per_bucket.items())],
+        "totals": [_priced(c, per_currency[c]) for c in sorted(per_currency)],
+        "buckets": [{"start": k, **_priced(c, v)} for (k, c), v in sorted(per_bucket.items())],
         "vehicles": [
             {
                 "vehicle_id": r["vehicle_id"],

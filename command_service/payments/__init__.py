@@ -1,0 +1,1 @@
+"""Payments: the provider port, its adapters (sandbox, Stripe) and their configuration."""

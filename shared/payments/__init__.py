@@ -1,0 +1,1 @@
+"""What the payment provider and the command side share: webhook signatures."""
