@@ -18,8 +18,8 @@ from command_service.application.errors import (
 from command_service.devclock import ClockWouldGoBackwardsError
 from command_service.domain import errors as de
 from command_service.payments.checkout import (
+    CardDeclinedError,
     HoldNotPayableError,
-    PaymentDeclinedProblem,
     PaymentRequiredError,
 )
 from command_service.payments.stream import PaymentNotFoundError
@@ -71,7 +71,7 @@ PROBLEM_TYPES: dict[type[de.DomainError], ProblemType] = {
     ClockWouldGoBackwardsError: ProblemType(409, "Clock would go backwards"),
     HoldNotPayableError: ProblemType(409, "Hold not payable"),
     PaymentRequiredError: ProblemType(402, "Payment required"),
-    PaymentDeclinedProblem: ProblemType(402, "Payment declined"),
+    CardDeclinedError: ProblemType(402, "Payment declined"),
     UnknownAuthorizationError: ProblemType(404, "Payment not found"),
     PaymentNotFoundError: ProblemType(404, "Payment not found"),
 }
@@ -90,7 +90,7 @@ def problem_of(exc: de.DomainError) -> Response:
         extra["conflicts"] = [
             {"kind": c.kind, "id": c.id, "start": c.start, "end": c.end} for c in exc.conflicts
         ]
-    if isinstance(exc, PaymentDeclinedProblem):
+    if isinstance(exc, CardDeclinedError):
         extra["payment_id"] = exc.payment_id
     if isinstance(exc, de.InvalidCommandError):
         extra["errors"] = [{"field": exc.field or "body", "message": exc.detail}]

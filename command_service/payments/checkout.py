@@ -30,7 +30,7 @@ class PaymentRequiredError(DomainError):
     """The organization takes payments: a customer books through a hold and pays for it."""
 
 
-class PaymentDeclinedProblem(DomainError):
+class CardDeclinedError(DomainError):
     """The provider declined the card: 402; the hold stays until it expires."""
 
     def __init__(self, detail: str, payment_id: UUID) -> None:
@@ -92,7 +92,7 @@ async def pay_for_hold(
         metrics.PAYMENT_CALLS.labels("authorize", "error").inc()
         outcome = "pending"
     if outcome == "declined":
-        raise PaymentDeclinedProblem(
+        raise CardDeclinedError(
             "the card was declined; the hold stays until it expires", payment_id
         )
     booking = None
