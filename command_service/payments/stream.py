@@ -170,7 +170,10 @@ def _row(
     """The `payments` row `event` leaves (only the start fills the payment's facts)."""
     assert isinstance(event, pe.PaymentEvent)
     status = _STATUS.get(type(event), "settled")
-    ref = event.provider_ref if isinstance(event, pe.PaymentAuthorized) else None
+    # The provider's authorization id, by which its webhooks name the payment.
+    ref = (
+        event.provider_ref if isinstance(event, pe.PaymentAuthorized | pe.PaymentDeclined) else None
+    )
     if isinstance(event, pe.PaymentStarted):
         facts = (event.hold_id, event.booking_id, event.vehicle_id)
         return (

@@ -39,6 +39,11 @@ async def test_a_declined_card_answers_402_and_the_hold_stays(shop: Shop) -> Non
     assert await shop.events(declined.json()["payment_id"]) == ["PaymentStarted", "PaymentDeclined"]
     again = await shop.pay(hold["hold_id"], "tok_visa")
     assert again.status_code == 201 and again.json()["status"] == "authorized"
+    await _until(lambda: len(shop.sandbox.webhooks.requests) - shop.forwarded >= 2)
+    answers = await shop.deliver_webhooks()  # the decline's and the authorization's
+    assert [a.json()["received"] for a in answers if a.status_code == 200] == ["ignored"] * len(
+        answers
+    )
 
 
 async def test_a_hold_is_paid_once_and_only_while_active(shop: Shop) -> None:
