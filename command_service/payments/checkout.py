@@ -10,13 +10,14 @@ from uuid import UUID
 import asyncpg
 
 from command_service import metrics
+from command_service.application.handler import CommandContext
 from command_service.domain.actor import Actor
 from command_service.domain.errors import DomainError, UnknownEntityError
 from command_service.payments import stream
 from command_service.payments.facts import HoldStory, hold_story, vehicle_of_hold
 from command_service.payments.provider import PaymentProviderError
 from command_service.payments.rules import deposit_of
-from command_service.payments.steps import PaymentSteps, context
+from command_service.payments.steps import PaymentSteps
 from shared.contract import events as ev
 from shared.contract import payment_events as pe
 from shared.kit.clock import IdFactory
@@ -55,8 +56,10 @@ async def pay_for_hold(
     card_token: str,
     now: datetime,
     new_id: IdFactory,
+    ctx: CommandContext,
 ) -> Paid:
-    """Pay for the caller's hold (404 for another's or an unknown one)."""
+    """Pay for the caller's hold (404 for another's or an unknown one); `ctx` is the
+    request's (the payment's first event is the customer's act)."""
     story = await _payable(steps.pool, actor, hold_id, now)
     placed = story.placed
     deposit, payment_id = deposit_of(story), new_id()
@@ -82,7 +85,7 @@ async def pay_for_hold(
             stream.starting(card_token, hourly),
             payment_id,
             stream.StartPayment(started),
-            context("checkout"),
+            ctx,
         )
     except asyncpg.UniqueViolationError as exc:  # payments_one_per_hold
         raise HoldNotPayableError(f"hold {hold_id} is already paid") from exc

@@ -16,6 +16,7 @@ from command_service.domain.actor import customer
 from command_service.payments.checkout import pay_for_hold
 from command_service.payments.manager import PaymentManager
 from command_service.payments.provider import Authorization, Capture
+from command_service.payments.steps import context
 from shared.payments import signature
 from tests.payflow.conftest import Shop
 
@@ -128,6 +129,7 @@ async def test_a_crash_after_the_authorization_resumes_with_one_authorization(
             "tok_visa",
             shop.clock(),
             shop.app.state.new_id,
+            context("a customer's request"),
         )
     payment_id = await shop.app.state.pool.fetchval(
         "SELECT payment_id::text FROM payments WHERE hold_id = $1", UUID(hold["hold_id"])

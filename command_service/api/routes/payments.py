@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from command_service.api import links
 from command_service.api import response_models as rm
-from command_service.api.http import actor_of
+from command_service.api.http import actor_of, command_context
 from command_service.api.schemas import Strict, example
 from command_service.api.stream_routes import history
 from command_service.payments.checkout import pay_for_hold
@@ -66,8 +66,15 @@ async def pay_hold(hold_id: UUID, body: PayBody, request: Request) -> JSON:
     booking; 402 declined (the hold stays until it expires), 409 hold no longer active or
     already paid."""
     state = request.app.state
+    ctx = await command_context(request)
     paid = await pay_for_hold(
-        steps_of(request), actor_of(request), hold_id, body.card_token, state.clock(), state.new_id
+        steps_of(request),
+        actor_of(request),
+        hold_id,
+        body.card_token,
+        state.clock(),
+        state.new_id,
+        ctx,
     )
     answer = PaymentAnswer(**vars(paid))
     return JSON(answer.model_dump(mode="json", exclude_none=True), status_code=201)
