@@ -26,7 +26,7 @@ from command_service.application.errors import (
 )
 from command_service.application.keyed_lock import KeyedLock
 from command_service.application.preconditions import decide_if_match
-from command_service.application.pricing import priced
+from command_service.application.pricing import PricingCache, priced
 from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain.commands import Command, sender
 from command_service.domain.errors import DomainError, UnknownEntityError, VehicleNotFoundError
@@ -117,6 +117,7 @@ class CommandHandler:
         self._new_id = new_id
         self._max_attempts = max_attempts
         self._locks = KeyedLock()
+        self._catalogues = PricingCache()
 
     async def on_vehicle(self, vehicle_id: UUID, command: Command, ctx: CommandContext) -> Decision:
         """Run a command addressed by vehicle id."""
@@ -193,7 +194,8 @@ class CommandHandler:
         (or moved the demand the price cites)."""
         now = self._clock()
         state = prune(loaded.state, now) if loaded.state is not None else None
-        async with priced(db, state, command, now) as with_price:
+        generation = loaded.pricing_generation
+        async with priced(db, state, command, now, self._catalogues, generation) as with_price:
             return await self._decide_and_append(loaded, state, with_price, ctx, db, now)
 
     async def _decide_and_append(

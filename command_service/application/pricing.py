@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -36,6 +36,47 @@ _COUNTABLE = (
 )
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """An organization's current policies, and how many countable vehicles each wins."""
+
+    policies: list[PolicyVersion]
+    wins: dict[UUID, int]
+
+
+class PricingCache:
+    """Each organization's catalogue as of a generation (bumped in the transaction of
+    every policy append and every change of a vehicle's matching facts, read with the
+    vehicle's state): while it stays the same, pricing reads neither table, and the
+    capacity of a policy is not recounted over the whole fleet for every booking."""
+
+    def __init__(self) -> None:
+        self._entries: dict[UUID, tuple[int, Catalogue]] = {}
+
+    async def of(self, db: Db, organization_id: UUID, generation: int | None) -> Catalogue:
+        """The catalogue at `generation` (None: unknown, read it now and keep nothing)."""
+        entry = self._entries.get(organization_id)
+        if entry is not None and generation is not None and entry[0] == generation:
+            return entry[1]
+        # Read after the generation: at least as new as it, so keeping it under it is safe.
+        catalogue = await _read_catalogue(db, organization_id)
+        if generation is not None:
+            self._entries[organization_id] = (generation, catalogue)
+        return catalogue
+
+
+async def _read_catalogue(db: Db, organization_id: UUID) -> Catalogue:
+    policies = await current_policies(db, organization_id)
+    wins: dict[UUID, int] = {}
+    if policies:
+        for r in await db.fetch(_COUNTABLE, organization_id):
+            won = winning(policies, VehicleFacts(r["vehicle_id"], r["make"], r["model"],
+                                                 r["location_id"]))  # fmt: skip
+            if won is not None:
+                wins[won.policy_id] = wins.get(won.policy_id, 0) + 1
+    return Catalogue(policies, wins)
+
+
 def facts_of(state: VehicleState) -> VehicleFacts:
     """What matching a policy looks at on this vehicle."""
     return VehicleFacts(state.vehicle_id, state.make, state.model, state.location_id)
@@ -48,56 +89,45 @@ async def price_basis(
     end: datetime,
     extras: Sequence[str],
     now: datetime,
+    catalogue: Catalogue,
 ) -> PriceBasis:
     """The winning policy and the demand over [start, end) as they stand now (vehicle
     rates when no policy matches; nothing to count for a window the rules refuse)."""
-    policy, policies = await _policy_of(db, state, start, end, now)
+    policy = _policy_of(state, start, end, now, catalogue)
     if policy is None:
         return PriceBasis(extras=tuple(extras))
-    return await _counted(db, policy, policies, start, end, extras)
+    return await _counted(db, policy, catalogue, start, end, extras)
 
 
-async def _policy_of(
-    db: Db, state: VehicleState, start: datetime, end: datetime, now: datetime
-) -> tuple[PolicyVersion | None, list[PolicyVersion]]:
+def _policy_of(
+    state: VehicleState, start: datetime, end: datetime, now: datetime, catalogue: Catalogue
+) -> PolicyVersion | None:
     """The policy that prices the vehicle (None: its rates, or a window to refuse)."""
     try:
         check_booking_window(start, end, now)
     except InvalidCommandError:
-        return None, []  # the decision refuses it with its reason
-    policies = await current_policies(db, state.organization_id)
-    return winning(policies, facts_of(state)), policies
+        return None  # the decision refuses it with its reason
+    return winning(catalogue.policies, facts_of(state))
 
 
 async def _counted(
     db: Db,
     policy: PolicyVersion,
-    policies: list[PolicyVersion],
+    catalogue: Catalogue,
     start: datetime,
     end: datetime,
     extras: Sequence[str],
     lock: bool = False,
 ) -> PriceBasis:
     """The policy with the demand counts over the window, read now; with `lock`, the
-    booked hours are read under the policy's demand lock (capacity is not re-checked, so
-    it is counted before the lock, keeping the time other bookings wait short)."""
+    booked hours are read under the policy's demand lock (capacity, from the catalogue,
+    is not re-checked: it moves only with the fleet or the policies)."""
     hours = window_hours(start, end)
-    vehicles = await _vehicles_of(db, policy, policies)
+    vehicles = catalogue.wins.get(policy.policy_id, 0)
     if lock:
         await lock_policy(db, policy.policy_id)
     booked = await db.fetchval(BOOKED_HOURS, policy.policy_id, hours)
     return PriceBasis(policy, int(booked), vehicles * len(hours), tuple(extras))
-
-
-async def _vehicles_of(db: Db, policy: PolicyVersion, policies: list[PolicyVersion]) -> int:
-    """How many countable vehicles of the organization this policy wins."""
-    rows = await db.fetch(_COUNTABLE, policy.organization_id)
-    facts = (VehicleFacts(r["vehicle_id"], r["make"], r["model"], r["location_id"]) for r in rows)
-    return sum(1 for f in facts if _policy_id(winning(policies, f)) == policy.policy_id)
-
-
-def _policy_id(policy: PolicyVersion | None) -> UUID | None:
-    return None if policy is None else policy.policy_id
 
 
 def quote_fits(quote: Quote, state: VehicleState, command: PlaceHold | BookVehicle) -> None:
@@ -126,7 +156,12 @@ async def quoted_basis(
 
 @asynccontextmanager
 async def priced(
-    db: Db, state: VehicleState | None, command: Command, now: datetime
+    db: Db,
+    state: VehicleState | None,
+    command: Command,
+    now: datetime,
+    catalogues: PricingCache,
+    generation: int | None,
 ) -> AsyncIterator[Command]:
     """The hold or booking command carrying its price basis; any other command as it is.
 
@@ -143,14 +178,15 @@ async def priced(
             command, pricing=await quoted_basis(db, state, command, command.quote_id, now)
         )
         return
-    policy, policies = await _policy_of(db, state, command.start, command.end, now)
+    catalogue = await catalogues.of(db, state.organization_id, generation)
+    policy = _policy_of(state, command.start, command.end, now, catalogue)
     if policy is None:
         yield replace(command, pricing=PriceBasis(extras=command.extras))
         return
     assert not isinstance(db, asyncpg.Pool)  # the handler's connection
     async with db.transaction():
         basis = await _counted(
-            db, policy, policies, command.start, command.end, command.extras, lock=True
+            db, policy, catalogue, command.start, command.end, command.extras, lock=True
         )
         yield replace(command, pricing=basis)
 

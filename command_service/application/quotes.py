@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from command_service.application.pricing import price_basis
+from command_service.application.pricing import PricingCache, price_basis
 from command_service.domain import prune
 from command_service.domain.actor import Actor
 from command_service.domain.booking_decisions import quote
@@ -29,6 +29,7 @@ class Quotes:
         self._store = store
         self._clock = clock
         self._new_id = new_id
+        self._catalogues = PricingCache()
 
     async def quote(
         self,
@@ -48,7 +49,10 @@ class Quotes:
             if loaded.state.retired:
                 raise VehicleRetiredError(f"vehicle {vehicle_id} was retired")
             state = prune(loaded.state, now)
-            basis = await price_basis(db, state, start, end, extras, now)
+            catalogue = await self._catalogues.of(
+                db, state.organization_id, loaded.pricing_generation
+            )
+            basis = await price_basis(db, state, start, end, extras, now, catalogue)
             quote_id = self._new_id()
             priced = quote(Context(state, now, self._new_id), start, end, basis)
             made = Quote(

@@ -56,6 +56,7 @@ class Loaded:
 
     stream_id: UUID
     state: VehicleState | None
+    pricing_generation: int | None = None  # of its organization's pricing catalogue
 
 
 NO_BLOCKS = CalendarScope()
@@ -113,6 +114,11 @@ WITH ev AS (
         SET make = EXCLUDED.make, model = EXCLUDED.model, location_id = EXCLUDED.location_id,
             countable = EXCLUDED.countable
     RETURNING 1
+), generation AS (
+    INSERT INTO pricing_generations AS g (organization_id, generation)
+    SELECT $32::uuid, 1 WHERE $34::text IS NOT NULL
+    ON CONFLICT (organization_id) DO UPDATE SET generation = g.generation + 1
+    RETURNING 1
 ), demand_in AS (
     INSERT INTO policy_demand AS d (policy_id, hour, booked_hours)
     SELECT x.p, x.h, x.delta FROM unnest($38::uuid[], $39::timestamptz[], $40::int[])
@@ -142,7 +148,9 @@ _CONSTRAINT_ERRORS: dict[str, type[Exception]] = {
 # calendar slice always travels (it is small, and another process may have changed it).
 _LOAD = (
     "SELECT version, state_schema, CASE WHEN version = $2 THEN NULL ELSE state END AS state,"
-    f" {SELECT_BLOCKS} AS blocks FROM vehicle_state WHERE stream_id = $1"
+    f" {SELECT_BLOCKS} AS blocks, (SELECT g.generation FROM pricing_vehicles v"
+    "  JOIN pricing_generations g USING (organization_id) WHERE v.vehicle_id = $1)"
+    " AS pricing_generation FROM vehicle_state WHERE stream_id = $1"
 )
 _OWNER = "SELECT stream_id, kind FROM entity_index WHERE entity_id = $1"
 _REGISTERED = (
@@ -196,7 +204,8 @@ class EventStore:
             base = await self._base_from_row(stream_id, row)
         if base is None:
             return Loaded(stream_id, None)
-        return Loaded(stream_id, with_calendar(base, decode_blocks(row["blocks"])))
+        state = with_calendar(base, decode_blocks(row["blocks"]))
+        return Loaded(stream_id, state, row["pricing_generation"])
 
     async def owner_of(self, entity_id: UUID) -> tuple[UUID, str] | None:
         """The vehicle that owns a hold/booking/trip/maintenance id and its kind, or None."""

@@ -22,8 +22,13 @@ from shared.pricing.terms import PricingTerms
 
 KIND = "pricing_policy"
 
-# Guarded by version: a row never goes back to an older version.
+# Guarded by version: a row never goes back to an older version. The organization's
+# catalogue generation moves with it (migrations/0015_pricing_generations.sql).
 _UPSERT = """
+WITH generation AS (
+    INSERT INTO pricing_generations AS g (organization_id, generation) VALUES ($2, 1)
+    ON CONFLICT (organization_id) DO UPDATE SET generation = g.generation + 1
+)
 INSERT INTO pricing_policies AS p (policy_id, organization_id, version, priority, terms)
 VALUES ($1, $2, $3, $4, $5::jsonb)
 ON CONFLICT (policy_id) DO UPDATE
