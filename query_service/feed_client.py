@@ -17,6 +17,7 @@ HISTORY_PATHS = {
     "vehicle": "/v1/vehicles/{}/history",
     "location": "/v1/locations/{}/history",
     "pricing_policy": "/v1/pricing/policies/{}/history",
+    "payment": "/v1/payments/{}/history",
 }
 
 

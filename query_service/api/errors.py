@@ -52,6 +52,10 @@ class LocationNotFoundError(NotFoundError):
     """No location with this id has been projected in the caller's organization."""
 
 
+class PaymentNotFoundError(NotFoundError):
+    """No payment with this id has been projected (or it is another customer's)."""
+
+
 class InvalidQueryError(QueryError):
     """A query parameter is well-typed but breaks a rule (end before start, ...)."""
 

@@ -119,12 +119,15 @@ def announced(log: Sequence[Record]) -> Counter[tuple[str, int, int]]:
     return Counter((str(e.stream_id), e.version, p) for e, p in log)
 
 
+def stream_of(notice: dict[str, Any]) -> str:
+    """The stream a notice names, under its kind's name."""
+    return str(notice.get("payment_id") or notice.get("vehicle_id") or notice["location_id"])
+
+
 def received_of(payloads: Sequence[dict[str, Any]]) -> Counter[tuple[str, int, int]]:
-    """(stream id, version, position) of each notice: a vehicle's or a location's."""
-    return Counter(
-        (n.get("vehicle_id") or n["location_id"], n["version"], n["global_position"])
-        for n in payloads
-    )
+    """(stream id, version, position) of each notice: a vehicle's, a location's or a
+    payment's (the stream's id comes under its kind's name)."""
+    return Counter((stream_of(n), n["version"], n["global_position"]) for n in payloads)
 
 
 # ---------------------------------------------------------------------------------------
@@ -191,10 +194,12 @@ async def test_every_row_of_a_live_read_side_equals_a_rebuild(
         assert received_of(sent) == announced(log)  # one notice per applied event
         live_rows, rebuilt_rows = await snapshot(admin, live), await snapshot(admin, rebuilt)
 
-    assert len(live_rows) == 16 and live_rows.keys() == rebuilt_rows.keys()
+    assert len(live_rows) == 18 and live_rows.keys() == rebuilt_rows.keys()
     assert len(live_rows["vehicles"]) == history.vehicles
     assert len(live_rows["locations"]) == 2
-    assert len(live_rows["stream_tracking"]) == history.vehicles + 2
+    payments = {e.stream_id for e, _ in log if e.STREAM == "payment"}
+    assert len(live_rows["payments"]) == len(payments)
+    assert len(live_rows["stream_tracking"]) == history.vehicles + 2 + len(payments)
     for table, rows in live_rows.items():
         assert rows == rebuilt_rows[table], table
 

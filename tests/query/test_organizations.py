@@ -32,11 +32,13 @@ from query_service.store.row_security import READER_ROLE
 from shared.contract.serialization import loads
 from tests.conftest import FakeClock, Issuer
 from tests.query.conftest import Fleet, ReadSide, iso, start_read_side
+from tests.query.payment_support import PaidHold
 from tests.query.test_locations_api import open_location
 from tests.query.test_stream import fields_of, next_message, serving
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_ID_PARAMS = ("vehicle_id", "booking_id", "hold_id", "trip_id", "maintenance_id", "location_id")
+_ID_PARAMS = ("vehicle_id", "booking_id", "hold_id", "trip_id", "maintenance_id", "location_id",
+              "payment_id")  # fmt: skip
 
 
 async def token_of(issuer: Issuer, role: str, organization_id: UUID) -> str:
@@ -74,7 +76,7 @@ async def book(
 
 
 async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str, UUID]]:
-    """A location, a vehicle there with a booking and a running trip, one without a
+    """A location, a vehicle there with a paid booking and a running trip, one without a
     location with a hold, a maintenance window and a cost-centre booking."""
     location_id = await open_location(fleet, organization_id)
     vehicle = await fleet.register(organization_id=organization_id, location_id=location_id)
@@ -84,10 +86,17 @@ async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str,
     hold = await fleet.hold(other, fleet.at(days=1), fleet.at(days=1, hours=2))
     maintenance = await fleet.maintenance(other, fleet.at(days=2), fleet.at(days=3))
     allocated = await book(fleet, other, (100, 102), "site visit", f"CC-{organization_id.hex[:6]}")
+    customer = await fleet.conn.fetchval("SELECT customer_id FROM bookings WHERE booking_id = $1",
+                                         booking)  # fmt: skip
+    paid = PaidHold(fleet, uuid.uuid4(), vehicle, customer, booking, 10_000,
+                    organization_id=organization_id)  # fmt: skip
+    await paid.start()
+    await paid.authorize()
     return location_id, {
         "vehicle_id": vehicle, "other_vehicle_id": other, "booking_id": booking,
         "trip_id": trip, "hold_id": hold, "maintenance_id": maintenance,
         "allocated_booking_id": allocated, "location_id": location_id,
+        "payment_id": paid.payment_id,
     }  # fmt: skip
 
 
