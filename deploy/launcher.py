@@ -23,7 +23,7 @@ from deploy import services
 from deploy.accounts import StartupAccounts
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
-from deploy.sandbox import WEBHOOK_PATH, Sandbox, start_sandbox
+from deploy.sandbox import WEBHOOK_PATH, LaunchedSandboxSettings, Sandbox, start_sandbox
 from deploy.services import consuming
 from deploy.settings import LauncherSettings
 from deploy.supervisor import Component, Proc, Supervisor, stop_on_signals
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m deploy.launcher")
         )
     args = parser.parse_args(argv)
     configure_logging(SETTINGS.log_level, SETTINGS.log_format)
-    for service_settings in (CommandSettings, QuerySettings):
+    for service_settings in (CommandSettings, QuerySettings, LaunchedSandboxSettings):
         load(service_settings)  # a bad value for a service stops here, in one line
     return demo(args) if args.action == "demo" else run(args)
 

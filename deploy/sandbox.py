@@ -16,6 +16,7 @@ from pathlib import Path
 from deploy import services
 from deploy.accounts import save_private
 from deploy.supervisor import Component, Supervisor
+from sandbox_provider.settings import SandboxSettings
 
 SANDBOX_FILE = "sandbox.json"
 WEBHOOK_PATH = "/v1/payments/webhooks/sandbox"
@@ -30,6 +31,14 @@ def webhook_secret(state_dir: Path) -> str:
     state_dir.mkdir(parents=True, exist_ok=True)
     save_private(path, {"webhook_secret": secret})
     return secret
+
+
+class LaunchedSandboxSettings(SandboxSettings):
+    """The provider's settings as the launcher completes them (it supplies the secret),
+    checked before anything starts."""
+
+    def __init__(self) -> None:
+        super().__init__(webhook_secret="supplied by the launcher")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,7 +34,7 @@ class Strict(BaseModel):
 class AuthorizationRequest(Strict):
     amount_cents: int = Field(ge=1, le=MAX_CENTS)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    card_token: Literal["tok_visa", "tok_declined", "tok_slow"]
+    card_token: processor.CardToken
     reference: str = Field(min_length=1, max_length=200)
     metadata: dict[str, str] = Field(default_factory=dict, max_length=50)
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import structlog
 from fastapi import FastAPI
+from starlette.responses import Response
 
 from sandbox_provider import api, testhooks
 from sandbox_provider.faults import Faults, middleware
@@ -19,9 +20,12 @@ from sandbox_provider.runtime import Runtime
 from sandbox_provider.settings import SandboxSettings
 from sandbox_provider.store import Store
 from sandbox_provider.webhooks import Deliverer
+from shared.kit.http.docs import install_docs
+from shared.kit.http.instrumentation import HttpMetrics
 from shared.kit.http.problems import install_common_handlers
 from shared.kit.http.responses import JSON
 from shared.kit.logs import configure_logging
+from shared.kit.metrics import render_metrics
 from shared.kit.settings import load
 
 log = structlog.get_logger("sandbox.app")
@@ -48,9 +52,16 @@ def create_app(settings: SandboxSettings) -> FastAPI:
             await runtime.deliverer.close()
             await store.close()
 
-    app = FastAPI(title="Fleetledger sandbox payment provider", lifespan=lifespan)
+    app = FastAPI(
+        title="Fleetledger sandbox payment provider",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     install_common_handlers(app)
+    install_docs(app)  # Swagger UI and ReDoc from the installed package, no CDN
     app.middleware("http")(middleware(faults))
+    app.add_middleware(HttpMetrics)
     app.include_router(api.router)
     if settings.test_hooks:
         app.include_router(testhooks.router)
@@ -62,6 +73,11 @@ def create_app(settings: SandboxSettings) -> FastAPI:
     @app.get("/readyz")
     async def readyz() -> JSON:
         return JSON({"status": "ready"})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        body, content_type = render_metrics()
+        return Response(body, media_type=content_type)
 
     return app
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sandbox_provider.errors import AmountTooLargeError, InvalidTransitionError
 from sandbox_provider.ids import derive, pick
 from sandbox_provider.records import Context, add_entry, child_id, emit, load, snapshot
 
 Answer = tuple[int, dict[str, Any]]
-TOKENS = ("tok_visa", "tok_declined", "tok_slow")
+# The test cards: authorizes, declines, answers pending and authorizes later.
+CardToken = Literal["tok_visa", "tok_declined", "tok_slow"]
 DECLINE_CODE = "card_declined"
 
 
@@ -29,7 +30,7 @@ def _next_authorization_id(conn: sqlite3.Connection, ctx: Context) -> str:
     return derive(ctx.seed, "auth", count)
 
 
-def _initial(ctx: Context, authorization_id: str, card_token: str) -> dict[str, Any]:
+def _initial(ctx: Context, authorization_id: str, card_token: CardToken) -> dict[str, Any]:
     """Status, decline code and decision time of a new authorization, by test token."""
     if card_token == "tok_visa":
         return {"status": "authorized", "decline_code": None, "decide_at": None}
@@ -45,7 +46,7 @@ def authorize(
     ctx: Context,
     amount_cents: int,
     currency: str,
-    card_token: str,
+    card_token: CardToken,
     reference: str,
     metadata: dict[str, str],
 ) -> Answer:
@@ -168,6 +169,14 @@ def refund(
         "authorization": snapshot(load(conn, authorization_id)),
     }
     return 201, body
+
+
+def pending_due(conn: sqlite3.Connection, at: float) -> bool:
+    """Whether a pending (`tok_slow`) authorization is due for its decision at `at`."""
+    row = conn.execute(
+        "SELECT 1 FROM authorizations WHERE status = 'pending' AND decide_at <= ? LIMIT 1", (at,)
+    ).fetchone()
+    return row is not None
 
 
 def decide_due(conn: sqlite3.Connection, ctx: Context) -> int:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import model_validator
-
-from shared.kit.settings import FleetSettings, LogFormat, LogLevel, StateDir, var
+from shared.kit.settings import (
+    FleetSettings,
+    LogFormat,
+    LogLevel,
+    StateDir,
+    UnsafeSettingsError,
+    var,
+)
 from shared.payments.settings import SandboxWebhookSecret
 
 SandboxWebhookUrl = Annotated[
@@ -62,15 +67,21 @@ class SandboxSettings(FleetSettings):
     log_level: LogLevel
     log_format: LogFormat
 
-    @model_validator(mode="after")
-    def _consistent(self) -> SandboxSettings:
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        # After validation, not inside it: `load` prints these in one line, no values shown.
+        if self.webhook_url and not self.webhook_url.startswith(("http://", "https://")):
+            raise UnsafeSettingsError("FLEET_SANDBOX_WEBHOOK_URL must be an http(s) URL")
         if self.webhook_url and not self.webhook_secret:
-            raise ValueError("FLEET_SANDBOX_WEBHOOK_URL needs FLEET_SANDBOX_WEBHOOK_SECRET")
+            raise UnsafeSettingsError(
+                "FLEET_SANDBOX_WEBHOOK_URL needs FLEET_SANDBOX_WEBHOOK_SECRET"
+            )
         if not 0 <= self.slow_min_ms <= self.slow_max_ms:
-            raise ValueError("FLEET_SANDBOX_SLOW_MIN_MS must be 0..FLEET_SANDBOX_SLOW_MAX_MS")
-        if self.retry_first_ms < 1 or self.max_attempts < 1:
-            raise ValueError("webhook retry delay and attempts must be positive")
-        return self
+            raise UnsafeSettingsError(
+                "FLEET_SANDBOX_SLOW_MIN_MS must be 0 to FLEET_SANDBOX_SLOW_MAX_MS"
+            )
+        if self.retry_first_ms < 1 or self.retry_max_ms < 1 or self.max_attempts < 1:
+            raise UnsafeSettingsError("the sandbox's webhook retry settings must be positive")
 
     @property
     def database(self) -> Path:

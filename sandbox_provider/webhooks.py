@@ -21,7 +21,7 @@ import httpx
 import structlog
 
 from sandbox_provider.faults import Faults
-from sandbox_provider.processor import decide_due
+from sandbox_provider.processor import decide_due, pending_due
 from sandbox_provider.records import Context
 from sandbox_provider.settings import SandboxSettings
 from sandbox_provider.store import Store
@@ -62,7 +62,10 @@ class Deliverer:
     ) -> None:
         self.store, self.settings, self.faults, self.context = store, settings, faults, context
         self.wake = asyncio.Event()
-        self.client = httpx.AsyncClient(timeout=settings.delivery_timeout_ms / 1000)
+        # The URL is configured, never a proxy from the environment.
+        self.client = httpx.AsyncClient(
+            timeout=settings.delivery_timeout_ms / 1000, trust_env=False
+        )
 
     async def run(self) -> None:
         """Until cancelled; a failing round is logged and the next one tries again."""
@@ -81,7 +84,8 @@ class Deliverer:
     async def round(self) -> None:
         """Decide due pending cards, then attempt every due event once."""
         context = self.context()
-        await self.store.write(lambda conn: decide_due(conn, context))
+        if await self.store.read(partial(pending_due, at=context.now.timestamp())):
+            await self.store.write(partial(decide_due, ctx=context))
         if not self.settings.webhook_url or self.faults.down or self.faults.webhooks_paused:
             return
         for event_id, body, attempts in await self.store.read(_due(time.time())):

@@ -37,7 +37,7 @@ def idempotency_key(event_id: UUID | str, step: str) -> str:
 @dataclass(frozen=True)
 class Authorization:
     """Money reserved on the card (`authorized`), or asked for with the answer to come by
-    webhook (`pending`); a decline is `PaymentDeclined`, never an Authorization."""
+    webhook (`pending`); a decline is `PaymentDeclinedError`, never an Authorization."""
 
     authorization_id: str  # the provider's id (sandbox authorization, Stripe PaymentIntent)
     status: Literal["authorized", "pending"]
@@ -102,11 +102,11 @@ class ProviderEvent:
     occurred_at: datetime
 
 
-class PaymentError(Exception):
+class PaymentProviderError(Exception):
     """A provider call that did not do what was asked."""
 
 
-class PaymentDeclined(PaymentError):
+class PaymentDeclinedError(PaymentProviderError):
     """The card issuer or provider refused the payment (not retryable with the same card)."""
 
     def __init__(self, reason: str, authorization_id: str | None = None) -> None:
@@ -115,24 +115,26 @@ class PaymentDeclined(PaymentError):
         self.authorization_id = authorization_id  # the declined attempt's id, if it has one
 
 
-class ProviderUnavailable(PaymentError):
-    """Timeout, connection refused, 5xx, 409 or 429: retry later with the SAME key."""
+class ProviderUnavailableError(PaymentProviderError):
+    """Timeout, refused or reset connection, 5xx, 429 (and Stripe's 409, a request with this
+    key still in flight): retry later with the SAME key."""
 
 
-class ProviderRejected(PaymentError):
-    """A 4xx that is no decline (bad request, unknown id, bad credentials, key reused with
-    other parameters): a bug or misconfiguration; retrying will not help."""
+class ProviderRejectedError(PaymentProviderError):
+    """A 4xx that is no decline (bad request, unknown id, a step the authorization's state
+    forbids, too large an amount, bad credentials, key reused with other parameters) or an
+    unreadable answer: a bug or misconfiguration; retrying will not help."""
 
 
-class InvalidWebhook(ValueError):
+class InvalidWebhookError(ValueError):
     """A webhook the port refuses: answer 400 and write nothing."""
 
 
-class BadSignature(InvalidWebhook):
+class BadSignatureError(InvalidWebhookError):
     """The signature header is missing, malformed, or does not match the body."""
 
 
-class StaleWebhook(InvalidWebhook):
+class StaleWebhookError(InvalidWebhookError):
     """The signed timestamp is older than the tolerance (a replay, or a very late retry)."""
 
 
@@ -143,7 +145,9 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 class PaymentProvider(Protocol):
-    """A payment provider: every method is safe to retry with the same idempotency key."""
+    """A payment provider. Every money call may raise ProviderUnavailableError (retry later
+    with the SAME key: the provider answers a repeated key with its first result) or
+    ProviderRejectedError (do not retry); only `authorize` raises PaymentDeclinedError."""
 
     name: str  # `sandbox` or `stripe`: the `{provider}` of POST /v1/payments/webhooks/…
 
@@ -156,31 +160,33 @@ class PaymentProvider(Protocol):
         idempotency_key: str,
     ) -> Authorization:
         """Reserve `amount_cents` on the card; `reference` is ours (e.g. the payment id).
-
-        Raises PaymentDeclined, ProviderUnavailable or ProviderRejected."""
+        `pending`: the outcome comes later as an AUTHORIZED or DECLINED webhook event."""
         ...
 
     async def capture(
         self, authorization_id: str, amount_cents: int, idempotency_key: str
     ) -> Capture:
-        """Take `amount_cents` (at most the authorized amount) and release the rest."""
+        """Take `amount_cents` (1 … the authorized amount) of an `authorized` authorization,
+        once: the provider releases the rest with it, so no void follows a capture."""
         ...
 
     async def void(self, authorization_id: str, idempotency_key: str) -> Void:
-        """Release an authorization nothing was captured from."""
+        """Release the whole of an authorization nothing was captured from."""
         ...
 
     async def refund(
         self, authorization_id: str, amount_cents: int, idempotency_key: str
     ) -> Refund:
-        """Give back `amount_cents` of what was captured."""
+        """Give back `amount_cents` (at most what was captured and not yet refunded);
+        a second refund needs a key of its own."""
         ...
 
     def parse_webhook(
         self, headers: Mapping[str, str], body: bytes, now: datetime
     ) -> ProviderEvent:
-        """The verified event of a webhook request; raises BadSignature or StaleWebhook
-        (`now` decides staleness) or InvalidWebhook (a signed body the port cannot read)."""
+        """The verified event of a webhook request (`body` exactly as received, `now`
+        timezone-aware); raises BadSignatureError, StaleWebhookError (signed more than 5 minutes
+        before `now`) or InvalidWebhookError (a signed body the port cannot read)."""
         ...
 
     async def aclose(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator
@@ -35,12 +34,7 @@ class PaymentSettings(FleetSettings):
         "retried later with the same idempotency key).",
     )
     sandbox_url: SandboxUrl
-    sandbox_webhook_secret: SandboxWebhookSecret
-    sandbox_webhook_secret_file: Path | None = var(
-        "FLEET_SANDBOX_WEBHOOK_SECRET_FILE",
-        None,
-        "File holding the sandbox's webhook secret (the launcher writes one).",
-    )
+    sandbox_webhook_secret: SandboxWebhookSecret  # empty: every sandbox webhook is refused
     stripe_api_key: str = var(
         "FLEET_STRIPE_API_KEY", "", "Stripe secret key (required with `stripe`)."
     )
@@ -63,14 +57,3 @@ class PaymentSettings(FleetSettings):
                 "FLEET_STRIPE_WEBHOOK_SECRET"
             )
         return self.stripe_api_key, self.stripe_webhook_secret
-
-    def sandbox_secret(self) -> str:
-        """The sandbox's webhook secret: the variable, else the file (trimmed)."""
-        if self.sandbox_webhook_secret:
-            return self.sandbox_webhook_secret
-        if self.sandbox_webhook_secret_file is None:
-            raise ValueError(
-                "the sandbox provider needs FLEET_SANDBOX_WEBHOOK_SECRET or "
-                "FLEET_SANDBOX_WEBHOOK_SECRET_FILE"
-            )
-        return self.sandbox_webhook_secret_file.read_text().strip()

@@ -15,21 +15,23 @@ import stripe
 
 from command_service.payments.provider import (
     Authorization,
-    BadSignature,
+    BadSignatureError,
     Capture,
     EventKind,
-    InvalidWebhook,
-    PaymentDeclined,
+    InvalidWebhookError,
+    PaymentDeclinedError,
     ProviderEvent,
-    ProviderRejected,
-    ProviderUnavailable,
+    ProviderRejectedError,
+    ProviderUnavailableError,
     Refund,
-    StaleWebhook,
+    StaleWebhookError,
     Void,
     header,
 )
 
 TOLERANCE_S = 300
+# What reading a signed body that is no Stripe event raises (in the SDK or below).
+_UNREADABLE = (ValueError, KeyError, AttributeError, TypeError)
 # Stripe's event types the port acts on; any other type is EventKind.OTHER.
 EVENT_KINDS = {
     "payment_intent.amount_capturable_updated": EventKind.AUTHORIZED,
@@ -48,12 +50,12 @@ async def _mapped_errors() -> AsyncIterator[None]:
     except stripe.CardError as exc:
         intent = exc.error.payment_intent if exc.error else None
         reason = (exc.error.decline_code if exc.error else None) or exc.code or "card_declined"
-        raise PaymentDeclined(reason, intent.id if intent else None) from exc
+        raise PaymentDeclinedError(reason, intent.id if intent else None) from exc
     except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
         # APIError is a 5xx or a 409 (an idempotent request still in flight): both retryable.
-        raise ProviderUnavailable(f"stripe: {type(exc).__name__}: {exc.user_message}") from exc
+        raise ProviderUnavailableError(f"stripe: {type(exc).__name__}: {exc.user_message}") from exc
     except stripe.StripeError as exc:
-        raise ProviderRejected(f"stripe: {type(exc).__name__}: {exc.user_message}") from exc
+        raise ProviderRejectedError(f"stripe: {type(exc).__name__}: {exc.user_message}") from exc
 
 
 class _HTTPXClient(stripe.HTTPXClient):
@@ -153,7 +155,7 @@ class StripeProvider:
                 {"idempotency_key": idempotency_key},
             )
         if refund.status not in ("succeeded", "pending"):
-            raise ProviderRejected(f"stripe: refund {refund.id} is {refund.status}")
+            raise ProviderRejectedError(f"stripe: refund {refund.id} is {refund.status}")
         return Refund(
             authorization_id=authorization_id,
             refund_id=refund.id,
@@ -171,13 +173,22 @@ class StripeProvider:
             # The SDK checks the HMAC; staleness is checked below against `now`, not the clock.
             event = self._client.construct_event(body, signature, self._webhook_secret, 0)
         except stripe.SignatureVerificationError as exc:
-            raise BadSignature(f"stripe webhook: {exc.user_message}") from exc
-        except ValueError as exc:
-            raise InvalidWebhook("stripe webhook: the signed body is not a Stripe event") from exc
+            raise BadSignatureError(f"stripe webhook: {exc.user_message}") from exc
+        except _UNREADABLE as exc:
+            raise InvalidWebhookError(
+                "stripe webhook: the signed body is not a Stripe event"
+            ) from exc
         signed_at = _signed_at(signature or "")
         if signed_at < now.timestamp() - TOLERANCE_S:
-            raise StaleWebhook(f"stripe webhook signed {int(now.timestamp() - signed_at)} s ago")
-        return _provider_event(event)
+            raise StaleWebhookError(
+                f"stripe webhook signed {int(now.timestamp() - signed_at)} s ago"
+            )
+        try:
+            return _provider_event(event)
+        except _UNREADABLE as exc:
+            raise InvalidWebhookError(
+                "stripe webhook: the event lacks a field the port reads"
+            ) from exc
 
     async def aclose(self) -> None:
         """Close the SDK's httpx client."""
@@ -194,8 +205,8 @@ def _authorization(intent: stripe.PaymentIntent) -> Authorization:
     if intent.status in ("requires_action", "requires_payment_method"):
         # 3-D Secure needs the customer's browser, which this integration does not drive yet.
         reason = "authentication_required" if intent.status == "requires_action" else "declined"
-        raise PaymentDeclined(reason, intent.id)
-    raise ProviderRejected(f"stripe: payment intent {intent.id} is {intent.status}")
+        raise PaymentDeclinedError(reason, intent.id)
+    raise ProviderRejectedError(f"stripe: payment intent {intent.id} is {intent.status}")
 
 
 def _signed_at(signature: str) -> int:

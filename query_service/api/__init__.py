@@ -13,10 +13,12 @@ from query_service.api.routes import (
     locations,
     maintenance,
     payments,
+    pricing,
     sign_in,
     stream,
     trips,
     vehicles,
+    what_if,
 )
 from shared.kit.auth.dependencies import require_role
 from shared.kit.http.openapi import AUTH_PROBLEMS
@@ -47,7 +49,7 @@ def install_api(app: FastAPI) -> None:
     staff = [Depends(require_role("fleet_manager", "admin"))]
     for module in (availability, bookings, holds, trips, locations, payments):
         app.include_router(module.router, dependencies=everyone, responses=AUTH_PROBLEMS)
-    for module in (vehicles, maintenance, stream, analytics):
+    for module in (vehicles, maintenance, stream, analytics, pricing, what_if):
         app.include_router(module.router, dependencies=staff, responses=AUTH_PROBLEMS)
     app.include_router(sign_in.router)  # /docs' Authorize, relayed to the command service
     ops = _ops_router()

@@ -100,7 +100,14 @@ class Money(BaseModel):
     cancelled: int
 
 
-class RevenueBucket(Money):
+class FleetMoney(Money):
+    price_per_booked_hour_cents: int | None = Field(
+        description="booked_cents over the booked hours of the same bookings (their whole "
+        "windows, cancelled ones included), rounded to a cent; null without bookings."
+    )
+
+
+class RevenueBucket(FleetMoney):
     start: datetime
 
 
@@ -110,7 +117,7 @@ class VehicleRevenue(Money):
 
 class Revenue(Window):
     granularity: Granularity
-    totals: list[Money] = Field(description="One entry per currency.")
+    totals: list[FleetMoney] = Field(description="One entry per currency.")
     buckets: list[RevenueBucket] = Field(description="Buckets with bookings, per currency.")
     vehicles: list[VehicleRevenue] = Field(description="Top `limit` vehicles by revenue.")
 

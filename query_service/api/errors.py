@@ -56,6 +56,10 @@ class PaymentNotFoundError(NotFoundError):
     """No payment with this id has been projected (or it is another customer's)."""
 
 
+class PricingPolicyNotFoundError(NotFoundError):
+    """No pricing policy (or version of it) with this id in the caller's organization."""
+
+
 class InvalidQueryError(QueryError):
     """A query parameter is well-typed but breaks a rule (end before start, ...)."""
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from shared.contract.events import TripStatus
 from shared.kit.http.openapi import problem_responses
+from shared.pricing.priced import BreakdownLine, DemandFigure
 
 T = TypeVar("T")
 
@@ -108,7 +109,22 @@ class BookingPayment(BaseModel):
     currency: str
 
 
-class Booking(BaseModel):
+class PriceDerivation(BaseModel):
+    """How a hold's or booking's price was derived (docs/pricing-read.md)."""
+
+    breakdown: list[BreakdownLine] = Field(
+        description="How the price was made; the lines sum to price_cents. Bookings priced "
+        "before pricing policies have one `rental` line."
+    )
+    deposit_cents: int
+    extras: list[str] = Field(description="The extras' codes.")
+    policy_id: UUID | None = Field(description="Null: priced by the vehicle's own rates.")
+    policy_version: int | None
+    demand: DemandFigure | None = Field(description="The demand figure the price used.")
+    quote_id: UUID | None = Field(description="The quote whose price this is, if one was named.")
+
+
+class Booking(PriceDerivation):
     booking_id: UUID
     vehicle_id: UUID
     customer_id: UUID
@@ -130,6 +146,9 @@ class Booking(BaseModel):
     refund_cents: int | None
     refund_percent: int | None
     completed_at: datetime | None
+    payment: BookingPayment | None = Field(
+        None, description="Its payment's state (GET /v1/bookings…; null: booked without one)."
+    )
 
 
 class PaymentEntry(BaseModel):
@@ -187,7 +206,7 @@ class VehicleDetail(Vehicle):
     current_trip: Trip | None
 
 
-class Hold(BaseModel):
+class Hold(PriceDerivation):
     hold_id: UUID
     vehicle_id: UUID
     customer_id: UUID

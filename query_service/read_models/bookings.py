@@ -1,8 +1,10 @@
-"""Read model `bookings`: every booking with its price, status and refund."""
+"""Read model `bookings`: every booking with its price (and how it was derived), status
+and refund."""
 
 from __future__ import annotations
 
 from query_service.read_models.page import Fold, Page
+from query_service.read_models.priced import priced_columns
 from query_service.read_models.tables import Rows
 from query_service.read_models.vehicles import VEHICLES
 from shared.contract import events as ev
@@ -21,6 +23,7 @@ def _confirmed(p: Page, e: ev.BookingConfirmed) -> None:
         purpose=e.purpose, cost_centre=e.cost_centre, status="confirmed",
         confirmed_at=e.occurred_at, updated_at=e.occurred_at, organization_id=e.organization_id,
         location_id=None if vehicle is None else vehicle["location_id"],
+        **priced_columns(e.pricing, e.price_cents),
     )  # fmt: skip
 
 

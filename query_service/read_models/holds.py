@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from query_service.read_models.page import Fold, Page
+from query_service.read_models.priced import priced_columns
 from query_service.read_models.tables import Rows
 from shared.contract import events as ev
 
@@ -17,7 +18,7 @@ def _placed(p: Page, e: ev.HoldPlaced) -> None:
         e.hold_id, vehicle_id=e.vehicle_id, customer_id=e.customer_id, start_at=e.start,
         end_at=e.end, expires_at=e.expires_at, price_cents=e.price_cents, currency=e.currency,
         status="active", placed_at=e.occurred_at, updated_at=e.occurred_at,
-        organization_id=e.organization_id,
+        organization_id=e.organization_id, **priced_columns(e.pricing, e.price_cents),
     )  # fmt: skip
 
 

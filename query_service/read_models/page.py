@@ -30,6 +30,7 @@ _CREATES: dict[type[ev.StreamEvent], str] = {
     ev.TripStarted: "trip_id",
     ev.MaintenanceScheduled: "maintenance_id",
     ev.LocationOpened: "location_id",
+    ev.PricingPolicyPublished: "policy_id",
     PaymentStarted: "payment_id",
 }
 # Column lists per table; the DDL is fixed for the life of a process, so read them once.
@@ -136,7 +137,7 @@ class Page:
 _ID_FIELDS = {
     t: tuple(
         f for f in ("vehicle_id", "hold_id", "booking_id", "trip_id", "maintenance_id",
-                    "location_id", "payment_id")
+                    "location_id", "policy_id", "payment_id")
         if f in t.model_fields
     )
     for t in ev.EVENT_TYPES.values()

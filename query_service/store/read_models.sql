@@ -102,7 +102,16 @@ CREATE TABLE bookings (
     organization_id uuid        NOT NULL,
     -- the vehicle's home branch when the booking was confirmed (docs/analytics.md)
     location_id     uuid,
-    cost_centre     text
+    cost_centre     text,
+    -- how the price was derived (read_models/priced.py): breakdown and extras as JSON text;
+    -- a price decided before pricing policies has one `rental` line and no policy
+    breakdown       text        NOT NULL,
+    deposit_cents   bigint      NOT NULL,
+    extras          text        NOT NULL,
+    policy_id       uuid,
+    policy_version  integer,
+    demand          text,
+    quote_id        uuid
 );
 CREATE INDEX bookings_start_idx ON bookings (organization_id, start_at, booking_id);
 CREATE INDEX bookings_vehicle_idx ON bookings (vehicle_id, start_at, booking_id);
@@ -128,7 +137,16 @@ CREATE TABLE holds (
     placed_at    timestamptz NOT NULL,
     resolved_at  timestamptz,
     updated_at   timestamptz NOT NULL,
-    organization_id uuid     NOT NULL
+    organization_id uuid     NOT NULL,
+    -- how the price was derived (read_models/priced.py): breakdown and extras as JSON text;
+    -- a price decided before pricing policies has one `rental` line and no policy
+    breakdown       text        NOT NULL,
+    deposit_cents   bigint      NOT NULL,
+    extras          text        NOT NULL,
+    policy_id       uuid,
+    policy_version  integer,
+    demand          text,
+    quote_id        uuid
 );
 CREATE INDEX holds_start_idx ON holds (organization_id, start_at, hold_id);
 CREATE INDEX holds_vehicle_idx ON holds (vehicle_id, start_at, hold_id);

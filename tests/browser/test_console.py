@@ -124,6 +124,26 @@ async def test_a_cancellation_made_in_the_console_changes_what_the_api_answers(
     assert seen["refund_cents"] == booking["price_cents"]  # 3 days ahead: 100 %
 
 
+async def test_a_bookings_price_opens_to_the_breakdown_it_was_derived_from(
+    page: Page, stack: Stack, admin_api: httpx.AsyncClient
+) -> None:
+    vehicle = await register(admin_api, stack)
+    booking = await book(admin_api, stack, vehicle["vehicle_id"], days_ahead=4)
+    seen = await read_until(
+        admin_api, f"{stack.query_url}/v1/bookings/{booking['booking_id']}", "confirmed"
+    )
+    await sign_in(page, stack.query_url, stack.accounts.admin)
+    await page.goto(f"{stack.query_url}/console/#/bookings/{vehicle['vehicle_id']}")
+    row = page.locator(f'tr[data-booking-id="{booking["booking_id"]}"]')
+    await row.locator("details.breakdown summary").click()
+    lines = row.get_by_role("list", name="Price breakdown").locator("li")
+    # no policy matches this vehicle: one line, priced by its own rates
+    assert [line["label"] for line in seen["breakdown"]] == ["rental"]
+    await expect(lines).to_have_count(1)
+    await expect(lines.first).to_contain_text("rental")
+    await expect(row).to_contain_text("Priced by the vehicle's own rates.")
+
+
 async def test_a_409_shows_the_conflicting_blocks(
     page: Page, guard: Guard, stack: Stack, admin_api: httpx.AsyncClient
 ) -> None:

@@ -79,6 +79,14 @@ def test_a_bad_service_value_stops_run_before_anything_starts() -> None:
     assert done.stderr.startswith("configuration error: FLEET_QUERY_CONSUME='perhaps':")
 
 
+def test_a_bad_sandbox_provider_value_stops_run_before_anything_starts() -> None:
+    done = fleetledger("run", FLEET_SANDBOX_SLOW_MIN_MS="9000", FLEET_SANDBOX_SLOW_MAX_MS="10")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "configuration error: FLEET_SANDBOX_SLOW_MIN_MS must be 0 to FLEET_SANDBOX_SLOW_MAX_MS"
+    )
+
+
 def test_an_unknown_subcommand_is_refused() -> None:
     done = fleetledger("deploy")
     assert done.returncode == 2 and "No such command 'deploy'" in done.stderr

@@ -121,16 +121,20 @@ def mentions(text: str, org: Organization) -> set[str]:
     return {i for i in org.every_id if i.lower() in lowered}
 
 
+def _needs(op: Operation) -> set[str | None]:
+    """The kinds of record every call of the operation names: path ids, required query ids."""
+    required = {p["name"] for p in op.spec.get("parameters", []) if p.get("required")}
+    return {s.kind for s in slots(op) if s.where == "path" or s.name in required}
+
+
 def reads(doc: dict[str, Any], own: dict[str, str]) -> list[Operation]:
     """Every listing, and every GET of one of the caller's own records (its vehicle's
-    calendar and history, its organization, ...) that `own` holds a record for."""
+    calendar and history, its organization, a what-if of its policy, ...), that `own`
+    holds the records for."""
     found = classes(doc)[0]
-    mine = [
-        op
-        for op in found["names"]
-        if op.method == "get" and all(s.kind in own for s in slots(op) if s.where == "path")
-    ]
-    return found["lists"] + [op for op in mine if op not in found["lists"]]
+    mine = [op for op in found["names"] if op.method == "get" and _needs(op) <= set(own)]
+    lists = [op for op in found["lists"] if _needs(op) <= set(own)]
+    return lists + [op for op in mine if op not in lists]
 
 
 async def leaks(world: World, service: str, name: str) -> tuple[list[str], list[str]]:

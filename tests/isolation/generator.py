@@ -214,7 +214,8 @@ def _query(op: Operation, tested: Mapping[str, str], own: Mapping[str, str]) -> 
         elif name in WINDOW:
             params[name] = WINDOW[name]
         elif param.get("required") and KINDS.get(name):
-            params[name] = own[KINDS[name]]
+            # an organization with no record of the kind (C) names an id that exists nowhere
+            params[name] = own.get(KINDS[name], PLACEHOLDER)
         elif param.get("required"):
             params[name] = str(_value(op.doc, name, param.get("schema", {}), "query"))
     return params

@@ -56,16 +56,24 @@ KNOWN = {
         "GET /v1/holds/{hold_id}",
         "GET /v1/maintenance/{maintenance_id}",
         "GET /v1/analytics/vehicles/{vehicle_id}/utilization",
+        "GET /v1/pricing/policies/{policy_id}",
+        "GET /v1/analytics/pricing/what-if",
     },
 }
 # The kinds of record each service's lists show to their organization.
 SHOWN = {
     "command": {"vehicle", "booking", "hold", "trip", "maintenance"},  # the event feed
-    "query": {"vehicle", "booking", "hold", "trip", "maintenance", "location"},
+    "query": {"vehicle", "booking", "hold", "trip", "maintenance", "location", "pricing_policy"},
 }
 LISTED = {
     "command": {"GET /v1/events", "GET /v1/auth/me"},
-    "query": {"GET /v1/vehicles", "GET /v1/bookings", "GET /v1/availability", "GET /v1/locations"},
+    "query": {
+        "GET /v1/vehicles",
+        "GET /v1/bookings",
+        "GET /v1/availability",
+        "GET /v1/locations",
+        "GET /v1/pricing/policies",
+    },
 }
 
 

@@ -29,6 +29,6 @@ async def stripe_provider(
     recorder: RecordingServer, stripe_secrets: tuple[str, str]
 ) -> AsyncIterator[StripeProvider]:
     api_key, webhook_secret = stripe_secrets
-    provider = StripeProvider(api_key, webhook_secret, base_url=recorder.url, timeout_s=0.5)
+    provider = StripeProvider(api_key, webhook_secret, base_url=recorder.url, timeout_s=1.5)
     yield provider
     await provider.aclose()

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
-MAX_DELAY_S = 2.0  # an answer held back to provoke a client timeout never waits longer
+MAX_DELAY_S = 5.0  # an answer held back to provoke a client timeout never waits longer
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,11 @@ class Recorded:
     method: str
     path: str
     form: dict[str, str]  # the form-encoded body, one value per field
+    body: bytes
     headers: dict[str, str]  # lower-case names
 
     def header(self, name: str) -> str | None:
+        """The header `name`, whatever its case."""
         return self.headers.get(name.lower())
 
 
@@ -45,7 +47,7 @@ class Answer:
 
 @dataclass
 class RecordingServer:
-    """Records requests; answers each with the next scripted Answer (500 when none is left)."""
+    """Records requests; answers each with the next scripted Answer, else `otherwise`."""
 
     url: str = ""
     requests: list[Recorded] = field(default_factory=list)
@@ -55,30 +57,32 @@ class RecordingServer:
     def answer(self, status: int, body: dict[str, Any], *, delay_s: float = 0.0) -> None:
         self.answers.append(Answer(status, body, min(delay_s, MAX_DELAY_S)))
 
+    otherwise: Answer = Answer(500, {"error": {"type": "api_error", "message": "unscripted"}})
+
     def take(self, recorded: Recorded) -> Answer:
         with self._lock:
             self.requests.append(recorded)
-            if self.answers:
-                return self.answers.popleft()
-        return Answer(500, {"error": {"type": "api_error", "message": "no answer scripted"}})
+            return self.answers.popleft() if self.answers else self.otherwise
 
 
 def _handler(server: RecordingServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode() if length else ""
-            form = {key: values[-1] for key, values in parse_qs(body).items()}
+            body = self.rfile.read(length) if length else b""
+            form = {key: values[-1] for key, values in parse_qs(body.decode()).items()}
             headers = {key.lower(): value for key, value in self.headers.items()}
-            answer = server.take(Recorded(self.command, self.path, form, headers))
+            answer = server.take(Recorded(self.command, self.path, form, body, headers))
             time.sleep(answer.delay_s)
             payload = orjson.dumps(answer.body)
-            self.send_response(answer.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Request-Id", f"req_{len(server.requests)}")
-            self.end_headers()
-            self.wfile.write(payload)
+            # A client that timed out has gone: nobody is left to answer.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.send_response(answer.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Request-Id", f"req_{len(server.requests)}")
+                self.end_headers()
+                self.wfile.write(payload)
 
         do_GET = do_POST = do_DELETE = _serve
 

@@ -8,9 +8,9 @@ import pytest
 from command_service.payments.provider import (
     Authorization,
     Capture,
-    PaymentDeclined,
-    ProviderRejected,
-    ProviderUnavailable,
+    PaymentDeclinedError,
+    ProviderRejectedError,
+    ProviderUnavailableError,
     Refund,
     Void,
 )
@@ -72,7 +72,7 @@ async def test_a_card_error_is_a_decline_with_the_issuers_reason_and_the_intent(
         ),
     )
 
-    with pytest.raises(PaymentDeclined) as declined:
+    with pytest.raises(PaymentDeclinedError) as declined:
         await authorize(stripe_provider)
 
     assert (declined.value.reason, declined.value.authorization_id) == (
@@ -86,7 +86,7 @@ async def test_a_card_needing_3d_secure_is_declined_as_authentication_required(
 ) -> None:
     recorder.answer(200, shapes.payment_intent("requires_action"))
 
-    with pytest.raises(PaymentDeclined) as declined:
+    with pytest.raises(PaymentDeclinedError) as declined:
         await authorize(stripe_provider)
 
     assert declined.value.reason == "authentication_required"
@@ -142,7 +142,7 @@ async def test_a_failed_refund_is_rejected(
 ) -> None:
     recorder.answer(200, shapes.refund(3_000, status="failed"))
 
-    with pytest.raises(ProviderRejected, match="re_3Test is failed"):
+    with pytest.raises(ProviderRejectedError, match="re_3Test is failed"):
         await stripe_provider.refund("pi_3Test", 3_000, "fleet:e4:refund")
 
 
@@ -160,7 +160,7 @@ async def test_5xx_409_and_429_are_unavailable_and_the_sdk_does_not_retry_them(
 ) -> None:
     recorder.answer(status, body)
 
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(ProviderUnavailableError):
         await authorize(stripe_provider)
 
     assert len(recorder.requests) == 1  # the process manager retries, with the same key
@@ -181,17 +181,17 @@ async def test_other_4xx_are_rejections_not_declines(
 ) -> None:
     recorder.answer(status, body)
 
-    with pytest.raises(ProviderRejected):
+    with pytest.raises(ProviderRejectedError):
         await authorize(stripe_provider)
 
 
 async def test_a_timeout_is_unavailable_and_the_retry_sends_the_same_request_and_key(
     stripe_provider: StripeProvider, recorder: RecordingServer
 ) -> None:
-    recorder.answer(200, shapes.payment_intent(), delay_s=1.5)  # past the 0.5 s timeout
+    recorder.answer(200, shapes.payment_intent(), delay_s=3.0)  # past the 1.5 s timeout
     recorder.answer(200, shapes.payment_intent())
 
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(ProviderUnavailableError):
         await authorize(stripe_provider)
     result = await authorize(stripe_provider)
 
@@ -206,7 +206,7 @@ async def test_a_refused_connection_is_unavailable(stripe_secrets: tuple[str, st
 
     provider = StripeProvider(*stripe_secrets, base_url=f"http://127.0.0.1:{free_port()}")
     try:
-        with pytest.raises(ProviderUnavailable):
+        with pytest.raises(ProviderUnavailableError):
             await authorize(provider)
     finally:
         await provider.aclose()

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from command_service.payments.provider import (
-    BadSignature,
+    BadSignatureError,
     EventKind,
-    InvalidWebhook,
+    InvalidWebhookError,
     ProviderEvent,
-    StaleWebhook,
+    StaleWebhookError,
 )
 from command_service.payments.stripe_provider import StripeProvider
 from tests.payments import stripe_shapes as shapes
@@ -106,7 +106,7 @@ def test_the_header_is_found_whatever_its_case(
 def test_a_signature_made_with_another_secret_is_refused(stripe_provider: StripeProvider) -> None:
     body = shapes.event("payment_intent.succeeded", shapes.payment_intent("succeeded"))
 
-    with pytest.raises(BadSignature):
+    with pytest.raises(BadSignatureError):
         stripe_provider.parse_webhook(signed(f"whsec_{secrets.token_hex(16)}", body), body, NOW)
 
 
@@ -116,7 +116,7 @@ def test_a_body_changed_after_signing_is_refused(
     body = shapes.event("refund.created", shapes.refund(2_500))
     headers = signed(stripe_secrets[1], body)
 
-    with pytest.raises(BadSignature):
+    with pytest.raises(BadSignatureError):
         stripe_provider.parse_webhook(headers, body.replace(b"2500", b"9500"), NOW)
 
 
@@ -126,7 +126,7 @@ def test_a_missing_or_malformed_signature_header_is_refused(
 ) -> None:
     body = shapes.event("payment_intent.succeeded", shapes.payment_intent("succeeded"))
 
-    with pytest.raises(BadSignature):
+    with pytest.raises(BadSignatureError):
         stripe_provider.parse_webhook(headers, body, NOW)
 
 
@@ -137,14 +137,15 @@ def test_a_signature_older_than_five_minutes_is_stale(
     headers = signed(stripe_secrets[1], body)
 
     stripe_provider.parse_webhook(headers, body, datetime.fromtimestamp(SIGNED_AT + 300, UTC))
-    with pytest.raises(StaleWebhook):
+    with pytest.raises(StaleWebhookError):
         stripe_provider.parse_webhook(headers, body, datetime.fromtimestamp(SIGNED_AT + 301, UTC))
 
 
+@pytest.mark.parametrize(
+    "body", [b"not json", b"[1]", b'{"object": "event", "id": "evt_1"}'], ids=str
+)
 def test_a_signed_body_that_is_not_an_event_is_invalid(
-    stripe_provider: StripeProvider, stripe_secrets: tuple[str, str]
+    stripe_provider: StripeProvider, stripe_secrets: tuple[str, str], body: bytes
 ) -> None:
-    body = b"not json"
-
-    with pytest.raises(InvalidWebhook):
+    with pytest.raises(InvalidWebhookError):
         stripe_provider.parse_webhook(signed(stripe_secrets[1], body), body, NOW)

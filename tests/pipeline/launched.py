@@ -29,6 +29,7 @@ CHILDREN = {
     "broker": "tansu",
     "command": "command_service.api.app",
     "query": "query_service.app",
+    "sandbox": "sandbox_provider.app",
 }
 
 
@@ -40,6 +41,7 @@ class Launched(Loopback):
     command_workers: int = 2
     pg_port: int = field(default_factory=free_port)
     broker_port: int = field(default_factory=free_port)
+    sandbox_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -49,6 +51,10 @@ class Launched(Loopback):
     @property
     def accounts(self) -> StartupAccounts:
         return StartupAccounts.load_or_create(self.state_dir)
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.sandbox_port}"
 
     @property
     def command_dsn(self) -> str:
@@ -73,6 +79,7 @@ class Launched(Loopback):
             **self.env(),
             "FLEET_PG_PORT": str(self.pg_port),
             "FLEET_BROKER_PORT": str(self.broker_port),
+            "FLEET_SANDBOX_PORT": str(self.sandbox_port),
             "FLEET_LOG_LEVEL": "WARNING",
         }
         args = [sys.executable, "-m", "deploy.launcher", "run"]
@@ -90,7 +97,7 @@ class Launched(Loopback):
             time.sleep(0.25)
 
     def child(self, name: str) -> psutil.Process:
-        """The launcher's live child `name` (postgres, broker, command, query)."""
+        """The launcher's live child `name` (postgres, broker, sandbox, command, query)."""
         assert self.proc is not None
         for child in psutil.Process(self.proc.pid).children():
             try:

@@ -1,10 +1,11 @@
 """`make run` under `kill -9`: the launcher restarts what died and nothing acknowledged is lost.
 
-One real launcher (its own PostgreSQL, broker, two command workers, query service) for
-the module; each test SIGKILLs a part of it under booking load, as a crash or the OOM
-killer would. Each ends the same way: the killed part was restarted without a human,
-the stack serves a new booking and reads it back, every acknowledged 201 is in the event
-store and in the read models, and the read models equal a rebuild from the log.
+One real launcher (its own PostgreSQL, broker, sandbox payment provider, two command
+workers, query service) for the module; each test SIGKILLs a part of it under booking
+load, as a crash or the OOM killer would. Each ends the same way: the killed part was
+restarted without a human, the stack serves a new booking and reads it back, every
+acknowledged 201 is in the event store and in the read models, and the read models equal
+a rebuild from the log.
 """
 
 from __future__ import annotations
@@ -223,3 +224,22 @@ async def test_two_parts_killed_at_once_are_both_restarted(stack):
 
     load = await under_load(stack, fault)
     await assert_recovered(stack, load)
+
+
+async def test_the_sandbox_provider_is_launched_and_a_killed_one_restarts_with_its_ledger(
+    stack,
+):
+    assert f"sandbox payments {stack.sandbox_url}" in stack.tail(100_000)
+    assert (stack.state_dir / "sandbox.json").stat().st_mode & 0o777 == 0o600
+    body = {"amount_cents": 4200, "currency": "EUR", "card_token": "tok_visa", "reference": "s"}
+    async with httpx.AsyncClient(base_url=stack.sandbox_url) as http:
+        created = await http.post(
+            "/v1/authorizations", json=body, headers={"Idempotency-Key": "launched-1"}
+        )
+        assert created.status_code == 201
+        before = (await http.get("/v1/ledger")).json()
+        restarted = restarts(stack, "sandbox")
+        stack.kill("sandbox")
+        await wait_restarted(stack, "sandbox", restarted)
+        assert_died_of_sigkill(stack, "sandbox")
+        assert (await http.get("/v1/ledger")).json() == before

@@ -8,6 +8,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -169,6 +170,22 @@ def revenue_by_vehicle(truth: Truth, window: tuple[datetime, datetime]) -> dict[
     for b in cohort(truth, window):
         out[b.vehicle_id] += b.price - b.refund
     return dict(out)
+
+
+def price_per_booked_hour(
+    truth: Truth, window: tuple[datetime, datetime]
+) -> dict[tuple[str | None, str], int]:
+    """Per start hour (None: the whole window) and currency: the bookings' price over
+    their booked hours, cancelled ones included, rounded half up to a cent."""
+    sums: dict[tuple[str | None, str], list[int]] = defaultdict(lambda: [0, 0])
+    for b in cohort(truth, window):
+        hour = b.start.replace(minute=0, second=0, microsecond=0).isoformat().replace("+00:00", "Z")
+        for key in ((hour, b.currency), (None, b.currency)):
+            sums[key][0] += b.price
+            sums[key][1] += int((b.end - b.start).total_seconds())
+    return {
+        k: math.floor(Fraction(cents * 3600, s) + Fraction(1, 2)) for k, (cents, s) in sums.items()
+    }
 
 
 def health(s: Service, at: datetime) -> tuple[int, bool]:

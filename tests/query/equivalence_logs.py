@@ -1,6 +1,7 @@
 """Random event logs for the live-equals-rebuild property: a seeded fleet's history with
-its locations (branches), decided and folded by the command domain, and the payments of
-its paid holds (tests/query/equivalence_payments.py)."""
+its locations (branches) and one pricing policy per organization, revised now and then,
+all decided and folded by the command domain, and the payments of its paid holds
+(tests/query/equivalence_payments.py)."""
 
 from __future__ import annotations
 
@@ -24,12 +25,21 @@ from command_service.domain.locations import (
     decide_location,
     fold_location,
 )
+from command_service.domain.pricing_policies import (
+    PolicyCommand,
+    PublishPolicy,
+    RevisePolicy,
+    decide_policy,
+    fold_policy,
+)
 from shared.contract.events import Location, StreamEvent
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
+from shared.pricing.priced import PolicyVersion
 from tests.conftest import FakeClock
 from tests.query.analytics_sim import STEP, Sim
 from tests.query.conftest import Fleet
 from tests.query.equivalence_payments import PaymentLog
+from tests.query.pricing_support import terms
 
 Record = tuple[StreamEvent, int]  # an event and its global position
 # Every other vehicle belongs to a second organization; homes are two opened branches or
@@ -57,6 +67,7 @@ class LogFleet(Fleet):
     applied: the test decides how they are delivered."""
 
     locations: dict[UUID, LocationState] = field(default_factory=dict)
+    policies: dict[UUID, PolicyVersion] = field(default_factory=dict)
     payments: PaymentLog | None = None
 
     async def apply(self, *events: StreamEvent) -> None:
@@ -84,6 +95,28 @@ class LogFleet(Fleet):
         await self.run_location(location_id, command)
         return location_id
 
+    async def run_policy(self, policy_id: UUID, command: PolicyCommand) -> None:
+        state = self.policies.get(policy_id)
+        events = decide_policy(state, command, self.clock.now, uuid.uuid4, policy_id)
+        self.policies[policy_id] = fold_policy(events, state)  # type: ignore[assignment]
+        await self.apply(*events)
+
+    async def price(self, organization_id: UUID) -> UUID:
+        """A pricing policy of the organization, published now."""
+        policy_id = uuid.uuid4()
+        name = f"Policy {len(self.policies)}"
+        await self.run_policy(
+            policy_id, PublishPolicy(policy_id, organization_id, terms(name=name))
+        )
+        return policy_id
+
+    async def reprice(self, policy_id: UUID, daily_cents: int) -> None:
+        """A new version of the policy with another daily rate (none if it is the same)."""
+        last = self.policies[policy_id]
+        rates = last.terms.rates.model_copy(update={"daily_cents": daily_cents})
+        revised = last.terms.model_copy(update={"rates": rates})
+        await self.run_policy(policy_id, RevisePolicy(last.organization_id, revised))
+
 
 async def relocate(fleet: LogFleet, sim: Sim, rng: random.Random) -> None:
     """Now and then a location changes, or a vehicle moves to another location."""
@@ -98,6 +131,8 @@ async def relocate(fleet: LogFleet, sim: Sim, rng: random.Random) -> None:
     elif roll < 0.1:
         moved = cmd.UpdateVehicleDetails(location_id=rng.choice(branches))
         await sim.attempt(rng.choice(sim.vehicles), moved)
+    elif roll < 0.13:
+        await fleet.reprice(rng.choice(sorted(fleet.policies)), rng.randrange(5_000, 9_000))
 
 
 class DetailSim(Sim):
@@ -145,6 +180,8 @@ async def log_of(history: History) -> list[Record]:
         places = random.Random(~history.seed)  # apart from the fleet's own draws
         with seeded_uuids(random.Random(history.seed)):
             branches = [await fleet.open_location(n) for n in range(2)]
+            policies = [await fleet.price(org) for org in (DEFAULT_ORGANIZATION_ID,
+                                                           SECOND_ORGANIZATION)]  # fmt: skip
             for i in range(history.vehicles):
                 org = (DEFAULT_ORGANIZATION_ID, SECOND_ORGANIZATION)[i % 2]
                 vehicle = await fleet.register(
@@ -158,6 +195,7 @@ async def log_of(history: History) -> list[Record]:
                 if step == steps // 2:  # half-way, the first vehicle moves to a branch
                     move = cmd.UpdateVehicleDetails(location_id=branches[0])
                     await sim.attempt(sim.vehicles[0], move)
+                    await fleet.reprice(policies[0], 6_500)
                 await sim.step()
                 await relocate(fleet, sim, places)
                 fleet.clock.advance(minutes=30)

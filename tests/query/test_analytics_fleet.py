@@ -187,11 +187,15 @@ async def test_revenue_by_day_and_by_vehicle_nets_refunds(
             "cancelled": cancelled,
         }
 
-    assert revenue["totals"] == [money(7_000, 1_000, 3, 1)]
+    # the price per booked hour: 7,000 cents over 3.5 + 2 + 1 h; 6,000 over 5.5 h; 1,000 over 1 h
+    total = {**money(7_000, 1_000, 3, 1), "price_per_booked_hour_cents": 1_077}
+    assert revenue["totals"] == [total]
     assert revenue["buckets"] == [
-        {"start": "2030-01-07T00:00:00Z", **money(6_000, 0, 2, 0)},
-        {"start": "2030-01-08T00:00:00Z", **money(1_000, 1_000, 1, 1)},
-    ]
+        {"start": "2030-01-07T00:00:00Z", **money(6_000, 0, 2, 0),
+         "price_per_booked_hour_cents": 1_091},
+        {"start": "2030-01-08T00:00:00Z", **money(1_000, 1_000, 1, 1),
+         "price_per_booked_hour_cents": 1_000},
+    ]  # fmt: skip
     assert revenue["vehicles"] == [
         {"vehicle_id": str(scenario["a"]), **money(5_000, 1_000, 2, 1)},
         {"vehicle_id": str(scenario["b"]), **money(2_000, 0, 1, 0)},

@@ -81,12 +81,13 @@ async def test_paid_bookings_earn_captured_minus_refunded_money(
 ) -> None:
     revenue = await read.ok("/v1/analytics/revenue", **MONDAY)
 
-    assert revenue["totals"] == [money(6_000, 3_000, 500, 4_500, 4, 3, 1)]
+    hourly = {"price_per_booked_hour_cents": 1_000}  # what the bookings were sold at
+    assert revenue["totals"] == [{**money(6_000, 3_000, 500, 4_500, 4, 3, 1), **hourly}]
     assert revenue["buckets"] == [
         # U 2,000 (price) + T 2,500 (3,000 captured - 500 refunded) + D 0 (none captured)
-        {"start": "2030-01-07T00:00:00Z", **money(5_000, 3_000, 500, 4_500, 3, 2, 0)},
+        {"start": "2030-01-07T00:00:00Z", **money(5_000, 3_000, 500, 4_500, 3, 2, 0), **hourly},
         # C: its cancellation refund is no money refunded: nothing was captured
-        {"start": "2030-01-08T00:00:00Z", **money(1_000, 0, 0, 0, 1, 1, 1)},
+        {"start": "2030-01-08T00:00:00Z", **money(1_000, 0, 0, 0, 1, 1, 1), **hourly},
     ]
     assert revenue["vehicles"] == [
         {"vehicle_id": str(scenario["v1"]), **money(4_000, 3_000, 500, 4_500, 2, 1, 0)},

@@ -125,6 +125,10 @@ async def test_booking_stats_and_revenue_match_a_brute_force_recount(
     by_vehicle = {UUID(i["vehicle_id"]): i["revenue_cents"] for i in revenue["vehicles"]}
     assert by_vehicle == bf.revenue_by_vehicle(truth, window)
     assert sum(b["revenue_cents"] for b in revenue["buckets"]) == sum(by_vehicle.values())
+    per_hour = {(b["start"], b["currency"]): b["price_per_booked_hour_cents"]
+                for b in revenue["buckets"]}  # fmt: skip
+    per_hour |= {(None, t["currency"]): t["price_per_booked_hour_cents"] for t in revenue["totals"]}
+    assert per_hour == bf.price_per_booked_hour(truth, window) and len(per_hour) > 10
 
 
 async def test_health_scores_match_a_brute_force_recount(read: ReadSide, sim: Sim) -> None:

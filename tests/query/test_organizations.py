@@ -33,12 +33,15 @@ from shared.contract.serialization import loads
 from tests.conftest import FakeClock, Issuer
 from tests.query.conftest import Fleet, ReadSide, iso, start_read_side
 from tests.query.payment_support import PaidHold
+from tests.query.pricing_support import publish, terms
 from tests.query.test_locations_api import open_location
 from tests.query.test_stream import fields_of, next_message, serving
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_ID_PARAMS = ("vehicle_id", "booking_id", "hold_id", "trip_id", "maintenance_id", "location_id",
-              "payment_id")  # fmt: skip
+_ID_PARAMS = (
+    "vehicle_id", "booking_id", "hold_id", "trip_id", "maintenance_id", "location_id",
+    "policy_id", "payment_id",
+)  # fmt: skip
 
 
 async def token_of(issuer: Issuer, role: str, organization_id: UUID) -> str:
@@ -77,7 +80,8 @@ async def book(
 
 async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str, UUID]]:
     """A location, a vehicle there with a paid booking and a running trip, one without a
-    location with a hold, a maintenance window and a cost-centre booking."""
+    location with a hold, a maintenance window and a cost-centre booking; a pricing
+    policy in two versions."""
     location_id = await open_location(fleet, organization_id)
     vehicle = await fleet.register(organization_id=organization_id, location_id=location_id)
     other = await fleet.register(organization_id=organization_id)
@@ -86,6 +90,7 @@ async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str,
     hold = await fleet.hold(other, fleet.at(days=1), fleet.at(days=1, hours=2))
     maintenance = await fleet.maintenance(other, fleet.at(days=2), fleet.at(days=3))
     allocated = await book(fleet, other, (100, 102), "site visit", f"CC-{organization_id.hex[:6]}")
+    policy = await publish(fleet, organization_id, terms(name="Revised"))
     customer = await fleet.conn.fetchval("SELECT customer_id FROM bookings WHERE booking_id = $1",
                                          booking)  # fmt: skip
     paid = PaidHold(fleet, uuid.uuid4(), vehicle, customer, booking, 10_000,
@@ -95,7 +100,7 @@ async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str,
     return location_id, {
         "vehicle_id": vehicle, "other_vehicle_id": other, "booking_id": booking,
         "trip_id": trip, "hold_id": hold, "maintenance_id": maintenance,
-        "allocated_booking_id": allocated, "location_id": location_id,
+        "allocated_booking_id": allocated, "location_id": location_id, "policy_id": policy,
         "payment_id": paid.payment_id,
     }  # fmt: skip
 
@@ -143,9 +148,12 @@ def _fill(path: str, ids: dict[str, UUID]) -> str:
     return path.format(**{name: ids[name] for name in names})
 
 
-def _required(operation: dict[str, Any], fleet: Fleet) -> dict[str, str]:
-    """Values of the required query parameters (availability's window)."""
-    values = {"start": iso(fleet.at(days=10)), "end": iso(fleet.at(days=10, hours=1))}
+def _required(operation: dict[str, Any], fleet: Fleet, ids: dict[str, UUID]) -> dict[str, str]:
+    """Values of the required query parameters (availability's window, the what-if's
+    policy version and window)."""
+    values = {"start": iso(fleet.at(days=10)), "end": iso(fleet.at(days=10, hours=1)),
+              "from": iso(fleet.at(days=-1)), "to": iso(fleet.at(days=200)),
+              "policy_id": str(ids["policy_id"]), "version": "2"}  # fmt: skip
     wanted = [p["name"] for p in operation.get("parameters", [])
               if p["in"] == "query" and p.get("required")]  # fmt: skip
     assert set(wanted) <= set(values), f"give this test a value for {wanted}"
@@ -159,7 +167,7 @@ async def test_no_answer_of_one_organization_names_anything_of_the_other(
     theirs = {str(i) for i in b.ids.values()}
     seen_of_a: set[str] = set()
     for path, operation in _get_operations(read):
-        body = await a.ok(_fill(path, a.ids), **_required(operation, read.fleet))
+        body = await a.ok(_fill(path, a.ids), **_required(operation, read.fleet, a.ids))
         named = set(_UUID.findall(str(body)))
         assert not named & theirs, (path, named & theirs)
         seen_of_a |= named
@@ -177,7 +185,7 @@ async def test_another_organizations_ids_answer_exactly_like_unknown_ones(
         for path, operation in _get_operations(read):
             if "{" not in path:
                 continue
-            params = _required(operation, read.fleet)
+            params = _required(operation, read.fleet, a.ids)
             foreign = await a.http.get(_fill(path, b.ids), params=params, headers=headers)
             nowhere = await a.http.get(_fill(path, unknown), params=params, headers=headers)
             assert foreign.status_code == nowhere.status_code in (403, 404), path

@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from query_service.api.context import Reader
+from query_service.api.queries import priced
 from query_service.api.sql import after_key, fetch_one, fetch_page, in_organization, scoped
 
 KIND = "bookings"
@@ -18,12 +19,13 @@ MAX_BOOKING_LENGTH = timedelta(days=30)
 _SELECT = (
     "SELECT booking_id, vehicle_id, customer_id, hold_id, start_at, end_at, price_cents,"
     " currency, purpose, cost_centre, location_id, status, trip_id, confirmed_at,"
-    " cancelled_at, cancel_reason, refund_cents, refund_percent, completed_at FROM bookings"
+    " cancelled_at, cancel_reason, refund_cents, refund_percent, completed_at,"
+    f" {priced.COLUMNS} FROM bookings"
 )
 
 
 def booking_item(row: asyncpg.Record) -> dict[str, Any]:
-    item = dict(row)
+    item = priced.decoded(dict(row))
     item["start"], item["end"] = item.pop("start_at"), item.pop("end_at")
     return item
 

@@ -9,19 +9,20 @@ from uuid import UUID
 import asyncpg
 
 from query_service.api.context import Reader
+from query_service.api.queries import priced
 from query_service.api.sql import Filters, after_key, fetch_one, fetch_page, scoped
 
 KIND = "holds"
 ORDER = ("start_at", "hold_id")
 _SELECT = (
     "SELECT hold_id, vehicle_id, customer_id, start_at, end_at, expires_at, price_cents,"
-    " currency, status, booking_id, placed_at, resolved_at FROM holds"
+    f" currency, status, booking_id, placed_at, resolved_at, {priced.COLUMNS} FROM holds"
 )
 
 
 def hold_item(row: asyncpg.Record, now: datetime) -> dict[str, Any]:
     """The hold as the API shows it: an active hold past expires_at is expired."""
-    item = dict(row)
+    item = priced.decoded(dict(row))
     item["start"], item["end"] = item.pop("start_at"), item.pop("end_at")
     if item["status"] == "active" and item["expires_at"] <= now:
         item["status"] = "expired"

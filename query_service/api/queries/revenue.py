@@ -53,6 +53,7 @@ class Money(NamedTuple):
     paid: int = 0
     captured: int = 0
     paid_price: int = 0
+    duration_s: int = 0  # the booked seconds of the bookings (fleet sums only)
 
     def __add__(self, other: object) -> Money:
         assert isinstance(other, Money)
@@ -73,8 +74,19 @@ def answer(currency: str, m: Money) -> dict[str, Any]:
     }
 
 
+def per_hour(cents: int, seconds: int) -> int | None:
+    """Cents per hour of `seconds`, rounded half up to a whole cent (None without time)."""
+    return (cents * 7_200 + seconds) // (2 * seconds) if seconds else None
+
+
+def fleet_answer(currency: str, m: Money) -> dict[str, Any]:
+    """`answer`, with the price per booked hour the bookings were sold at."""
+    return {**answer(currency, m), "price_per_booked_hour_cents": per_hour(m.booked, m.duration_s)}
+
+
 def _booked(row: Any) -> Money:
-    return Money(row["bookings"], row["cancelled"], row["booked"], row["refunded"])
+    return Money(row["bookings"], row["cancelled"], row["booked"], row["refunded"],
+                 duration_s=row.get("duration", 0))  # fmt: skip
 
 
 def _paid(row: Any) -> Money:
@@ -97,7 +109,8 @@ async def revenue(
     args: list[Any] = [*window]
     where = scope(db, args, location_id)
     fleet = await db.fetch(
-        f"SELECT hour, currency, {_SUMS} FROM analytics_fleet_bookings"
+        f"SELECT hour, currency, {_SUMS}, sum(duration_s)::bigint AS duration"
+        " FROM analytics_fleet_bookings"
         f" WHERE hour >= $1 AND hour < $2{where} GROUP BY 1, 2",
         *args,
     )
@@ -122,7 +135,7 @@ async def revenue(
         key=lambda t: (-t[0], t[1], t[2]),
     )[:limit]
     return {
-        "totals": [answer(c, totals[c]) for c in sorted(totals)],
-        "buckets": [{"start": k, **answer(c, m)} for (k, c), m in sorted(buckets.items())],
+        "totals": [fleet_answer(c, totals[c]) for c in sorted(totals)],
+        "buckets": [{"start": k, **fleet_answer(c, m)} for (k, c), m in sorted(buckets.items())],
         "vehicles": [{"vehicle_id": v, **answer(c, by_vehicle[v, c])} for _, v, c in top],
     }

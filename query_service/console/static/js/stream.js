@@ -23,7 +23,7 @@ export function openStream() {
   });
   source.addEventListener("change", (message) => {
     const change = JSON.parse(message.data);
-    if (!change.vehicle_id) return; // a location's change: no page of the console shows one
+    if (!change.vehicle_id) return; // a location's or pricing policy's change: no page shows one
     changeListeners.forEach((fn) => fn(change));
   });
   source.addEventListener("error", () => {

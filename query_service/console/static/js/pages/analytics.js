@@ -30,13 +30,16 @@ function revenue(body, range) {
   const currencies = body.totals.map((t) => t.currency);
   if (!currencies.length) return [el("p", { class: "muted", text: "No bookings in this window." }), barChart("Revenue by day", [], [], String)];
   return currencies.flatMap((currency) => {
-    const byDay = new Map(body.buckets.filter((b) => b.currency === currency).map((b) => [isoDay(new Date(b.start)), b.revenue_cents]));
+    const buckets = new Map(body.buckets.filter((b) => b.currency === currency).map((b) => [isoDay(new Date(b.start)), b]));
     const days = [];
     for (let d = new Date(body.from); d < new Date(body.to); d = new Date(d.getTime() + DAY_MS)) days.push(d);
     const total = body.totals.find((t) => t.currency === currency);
-    return [barChart(`Revenue by day (${currency})`, days.map((d) => byDay.get(isoDay(d)) || 0), days.map((d) => day(d)),
+    const perHour = days.map((d) => buckets.get(isoDay(d))?.price_per_booked_hour_cents ?? null);
+    return [barChart(`Revenue by day (${currency})`, days.map((d) => buckets.get(isoDay(d))?.revenue_cents || 0), days.map((d) => day(d)),
       (v) => moneyWhole(v, currency)),
-    el("p", { class: "legend", text: `${currency}: ${money(total.revenue_cents, currency)} revenue from ${total.bookings} bookings (${money(total.refunded_cents, currency)} refunded). Days in UTC.` })];
+    el("p", { class: "legend", text: `${currency}: ${money(total.revenue_cents, currency)} revenue from ${total.bookings} bookings (${money(total.refunded_cents, currency)} refunded). Days in UTC.` }),
+    lineChart(`Price per booked hour by day (${currency})`, [{ values: perHour }], days.map((d) => day(d)), (v) => money(Math.round(v), currency)),
+    el("p", { class: "legend", text: `Average price per booked hour of the bookings starting each day (before refunds); ${money(total.price_per_booked_hour_cents, currency)} over the window. Compare with utilization above.` })];
   });
 }
 

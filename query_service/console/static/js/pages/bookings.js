@@ -45,6 +45,19 @@ function cancelPanel(booking, onDone) {
   return panel;
 }
 
+// The price, and on opening how it was derived: its breakdown lines, deposit and policy.
+function priceCell(b) {
+  const lines = b.breakdown.map((line) => el("li", {}, el("span", { text: line.label }), " ",
+    el("span", { class: "num", text: money(line.amount_cents, b.currency) })));
+  const source = b.policy_id ? `policy ${short(b.policy_id)}, version ${b.policy_version}` : "the vehicle's own rates";
+  const demand = b.demand ? `; demand ${Math.round(b.demand.utilization * 100)} % (× ${b.demand.multiplier})` : "";
+  const deposit = b.deposit_cents ? `; deposit ${money(b.deposit_cents, b.currency)}` : "";
+  return el("td", { class: "num" }, el("details", { class: "breakdown" },
+    el("summary", { text: money(b.price_cents, b.currency) }),
+    el("ul", { "aria-label": "Price breakdown" }, ...lines),
+    el("p", { class: "muted", text: `Priced by ${source}${demand}${deposit}.` })));
+}
+
 function rows(items, reload) {
   const now = serverNow();
   return items.map((b) => {
@@ -56,7 +69,7 @@ function rows(items, reload) {
       el("td", { class: "mono", text: short(b.customer_id) }),
       el("td", { text: span(b.start, b.end) }),
       el("td", {}, el("span", { class: `badge bk-${b.status}`, text: b.status })),
-      el("td", { class: "num", text: money(b.price_cents, b.currency) }),
+      priceCell(b),
       el("td", {}, cancel));
     if (cancel) cancel.addEventListener("click", () => {
       const cell = el("td", { colspan: 7 });
