@@ -79,14 +79,20 @@ _OF_BOOKINGS = (
 _OF_BOOKINGS_ORDER = " ORDER BY booking_id, authorized_cents > 0 DESC, started_at DESC, payment_id"
 
 
-async def with_payments(db: Reader, rows: Sequence[asyncpg.Record]) -> list[dict[str, Any]]:
-    """The bookings as dicts, each with its payment's state (`payment`, null without one)."""
-    if not rows:
-        return []
-    args: list[Any] = [[r["booking_id"] for r in rows]]
+async def payments_of(db: Reader, booking_ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
+    """Each booking's payment state (as its list shows it), for the bookings that have one."""
+    if not booking_ids:
+        return {}
+    args: list[Any] = [list(booking_ids)]
     sql = f"{_OF_BOOKINGS}{in_organization(db, args)}{_OF_BOOKINGS_ORDER}"
     found = {}
     for payment in await db.fetch(sql, *args):
         item = dict(payment)
         found[item.pop("booking_id")] = item
+    return found
+
+
+async def with_payments(db: Reader, rows: Sequence[asyncpg.Record]) -> list[dict[str, Any]]:
+    """The bookings as dicts, each with its payment's state (`payment`, null without one)."""
+    found = await payments_of(db, [r["booking_id"] for r in rows])
     return [{**dict(r), "payment": found.get(r["booking_id"])} for r in rows]
