@@ -5,7 +5,7 @@ A, B and C through the API; each gets an admin (by the platform admin), a fleet 
 (by its own admin) and a customer (who registers at the organization's slug). B holds a
 few records of its own, C none. What B and C read is recorded before A writes anything;
 then A fills its fleet (a location, vehicles, a pricing policy, an open hold, bookings, a
-running trip and a maintenance window) and disables a colleague's account.
+running trip, a paid booking and a maintenance window) and disables a colleague's account.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pytest_asyncio
 from deploy.services import ROOT
 from tests.conftest import Cluster
 from tests.integration.conftest import new_vehicle
+from tests.payment_streams import record_payment
 from tests.pipeline.conftest import broker  # noqa: F401 (the session's embedded broker)
 from tests.pipeline.stack import Stack, wait_caught_up
 from tests.security.conftest import person
@@ -138,10 +139,10 @@ async def organization(write: Writer, root: Person, name: str) -> Organization:
     return org
 
 
-async def fill(write: Writer, org: Organization, trip: str) -> None:
-    """A location, two vehicles, a pricing policy naming them, an open hold, a booking,
-    maintenance and a trip that is `running` or `ended` (at rest: nothing the
-    organization reads moves with the clock)."""
+async def fill(write: Writer, org: Organization, trip: str, command_dsn: str) -> None:
+    """A location, two vehicles, a pricing policy naming them, an open hold, a booking
+    with an authorized payment, maintenance and a trip that is `running` or `ended` (at
+    rest: nothing the organization reads moves with the clock)."""
     m, c = org.manager, org.customer
     place = {"name": f"{org.slug} central", "lat": 52.52, "lon": 13.4, "timezone": "Europe/Berlin"}
     made = await write.post("/v1/locations", place, org.admin)
@@ -156,6 +157,8 @@ async def fill(write: Writer, org: Organization, trip: str) -> None:
     org.own("hold", hold["hold_id"])
     booked = await write.post("/v1/bookings", {"vehicle_id": v1, **window(2)}, c)
     org.own("booking", booked["booking_id"])
+    paid = await record_payment(command_dsn, org.organization_id, booked, str(c.user_id))
+    org.own("payment", paid)
     body = {"reason": "tyres", **window(5)}
     org.own(
         "maintenance",
@@ -237,10 +240,10 @@ async def world(
     write = Writer(clients["command"])
     root = await person(write.http, platform_admin(stack.command_dsn), PASSWORD)
     built.orgs = {name: await organization(write, root, name) for name in ("a", "b", "c")}
-    await fill(write, built.orgs["b"], trip="ended")
+    await fill(write, built.orgs["b"], trip="ended", command_dsn=stack.command_dsn)
     await wait_caught_up(stack)
     built.before = await read_everything(built, ("b", "c"))
-    await fill(write, built.orgs["a"], trip="running")
+    await fill(write, built.orgs["a"], trip="running", command_dsn=stack.command_dsn)
     await disable_a_colleague(write, built.orgs["a"])
     await wait_caught_up(stack)
     built.after = await read_everything(built, ("b", "c"))  # before any test writes

@@ -32,6 +32,7 @@ KINDS = {
     "hold_id": "hold", "trip_id": "trip", "maintenance_id": "maintenance",
     "customer_id": "customer", "user_id": "customer", "organization_id": "organization",
     "location_id": "location", "location_ids": "location", "policy_id": "pricing_policy",
+    "payment_id": "payment",
 }  # fmt: skip
 # Writes that name no record of anyone, so there is no other organization's id to try.
 ALLOWED = {
