@@ -35,9 +35,7 @@ from aiokafka.errors import KafkaError
 from command_service import metrics
 from command_service.leadership import RELAY_LOCK, LeaderLock
 from command_service.store import feed
-from command_service.store.event_store import stored_event_of
 from command_service.topic_keeper import Cursor, Retention, TopicKeeper, precedes, window_start
-from shared.contract.kafka_record import to_record
 from shared.kit.outages import describe, unexpected
 
 log = structlog.get_logger("command_service.relay")
@@ -185,8 +183,7 @@ class Relay:
         assert self._producer is not None
         acks = []
         for row in rows:
-            event = stored_event_of(row["stream_id"], row)
-            record = to_record(event, row["global_position"], row["metadata"]["correlation_id"])
+            record = feed.stored_record(row)
             acks.append(
                 await self._producer.send(
                     self._topic, record.value, key=record.key, headers=record.headers

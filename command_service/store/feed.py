@@ -14,6 +14,8 @@ from uuid import UUID
 import asyncpg
 
 from shared.contract.events import EVENT_TYPES, types_of
+from shared.contract.kafka_record import Envelope, Record, record_of
+from shared.contract.serialization import UnknownEventTypeError
 from shared.contract.upcasting import CURRENT_SCHEMA, upcast
 
 _COLUMNS = (
@@ -52,6 +54,28 @@ def stored_event(row: Any) -> dict[str, Any]:
         "data": data,
         "metadata": row["metadata"],
     }
+
+
+def stored_record(row: Any) -> Record:
+    """The Kafka record of a stored event (the relay's hot path): built from the row's
+    fields in the current schema, never through the event's model, whose validation and
+    dump cost more than a third of the relay's CPU; the same record as `to_record`."""
+    cls = EVENT_TYPES.get(row["event_type"])
+    if cls is None:
+        raise UnknownEventTypeError(row["event_type"])
+    data, schema_version = _current(row["data"], row["schema_version"])
+    stream_id, event_id, occurred_at = row["stream_id"], row["event_id"], row["occurred_at"]
+    fields = {
+        **data,
+        "event_id": event_id,
+        "version": row["version"],
+        "occurred_at": occurred_at,
+        "schema_version": schema_version,
+        cls.STREAM_ID: stream_id,
+    }
+    envelope = Envelope(cls.STREAM, row["event_type"], stream_id, event_id,
+                        UUID(data["organization_id"]), occurred_at, row["version"])  # fmt: skip
+    return record_of(envelope, fields, row["global_position"], row["metadata"]["correlation_id"])
 
 
 async def stream_history(

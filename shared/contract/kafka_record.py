@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from shared.contract.events import STREAM_KINDS, StreamEvent
-from shared.contract.serialization import event_from_wire, event_to_wire
+from shared.contract.events import STREAM_KINDS, StreamEvent, event_type
+from shared.contract.serialization import dumps, event_from_wire
 
 TOPIC = "fleet.vehicle-events"
 CE_SOURCE = "/fleetledger/command-service"
@@ -52,24 +54,48 @@ def ce_type(stream: str, name: str) -> str:
     return f"{TYPE_PREFIX}{stream}.{name}"
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """What the headers carry of an event (the value carries it too)."""
+
+    stream: str  # the kind of stream
+    name: str  # the event's type
+    stream_id: UUID
+    event_id: UUID
+    organization_id: UUID
+    occurred_at: datetime
+    version: int
+
+
 def to_record(event: StreamEvent, global_position: int, correlation_id: str) -> Record:
-    """The record the relay publishes for a stored event."""
-    name, value = event_to_wire(event)
-    subject = str(event.stream_id).encode()
+    """The record the relay publishes for an event."""
+    envelope = Envelope(
+        event.STREAM, event_type(event), event.stream_id, event.event_id,
+        event.organization_id, event.occurred_at, event.version,
+    )  # fmt: skip
+    return record_of(envelope, event.model_dump(mode="json"), global_position, correlation_id)
+
+
+def record_of(
+    envelope: Envelope, fields: dict[str, Any], global_position: int, correlation_id: str
+) -> Record:
+    """The record of an event given as every field of its model (envelope included, in
+    the current schema), e.g. straight from a stored row: no model to build and dump."""
+    subject = str(envelope.stream_id).encode()
     headers: Headers = [
         ("ce_specversion", b"1.0"),
-        ("ce_id", str(event.event_id).encode()),
-        ("ce_type", ce_type(event.STREAM, name).encode()),
+        ("ce_id", str(envelope.event_id).encode()),
+        ("ce_type", ce_type(envelope.stream, envelope.name).encode()),
         ("ce_source", CE_SOURCE.encode()),
         ("ce_subject", subject),
-        ("ce_organization", str(event.organization_id).encode()),
-        ("ce_time", event.occurred_at.isoformat().replace("+00:00", "Z").encode()),
+        ("ce_organization", str(envelope.organization_id).encode()),
+        ("ce_time", envelope.occurred_at.isoformat().replace("+00:00", "Z").encode()),
         ("content-type", CONTENT_TYPE.encode()),
-        ("stream_version", str(event.version).encode()),
+        ("stream_version", str(envelope.version).encode()),
         ("global_position", str(global_position).encode()),
-        ("traceparent", traceparent(correlation_id, event.event_id).encode()),
+        ("traceparent", traceparent(correlation_id, envelope.event_id).encode()),
     ]
-    return Record(subject, value, headers)
+    return Record(subject, dumps(fields), headers)
 
 
 def from_record(value: bytes, headers: Headers) -> tuple[StreamEvent, int]:
