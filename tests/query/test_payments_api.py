@@ -180,3 +180,15 @@ async def test_another_organizations_payment_answers_like_an_unknown_id(
     assert foreign.status_code == unknown.status_code == 404
     assert foreign.json()["title"] == unknown.json()["title"]
     assert listed.status_code == 200 and listed.json()["items"] == []
+
+
+async def test_a_vehicles_current_booking_shows_its_payment(read: ReadSide, fleet: Fleet) -> None:
+    paid = await paid_booking(fleet)  # [now + 1 h, now + 4 h)
+    await paid.start()
+    await paid.authorize()
+    fleet.clock.advance(hours=2)
+
+    vehicle = await read.ok(f"/v1/vehicles/{paid.vehicle_id}")
+
+    assert vehicle["current_booking"]["booking_id"] == str(paid.booking_id)
+    assert vehicle["current_booking"]["payment"]["status"] == "authorized"
