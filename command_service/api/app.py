@@ -18,11 +18,13 @@ from command_service.api.routes import (
     ops,
     organizations,
     pricing_policies,
+    quotes,
     trips,
     vehicles,
 )
 from command_service.application.customers import Customers
 from command_service.application.handler import CommandHandler
+from command_service.application.quotes import Quotes
 from command_service.application.streams import StreamHandler
 from command_service.devclock import SimulatedClock
 from command_service.identity.setup import start_identity
@@ -65,7 +67,8 @@ def create_app(
         app.state.verifier = TokenVerifier(
             identity.keys, identity.revocations, identity.check_subject
         )
-        handler = CommandHandler(EventStore(pool), clock, new_id, settings.max_attempts)
+        store = EventStore(pool)
+        handler = CommandHandler(store, clock, new_id, settings.max_attempts)
         sweeper = HoldSweeper(
             settings.database_url, pool, handler, clock, settings.sweeper_interval_s
         )
@@ -73,6 +76,7 @@ def create_app(
         app.state.streams = StreamHandler(StreamStore(pool), clock, new_id, settings.max_attempts)
         app.state.responses = ResponseStore(pool)
         app.state.customers = Customers(pool)
+        app.state.quotes = Quotes(store, clock, new_id)
         app.state.new_id, app.state.clock = new_id, clock
         relay = None
         if settings.kafka_bootstrap:
@@ -109,7 +113,7 @@ def create_app(
     install_docs(app, token_url=auth.TOKEN_FORM_URL)
     # In simulated mode every command first refreshes the clock the workers share.
     refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
-    for module in (vehicles, locations, pricing_policies, bookings, trips):
+    for module in (vehicles, locations, pricing_policies, bookings, trips, quotes):
         app.include_router(module.router, dependencies=refresh, responses=COMMAND_PROBLEMS)
     for module in (auth, accounts, organizations, feed):
         app.include_router(module.router, responses=COMMAND_PROBLEMS)

@@ -87,6 +87,28 @@ BOOKING_LINKS = {
     ),
     "StartTrip": link("post", "/v1/trips", "Start its trip.", body=True, booking_id="booking_id"),
 }
+QUOTE_LINKS = {
+    "HoldAtQuote": link(
+        "post",
+        "/v1/holds",
+        "Hold its window at its price.",
+        body=True,
+        quote_id="quote_id",
+        vehicle_id="vehicle_id",
+        start="start",
+        end="end",
+    ),
+    "BookAtQuote": link(
+        "post",
+        "/v1/bookings",
+        "Book its window at its price.",
+        body=True,
+        quote_id="quote_id",
+        vehicle_id="vehicle_id",
+        start="start",
+        end="end",
+    ),
+}
 TRIP_LINKS = {
     "EndTrip": link("post", "/v1/trips/{trip_id}/end", "End it.", trip_id="trip_id"),
 }

@@ -55,6 +55,8 @@ PROBLEM_TYPES: dict[type[de.DomainError], ProblemType] = {
     de.OdometerError: ProblemType(409, "Odometer reading too low"),
     de.TripAlreadyEndedError: ProblemType(409, "Trip already ended"),
     de.MaintenanceAlreadyCompletedError: ProblemType(409, "Maintenance already completed"),
+    de.QuoteExpiredError: ProblemType(409, "Quote expired"),
+    de.QuoteMismatchError: ProblemType(422, "Quote does not match"),
     EntityClosedError: ProblemType(409, "No longer active"),
     PreconditionFailedError: ProblemType(412, "Precondition failed"),
     IdempotencyKeyReuseError: ProblemType(422, "Idempotency-Key reused with a different request"),

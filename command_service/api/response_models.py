@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from command_service.api.pricing_models import PricedFields
 from shared.contract.events import TripStatus, VehicleStatus
 
 ETAG = {
@@ -100,7 +101,7 @@ class MaintenanceCompleted(Written):
     status: Literal["completed"]
 
 
-class Hold(Written):
+class Hold(Written, PricedFields):
     """The hold: it blocks the window at the quoted price until `expires_at`."""
 
     hold_id: UUID
@@ -122,7 +123,7 @@ class HoldReleased(Written):
     status: Literal["released"]
 
 
-class Booking(Written):
+class Booking(Written, PricedFields):
     """The confirmed booking."""
 
     booking_id: UUID

@@ -165,6 +165,29 @@ CustomerId = Annotated[
 ]
 
 
+ExtraCode = Annotated[str, Field(min_length=1, max_length=64)]
+Extras = Annotated[
+    list[ExtraCode],
+    Field(max_length=20, description="Codes of the extras the vehicle's pricing policy offers."),
+]
+QuoteId = Annotated[
+    UUID,
+    Field(
+        description="An unexpired quote for the same vehicle and window (and extras, if "
+        "given): its price is taken. 404 unknown, 422 another vehicle/window/extras, "
+        "409 `quote-expired`."
+    ),
+]
+
+
+class QuoteBody(Strict):
+    model_config = example(vehicle_id=EXAMPLE_ID, **_window(1, 9, 12), extras=[])
+    vehicle_id: UUID
+    start: BookingStart
+    end: BookingEnd
+    extras: Extras = []
+
+
 class PlaceHoldBody(Strict):
     model_config = example(vehicle_id=EXAMPLE_ID, **_window(1, 9, 12), ttl_seconds=900)
     vehicle_id: UUID
@@ -174,6 +197,8 @@ class PlaceHoldBody(Strict):
     customer_id: CustomerId | None = None
     purpose: Purpose | None = None
     cost_centre: CostCentre | None = None
+    quote_id: QuoteId | None = None
+    extras: Extras = []
 
 
 class BookBody(Strict):
@@ -186,6 +211,8 @@ class BookBody(Strict):
     customer_id: CustomerId | None = None
     purpose: Purpose | None = None
     cost_centre: CostCentre | None = None
+    quote_id: QuoteId | None = None
+    extras: Extras = []
 
 
 class StartTripBody(Strict):

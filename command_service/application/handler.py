@@ -26,6 +26,7 @@ from command_service.application.errors import (
 )
 from command_service.application.keyed_lock import KeyedLock
 from command_service.application.preconditions import decide_if_match
+from command_service.application.pricing import with_price_basis
 from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain.commands import Command, sender
 from command_service.domain.errors import DomainError, UnknownEntityError, VehicleNotFoundError
@@ -188,9 +189,11 @@ class CommandHandler:
     async def _attempt(
         self, loaded: Loaded, command: Command, ctx: CommandContext, db: Db
     ) -> Decision | None:
-        """Decide and append once; None when another writer won the version race."""
+        """Price, decide and append once; None when another writer won the version race
+        (or moved the demand the price cites)."""
         now = self._clock()
         state = prune(loaded.state, now) if loaded.state is not None else None
+        command = await with_price_basis(db, state, command, now)
         events = _decide_if_match(state, command, now, self._new_id, ctx.if_match)
         if not events:
             assert state is not None

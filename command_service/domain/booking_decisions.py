@@ -21,11 +21,11 @@ from command_service.domain.context import (
     require_unused,
 )
 from command_service.domain.errors import BookingNotCancellableError, HoldNotActiveError
+from command_service.domain.pricing import PriceBasis, decide_price
 from command_service.domain.rules import (
     check_booking_window,
     check_name,
     check_ttl,
-    price_cents,
     refund_percent,
 )
 from command_service.domain.state import Hold
@@ -40,6 +40,7 @@ from shared.contract.events import (
     as_utc,
 )
 from shared.contract.refunds import refund_cents
+from shared.pricing.priced import Priced
 
 
 def _checked_cost_centre(raw: str | None) -> str | None:
@@ -47,12 +48,17 @@ def _checked_cost_centre(raw: str | None) -> str | None:
     return None if raw is None else check_name(raw, "cost_centre")
 
 
-def _check_bookable(ctx: Context, start: datetime, end: datetime) -> int:
-    """Raise unless the vehicle can take the (valid) window now; return its price in cents."""
+def _check_bookable(ctx: Context, start: datetime, end: datetime, basis: PriceBasis) -> Priced:
+    """Raise unless the vehicle can take the (valid) window now; return its price."""
     require_active(ctx.state)
     require_free(ctx, start, end)
-    state = ctx.state
-    return price_cents(start, end, state.hourly_rate_cents, state.daily_rate_cents)
+    return decide_price(ctx.state, start, end, basis)
+
+
+def quote(ctx: Context, start: datetime, end: datetime, basis: PriceBasis) -> Priced:
+    """The price a hold or booking of [start, end) would get now, under the same rules."""
+    check_booking_window(start, end, ctx.now)
+    return _check_bookable(ctx, start, end, basis)
 
 
 def place_hold(ctx: Context, command: PlaceHold) -> list[Event]:
@@ -62,7 +68,7 @@ def place_hold(ctx: Context, command: PlaceHold) -> list[Event]:
     ttl = check_ttl(command.ttl_seconds)
     check_booking_window(command.start, command.end, ctx.now)
     require_unused(ctx.state.holds, lambda h: h.hold_id, command.hold_id)
-    price = _check_bookable(ctx, command.start, command.end)
+    priced = _check_bookable(ctx, command.start, command.end, command.pricing)
     hold = HoldPlaced(
         **ctx.envelope(),
         hold_id=command.hold_id,
@@ -70,10 +76,11 @@ def place_hold(ctx: Context, command: PlaceHold) -> list[Event]:
         start=as_utc(command.start),
         end=as_utc(command.end),
         expires_at=as_utc(ctx.now + ttl),
-        price_cents=price,
-        currency=ctx.state.currency,
+        price_cents=priced.price_cents,
+        currency=priced.currency,
         purpose=command.purpose,
         cost_centre=cost_centre,
+        pricing=priced,
     )
     return [hold]
 
@@ -109,6 +116,7 @@ def confirm_hold(ctx: Context, command: ConfirmHold) -> list[Event]:
         purpose=hold.purpose,
         cost_centre=hold.cost_centre,
         hold_id=hold.hold_id,
+        pricing=hold.pricing,
     )
     return [confirmed, booking]
 
@@ -131,22 +139,23 @@ def expire_hold(ctx: Context, command: ExpireHold) -> list[Event]:
 
 
 def book(ctx: Context, command: BookVehicle) -> list[Event]:
-    """BookingConfirmed for a free future window, priced from the vehicle's rates."""
+    """BookingConfirmed for a free future window, at the price its basis gives."""
     command.by.require_may_act_for(command.customer_id, "the booking")
     cost_centre = _checked_cost_centre(command.cost_centre)
     check_booking_window(command.start, command.end, ctx.now)
     require_unused(ctx.state.bookings, lambda b: b.booking_id, command.booking_id)
-    price = _check_bookable(ctx, command.start, command.end)
+    priced = _check_bookable(ctx, command.start, command.end, command.pricing)
     booking = BookingConfirmed(
         **ctx.envelope(),
         booking_id=command.booking_id,
         customer_id=command.customer_id,
         start=as_utc(command.start),
         end=as_utc(command.end),
-        price_cents=price,
-        currency=ctx.state.currency,
+        price_cents=priced.price_cents,
+        currency=priced.currency,
         purpose=command.purpose,
         cost_centre=cost_centre,
+        pricing=priced,
     )
     return [booking]
 

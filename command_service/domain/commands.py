@@ -14,6 +14,7 @@ from typing import Literal
 from uuid import UUID
 
 from command_service.domain.actor import SYSTEM, Actor
+from command_service.domain.pricing import VEHICLE_RATES, PriceBasis
 from shared.contract.events import Location
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 
@@ -75,6 +76,9 @@ class PlaceHold:
     purpose: str | None = None
     cost_centre: str | None = None
     by: Actor = SYSTEM
+    extras: tuple[str, ...] = ()  # extra codes asked for
+    quote_id: UUID | None = None  # a quote whose price to take
+    pricing: PriceBasis = VEHICLE_RATES  # gathered by the application from the above
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,9 @@ class BookVehicle:
     purpose: str | None = None
     cost_centre: str | None = None
     by: Actor = SYSTEM
+    extras: tuple[str, ...] = ()  # extra codes asked for
+    quote_id: UUID | None = None  # a quote whose price to take
+    pricing: PriceBasis = VEHICLE_RATES  # gathered by the application from the above
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,14 @@ class PolicyNotFoundError(DomainError):
     def of(cls, policy_id: UUID) -> PolicyNotFoundError:
         """The one wording of "not found", whether the id is unknown or another org's."""
         return cls(f"no pricing policy with id {policy_id}")
+
+
+class QuoteExpiredError(DomainError):
+    """The quote named was valid for 15 minutes, and they are over: ask for a new one."""
+
+
+class QuoteMismatchError(InvalidCommandError):
+    """The quote named is for another vehicle, window or set of extras."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, "quote_id")

@@ -132,6 +132,7 @@ def _hold_placed(state: VehicleState, event: HoldPlaced) -> VehicleState:
         currency=event.currency,
         purpose=event.purpose,
         cost_centre=event.cost_centre,
+        pricing=event.pricing,
     )
     return replace(state, holds=insert_by_start(state.holds, hold, _hold_id))
 
@@ -163,6 +164,7 @@ def _booking_confirmed(state: VehicleState, event: BookingConfirmed) -> VehicleS
         purpose=event.purpose,
         cost_centre=event.cost_centre,
         hold_id=event.hold_id,
+        pricing=event.pricing,
     )
     return replace(state, bookings=insert_by_start(state.bookings, booking, _booking_id))
 

@@ -13,6 +13,7 @@ from pydantic import TypeAdapter
 
 from shared.contract.events import Location, VehicleStatus
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
+from shared.pricing.priced import Priced
 
 # 2: the state row holds attributes and trips; calendar blocks are rows of their own.
 STATE_SCHEMA = 2
@@ -35,6 +36,7 @@ class Hold:
     resolution: HoldResolution | None = None
     purpose: str | None = None  # carried into the booking it is confirmed as
     cost_centre: str | None = None
+    pricing: Priced | None = None  # how price_cents was derived (None before policies)
 
     def is_active(self, now: datetime) -> bool:
         """Whether the hold still blocks its window at `now`."""
@@ -56,6 +58,7 @@ class Booking:
     status: BookingStatus = "confirmed"
     trip_id: UUID | None = None
     cost_centre: str | None = None
+    pricing: Priced | None = None
 
 
 @dataclass(frozen=True)

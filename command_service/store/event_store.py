@@ -26,6 +26,13 @@ from command_service.store.calendar_rows import (
     decode_blocks,
     scope_args,
 )
+from command_service.store.demand import (
+    DemandChangedError,
+    DemandChanges,
+    demand_changes,
+    facts_args,
+    lock_and_check,
+)
 from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
 from command_service.store.registry import registry_changes
 from command_service.store.state_codec import decode_state, encode_state
@@ -39,7 +46,8 @@ from shared.contract.serialization import (
 
 
 class StreamConflictError(Exception):
-    """Another writer appended to the stream first; reload and decide again."""
+    """Another writer appended to the stream first (or moved the demand figure the
+    decision cited); reload and decide again."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,28 @@ WITH ev AS (
 ), idem AS (
     INSERT INTO idempotency_keys (key, fingerprint, status, response, stream_id)
     SELECT $19::text, $20::bytea, $21::smallint, $22::jsonb, $1 WHERE $19::text IS NOT NULL
+    RETURNING 1
+), facts AS (
+    INSERT INTO pricing_vehicles AS p (vehicle_id, organization_id, make, model, location_id,
+                                       countable)
+    SELECT $1, $32::uuid, $34::text, $35::text, $36::uuid, $37::boolean
+    WHERE $34::text IS NOT NULL
+    ON CONFLICT (vehicle_id) DO UPDATE
+        SET make = EXCLUDED.make, model = EXCLUDED.model, location_id = EXCLUDED.location_id,
+            countable = EXCLUDED.countable
+    RETURNING 1
+), demand_in AS (
+    INSERT INTO policy_demand AS d (policy_id, hour, booked_hours)
+    SELECT x.p, x.h, x.delta FROM unnest($38::uuid[], $39::timestamptz[], $40::int[])
+         AS x(p, h, delta) WHERE x.delta > 0
+    ON CONFLICT (policy_id, hour) DO UPDATE
+        SET booked_hours = d.booked_hours + EXCLUDED.booked_hours
+    RETURNING 1
+), demand_out AS (
+    -- Apart from the insert: its CHECK would judge a negative delta as a new row.
+    UPDATE policy_demand AS d SET booked_hours = d.booked_hours + x.delta
+    FROM unnest($38::uuid[], $39::timestamptz[], $40::int[]) AS x(p, h, delta)
+    WHERE x.delta < 0 AND d.policy_id = x.p AND d.hour = x.h
     RETURNING 1
 ), blocks AS ({UPSERT_BLOCKS})
 SELECT max(global_position) FROM ev
@@ -221,6 +251,7 @@ class EventStore:
 
         Events, registry rows and state all belong to the vehicle's organization."""
         side = registry_changes(before, events)
+        demand = demand_changes(before, events)
         base = without_calendar(after)
         args = (
             stream_id,
@@ -248,9 +279,13 @@ class EventStore:
             *block_writes(before, after).args(),
             after.organization_id,
             [e.schema_version for e in events],
+            *facts_args(events, after),
+            *demand.args(),
         )
         try:
-            position = await (db or self._pool).fetchval(_APPEND, *args)
+            position = await self._append(args, demand, db or self._pool)
+        except DemandChangedError as exc:
+            raise StreamConflictError(str(exc)) from exc
         except asyncpg.UniqueViolationError as exc:
             raise _translate(exc) from exc
         except asyncpg.ExclusionViolationError as exc:
@@ -259,6 +294,17 @@ class EventStore:
             raise StreamConflictError(str(exc)) from exc
         self._states.put(stream_id, base)
         return int(position)
+
+    async def _append(self, args: tuple[Any, ...], demand: DemandChanges, db: Db) -> Any:
+        """The append statement; inside the policies' locks when it touches demand."""
+        if not demand.policies():
+            return await db.fetchval(_APPEND, *args)
+        if isinstance(db, asyncpg.Pool):
+            async with db.acquire() as conn:
+                return await self._append(args, demand, conn)
+        async with db.transaction():
+            await lock_and_check(db, demand)
+            return await db.fetchval(_APPEND, *args)
 
 
 async def vehicles_of(db: Db, organization_id: UUID, vehicle_ids: list[UUID]) -> set[UUID]:

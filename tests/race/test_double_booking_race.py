@@ -13,15 +13,11 @@ import random
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
-from deploy import services
-from deploy.accounts import StartupAccounts
-from deploy.postgres import free_port
 from shared.kit.auth.client import SignedIn
 from tests.integration.conftest import new_vehicle
 
@@ -65,29 +61,6 @@ WITH from_events AS (
 SELECT count(*) FROM ((TABLE from_events EXCEPT TABLE from_rows)
                       UNION ALL (TABLE from_rows EXCEPT TABLE from_events)) AS d
 """
-
-
-@pytest.fixture
-async def two_services(cluster, tmp_path: Path):
-    dsn = await cluster.create_database("race")
-    ports = [free_port(), free_port()]
-    accounts = StartupAccounts.generate()
-    env = {
-        "FLEET_LOG_LEVEL": "WARNING",
-        "FLEET_SWEEPER_INTERVAL_MS": "1000",
-        **accounts.command_env(),
-    }
-    procs = [
-        services.start_command_service(p, dsn, env=env, log_path=tmp_path / f"{p}.log")
-        for p in ports
-    ]
-    try:
-        for port, proc in zip(ports, procs, strict=True):
-            services.wait_ready(f"http://127.0.0.1:{port}/readyz", proc, timeout_s=60)
-        yield dsn, [f"http://127.0.0.1:{p}" for p in ports], accounts.admin
-    finally:
-        for proc in procs:
-            services.stop(proc)
 
 
 def slot(base: datetime, index: int) -> tuple[str, str]:

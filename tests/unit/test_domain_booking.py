@@ -21,6 +21,7 @@ from command_service.domain.errors import (
 )
 from command_service.domain.rules import price_cents
 from shared.contract.events import BookingCancelled, BookingConfirmed
+from shared.pricing.engine import price_by_vehicle_rates
 from tests.unit.fakes import (
     BOOKING,
     BOOKING_2,
@@ -53,6 +54,7 @@ JUST_AFTER_REGISTRATION = REGISTERED_AT + timedelta(minutes=1)
 
 
 def test_books_a_free_future_window_at_the_vehicle_price(vehicle: Vehicle) -> None:
+    rates = price_by_vehicle_rates(at(days=1), at(days=1, hours=3), HOURLY, DAILY, "EUR")
     expected = vehicle.then(
         BookingConfirmed,
         booking_id=BOOKING,
@@ -61,6 +63,7 @@ def test_books_a_free_future_window_at_the_vehicle_price(vehicle: Vehicle) -> No
         end=at(days=1, hours=3),
         price_cents=3 * HOURLY,
         currency="EUR",
+        pricing=rates,  # no policy matches: recorded as priced by the vehicle's rates
     )
     assert vehicle.when(book(at(days=1), at(days=1, hours=3))) == [expected]
 

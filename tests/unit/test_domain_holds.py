@@ -31,6 +31,7 @@ from shared.contract.events import (
     HoldPlaced,
     HoldReleased,
 )
+from shared.pricing.engine import price_by_vehicle_rates
 from tests.unit.fakes import (
     BOOKING,
     BOOKING_2,
@@ -74,6 +75,7 @@ def test_places_a_hold_with_its_quote_and_expiry(vehicle: Vehicle) -> None:
         expires_at=at(minutes=20),
         price_cents=DAILY + 2 * HOURLY,
         currency="EUR",
+        pricing=price_by_vehicle_rates(at(days=1), at(days=2, hours=2), HOURLY, DAILY, "EUR"),
     )
     command = place_hold(at(days=1), at(days=2, hours=2), ttl_seconds=1_200)
     assert vehicle.when(command) == [expected]
@@ -133,6 +135,7 @@ def test_confirming_a_hold_books_its_window_at_the_quoted_price(vehicle: Vehicle
             price_cents=DAILY + 2 * HOURLY,
             currency="EUR",
             hold_id=HOLD,
+            pricing=price_by_vehicle_rates(at(days=1), at(days=2, hours=2), HOURLY, DAILY, "EUR"),
         ),
     ]
     assert vehicle.when(confirm()) == expected

@@ -19,6 +19,7 @@ from command_service.api.http import (
     require_customer,
     written,
 )
+from command_service.api.pricing_models import priced_fields
 from command_service.api.response_models import documented
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
@@ -53,6 +54,7 @@ def booking_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, A
         purpose=booked.purpose,
         cost_centre=booked.cost_centre,
         hold_id=booked.hold_id,
+        **priced_fields(booked.pricing),
     )
 
 
@@ -70,13 +72,14 @@ def _hold_body(events: Sequence[ev.Event], state: VehicleState) -> dict[str, Any
         status="active",
         purpose=hold.purpose,
         cost_centre=hold.cost_centre,
+        **priced_fields(hold.pricing),
     )
 
 
 @router.post("/holds", **documented(rm.Hold, 201, links.HOLD_LINKS))
 async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> Response:
-    """Reserve a window for a short time (ttl_seconds 60..3600) at a quoted price; staff
-    may hold for an account of their organization (`customer_id`)."""
+    """Reserve a window for a short time (ttl_seconds 60..3600) at the price decided now,
+    or a named quote's; staff may hold for an account of their organization (`customer_id`)."""
     customer = customer_for(request, body.customer_id)
     command = cmd.PlaceHold(
         hold_id=request.app.state.new_id(),
@@ -87,6 +90,8 @@ async def place_hold(body: schemas.PlaceHoldBody, request: Request) -> Response:
         purpose=body.purpose,
         cost_centre=body.cost_centre,
         by=actor_of(request),
+        extras=tuple(body.extras),
+        quote_id=body.quote_id,
     )
     run = checked(lambda: require_customer(request, customer), to_vehicle(body.vehicle_id, command))
     return await answer(request, run, _hold_body, status=201)
@@ -125,6 +130,8 @@ async def book_vehicle(body: schemas.BookBody, request: Request) -> Response:
         purpose=body.purpose,
         cost_centre=body.cost_centre,
         by=actor_of(request),
+        extras=tuple(body.extras),
+        quote_id=body.quote_id,
     )
     run = checked(lambda: require_customer(request, customer), to_vehicle(body.vehicle_id, command))
     return await answer(request, run, booking_body, status=201)
