@@ -54,18 +54,24 @@ class Paid:
         return self.price_cents  # a trip within its window, or a no-show
 
 
-async def call(http: httpx.AsyncClient, method: str, url: str, body: Any = None) -> Any:
+async def call(
+    http: httpx.AsyncClient, method: str, url: str, body: Any = None, conflict_ok: bool = False
+) -> Any:
     """The JSON answer of a 2xx, retried through transport errors, 5xx and 503s with the
-    same Idempotency-Key (a crashed command service, a provider that is down)."""
-    key, deadline = str(uuid.uuid4()), time.monotonic() + RETRY_FOR_S
+    same Idempotency-Key (a crashed command service, a provider that is down); None for a
+    409 after a lost answer when `conflict_ok` (the first attempt went through)."""
+    key, deadline, retried = str(uuid.uuid4()), time.monotonic() + RETRY_FOR_S, False
     while True:
         try:
             answer = await http.request(method, url, json=body, headers={"Idempotency-Key": key})
+            if answer.status_code == 409 and retried and conflict_ok:
+                return None
             if answer.status_code < 500:
                 assert answer.is_success, (method, url, answer.status_code, answer.text)
                 return answer.json()
         except httpx.TransportError:
             pass
+        retried = True
         assert time.monotonic() < deadline, f"{method} {url} never answered"
         await asyncio.sleep(0.2)
 
@@ -113,8 +119,21 @@ class PayingStack:
                 "ttl_seconds": 3600}  # fmt: skip
         hold = await call(customer, "POST", "/v1/holds", body)
         paid = await call(customer, "POST", f"/v1/holds/{hold['hold_id']}/payment",
-                          {"card_token": card})  # fmt: skip
+                          {"card_token": card}, conflict_ok=True)  # fmt: skip
+        if paid is None:  # paid by the attempt whose answer the crash lost
+            return await self.payment_of(customer, hold["hold_id"])
         return str(paid["payment_id"])
+
+    async def payment_of(self, customer: httpx.AsyncClient, hold_id: str) -> str:
+        """The customer's payment of the hold, as the read side lists it."""
+        deadline = time.monotonic() + RETRY_FOR_S
+        while True:
+            mine = await customer.get(f"{self.stack.query_url}/v1/payments", params={"limit": 500})
+            found = [p for p in mine.json()["items"] if p["hold_id"] == hold_id]
+            if found:
+                return str(found[-1]["payment_id"])
+            assert time.monotonic() < deadline, f"no payment of hold {hold_id}"
+            await asyncio.sleep(0.2)
 
     async def booked(self, payment_id: str, customer: httpx.AsyncClient, outcome: Outcome,
                      window: tuple[datetime, datetime]) -> Paid:  # fmt: skip
