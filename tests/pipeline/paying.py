@@ -24,7 +24,10 @@ from tests.pipeline.launched import Launched
 
 Outcome = Literal["trip", "late", "cancelled", "no_show"]
 OUTCOMES: tuple[Outcome, ...] = ("trip", "late", "cancelled", "no_show")
-HOURLY_CENTS = 1_200  # new_vehicle's rate: no pricing policy on this stack
+HOURLY_CENTS = 1_200  # the policy's hourly rate, as new_vehicle's
+# The policy's deposit is authorized with the price, so a late fee can be captured.
+POLICY = {"name": "Paid rentals", "currency": "EUR", "priority": 1, "deposit_cents": 10_000,
+          "rates": {"hourly_cents": HOURLY_CENTS, "daily_cents": 100_000}}  # fmt: skip
 LATE_BY = timedelta(minutes=70)  # two started hours past the end
 RETRY_FOR_S = 90.0
 SETTLE_FOR_S = 180.0  # a webhook held until most bookings are paid, then the outage
@@ -44,6 +47,7 @@ class Paid:
     customer: httpx.AsyncClient
     refund_cents: int = 0
     trip_id: str = ""
+    odometer_km: int = 1_000  # the vehicle's reading when its trip starts
 
     def expected_capture(self) -> int:
         """The capture the rules of API.md "Payments" ask for."""
@@ -92,11 +96,14 @@ class PayingStack:
             await http.aclose()
 
     async def setup(self, vehicles: int, customers: int) -> list[str]:
-        """Payments required; `vehicles` vehicles (their ids) and signed-in customers."""
+        """Payments required; `vehicles` vehicles (their ids) priced by one policy with a
+        deposit, and signed-in customers."""
         org = f"/v1/organizations/{DEFAULT_ORGANIZATION_ID}"
         await call(self.admin, "PATCH", org, {"payments": "required"})
         ids = [(await call(self.admin, "POST", "/v1/vehicles", new_vehicle()))["vehicle_id"]
                for _ in range(vehicles)]  # fmt: skip
+        policy = {**POLICY, "applies_to": {"vehicle_ids": ids}}
+        await call(self.admin, "POST", "/v1/pricing/policies", policy)
         for i in range(customers):
             who = Credentials(f"payer-{i}-{uuid.uuid4().hex[:6]}@faults.example", "pay pay pay")
             body = {"email": who.email, "password": who.password, "name": f"Payer {i}"}
@@ -161,11 +168,12 @@ class PayingStack:
         assert paid.refund_cents == refund_cents(paid.price_cents, refund_percent(paid.start, now))
 
     async def start_trip(self, paid: Paid) -> None:
-        body = {"booking_id": paid.booking_id, "odometer_km": 1_000}
+        body = {"booking_id": paid.booking_id, "odometer_km": paid.odometer_km}
         paid.trip_id = (await call(paid.customer, "POST", "/v1/trips", body))["trip_id"]
 
     async def end_trip(self, paid: Paid) -> None:
-        await call(paid.customer, "POST", f"/v1/trips/{paid.trip_id}/end", {"odometer_km": 1_050})
+        body = {"odometer_km": paid.odometer_km + 50}
+        await call(paid.customer, "POST", f"/v1/trips/{paid.trip_id}/end", body)
 
     async def redeliver(self, event_id: str) -> None:
         await call(self.sandbox, "POST", f"/v1/test/webhooks/{event_id}/redeliver")

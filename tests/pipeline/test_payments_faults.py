@@ -38,7 +38,9 @@ pytestmark = [
     ),
 ]
 VEHICLES, SLOTS, CUSTOMERS, IN_FLIGHT = 20, 10, 20, 20  # 200 bookings
-SLOT = timedelta(hours=4)  # a 2-hour booking, a late return, the no-show grace, a gap
+# Per slot: cancellations 3 h before the start (50 % refund), a 2-hour booking, the late
+# returns 70 min after its end; the next slot's cancellations come after all of that.
+SLOT, LENGTH = timedelta(hours=8), timedelta(hours=2)
 MONEY_KINDS = ("authorized", "captured", "voided", "refunded")
 # What a launcher needs for this test: demo mode's simulated clock, the sandbox's fault
 # switches, and sign-ups from one loopback address.
@@ -76,31 +78,34 @@ class Progress:
             await self._changed.wait_for(lambda: self.answered >= count)
 
 
-async def pay_all(api: PayingStack, vehicles: list[str]) -> list[Paid]:
-    """200 holds paid, IN_FLIGHT at a time, with the faults injected on the way."""
+async def pay_all(api: PayingStack, vehicles: list[str]) -> tuple[list[Paid], int]:
+    """200 holds paid, IN_FLIGHT at a time, with the faults injected on the way; also how
+    many webhook events were delivered again."""
     t0 = (await api.now()).replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
     plan = [(v, k) for k in range(SLOTS) for v in range(VEHICLES)]
     gate, progress = asyncio.Semaphore(IN_FLIGHT), Progress()  # bounds holds being paid
 
     async def one(n: int, vehicle: int, slot: int) -> Paid:
         start, customer = t0 + slot * SLOT, api.customers[n % CUSTOMERS]
-        window = (start, start + SLOT / 2)
+        window = (start, start + LENGTH)
         async with gate:
             card = "tok_slow" if n % 10 == 9 else "tok_visa"
             payment_id = await api.pay(customer, vehicles[vehicle], *window, card)
         await progress.add()
-        return await api.booked(payment_id, customer, OUTCOMES[n % len(OUTCOMES)], window)
+        paid = await api.booked(payment_id, customer, OUTCOMES[n % len(OUTCOMES)], window)
+        paid.odometer_km = 1_000 + 100 * slot  # each slot's trip drives 50 km
+        return paid
 
     faults = asyncio.create_task(inject_faults(api, progress))
     try:
         paid = await asyncio.gather(*(one(n, v, k) for n, (v, k) in enumerate(plan)))
-        await faults
+        redelivered = await faults
     finally:
         faults.cancel()
-    return paid
+    return paid, redelivered
 
 
-async def inject_faults(api: PayingStack, progress: Progress) -> None:
+async def inject_faults(api: PayingStack, progress: Progress) -> int:
     """Held webhooks and a crash mid-call early on, the provider down later; then every
     held webhook delivered again in reverse order, twice."""
     await api.faults(webhooks_paused=True, delay_ms=300)
@@ -113,6 +118,7 @@ async def inject_faults(api: PayingStack, progress: Progress) -> None:
     for event_id in [*reversed(events), *events]:
         await api.redeliver(event_id)
     await api.faults(webhooks_paused=False)  # the outbox delivers each once more
+    return len(events)
 
 
 async def play_out(api: PayingStack, paid: list[Paid]) -> None:
@@ -147,7 +153,9 @@ async def test_200_paid_bookings_move_money_exactly_once_through_every_fault(
     api = PayingStack(stack)
     try:
         vehicles = await api.setup(VEHICLES, CUSTOMERS)
-        paid = await pay_all(api, vehicles)
+        restarted = len(stack.log_events("component_restarted"))
+        paid, redelivered = await pay_all(api, vehicles)
+        restarted = len(stack.log_events("component_restarted")) - restarted
         await play_out(api, paid)
         final = ("captured", "refunded", "voided")
         payments = {p.payment_id: await api.settled(p.payment_id, final) for p in paid}
@@ -155,6 +163,7 @@ async def test_200_paid_bookings_move_money_exactly_once_through_every_fault(
     finally:
         await api.aclose()
 
+    assert restarted >= 1 and redelivered >= IN_FLIGHT  # the faults did happen
     assert len(paid) == VEHICLES * SLOTS and Counter(p.outcome for p in paid) == dict.fromkeys(
         OUTCOMES, VEHICLES * SLOTS // len(OUTCOMES)
     )
