@@ -32,7 +32,7 @@ class PricedFields(BaseModel):
     extras: list[str]
 
 
-class Quote(PricedFields):
+class Quote(BaseModel):
     """The quote: hold or book the same vehicle and window with `quote_id` before
     `expires_at` (15 minutes) to get exactly this price."""
 
@@ -42,6 +42,10 @@ class Quote(PricedFields):
     end: datetime
     price_cents: int
     currency: str
+    deposit_cents: int
+    breakdown: list[Line]
+    policy_id: UUID | None = Field(description="None: priced by the vehicle's own rates.")
+    policy_version: int | None
     demand: Demand | None
     expires_at: datetime
 

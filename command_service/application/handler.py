@@ -26,7 +26,7 @@ from command_service.application.errors import (
 )
 from command_service.application.keyed_lock import KeyedLock
 from command_service.application.preconditions import decide_if_match
-from command_service.application.pricing import with_price_basis
+from command_service.application.pricing import priced
 from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain.commands import Command, sender
 from command_service.domain.errors import DomainError, UnknownEntityError, VehicleNotFoundError
@@ -193,7 +193,18 @@ class CommandHandler:
         (or moved the demand the price cites)."""
         now = self._clock()
         state = prune(loaded.state, now) if loaded.state is not None else None
-        command = await with_price_basis(db, state, command, now)
+        async with priced(db, state, command, now) as with_price:
+            return await self._decide_and_append(loaded, state, with_price, ctx, db, now)
+
+    async def _decide_and_append(
+        self,
+        loaded: Loaded,
+        state: VehicleState | None,
+        command: Command,
+        ctx: CommandContext,
+        db: Db,
+        now: datetime,
+    ) -> Decision | None:
         events = _decide_if_match(state, command, now, self._new_id, ctx.if_match)
         if not events:
             assert state is not None

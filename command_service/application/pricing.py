@@ -4,10 +4,13 @@ a named quote (docs/quotes-and-demand.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
+
+import asyncpg
 
 from command_service.domain import VehicleState
 from command_service.domain.commands import BookVehicle, Command, PlaceHold, sender
@@ -19,7 +22,7 @@ from command_service.domain.errors import (
 )
 from command_service.domain.pricing import PriceBasis, window_hours
 from command_service.domain.rules import check_booking_window
-from command_service.store.demand import BOOKED_HOURS
+from command_service.store.demand import BOOKED_HOURS, lock_policy
 from command_service.store.event_store import Db
 from command_service.store.pricing_catalogue import current_policies
 from command_service.store.quotes import Quote, load_quote
@@ -48,17 +51,41 @@ async def price_basis(
 ) -> PriceBasis:
     """The winning policy and the demand over [start, end) as they stand now (vehicle
     rates when no policy matches; nothing to count for a window the rules refuse)."""
+    policy, policies = await _policy_of(db, state, start, end, now)
+    if policy is None:
+        return PriceBasis(extras=tuple(extras))
+    return await _counted(db, policy, policies, start, end, extras)
+
+
+async def _policy_of(
+    db: Db, state: VehicleState, start: datetime, end: datetime, now: datetime
+) -> tuple[PolicyVersion | None, list[PolicyVersion]]:
+    """The policy that prices the vehicle (None: its rates, or a window to refuse)."""
     try:
         check_booking_window(start, end, now)
     except InvalidCommandError:
-        return PriceBasis(extras=tuple(extras))  # the decision refuses it with its reason
+        return None, []  # the decision refuses it with its reason
     policies = await current_policies(db, state.organization_id)
-    policy = winning(policies, facts_of(state))
-    if policy is None:
-        return PriceBasis(extras=tuple(extras))
+    return winning(policies, facts_of(state)), policies
+
+
+async def _counted(
+    db: Db,
+    policy: PolicyVersion,
+    policies: list[PolicyVersion],
+    start: datetime,
+    end: datetime,
+    extras: Sequence[str],
+    lock: bool = False,
+) -> PriceBasis:
+    """The policy with the demand counts over the window, read now; with `lock`, the
+    booked hours are read under the policy's demand lock (capacity is not re-checked, so
+    it is counted before the lock, keeping the time other bookings wait short)."""
     hours = window_hours(start, end)
-    booked = await db.fetchval(BOOKED_HOURS, policy.policy_id, hours)
     vehicles = await _vehicles_of(db, policy, policies)
+    if lock:
+        await lock_policy(db, policy.policy_id)
+    booked = await db.fetchval(BOOKED_HOURS, policy.policy_id, hours)
     return PriceBasis(policy, int(booked), vehicles * len(hours), tuple(extras))
 
 
@@ -97,17 +124,36 @@ async def quoted_basis(
     return PriceBasis(extras=quote.extras, quoted=quote.priced)
 
 
-async def with_price_basis(
+@asynccontextmanager
+async def priced(
     db: Db, state: VehicleState | None, command: Command, now: datetime
-) -> Command:
+) -> AsyncIterator[Command]:
     """The hold or booking command carrying its price basis; any other command as it is.
+
+    A price decided from live demand is decided and appended inside one transaction
+    holding the policy's demand lock: bookings of one policy queue for it instead of
+    re-deciding when another got in first (the append still re-checks the figure).
     A vehicle the sender cannot see (or a retired one) is left to the decision to refuse."""
-    if not isinstance(command, PlaceHold | BookVehicle):
-        return command
-    if state is None or state.retired or not sender(command).sees(state.organization_id):
-        return command
+    if not isinstance(command, PlaceHold | BookVehicle) or not _visible(state, command):
+        yield command
+        return
+    assert state is not None
     if command.quote_id is not None:
-        basis = await quoted_basis(db, state, command, command.quote_id, now)
-    else:
-        basis = await price_basis(db, state, command.start, command.end, command.extras, now)
-    return replace(command, pricing=basis)
+        yield replace(
+            command, pricing=await quoted_basis(db, state, command, command.quote_id, now)
+        )
+        return
+    policy, policies = await _policy_of(db, state, command.start, command.end, now)
+    if policy is None:
+        yield replace(command, pricing=PriceBasis(extras=command.extras))
+        return
+    assert not isinstance(db, asyncpg.Pool)  # the handler's connection
+    async with db.transaction():
+        basis = await _counted(
+            db, policy, policies, command.start, command.end, command.extras, lock=True
+        )
+        yield replace(command, pricing=basis)
+
+
+def _visible(state: VehicleState | None, command: PlaceHold | BookVehicle) -> bool:
+    return state is not None and not state.retired and sender(command).sees(state.organization_id)

@@ -111,10 +111,15 @@ def facts_args(events: list[ev.Event], after: VehicleState) -> tuple[Any, ...]:
     return (after.make, after.model, after.location_id, countable)
 
 
+async def lock_policy(conn: asyncpg.Connection, policy_id: UUID) -> None:
+    """Hold the policy's demand lock until the transaction ends (re-entrant)."""
+    await conn.execute(_LOCK, _LOCK_CLASS, policy_id)
+
+
 async def lock_and_check(conn: asyncpg.Connection, changes: DemandChanges) -> None:
     """Take the policies' locks (until commit) and raise if a cited figure moved."""
     for policy_id in changes.policies():
-        await conn.execute(_LOCK, _LOCK_CLASS, policy_id)
+        await lock_policy(conn, policy_id)
     for check in changes.checks:
         current = await conn.fetchval(BOOKED_HOURS, check.policy_id, check.hours)
         if current != check.booked_hours:

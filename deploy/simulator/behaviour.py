@@ -103,3 +103,23 @@ def hold_plan(rng: random.Random, now: datetime) -> tuple[int, str, datetime]:
     ttl = rng.choice((1800, 2700, 3600))
     act_at = now + STEP * rng.randint(1, ttl // 900 - 1)
     return ttl, fate, act_at
+
+
+# Price response: at the list price (rate table and extras, no multiplier) most customers
+# who asked for a quote book; a dearer quote loses them fast, a cheaper one wins a few.
+ACCEPT_AT_LIST = 0.85
+ELASTICITY_UP = 2.0  # above the list price
+ELASTICITY_DOWN = 1.0  # below it: discounts move people less than surcharges
+ACCEPT_MAX = 0.97  # some walk away whatever the price
+
+
+def acceptance(ratio: float) -> float:
+    """The probability that a customer books at `ratio` = quoted price / list price."""
+    elasticity = ELASTICITY_UP if ratio >= 1 else ELASTICITY_DOWN
+    return min(ACCEPT_MAX, ACCEPT_AT_LIST * float(max(ratio, 0.01) ** -elasticity))
+
+
+def extras_wanted(rng: random.Random) -> list[str]:
+    """The extras a customer adds: a child seat (8 %), an additional driver (10 %)."""
+    wanted = ["child-seat"] if rng.random() < 0.08 else []
+    return wanted + (["additional-driver"] if rng.random() < 0.10 else [])

@@ -85,13 +85,20 @@ class Api:
         await self.http.aclose()
 
     async def send(
-        self, kind: str, who: Principal | None, method: str, path: str, body: Any = None
+        self,
+        kind: str,
+        who: Principal | None,
+        method: str,
+        path: str,
+        body: Any = None,
+        key: str | None = None,
     ) -> httpx.Response:
-        """One command, retried on 429/503 and transport errors; counted once."""
+        """One command, retried on 429/503 and transport errors; counted once. A POST
+        carries `key` as its Idempotency-Key, or a fresh one of this run."""
         headers: dict[str, str] = {}
         if method == "POST":
             self._keys += 1
-            headers["Idempotency-Key"] = f"sim-{self._tag}-{self._keys}"
+            headers["Idempotency-Key"] = key or f"sim-{self._tag}-{self._keys}"
         resp = await self._send(who, method, path, body, headers)
         self.stats.count(kind, resp.status_code)
         return resp

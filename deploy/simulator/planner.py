@@ -13,8 +13,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from deploy.simulator import behaviour as bh
+from deploy.simulator import quoting
 from deploy.simulator.config import SimConfig
-from deploy.simulator.world import MANAGER, Action, Booking, Customer, Result, SimVehicle, World
+from deploy.simulator.quoting import Wish
+from deploy.simulator.world import (
+    MANAGER,
+    Action,
+    Booking,
+    Customer,
+    QuoteSeen,
+    Result,
+    SimVehicle,
+    World,
+)
 
 TRIP_GRACE = timedelta(minutes=15)
 PURPOSES = (None, None, "business", "leisure", "airport transfer", "moving house", "family visit")
@@ -83,9 +94,37 @@ class Planner:
         if vehicle is None:
             self.world.outcomes["no_vehicle_free"] += 1
             return []
-        if start - now >= timedelta(hours=2) and self.rng.random() < self.config.hold_share:
-            return [self._place_hold(now, customer, vehicle, start, end)]
-        return [self._book(now, customer, vehicle, start, end)]
+        hold = start - now >= timedelta(hours=2) and self.rng.random() < self.config.hold_share
+        wish = Wish(customer, vehicle, start, end, bh.extras_wanted(self.rng), self.rng.random())
+        return [self._ask_quote(now, wish, hold)]
+
+    def _ask_quote(self, now: datetime, wish: Wish, hold: bool) -> Action:
+        """POST /v1/quotes; a customer whom the price suits books (or holds) in this step."""
+        seq = self.world.seq_peek()
+
+        def done(status: int, answer: dict[str, Any]) -> None:
+            if status != 201:  # not available (409): nothing to decide
+                quoting.refused(self.world.outcomes, status, answer)
+                return
+            quote = quoting.seen(seq, wish, answer, self.world.prices)
+            self.world.quotes[seq] = quote
+            quoting.counted(self.world.outcomes, quote)
+            if quote.accepted:
+                self.world.go_ahead(seq, lambda at: [self._decided(at, wish, hold, quote)])
+
+        body = quoting.quote_body(wish, iso)
+        name = wish.customer.name
+        return self.action("quote", wish.vehicle, name, "/v1/quotes", body, done)
+
+    def _decided(self, now: datetime, wish: Wish, hold: bool, quote: QuoteSeen) -> Action:
+        self.world.name(quote.quote_id, f"q{quote.seq}")
+        chosen = {"quote_id": quote.quote_id} | ({"extras": wish.extras} if wish.extras else {})
+        args = (now, wish.customer, wish.vehicle, wish.start, wish.end, chosen)
+        return self._place_hold(*args) if hold else self._book(*args)
+
+    def decided(self, now: datetime) -> list[Action]:
+        """The holds and bookings of customers who accepted their quote this step."""
+        return [action for make in self.world.take_decided() for action in make(now)]
 
     def _pick_vehicle(
         self, customer: Customer, start: datetime, end: datetime
@@ -104,18 +143,30 @@ class Planner:
         return next((v for v in candidates if v.free(start, end)), None)
 
     def _window_body(
-        self, customer: Customer, vehicle: SimVehicle, start: datetime, end: datetime
+        self,
+        customer: Customer,
+        vehicle: SimVehicle,
+        start: datetime,
+        end: datetime,
+        quoted: dict[str, Any],
     ) -> dict[str, Any]:
+        """The window, the quote it takes the price of and its extras."""
         body: dict[str, Any] = {"vehicle_id": vehicle.vehicle_id, "start": iso(start)}
-        body["end"] = iso(end)
+        body |= {"end": iso(end)} | quoted
         if not self.config.auth:  # until identity: the body names the customer
             body["customer_id"] = customer.customer_id
         return body
 
     def _book(
-        self, now: datetime, customer: Customer, vehicle: SimVehicle, start: datetime, end: datetime
+        self,
+        now: datetime,
+        customer: Customer,
+        vehicle: SimVehicle,
+        start: datetime,
+        end: datetime,
+        quoted: dict[str, Any],
     ) -> Action:
-        body = self._window_body(customer, vehicle, start, end)
+        body = self._window_body(customer, vehicle, start, end, quoted)
         purpose = self.rng.choice(PURPOSES)
         if purpose:
             body["purpose"] = purpose
@@ -149,10 +200,16 @@ class Planner:
         return []
 
     def _place_hold(
-        self, now: datetime, customer: Customer, vehicle: SimVehicle, start: datetime, end: datetime
+        self,
+        now: datetime,
+        customer: Customer,
+        vehicle: SimVehicle,
+        start: datetime,
+        end: datetime,
+        quoted: dict[str, Any],
     ) -> Action:
         ttl, fate, act_at = bh.hold_plan(self.rng, now)
-        body = {**self._window_body(customer, vehicle, start, end), "ttl_seconds": ttl}
+        body = self._window_body(customer, vehicle, start, end, quoted) | {"ttl_seconds": ttl}
         booking = Booking("", vehicle.index, customer.index, start, end, bh.booking_fate(
             self.rng, act_at, start, end
         ))  # fmt: skip

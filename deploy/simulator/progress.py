@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,12 +14,14 @@ from rich.table import Table
 from rich.text import Text
 
 from deploy.simulator.client import Stats
+from deploy.simulator.world import QuoteSeen
 
 _COLUMNS = (
     bar.BarColumn(),
     bar.TaskProgressColumn(),
     bar.TextColumn(
         "sim {task.fields[now]}  {task.fields[sent]} commands  {task.fields[conflicts]} x 409"
+        "  {task.fields[quotes]} quotes, {task.fields[walked]} walked away"
     ),
     bar.TimeElapsedColumn(),
 )
@@ -33,7 +36,7 @@ class Progress:
             *_COLUMNS, console=console or Console(stderr=True), disable=not enabled
         )
         self._task = self._bar.add_task(
-            "simulate", total=max(total, 1), now="", sent=0, conflicts=0
+            "simulate", total=max(total, 1), now="", sent=0, conflicts=0, quotes=0, walked=0
         )
         self._shown = 0.0
 
@@ -44,7 +47,14 @@ class Progress:
     def __exit__(self, *exc_info: object) -> None:
         self._bar.stop()  # also on errors: rich hides the cursor while it draws
 
-    def update(self, done: int, now: datetime, stats: Stats, force: bool = False) -> None:
+    def update(
+        self,
+        done: int,
+        now: datetime,
+        stats: Stats,
+        force: bool = False,
+        outcomes: Mapping[str, int] | None = None,
+    ) -> None:
         if not force and time.monotonic() - self._shown < 0.2:
             return
         self._shown = time.monotonic()
@@ -54,6 +64,8 @@ class Progress:
             now=f"{now:%Y-%m-%d %H:%M}",
             sent=sum(stats.sent.values()),
             conflicts=stats.statuses[409],
+            quotes=(outcomes or {}).get("quotes_asked", 0),
+            walked=(outcomes or {}).get("quotes_walked_away", 0),
         )
 
 
@@ -73,6 +85,7 @@ class Report:
     customers: int = 0
     stopped_early: bool = False
     command_log: list[tuple[Any, ...]] = field(default_factory=list)
+    quotes: list[QuoteSeen] = field(default_factory=list)
 
 
 def summary(report: Report) -> RenderableType:
@@ -92,10 +105,38 @@ def summary(report: Report) -> RenderableType:
         f"elapsed: {report.elapsed_s:.1f} s"
     )
     parts: list[RenderableType] = [head, _commands_table(stats)]
+    if report.quotes:
+        parts.append(_price_table(report.quotes))
     if report.outcomes:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()))
         parts.append(Text(f"outcomes: {outcomes}"))
     return Group(*parts)
+
+
+def price_response(quotes: list[QuoteSeen]) -> dict[str, dict[str, float]]:
+    """Quotes by the demand multiplier they carried: how many, how many were accepted,
+    and their mean price relative to the list price."""
+    groups: dict[float, list[QuoteSeen]] = {}
+    for quote in quotes:
+        groups.setdefault(quote.demand_multiplier, []).append(quote)
+    return {
+        f"{multiplier:g}": {
+            "quotes": len(group),
+            "accepted": sum(q.accepted for q in group),
+            "mean_ratio": round(sum(q.ratio for q in group) / len(group), 3),
+        }
+        for multiplier, group in sorted(groups.items())
+    }
+
+
+def _price_table(quotes: list[QuoteSeen]) -> Table:
+    table = Table(title="quotes by demand multiplier", title_justify="left")
+    for name in ("demand", "quotes", "accepted", "price / list price"):
+        table.add_column(name, justify="right")
+    for multiplier, row in price_response(quotes).items():
+        share = f"{row['accepted']:.0f} ({row['accepted'] / row['quotes']:.0%})"
+        table.add_row(f"x{multiplier}", f"{row['quotes']:.0f}", share, f"{row['mean_ratio']:.2f}")
+    return table
 
 
 def _commands_table(stats: Stats) -> Table:
@@ -124,4 +165,5 @@ def summary_json(report: Report) -> dict[str, Any]:
         "sent": dict(report.stats.sent),
         "statuses": {str(k): v for k, v in report.stats.statuses.items()},
         "outcomes": report.outcomes,
+        "quotes_by_demand": price_response(report.quotes),
     }

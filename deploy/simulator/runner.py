@@ -20,6 +20,7 @@ from deploy.simulator.fleet import CITIES, make_fleet
 from deploy.simulator.identity import sign_in_admin, sign_in_everyone
 from deploy.simulator.operations import operations
 from deploy.simulator.planner import Planner, iso
+from deploy.simulator.price_list import price_list, publish
 from deploy.simulator.progress import Progress, Report
 from deploy.simulator.world import Action, Customer, SimVehicle, World
 
@@ -167,19 +168,34 @@ async def _drive(
     total = math.ceil(config.days * timedelta(days=1) / bh.STEP)
     with Progress(total, config.progress) as progress:
         await set_clock(api, admin, world.start)
+        await publish_price_list(api, admin, world)
         await execute(api, planner.registrations(), who, versions)
         now, steps = world.start, 0
         while steps < total and time.monotonic() - started <= config.max_seconds:
             now = world.start + steps * bh.STEP
             await set_clock(api, admin, now)
             await execute(api, planner.follow_ups(now), who, versions)
-            requests = planner.customer_requests(now) + operations(planner, now)
-            await execute(api, requests, who, versions)
+            quotes, manager = planner.customer_requests(now), operations(planner, now)
+            # The manager first, then every quote, then the bookings they led to: a
+            # quote's demand figure then never depends on which answer came back first.
+            await execute(api, manager, who, versions)
+            await execute(api, quotes, who, versions)
+            await execute(api, planner.decided(now), who, versions)
             steps += 1
-            progress.update(steps, now, api.stats)
-        progress.update(steps, now, api.stats, force=True)
+            progress.update(steps, now, api.stats, outcomes=world.outcomes)
+        progress.update(steps, now, api.stats, force=True, outcomes=world.outcomes)
     report = Report(world.start, now, steps, total, time.monotonic() - started, api.stats)
     report.outcomes, report.events = dict(world.outcomes), sum(versions.values())
     report.vehicles, report.customers = len(world.vehicles), len(world.customers)
     report.stopped_early, report.command_log = steps < total, world.log
+    report.quotes = [world.quotes[seq] for seq in sorted(world.quotes)]
     return report
+
+
+async def publish_price_list(api: Api, operator: Principal | None, world: World) -> None:
+    """The fleet's pricing policies, one per make and model, before the fleet arrives."""
+    models = {(v.spec.make, v.spec.model) for v in world.vehicles}
+    world.prices = price_list(models, world.start.year)
+    for terms in world.prices.values():
+        published = await publish(api, operator, terms)
+        world.outcomes["policies_replayed" if published.replayed else "policies_published"] += 1

@@ -13,6 +13,7 @@ from typing import Any
 
 from deploy.simulator.behaviour import Fate
 from deploy.simulator.fleet import VehicleSpec
+from shared.pricing.terms import PricingTerms
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MANAGER = "manager"
@@ -71,6 +72,25 @@ class Booking:
     trip_attempts: int = 0
 
 
+@dataclass(frozen=True)
+class QuoteSeen:
+    """One quote as the customer saw it, and what they did."""
+
+    seq: int
+    quote_id: str
+    vehicle: int
+    price_cents: int
+    list_cents: int
+    demand_multiplier: float
+    utilization: float
+    policy_id: str | None
+    accepted: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.price_cents / self.list_cents if self.list_cents else 1.0
+
+
 @dataclass
 class World:
     """Vehicles, customers, follow-ups due later, and labels for the command log."""
@@ -81,6 +101,9 @@ class World:
     outcomes: Counter[str] = field(default_factory=Counter)
     labels: dict[str, str] = field(default_factory=dict)
     log: list[tuple[Any, ...]] = field(default_factory=list)
+    prices: dict[tuple[str, str], PricingTerms] = field(default_factory=dict)
+    quotes: dict[int, QuoteSeen] = field(default_factory=dict)  # by the quote's seq
+    decided: list[tuple[int, FollowUp]] = field(default_factory=list)
     _due: list[tuple[datetime, int, int, FollowUp]] = field(default_factory=list)
     _seq: int = 0
     _sub: Any = field(default_factory=itertools.count)
@@ -102,6 +125,16 @@ class World:
         found = []
         while self._due and self._due[0][0] <= now:
             found.append(heapq.heappop(self._due)[3])
+        return found
+
+    def go_ahead(self, seq: int, make: FollowUp) -> None:
+        """A customer accepted the quote planned at `seq`: `make` books, in this step."""
+        self.decided.append((seq, make))
+
+    def take_decided(self) -> list[FollowUp]:
+        """The bookings and holds of accepted quotes, in plan order."""
+        found = [make for _, make in sorted(self.decided, key=lambda d: d[0])]
+        self.decided.clear()
         return found
 
     def name(self, server_id: str, label: str) -> None:

@@ -178,7 +178,8 @@ async def test_the_database_lets_through_what_does_not_block(pool, clock):
     await pool.execute(INSERT_ROW, vehicle_id, uuid.uuid4(), "booking", *after, "confirmed")
 
 
-async def test_a_booking_costs_two_statements_its_load_and_its_append(command_dsn, clock):
+async def test_a_booking_without_a_policy_costs_three_statements(command_dsn, clock):
+    """Its load, the lookup of its organization's pricing policies and its append."""
     pool = await create_pool(command_dsn, 1, 1)  # one connection: every statement lands on it
     try:
         store = EventStore(pool)
@@ -189,7 +190,8 @@ async def test_a_booking_costs_two_statements_its_load_and_its_append(command_ds
         async with pool.acquire() as conn:
             conn.add_query_logger(lambda record: sent.append(record.query))
         await handler.on_vehicle(vehicle_id, booking(clock.now + timedelta(hours=4)), CTX)
-        assert len(sent) == 2, sent  # no reset query when the connection goes back
-        assert "FROM vehicle_state" in sent[0] and "INSERT INTO events" in sent[1]
+        assert len(sent) == 3, sent  # no reset query when the connection goes back
+        assert "FROM vehicle_state" in sent[0] and "FROM pricing_policies" in sent[1]
+        assert "INSERT INTO events" in sent[2]
     finally:
         await pool.close()

@@ -26,7 +26,6 @@ QUOTE_FIELDS = {
     "policy_version",
     "demand",
     "expires_at",
-    "extras",
 }
 
 

@@ -27,6 +27,7 @@ import pytest_asyncio
 from deploy.services import ROOT
 from tests.conftest import Cluster
 from tests.integration.conftest import new_vehicle
+from tests.isolation.generator import QUOTED
 from tests.payment_streams import record_payment
 from tests.pipeline.conftest import broker  # noqa: F401 (the session's embedded broker)
 from tests.pipeline.stack import Stack, wait_caught_up
@@ -140,9 +141,9 @@ async def organization(write: Writer, root: Person, name: str) -> Organization:
 
 
 async def fill(write: Writer, org: Organization, trip: str, command_dsn: str) -> None:
-    """A location, two vehicles, a pricing policy naming them, an open hold, a booking
-    with an authorized payment, maintenance and a trip that is `running` or `ended` (at
-    rest: nothing the organization reads moves with the clock)."""
+    """A location, two vehicles, a pricing policy naming them, a quote, an open hold, a
+    booking with an authorized payment, maintenance and a trip that is `running` or
+    `ended` (at rest: nothing the organization reads moves with the clock)."""
     m, c = org.manager, org.customer
     place = {"name": f"{org.slug} central", "lat": 52.52, "lon": 13.4, "timezone": "Europe/Berlin"}
     made = await write.post("/v1/locations", place, org.admin)
@@ -153,6 +154,8 @@ async def fill(write: Writer, org: Organization, trip: str, command_dsn: str) ->
     policy = {**POLICY, "applies_to": {"vehicle_ids": [v1, v2], "location_id": location}}
     made = await write.post("/v1/pricing/policies", policy, m)
     org.own("pricing_policy", made["policy_id"])
+    quote = await write.post("/v1/quotes", {"vehicle_id": v1, **QUOTED}, c)
+    org.own("quote", quote["quote_id"])
     hold = await write.post("/v1/holds", {"vehicle_id": v2, "ttl_seconds": 3600, **window(3)}, c)
     org.own("hold", hold["hold_id"])
     booked = await write.post("/v1/bookings", {"vehicle_id": v1, **window(2)}, c)

@@ -32,6 +32,7 @@ KINDS = {
     "hold_id": "hold", "trip_id": "trip", "maintenance_id": "maintenance",
     "customer_id": "customer", "user_id": "customer", "organization_id": "organization",
     "location_id": "location", "location_ids": "location", "policy_id": "pricing_policy",
+    "quote_id": "quote",
     "payment_id": "payment",
 }  # fmt: skip
 # Writes that name no record of anyone, so there is no other organization's id to try.
@@ -156,6 +157,9 @@ def _day(days: int, hour: int = 0) -> str:
 # and `to` span every record of the test, `start`/`end` are a bookable future window
 # in which none of them lies (availability then lists every vehicle that exists).
 WINDOW = {"from": _day(-1), "to": _day(30), "start": _day(20, 9), "end": _day(20, 12)}
+# The window of each organization's quote: a request naming a quote is for its window
+# (on the caller's own vehicle, which the quote is for), else it could only be refused.
+QUOTED = {"start": _day(21, 9), "end": _day(21, 12)}
 
 
 def _value(doc: dict[str, Any], name: str, schema: dict[str, Any], where: str) -> Any:
@@ -247,6 +251,8 @@ def build(
                 _put(body, slot, own[slot.kind])
         if tested is not None and tested.where == "body":
             _put(body, tested, value)
+        if tested is not None and tested.kind == "quote":
+            body.update(QUOTED)
     return Call(op.method.upper(), url, _query(op, queried, own), body)
 
 

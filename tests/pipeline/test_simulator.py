@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pytest
 from deploy.demo import DEMO_ENV
 from deploy.simulator.config import SimConfig
 from deploy.simulator.runner import simulate
+from deploy.simulator.world import QuoteSeen
 from tests.pipeline.stack import Stack
 
 pytestmark = pytest.mark.pipeline
@@ -169,3 +171,65 @@ def test_the_overlap_check_knows_when_blocks_were_in_force() -> None:
     double = Block("HoldPlaced", "h", at(11), at(13), placed=at(5), freed=at(6))
     assert overlapping([cancelled, booking]) == []
     assert overlapping([cancelled, booking, double]) == [("b", "h")]
+
+
+PRICED = ("HoldPlaced", "BookingConfirmed")
+
+
+def _accepted_share(quotes: list[QuoteSeen]) -> float:
+    return sum(q.accepted for q in quotes) / len(quotes)
+
+
+async def test_the_fleet_prices_by_policy_and_a_surge_turns_fewer_quotes_into_bookings(
+    demo_stack: Stack,
+) -> None:
+    admin = demo_stack.accounts.admin
+    config = SimConfig(
+        seed=5,
+        start=datetime(2030, 4, 8, tzinfo=UTC),  # a Monday in April: no season applies
+        vehicles=48,  # few cars for many busy customers: models fill up and surge
+        customers=120,
+        days=2,
+        max_seconds=180,  # about a minute alone; room for a busy machine
+        url=demo_stack.command_url,
+        concurrency=8,
+        bookings_per_customer_day=4.0,
+        maintenance_per_vehicle_day=0.0,
+        outages_per_vehicle_day=0.0,
+        admin_email=admin.email,
+        admin_password=admin.password,
+        progress=False,
+    )
+    report = await simulate(config)
+    assert not report.stopped_early
+    assert not [s for s in report.stats.statuses if s >= 500 or s in (401, 403, 404, 422)]
+    events = await _events(demo_stack.command_dsn)
+    policies = {e["stream_id"] for e in events if e["event_type"] == "PricingPolicyPublished"}
+    assert len(policies) == report.outcomes["policies_published"] > 3
+
+    # Every hold and booking took the price of the quote it named, from a published policy.
+    quotes = {q.quote_id: q for q in report.quotes}
+    priced = [_data(e)["pricing"] for e in events if e["event_type"] in PRICED]
+    assert len(priced) > 40
+    for pricing in priced:
+        quote = quotes[pricing["quote_id"]]
+        assert quote.accepted and pricing["price_cents"] == quote.price_cents
+        assert uuid.UUID(pricing["policy_id"]) in policies
+        assert sum(line["amount_cents"] for line in pricing["breakdown"]) == quote.price_cents
+
+    # At a surge customers walk away far more often than when the fleet is quiet.
+    surge = [q for q in report.quotes if q.demand_multiplier >= 1.25]
+    quiet = [q for q in report.quotes if q.demand_multiplier <= 1.0]
+    # About 100 surge and 600 quiet quotes, accepted about 50 % and 88 % of the time:
+    # 15 points apart is more than four standard deviations of the surge share.
+    assert len(surge) >= 50 and len(quiet) >= 200, (len(surge), len(quiet))
+    assert _accepted_share(surge) + 0.15 < _accepted_share(quiet)
+    outcomes = report.outcomes
+    assert outcomes["quotes_asked"] == len(report.quotes) + outcomes.get("quotes_refused", 0)
+
+    # Restarted on this state, the simulator replays the price list: nothing new published.
+    again = await simulate(replace(config, start=None, days=0.1))
+    assert again.outcomes["policies_replayed"] == len(policies)
+    assert "policies_published" not in again.outcomes
+    events = await _events(demo_stack.command_dsn)
+    assert sum(e["event_type"] == "PricingPolicyPublished" for e in events) == len(policies)

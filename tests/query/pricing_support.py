@@ -78,9 +78,10 @@ async def _decided_with(
     """Decide `command`; the event that creates the hold or booking records `pricing`
     (None: as written before pricing policies)."""
     state = fleet.states[vehicle_id]
+    price = {} if pricing is None else {"price_cents": pricing.price_cents}
     events = [
-        e.model_copy(update={"pricing": pricing, "price_cents": pricing.price_cents})
-        if isinstance(e, BookingConfirmed | HoldPlaced) and pricing is not None else e
+        e.model_copy(update={"pricing": pricing, **price})
+        if isinstance(e, BookingConfirmed | HoldPlaced) else e
         for e in decide(state, command, fleet.clock.now, uuid.uuid4)
     ]  # fmt: skip
     fleet.states[vehicle_id] = fold(events, state)  # type: ignore[assignment]
@@ -98,7 +99,7 @@ async def book_priced(
 
 
 async def hold_priced(
-    fleet: Fleet, vehicle_id: UUID, start: datetime, end: datetime, pricing: Priced
+    fleet: Fleet, vehicle_id: UUID, start: datetime, end: datetime, pricing: Priced | None
 ) -> UUID:
     """A hold decided by the command domain whose event records `pricing`."""
     hold_id = uuid.uuid4()

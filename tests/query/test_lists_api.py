@@ -101,8 +101,8 @@ async def test_a_booking_reads_back_with_its_price_and_refund(read: ReadSide, fl
         "refund_cents": 1_000,
         "refund_percent": 50,
         "completed_at": None,
-        # priced by the vehicle's own rates (before pricing policies): one line
-        "breakdown": [{"label": "rental", "amount_cents": 2_000}],
+        # priced by the vehicle's own rates (no policy matches it): one line
+        "breakdown": [{"label": "2 hours", "amount_cents": 2_000}],
         "deposit_cents": 0,
         "extras": [],
         "policy_id": None,

@@ -161,7 +161,7 @@ async def test_holds_and_bookings_priced_before_policies_show_one_rental_line(
     fleet = read.fleet
     vehicle = await fleet.register()
     booking = await book_priced(fleet, vehicle, fleet.at(days=1), fleet.at(days=1, hours=3), None)
-    hold = await fleet.hold(vehicle, fleet.at(days=2), fleet.at(days=2, hours=2))
+    hold = await hold_priced(fleet, vehicle, fleet.at(days=2), fleet.at(days=2, hours=2), None)
 
     for body in (await read.ok(f"/v1/bookings/{booking}"), await read.ok(f"/v1/holds/{hold}")):
         assert {k: body[k] for k in ("breakdown", "policy_id", "policy_version", "deposit_cents",

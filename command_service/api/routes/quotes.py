@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from command_service.api import links, schemas
 from command_service.api.http import actor_of, principal_of
-from command_service.api.pricing_models import Quote, demand_body, priced_fields
+from command_service.api.pricing_models import Quote, demand_body
 from command_service.application.quotes import Quotes
 from command_service.store.quotes import Quote as StoredQuote
 from shared.kit.auth.dependencies import require_role
@@ -31,7 +31,10 @@ def quote_body(quote: StoredQuote) -> dict[str, Any]:
         "end": quote.end,
         "price_cents": priced.price_cents,
         "currency": priced.currency,
-        **priced_fields(priced),
+        "deposit_cents": priced.deposit_cents,
+        "breakdown": [line.model_dump() for line in priced.breakdown],
+        "policy_id": priced.policy_id,
+        "policy_version": priced.policy_version,
         "demand": demand_body(priced),
         "expires_at": quote.expires_at,
     }
