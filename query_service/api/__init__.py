@@ -12,6 +12,7 @@ from query_service.api.routes import (
     holds,
     locations,
     maintenance,
+    payments,
     pricing,
     sign_in,
     stream,
@@ -42,11 +43,11 @@ def install_api(app: FastAPI) -> None:
     """Routes and error handlers of the read API."""
     install_common_handlers(app)
     install_query_errors(app)
-    # Who may call what (API.md §Identity); bookings, holds and trips are further scoped
+    # Who may call what (API.md §Identity); bookings, holds, trips and payments are further scoped
     # to the caller's own records for customers (api/access.py).
     everyone = [Depends(require_role("customer", "fleet_manager", "admin"))]
     staff = [Depends(require_role("fleet_manager", "admin"))]
-    for module in (availability, bookings, holds, trips, locations):
+    for module in (availability, bookings, holds, trips, locations, payments):
         app.include_router(module.router, dependencies=everyone, responses=AUTH_PROBLEMS)
     for module in (vehicles, maintenance, stream, analytics, pricing, what_if):
         app.include_router(module.router, dependencies=staff, responses=AUTH_PROBLEMS)

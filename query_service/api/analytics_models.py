@@ -86,9 +86,17 @@ class BookingStats(Window):
 class Money(BaseModel):
     currency: str
     booked_cents: int = Field(description="Price of the bookings, cancelled ones included.")
-    refunded_cents: int
-    revenue_cents: int = Field(description="booked - refunded.")
+    captured_cents: int = Field(description="Money the paid bookings' payments captured.")
+    refunded_cents: int = Field(
+        description="Cancellation refunds of bookings without a payment, plus money the paid"
+        " bookings' payments refunded."
+    )
+    revenue_cents: int = Field(
+        description="Without a payment: price - cancellation refund; with one: captured -"
+        " refunded (docs/analytics.md)."
+    )
     bookings: int
+    paid_bookings: int = Field(description="Of those, bookings with an authorized payment.")
     cancelled: int
 
 

@@ -52,6 +52,10 @@ class LocationNotFoundError(NotFoundError):
     """No location with this id has been projected in the caller's organization."""
 
 
+class PaymentNotFoundError(NotFoundError):
+    """No payment with this id has been projected (or it is another customer's)."""
+
+
 class PricingPolicyNotFoundError(NotFoundError):
     """No pricing policy (or version of it) with this id in the caller's organization."""
 

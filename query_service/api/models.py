@@ -94,6 +94,21 @@ class Location(BaseModel):
     updated_at: datetime
 
 
+PaymentStatus = Literal["pending", "authorized", "declined", "captured", "voided", "refunded"]
+
+
+class BookingPayment(BaseModel):
+    """A booking's payment as its list shows it (the whole payment: GET /v1/payments/{id})."""
+
+    payment_id: UUID
+    status: PaymentStatus
+    authorized_cents: int
+    captured_cents: int
+    refunded_cents: int
+    voided_cents: int
+    currency: str
+
+
 class PriceDerivation(BaseModel):
     """How a hold's or booking's price was derived (docs/pricing-read.md)."""
 
@@ -131,6 +146,43 @@ class Booking(PriceDerivation):
     refund_cents: int | None
     refund_percent: int | None
     completed_at: datetime | None
+    payment: BookingPayment | None = Field(
+        None, description="Its payment's state (GET /v1/bookings…; null: booked without one)."
+    )
+
+
+class PaymentEntry(BaseModel):
+    kind: Literal["authorized", "captured", "voided", "refunded"]
+    amount_cents: int
+    at: datetime
+    provider_ref: str
+    settlement: str | None = Field(description="Why money moved at the end (captures, voids).")
+    reason: str | None = Field(description="Why money was refunded (refunds).")
+
+
+class Payment(BaseModel):
+    payment_id: UUID
+    booking_id: UUID
+    hold_id: UUID
+    vehicle_id: UUID
+    customer_id: UUID
+    provider: str
+    status: PaymentStatus = Field(
+        description="The furthest state the money reached: refunded > captured > voided >"
+        " authorized > declined > pending (docs/payments.md)."
+    )
+    price_cents: int
+    deposit_cents: int
+    amount_cents: int = Field(description="Asked to authorize: price + deposit.")
+    authorized_cents: int
+    captured_cents: int
+    refunded_cents: int
+    voided_cents: int
+    currency: str
+    decline_reason: str | None
+    started_at: datetime
+    updated_at: datetime
+    entries: list[PaymentEntry] = Field(description="Money movements, in recorded order.")
 
 
 class Trip(BaseModel):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from query_service.api.context import now_of, reader_of
 from query_service.api.errors import BookingNotFoundError
 from query_service.api.queries import board as q
-from query_service.api.queries import bookings
+from query_service.api.queries import bookings, payments
 from query_service.console.session import console_staff
 from shared.contract.refunds import refund_cents, refund_percent
 from shared.kit.http.responses import JSON
@@ -28,10 +28,15 @@ async def board(
     request: Request,
     vehicle_id: Annotated[UUID | None, Query(description="Only this vehicle.")] = None,
 ) -> JSON:
-    """Every vehicle (or one) with status, health, odometer, home and current/next booking."""
-    now = now_of(request)
-    rows = await q.board_rows(reader_of(request), now, vehicle_id)
-    return JSON({"items": [q.board_item(row, now) for row in rows], "server_now": now})
+    """Every vehicle (or one) with status, health, odometer, home and current/next booking
+    (with its payment's state)."""
+    now, db = now_of(request), reader_of(request)
+    items = [q.board_item(row, now) for row in await q.board_rows(db, now, vehicle_id)]
+    booked = [item["booking"] for item in items if item["booking"] is not None]
+    paid = await payments.payments_of(db, [b["booking_id"] for b in booked])
+    for booking in booked:
+        booking["payment"] = paid.get(booking["booking_id"])
+    return JSON({"items": items, "server_now": now})
 
 
 @router.get("/bookings/{booking_id}/refund")

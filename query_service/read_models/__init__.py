@@ -20,6 +20,7 @@ from query_service.read_models import (
     holds,
     locations,
     maintenance,
+    payments,
     pricing,
     service_health,
     trips,
@@ -32,7 +33,7 @@ from shared.contract.events import EVENT_TYPES, StreamEvent
 
 # Folds of one event run in this order (a fold may read rows an earlier model wrote).
 READ_MODELS = (vehicles, calendar, busy, bookings, holds, trips, maintenance, usage,
-               booking_stats, service_health, locations, pricing)  # fmt: skip
+               booking_stats, service_health, locations, pricing, payments)  # fmt: skip
 TABLES: tuple[Rows | Sums, ...] = tuple(t for model in READ_MODELS for t in model.TABLES)
 FOLDS: dict[type[StreamEvent], Sequence[Fold]] = {
     t: tuple(m.FOLDS[t] for m in READ_MODELS if t in m.FOLDS) for t in EVENT_TYPES.values()

@@ -16,13 +16,14 @@ import asyncpg
 
 from query_service.read_models.tables import Rows, RowTable, Sums, SumTable, columns_of
 from shared.contract import events as ev
+from shared.contract.payment_events import PaymentStarted
 
 Fold = Callable[["Page", Any], object]  # its return value is ignored
 # Runs once per page before the write-back: work a read model does per row, not per event.
 Finish = Callable[["Page"], None]
 
 # The field naming the entity an event creates: no stored row can exist for it yet.
-_CREATES = {
+_CREATES: dict[type[ev.StreamEvent], str] = {
     ev.VehicleRegistered: "vehicle_id",
     ev.BookingConfirmed: "booking_id",
     ev.HoldPlaced: "hold_id",
@@ -30,6 +31,7 @@ _CREATES = {
     ev.MaintenanceScheduled: "maintenance_id",
     ev.LocationOpened: "location_id",
     ev.PricingPolicyPublished: "policy_id",
+    PaymentStarted: "payment_id",
 }
 # Column lists per table; the DDL is fixed for the life of a process, so read them once.
 _COLUMNS: dict[str, list[tuple[str, str]]] = {}
@@ -135,7 +137,7 @@ class Page:
 _ID_FIELDS = {
     t: tuple(
         f for f in ("vehicle_id", "hold_id", "booking_id", "trip_id", "maintenance_id",
-                    "location_id", "policy_id")
+                    "location_id", "policy_id", "payment_id")
         if f in t.model_fields
     )
     for t in ev.EVENT_TYPES.values()

@@ -28,7 +28,14 @@ from shared.kit.pg import init_connection
 log = structlog.get_logger("query_service.schemas")
 _DDL = [
     Path(__file__).with_name(f)
-    for f in ("read_models.sql", "analytics.sql", "locations.sql", "pricing.sql", "tracking.sql")
+    for f in (
+        "read_models.sql",
+        "analytics.sql",
+        "locations.sql",
+        "pricing.sql",
+        "payments.sql",
+        "tracking.sql",
+    )
 ]
 _FINGERPRINT = hashlib.sha256(b"".join(f.read_bytes() for f in (*_DDL, POLICY_FILE))).hexdigest()[
     :16

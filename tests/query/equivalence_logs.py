@@ -1,6 +1,7 @@
 """Random event logs for the live-equals-rebuild property: a seeded fleet's history with
 its locations (branches) and one pricing policy per organization, revised now and then,
-all decided and folded by the command domain."""
+all decided and folded by the command domain, and the payments of its paid holds
+(tests/query/equivalence_payments.py)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from shared.pricing.priced import PolicyVersion
 from tests.conftest import FakeClock
 from tests.query.analytics_sim import STEP, Sim
 from tests.query.conftest import Fleet
+from tests.query.equivalence_payments import PaymentLog
 from tests.query.pricing_support import terms
 
 Record = tuple[StreamEvent, int]  # an event and its global position
@@ -66,10 +68,14 @@ class LogFleet(Fleet):
 
     locations: dict[UUID, LocationState] = field(default_factory=dict)
     policies: dict[UUID, PolicyVersion] = field(default_factory=dict)
+    payments: PaymentLog | None = None
 
     async def apply(self, *events: StreamEvent) -> None:
         for event in events:
             self.events.append((event, len(self.events) + 1))  # type: ignore[arg-type]
+        for event in events:  # the payment process manager reacts to what was appended
+            for paid in self.payments.after(event, self.clock.now) if self.payments else ():
+                self.events.append((paid, len(self.events) + 1))  # type: ignore[arg-type]
 
     async def register(self, **overrides: Any) -> UUID:
         n = len(self.states) + 1
@@ -169,6 +175,7 @@ async def log_of(history: History) -> list[Record]:
     """The events the command side writes for the history, in log order."""
     if history not in _LOGS:
         fleet = LogFleet(None, FakeClock())  # type: ignore[arg-type]
+        fleet.payments = PaymentLog(random.Random(history.seed ^ 0x5A5A))
         sim = DetailSim(fleet, random.Random(history.seed))
         places = random.Random(~history.seed)  # apart from the fleet's own draws
         with seeded_uuids(random.Random(history.seed)):
@@ -200,7 +207,7 @@ async def log_of(history: History) -> list[Record]:
 
 
 # A history with every event type (test_the_fixed_history_has_every_event_type).
-EVERY_TYPE = History(seed=5, vehicles=4, days=1)
+EVERY_TYPE = History(seed=11, vehicles=5, days=1)
 histories = st.builds(
     History, seed=st.integers(0, 2**32 - 1), vehicles=st.integers(1, 6), days=st.integers(1, 2)
 )

@@ -179,9 +179,11 @@ async def test_revenue_by_day_and_by_vehicle_nets_refunds(
         return {
             "currency": "EUR",
             "booked_cents": booked,
+            "captured_cents": 0,  # no booking here has a payment
             "refunded_cents": refunded,
             "revenue_cents": booked - refunded,
             "bookings": bookings,
+            "paid_bookings": 0,
             "cancelled": cancelled,
         }
 

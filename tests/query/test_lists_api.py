@@ -109,6 +109,7 @@ async def test_a_booking_reads_back_with_its_price_and_refund(read: ReadSide, fl
         "policy_version": None,
         "demand": None,
         "quote_id": None,
+        "payment": None,  # booked without a payment
     }
 
 

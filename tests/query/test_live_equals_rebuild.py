@@ -119,13 +119,18 @@ def announced(log: Sequence[Record]) -> Counter[tuple[str, int, int]]:
     return Counter((str(e.stream_id), e.version, p) for e, p in log)
 
 
+def stream_of(notice: dict[str, Any]) -> str:
+    """The stream a notice names, under its kind's name."""
+    return str(next(notice[k] for k in _STREAM_IDS if k in notice))
+
+
+_STREAM_IDS = ("vehicle_id", "location_id", "policy_id", "payment_id")
+
+
 def received_of(payloads: Sequence[dict[str, Any]]) -> Counter[tuple[str, int, int]]:
-    """(stream id, version, position) of each notice: a vehicle's, a location's or a
-    pricing policy's."""
-    ids = ("vehicle_id", "location_id", "policy_id")
-    return Counter(
-        (next(n[k] for k in ids if k in n), n["version"], n["global_position"]) for n in payloads
-    )
+    """(stream id, version, position) of each notice: a vehicle's, a location's, a
+    pricing policy's or a payment's."""
+    return Counter((stream_of(n), n["version"], n["global_position"]) for n in payloads)
 
 
 # ---------------------------------------------------------------------------------------
@@ -193,11 +198,13 @@ async def test_every_row_of_a_live_read_side_equals_a_rebuild(
         assert received_of(sent) == announced(log)  # one notice per applied event
         live_rows, rebuilt_rows = await snapshot(admin, live), await snapshot(admin, rebuilt)
 
-    assert len(live_rows) == 18 and live_rows.keys() == rebuilt_rows.keys()
+    assert len(live_rows) == 20 and live_rows.keys() == rebuilt_rows.keys()
     assert len(live_rows["vehicles"]) == history.vehicles
     assert len(live_rows["locations"]) == len(live_rows["pricing_policies"]) == 2
     assert len(live_rows["pricing_policy_versions"]) >= 3  # one revised half-way
-    assert len(live_rows["stream_tracking"]) == history.vehicles + 2 + 2
+    payments = {e.stream_id for e, _ in log if e.STREAM == "payment"}
+    assert len(live_rows["payments"]) == len(payments)
+    assert len(live_rows["stream_tracking"]) == history.vehicles + 2 + 2 + len(payments)
     for table, rows in live_rows.items():
         assert rows == rebuilt_rows[table], table
 

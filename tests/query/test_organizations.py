@@ -32,6 +32,7 @@ from query_service.store.row_security import READER_ROLE
 from shared.contract.serialization import loads
 from tests.conftest import FakeClock, Issuer
 from tests.query.conftest import Fleet, ReadSide, iso, start_read_side
+from tests.query.payment_support import PaidHold
 from tests.query.pricing_support import publish, terms
 from tests.query.test_locations_api import open_location
 from tests.query.test_stream import fields_of, next_message, serving
@@ -39,7 +40,7 @@ from tests.query.test_stream import fields_of, next_message, serving
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _ID_PARAMS = (
     "vehicle_id", "booking_id", "hold_id", "trip_id", "maintenance_id", "location_id",
-    "policy_id",
+    "policy_id", "payment_id",
 )  # fmt: skip
 
 
@@ -78,7 +79,7 @@ async def book(
 
 
 async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str, UUID]]:
-    """A location, a vehicle there with a booking and a running trip, one without a
+    """A location, a vehicle there with a paid booking and a running trip, one without a
     location with a hold, a maintenance window and a cost-centre booking; a pricing
     policy in two versions."""
     location_id = await open_location(fleet, organization_id)
@@ -90,10 +91,17 @@ async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str,
     maintenance = await fleet.maintenance(other, fleet.at(days=2), fleet.at(days=3))
     allocated = await book(fleet, other, (100, 102), "site visit", f"CC-{organization_id.hex[:6]}")
     policy = await publish(fleet, organization_id, terms(name="Revised"))
+    customer = await fleet.conn.fetchval("SELECT customer_id FROM bookings WHERE booking_id = $1",
+                                         booking)  # fmt: skip
+    paid = PaidHold(fleet, uuid.uuid4(), vehicle, customer, booking, 10_000,
+                    organization_id=organization_id)  # fmt: skip
+    await paid.start()
+    await paid.authorize()
     return location_id, {
         "vehicle_id": vehicle, "other_vehicle_id": other, "booking_id": booking,
         "trip_id": trip, "hold_id": hold, "maintenance_id": maintenance,
         "allocated_booking_id": allocated, "location_id": location_id, "policy_id": policy,
+        "payment_id": paid.payment_id,
     }  # fmt: skip
 
 

@@ -1,10 +1,9 @@
-"""Queries on the booking analytics read models (stats, revenue) and the service cycle
+"""Queries on the booking analytics read models (stats; revenue: revenue.py) and the service cycle
 (health score, vehicles due for service)."""
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +14,6 @@ import asyncpg
 from query_service.api.context import Reader
 from query_service.api.queries.analytics import scope
 from query_service.read_models.service_health import SERVICE_INTERVAL_DAYS, SERVICE_INTERVAL_KM
-from query_service.read_models.spans import floor_to
 
 Window = tuple[datetime, datetime]
 # A trip may start until 15 minutes after the booking's end (DESIGN §2): only then is a
@@ -24,10 +22,6 @@ NO_SHOW_GRACE = timedelta(minutes=15)
 SERVICE_INTERVAL = timedelta(days=SERVICE_INTERVAL_DAYS)
 LOAD_HOURS = 500  # trip hours since service at which the load penalty is full
 LOAD_WEIGHT = 20  # health points the full load penalty takes
-_MONEY = (
-    "sum(bookings)::bigint AS bookings, sum(cancelled)::bigint AS cancelled,"
-    " sum(booked_cents)::bigint AS booked, sum(refunded_cents)::bigint AS refunded"
-)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -69,78 +63,6 @@ async def booking_stats(
         "no_show_rate": _ratio(no_shows, kept),
         "mean_lead_time_seconds": _ratio(row["lead"], total),
         "mean_duration_seconds": _ratio(row["duration"], total),
-    }
-
-
-def _money(
-    currency: str, bookings: int, cancelled: int, booked: int, refunded: int
-) -> dict[str, Any]:
-    return {
-        "currency": currency,
-        "booked_cents": booked,
-        "refunded_cents": refunded,
-        "revenue_cents": booked - refunded,
-        "bookings": bookings,
-        "cancelled": cancelled,
-    }
-
-
-def _priced(currency: str, sums: list[int]) -> dict[str, Any]:
-    """_money of the fleet sums, with the price per booked hour they were sold at."""
-    *money, duration_s = sums
-    return {
-        **_money(currency, *money),
-        "price_per_booked_hour_cents": per_hour(money[2], duration_s),
-    }
-
-
-def per_hour(cents: int, seconds: int) -> int | None:
-    """Cents per hour of `seconds`, rounded half up to a whole cent (None without time)."""
-    return (cents * 7_200 + seconds) // (2 * seconds) if seconds else None
-
-
-async def revenue(
-    db: Reader, window: Window, step: timedelta, limit: int, location_id: UUID | None = None
-) -> dict[str, Any]:
-    """Revenue per bucket and currency, per currency in total, and the top vehicles."""
-    args: list[Any] = [*window]
-    rows = await db.fetch(
-        f"SELECT hour, currency, {_MONEY}, sum(duration_s)::bigint AS duration"
-        " FROM analytics_fleet_bookings"
-        f" WHERE hour >= $1 AND hour < $2{scope(db, args, location_id)} GROUP BY 1, 2",
-        *args,
-    )
-    per_bucket: dict[tuple[datetime, str], list[int]] = defaultdict(lambda: [0] * 5)
-    per_currency: dict[str, list[int]] = defaultdict(lambda: [0] * 5)
-    for row in rows:
-        values = (row["bookings"], row["cancelled"], row["booked"], row["refunded"],
-                  row["duration"])  # fmt: skip
-        for sums in (
-            per_bucket[floor_to(row["hour"], step), row["currency"]],
-            per_currency[row["currency"]],
-        ):
-            for i, value in enumerate(values):
-                sums[i] += value
-    args = [*window]
-    where = scope(db, args, location_id)
-    args.append(limit)
-    vehicles = await db.fetch(
-        f"SELECT vehicle_id, currency, {_MONEY} FROM analytics_vehicle_bookings"
-        f" WHERE hour >= $1 AND hour < $2{where} GROUP BY 1, 2"
-        " ORDER BY sum(booked_cents) - sum(refunded_cents) DESC, vehicle_id, currency"
-        f" LIMIT ${len(args)}",
-        *args,
-    )
-    return {
-        "totals": [_priced(c, per_currency[c]) for c in sorted(per_currency)],
-        "buckets": [{"start": k, **_priced(c, v)} for (k, c), v in sorted(per_bucket.items())],
-        "vehicles": [
-            {
-                "vehicle_id": r["vehicle_id"],
-                **_money(r["currency"], r["bookings"], r["cancelled"], r["booked"], r["refunded"]),
-            }
-            for r in vehicles
-        ],
     }
 
 

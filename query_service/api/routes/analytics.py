@@ -35,6 +35,7 @@ from query_service.api.errors import InvalidQueryError, VehicleNotFoundError
 from query_service.api.params import LocationId
 from query_service.api.queries import analytics as usage
 from query_service.api.queries import analytics_bookings as q
+from query_service.api.queries.revenue import revenue as revenue_of
 from query_service.api.queries.vehicles import vehicle_exists
 from query_service.read_models.spans import DAY
 from shared.kit.http.responses import JSON
@@ -203,7 +204,7 @@ async def bookings_stats(
 
 @router.get(
     "/revenue",
-    summary="Booked price minus refunds by bucket and vehicle",
+    summary="Revenue (price minus refunds, or captured minus refunded) by bucket and vehicle",
     response_model=m.Revenue,
     responses=_PROBLEMS,
 )
@@ -215,12 +216,13 @@ async def revenue(
     limit: Annotated[int, Query(ge=1, le=500, description="Top vehicles listed.")] = 50,
     location_id: LocationId = None,
 ) -> JSON:
-    """Revenue (booked price minus refunds, integer cents per currency) of the bookings
-    whose window starts in [from, to), per UTC day (or hour), in total, and for the top
-    `limit` vehicles."""
+    """Revenue (integer cents per currency) of the bookings whose window starts in
+    [from, to), per UTC day (or hour), in total, and for the top `limit` vehicles: a
+    booking without a payment earns its price minus its cancellation refund, one with a
+    payment what the payment captured minus what it refunded."""
     step = step_of(granularity)
     span = window(start, end, step, now_of(request))
-    figures = await q.revenue(reader_of(request), span, step, limit, location_id)
+    figures = await revenue_of(reader_of(request), span, step, limit, location_id)
     return JSON(_echo(span, granularity=granularity, **figures))
 
 

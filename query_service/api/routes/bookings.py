@@ -22,6 +22,7 @@ from query_service.api.pagination import (
 )
 from query_service.api.params import PRINTABLE, From, LocationId, To, check_window
 from query_service.api.queries import bookings as q
+from query_service.api.queries import payments
 from shared.kit.auth.dependencies import Caller
 from shared.kit.http.responses import JSON
 
@@ -56,8 +57,9 @@ async def list_bookings(
     (customer_id), vehicle, cost centre and window."""
     check_window(start_from, end_to)
     after = decode_cursor(cursor, q.KIND, TIME_ID)
+    db = reader_of(request)
     rows = await q.list_bookings(
-        reader_of(request),
+        db,
         vehicle_id=vehicle_id,
         customer_id=customer_filter(caller, customer_id),
         status=status,
@@ -67,7 +69,8 @@ async def list_bookings(
         after=after,
         limit=limit,
     )
-    return page_response(rows, limit, q.KIND, q.sort_key, q.booking_item)
+    return page_response(await payments.with_payments(db, rows), limit, q.KIND, q.sort_key,
+                         q.booking_item)  # fmt: skip
 
 
 @router.get(
@@ -77,8 +80,9 @@ async def list_bookings(
     responses={**models.READ_PROBLEMS, **models.problems(404)},
 )
 async def get_booking(request: Request, booking_id: UUID, caller: Caller) -> JSON:
-    """The booking, whatever its status."""
-    row = await q.get_booking(reader_of(request), booking_id)
+    """The booking, whatever its status, with its payment's state."""
+    db = reader_of(request)
+    row = await q.get_booking(db, booking_id)
     if row is None or not may_see(caller, row["customer_id"]):
         raise BookingNotFoundError(f"no booking {booking_id}")
-    return JSON(q.booking_item(row))
+    return JSON(q.booking_item((await payments.with_payments(db, [row]))[0]))

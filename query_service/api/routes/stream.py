@@ -44,8 +44,10 @@ async def stream(
     """One `change` event per projected event, as soon as its read-model transaction
     commits, of the caller's organization only: `id` is the event's global position,
     `data` is JSON `{organization_id, vehicle_id, version, event_type, global_position,
-    occurred_at, changes: [{kind, id}]}` (kind: vehicle,
-    calendar, booking, hold, trip, maintenance). A `: ping` comment is sent after 15 s
+    occurred_at, changes: [{kind, id}]}` (kind: vehicle, calendar, booking, hold, trip,
+    maintenance, location, pricing_policy, payment; a location's, pricing policy's or
+    payment's notice names `location_id`, `policy_id` or `payment_id` instead of
+    `vehicle_id`). A `: ping` comment is sent after 15 s
     of silence. There is no replay (Last-Event-ID is ignored): after a reconnect, re-read
     what you show. A client that falls 1,000 changes behind is disconnected."""
     async for notice in changes:

@@ -25,6 +25,7 @@ from query_service.api.pagination import (
 from query_service.api.params import LocationId, Make, check_window
 from query_service.api.queries import bookings, calendar, trips
 from query_service.api.queries import vehicles as q
+from query_service.api.queries.payments import with_payments
 from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["vehicles"], dependencies=[Depends(read_your_writes)])
@@ -63,7 +64,7 @@ async def _current_booking(
         row = await bookings.get_booking(db, vehicle["current_booking_id"])
     else:
         row = await bookings.booking_under_way(db, vehicle["vehicle_id"], now)
-    return None if row is None else bookings.booking_item(row)
+    return None if row is None else bookings.booking_item((await with_payments(db, [row]))[0])
 
 
 async def _current_trip(db: Reader, vehicle: asyncpg.Record) -> dict[str, Any] | None:

@@ -26,6 +26,13 @@ export function money(cents, currency = "EUR") {
   return currencies.get(currency).format(cents / 100);
 }
 
+// A payment's state in a few words: its status and the money of that state.
+const PAYMENT_AMOUNT = { authorized: "authorized_cents", captured: "captured_cents", voided: "voided_cents", refunded: "refunded_cents" };
+export function paymentSummary(p) {
+  const column = PAYMENT_AMOUNT[p.status];
+  return column ? `${p.status} ${money(p[column], p.currency)}` : p.status;
+}
+
 export function moneyWhole(cents, currency) {
   return new Intl.NumberFormat(undefined, { style: "currency", currency, maximumFractionDigits: 0 })
     .format(cents / 100);

@@ -58,6 +58,17 @@ function priceCell(b) {
     el("p", { class: "muted", text: `Priced by ${source}${demand}${deposit}.` })));
 }
 
+// The booking's payment: its status, and the money authorized, captured, voided and refunded.
+function paymentCell(b) {
+  const p = b.payment;
+  if (!p) return el("td", { class: "payment muted", dataset: { payment: "none" }, text: "—", title: "Booked without a payment" });
+  const moved = [["authorized", p.authorized_cents], ["captured", p.captured_cents], ["voided", p.voided_cents], ["refunded", p.refunded_cents]]
+    .filter(([kind, cents]) => cents > 0 || kind === "authorized").map(([kind, cents]) => `${kind} ${money(cents, p.currency)}`);
+  return el("td", { class: "payment", dataset: { payment: p.status } },
+    el("span", { class: `badge pay-${p.status}`, text: p.status }),
+    el("span", { class: "amounts muted", text: moved.join(" · ") }));
+}
+
 function rows(items, reload) {
   const now = serverNow();
   return items.map((b) => {
@@ -70,9 +81,10 @@ function rows(items, reload) {
       el("td", { text: span(b.start, b.end) }),
       el("td", {}, el("span", { class: `badge bk-${b.status}`, text: b.status })),
       priceCell(b),
+      paymentCell(b),
       el("td", {}, cancel));
     if (cancel) cancel.addEventListener("click", () => {
-      const cell = el("td", { colspan: 7 });
+      const cell = el("td", { colspan: 8 });
       const detail = el("tr", { class: "detail" }, cell);
       cell.append(cancelPanel(b, reload));
       tr.after(detail);
@@ -101,7 +113,7 @@ export function render(container, [vehicleId]) {
     if (!answer.ok) { results.replaceChildren(el("p", { class: "error", role: "alert", text: problemOf(answer).message })); return; }
     const items = answer.body.items;
     results.replaceChildren(el("p", { class: "muted", text: `${items.length} booking${items.length === 1 ? "" : "s"}${answer.body.next_cursor ? " (first 200)" : ""}` }),
-      table(["Booking", "Vehicle", "Customer", "Window", "Status", "Price", ""], rows(items, search)));
+      table(["Booking", "Vehicle", "Customer", "Window", "Status", "Price", "Payment", ""], rows(items, search)));
     container.dataset.loaded = "true";
   };
   const form = el("form", { class: "filters", role: "search" },

@@ -1,7 +1,7 @@
 // Fleet board: every vehicle, filterable, kept current from the change stream.
 import { get } from "../api.js";
 import { el, esc, field, select } from "../dom.js";
-import { km, span, when } from "../fmt.js";
+import { km, paymentSummary, span, when } from "../fmt.js";
 import { remember } from "../names.js";
 import { onChange } from "../stream.js";
 
@@ -17,7 +17,8 @@ export function statusBadge(status) {
 function bookingText(b, onTrip) {
   if (onTrip && !(b && b.current)) return "On a trip (past its booking's end)";
   if (!b) return "—";
-  return b.current ? `Now, until ${when(b.end)}` : `Next: ${span(b.start, b.end)}`;
+  const when_ = b.current ? `Now, until ${when(b.end)}` : `Next: ${span(b.start, b.end)}`;
+  return b.payment ? `${when_} · payment ${paymentSummary(b.payment)}` : when_;
 }
 
 // One row as HTML (every value escaped): 2,000 rows parse far faster than they build.

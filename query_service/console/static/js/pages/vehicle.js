@@ -1,7 +1,7 @@
 // Vehicle page: calendar timeline (day / week / month), audit trail and operator actions.
 import { command, get, getAll, problemOf, serverNow } from "../api.js";
 import { el, field, select, table } from "../dom.js";
-import { countdown, day, fromLocalInput, km, span, toLocalInput, when } from "../fmt.js";
+import { countdown, day, fromLocalInput, km, paymentSummary, span, toLocalInput, when } from "../fmt.js";
 import { onChange } from "../stream.js";
 import { statusBadge } from "./fleet.js";
 
@@ -150,7 +150,8 @@ function summary(v) {
     el("dt", { text: "Status" }), el("dd", {}, statusBadge(v.status)),
     el("dt", { text: "Odometer" }), el("dd", { text: km(v.odometer_km) }),
     el("dt", { text: "Health" }), el("dd", { text: `${km(v.health.km_since_service)}, ${v.health.days_since_service} d since service${v.health.service_due ? " — service due" : ""}` }),
-    el("dt", { text: "Current booking" }), el("dd", { text: b ? span(b.start, b.end) : "—" }));
+    el("dt", { text: "Current booking" }), el("dd", { text: b ? span(b.start, b.end) : "—" }),
+    el("dt", { text: "Its payment" }), el("dd", { class: "payment", text: b && b.payment ? paymentSummary(b.payment) : "—" }));
 }
 
 function history(items) {
