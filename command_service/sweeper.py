@@ -8,8 +8,6 @@ takes over when that connection dies.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 
 import asyncpg
@@ -20,48 +18,24 @@ from command_service.application.handler import CommandContext, CommandHandler
 from command_service.devclock import SimulatedClock
 from command_service.domain import commands as cmd
 from command_service.domain.errors import DomainError
-from command_service.leadership import SWEEPER_LOCK, LeaderLock
+from command_service.leadership import SWEEPER_LOCK, LeaderLoop
 from shared.kit.clock import Clock
-from shared.kit.outages import describe, unexpected
 
 log = structlog.get_logger("command_service.sweeper")
 BATCH = 200
 
 
-class HoldSweeper:
+class HoldSweeper(LeaderLoop):
     """Leader-elected loop that expires holds through the normal command path."""
 
     def __init__(
         self, dsn: str, pool: asyncpg.Pool, handler: CommandHandler, clock: Clock, interval_s: float
     ) -> None:
-        self._pool, self._handler = pool, handler
-        self._clock, self._interval = clock, interval_s
-        self._leader = LeaderLock(dsn, SWEEPER_LOCK, "hold-sweeper")
-        self._task: asyncio.Task[None] | None = None
+        super().__init__(dsn, SWEEPER_LOCK, "hold-sweeper", interval_s)
+        self._pool, self._handler, self._clock = pool, handler, clock
 
-    @property
-    def is_leader(self) -> bool:
-        return self._leader.is_leader
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="hold-sweeper")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._leader.release()
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                if await self._leader.try_acquire():
-                    await self.sweep_once()
-            except Exception as exc:  # never ends: see shared/kit/outages.py
-                log.warning("sweeper_error", error=describe(exc), exc_info=unexpected(exc))
-                await self._leader.release()
-            await asyncio.sleep(self._interval)
+    async def run_once(self) -> int:
+        return await self.sweep_once()
 
     async def sweep_once(self) -> int:
         """Expire every hold past its expiry now; returns how many were expired."""

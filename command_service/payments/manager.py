@@ -10,8 +10,6 @@ at most the provider call whose answer it never recorded, under the same key.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Any
 
 import asyncpg
@@ -19,13 +17,13 @@ import structlog
 
 from command_service import metrics
 from command_service.devclock import SimulatedClock
-from command_service.leadership import PAYMENTS_LOCK, LeaderLock
+from command_service.leadership import PAYMENTS_LOCK, LeaderLoop
 from command_service.payments import rules
 from command_service.payments.facts import hold_story
 from command_service.payments.provider import PaymentProviderError
 from command_service.payments.steps import PaymentSteps
 from shared.kit.clock import Clock
-from shared.kit.outages import describe, unexpected
+from shared.kit.outages import describe
 
 log = structlog.get_logger("command_service.payments")
 BATCH = 200
@@ -44,40 +42,14 @@ WHERE payment_id = $1
 _REQUEUE = "UPDATE payments SET next_attempt_at = now() WHERE payment_id = $1"
 
 
-class PaymentManager:
+class PaymentManager(LeaderLoop):
     """Advances open payments; one replica leads (a session advisory lock)."""
 
     def __init__(
         self, dsn: str, steps: PaymentSteps, clock: Clock, interval_s: float, backoff_s: float = 0.5
     ) -> None:
-        self.steps, self._clock = steps, clock
-        self._interval, self._backoff = interval_s, backoff_s
-        self._leader = LeaderLock(dsn, PAYMENTS_LOCK, "payment-manager")
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def is_leader(self) -> bool:
-        return self._leader.is_leader
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="payment-manager")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._leader.release()
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                if await self._leader.try_acquire():
-                    await self.run_once()
-            except Exception as exc:  # never ends: see shared/kit/outages.py
-                log.warning("payment_manager_error", error=describe(exc), exc_info=unexpected(exc))
-                await self._leader.release()
-            await asyncio.sleep(self._interval)
+        super().__init__(dsn, PAYMENTS_LOCK, "payment-manager", interval_s)
+        self.steps, self._clock, self._backoff = steps, clock, backoff_s
 
     async def run_once(self) -> int:
         """Take every due payment one step; returns how many steps were taken."""
