@@ -36,7 +36,9 @@ async def register(api: httpx.AsyncClient, stack: Stack, **overrides: Any) -> di
 async def book(
     api: httpx.AsyncClient, stack: Stack, vehicle_id: str, days_ahead: float
 ) -> dict[str, Any]:
-    start = (datetime.now(UTC) + timedelta(days=days_ahead)).replace(microsecond=0)
+    # 11:00 in the viewer's zone of that day: a block drawn on that one day only.
+    day = (datetime.now(UTC) + timedelta(days=days_ahead)).astimezone(VIEWER_ZONE)
+    start = day.replace(hour=11, minute=0, second=0, microsecond=0).astimezone(UTC)
     body = {
         "vehicle_id": vehicle_id,
         "start": start.isoformat(),
