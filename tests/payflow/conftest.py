@@ -4,9 +4,10 @@ process; its webhooks land on a recording server and are handed to the app as re
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -79,8 +80,10 @@ class Shop:
         taken: int = await self.app.state.payments.run_once()
         return taken
 
-    async def deliver_webhooks(self) -> list[httpx.Response]:
-        """Hand the sandbox's webhooks received since the last call to the app, as sent."""
+    async def deliver_webhooks(self, at_least: int = 1) -> list[httpx.Response]:
+        """Hand the sandbox's webhooks received since the last call to the app, as sent,
+        once at least `at_least` of them have arrived (the sandbox sends after answering)."""
+        await until(lambda: len(self.sandbox.webhooks.requests) - self.forwarded >= at_least)
         fresh = self.sandbox.webhooks.requests[self.forwarded :]
         self.forwarded += len(fresh)
         return [await self.post_webhook(r.body, r.headers) for r in fresh]
@@ -109,6 +112,15 @@ class Shop:
             uuid.UUID(payment_id),
         )
         return [r["event_type"] for r in rows]
+
+
+async def until(check: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Wait (bounded) for the sandbox to do what it does in the background."""
+    for _ in range(int(timeout_s / 0.1)):
+        if check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the sandbox did not get there in time")
 
 
 def late_fee(late: timedelta, hourly: int = HOURLY) -> int:

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
-from tests.payflow.conftest import Shop
+from tests.payflow.conftest import Shop, until
 
 
 async def test_a_paid_hold_becomes_a_booking_with_the_amount_authorized(shop: Shop) -> None:
@@ -39,8 +39,7 @@ async def test_a_declined_card_answers_402_and_the_hold_stays(shop: Shop) -> Non
     assert await shop.events(declined.json()["payment_id"]) == ["PaymentStarted", "PaymentDeclined"]
     again = await shop.pay(hold["hold_id"], "tok_visa")
     assert again.status_code == 201 and again.json()["status"] == "authorized"
-    await _until(lambda: len(shop.sandbox.webhooks.requests) - shop.forwarded >= 2)
-    answers = await shop.deliver_webhooks()  # the decline's and the authorization's
+    answers = await shop.deliver_webhooks(at_least=2)  # the decline's and the authorization's
     assert [a.json()["received"] for a in answers if a.status_code == 200] == ["ignored"] * len(
         answers
     )
@@ -96,7 +95,7 @@ async def test_a_slow_card_is_pending_until_the_webhook_authorizes_it(shop: Shop
     assert resp.status_code == 201 and resp.json()["status"] == "pending"
     assert "booking_id" not in resp.json()
     payment_id = resp.json()["payment_id"]
-    await _until(lambda: shop.entries(payment_id, "authorized") == 1)
+    await until(lambda: shop.entries(payment_id, "authorized") == 1)
     answers = await shop.deliver_webhooks()
     assert [a.status_code for a in answers] and all(a.status_code == 200 for a in answers)
     assert await shop.events(payment_id) == ["PaymentStarted", "PaymentAuthorized"]
@@ -157,12 +156,3 @@ async def test_only_the_organizations_admins_change_its_payments(shop: Shop) -> 
     assert (await shop.http.get(f"/v1/organizations/{org}", headers=shop.admin)).json()[
         "payments"
     ] == "off"
-
-
-async def _until(check: object, timeout_s: float = 10.0) -> None:
-    """Wait (bounded) for the sandbox to do what it does in the background."""
-    for _ in range(int(timeout_s / 0.1)):
-        if check():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("the sandbox did not get there in time")
