@@ -68,15 +68,9 @@ def create_app(
             pipeline = ProjectionPipeline(settings, read_db)
             await pipeline.start()
         app.state.pipeline = pipeline
-        # Startup objects (routes, models, codecs: ~90k) live for good. Frozen, they stay
-        # out of full collections, which the analytics answers' thousands of rows trigger
-        # every few requests and which otherwise cost tens of ms each (p99 of underutilized).
-        gc.collect()
-        gc.freeze()
         try:
             yield
         finally:
-            gc.unfreeze()
             if pipeline is not None:
                 await pipeline.stop()
             await changes.stop()
@@ -125,4 +119,12 @@ def _revocations(
 
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory query_service.app:app_from_env`."""
-    return create_app(load(Settings))
+    app = create_app(load(Settings))
+    # Startup objects (routes, models, codecs: ~90k) live for good. Frozen, they stay out
+    # of full collections, which the analytics answers' thousands of rows trigger every
+    # few requests and which otherwise cost tens of ms each (p99 of underutilized). Only
+    # here, in the server's own process: an app built in a bigger one (a test) would
+    # collect and freeze all of that process's heap at each start.
+    gc.collect()
+    gc.freeze()
+    return app
