@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import Header, Request
+from fastapi import Request
 
 from command_service.application.customers import Customers
 from command_service.application.handler import CommandContext, CommandHandler
@@ -97,23 +97,3 @@ async def require_customer(request: Request, customer_id: UUID) -> None:
         return
     customers: Customers = request.app.state.customers
     await customers.require_member(customer_id, principal.organization_id)
-
-
-async def command_headers(
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="1..255 characters, per caller: the same key with the same request "
-            "answers the first response again (refusals included); with another request, 422.",
-        ),
-    ] = None,
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            description='The vehicle stream version you expect (an ETag, `"3"`): 412 when stale.',
-        ),
-    ] = None,
-) -> None:
-    """Declares the command headers in the OpenAPI document; `answer` reads and checks them."""

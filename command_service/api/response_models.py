@@ -25,16 +25,41 @@ ETAG = {
     },
 }
 
+# The headers of every write, which `answer` reads and checks itself. Declared here, in the
+# document only: as a FastAPI dependency they were parsed again on every request.
+COMMAND_HEADERS = [
+    {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "title": name},
+        "description": description,
+    }
+    for name, description in (
+        (
+            "Idempotency-Key",
+            "1..255 characters, per caller: the same key with the same request answers the "
+            "first response again (refusals included); with another request, 422.",
+        ),
+        ("If-Match", 'The vehicle stream version you expect (an ETag, `"3"`): 412 when stale.'),
+    )
+]
+
 
 def documented(
     model: type[BaseModel], status: int = 200, links: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Decorator arguments documenting a write's success: its body, status, headers and
-    the operations on what it created (OpenAPI links)."""
+    """Decorator arguments documenting a write: its command headers, and its success's
+    body, status, headers and the operations on what it created (OpenAPI links)."""
     success: dict[str, Any] = {"headers": ETAG, "description": model.__doc__ or "Written"}
     if links:
         success["links"] = links
-    return {"status_code": status, "response_model": model, "responses": {status: success}}
+    return {
+        "status_code": status,
+        "response_model": model,
+        "responses": {status: success},
+        "openapi_extra": {"parameters": COMMAND_HEADERS},
+    }
 
 
 class Written(BaseModel):

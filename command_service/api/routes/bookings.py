@@ -14,7 +14,6 @@ from command_service.api import response_models as rm
 from command_service.api.answers import answer, checked, to_entity, to_vehicle
 from command_service.api.http import (
     actor_of,
-    command_headers,
     customer_for,
     principal_of,
     require_customer,
@@ -34,7 +33,6 @@ router = APIRouter(
     tags=["holds and bookings"],
     dependencies=[
         Depends(require_role("customer", "fleet_manager", "admin")),
-        Depends(command_headers),
     ],
 )
 

@@ -18,7 +18,7 @@ from command_service.api import links
 from command_service.api import location_schemas as ls
 from command_service.api import response_models as rm
 from command_service.api.answers import Run, answer
-from command_service.api.http import command_headers, principal_of
+from command_service.api.http import principal_of
 from command_service.api.response_models import documented
 from command_service.api.stream_routes import history, streams_of
 from command_service.application.locations import LOCATIONS, ensure_location
@@ -31,7 +31,7 @@ from shared.kit.auth.dependencies import require_role
 from shared.kit.http.responses import JSON
 
 router = APIRouter(prefix="/v1")
-_WRITE = [Depends(require_role("fleet_manager", "admin")), Depends(command_headers)]
+_WRITE = [Depends(require_role("fleet_manager", "admin"))]
 
 
 async def check_location(request: Request, location_id: UUID | None) -> None:

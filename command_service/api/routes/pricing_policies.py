@@ -20,7 +20,7 @@ from command_service.api import links
 from command_service.api import policy_schemas as ps
 from command_service.api import response_models as rm
 from command_service.api.answers import Run, answer, checked
-from command_service.api.http import command_headers, principal_of
+from command_service.api.http import principal_of
 from command_service.api.response_models import documented
 from command_service.api.stream_routes import history, streams_of
 from command_service.application.pricing_policies import POLICIES, ensure_references
@@ -33,7 +33,7 @@ from shared.kit.http.responses import JSON
 from shared.pricing.priced import PolicyVersion
 
 router = APIRouter(prefix="/v1/pricing")
-_WRITE = [Depends(require_role("fleet_manager", "admin")), Depends(command_headers)]
+_WRITE = [Depends(require_role("fleet_manager", "admin"))]
 
 
 def _to_policy(

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from command_service.api import links, schemas
 from command_service.api import response_models as rm
 from command_service.api.answers import answer, to_entity
-from command_service.api.http import actor_of, command_headers, written
+from command_service.api.http import actor_of, written
 from command_service.api.response_models import documented
 from command_service.domain import VehicleState
 from command_service.domain import commands as cmd
@@ -24,7 +24,6 @@ router = APIRouter(
     tags=["trips"],
     dependencies=[
         Depends(require_role("customer", "fleet_manager", "admin")),
-        Depends(command_headers),
     ],
 )
 

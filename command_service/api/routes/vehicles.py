@@ -12,7 +12,7 @@ from starlette.responses import Response
 from command_service.api import links, schemas
 from command_service.api import response_models as rm
 from command_service.api.answers import answer, to_entity, to_vehicle
-from command_service.api.http import actor_of, command_headers, principal_of, written
+from command_service.api.http import actor_of, principal_of, written
 from command_service.api.response_models import documented
 from command_service.api.routes.locations import check_location
 from command_service.domain import VehicleState
@@ -23,7 +23,7 @@ from shared.kit.auth.dependencies import require_role
 router = APIRouter(
     prefix="/v1",
     tags=["vehicles"],
-    dependencies=[Depends(require_role("fleet_manager", "admin")), Depends(command_headers)],
+    dependencies=[Depends(require_role("fleet_manager", "admin"))],
 )
 
 
