@@ -62,7 +62,7 @@ class Loaded:
 NO_BLOCKS = CalendarScope()
 
 
-_APPEND = f"""
+_RECORDS = """
 WITH ev AS (
     INSERT INTO events (stream_id, version, event_id, event_type, schema_version, data,
                         metadata, occurred_at, organization_id)
@@ -105,7 +105,10 @@ WITH ev AS (
     INSERT INTO idempotency_keys (key, fingerprint, status, response, stream_id)
     SELECT $19::text, $20::bytea, $21::smallint, $22::jsonb, $1 WHERE $19::text IS NOT NULL
     RETURNING 1
-), facts AS (
+"""
+# The pricing side of an append ($34..$40): a vehicle's matching facts and the demand its
+# bookings add or take back. Most appends have neither: they use the statement without it.
+_PRICING = """), facts AS (
     INSERT INTO pricing_vehicles AS p (vehicle_id, organization_id, make, model, location_id,
                                        countable)
     SELECT $1, $32::uuid, $34::text, $35::text, $36::uuid, $37::boolean
@@ -132,9 +135,12 @@ WITH ev AS (
     FROM unnest($38::uuid[], $39::timestamptz[], $40::int[]) AS x(p, h, delta)
     WHERE x.delta < 0 AND d.policy_id = x.p AND d.hour = x.h
     RETURNING 1
-), blocks AS ({UPSERT_BLOCKS})
+"""
+_APPEND_TAIL = f"""), blocks AS ({UPSERT_BLOCKS})
 SELECT max(global_position) FROM ev
 """
+_APPEND = _RECORDS + _PRICING + _APPEND_TAIL
+_APPEND_WITHOUT_PRICING = _RECORDS + _APPEND_TAIL
 
 Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
 _CONSTRAINT_ERRORS: dict[str, type[Exception]] = {
@@ -288,11 +294,14 @@ class EventStore:
             *block_writes(before, after).args(),
             after.organization_id,
             [e.schema_version for e in events],
-            *facts_args(events, after),
-            *demand.args(),
         )
+        pricing = (*facts_args(events, after), *demand.args())
+        if pricing[0] is not None or pricing[4]:  # facts to upsert, or demand deltas
+            statement, args = _APPEND, (*args, *pricing)
+        else:
+            statement = _APPEND_WITHOUT_PRICING
         try:
-            position = await self._append(args, demand, db or self._pool)
+            position = await self._append(statement, args, demand, db or self._pool)
         except DemandChangedError as exc:
             raise StreamConflictError(str(exc)) from exc
         except asyncpg.UniqueViolationError as exc:
@@ -304,16 +313,18 @@ class EventStore:
         self._states.put(stream_id, base)
         return int(position)
 
-    async def _append(self, args: tuple[Any, ...], demand: DemandChanges, db: Db) -> Any:
+    async def _append(
+        self, statement: str, args: tuple[Any, ...], demand: DemandChanges, db: Db
+    ) -> Any:
         """The append statement; inside the policies' locks when it touches demand."""
         if not demand.policies():
-            return await db.fetchval(_APPEND, *args)
+            return await db.fetchval(statement, *args)
         if isinstance(db, asyncpg.Pool):
             async with db.acquire() as conn:
-                return await self._append(args, demand, conn)
+                return await self._append(statement, args, demand, conn)
         async with db.transaction():
             await lock_and_check(db, demand)
-            return await db.fetchval(_APPEND, *args)
+            return await db.fetchval(statement, *args)
 
 
 async def vehicles_of(db: Db, organization_id: UUID, vehicle_ids: list[UUID]) -> set[UUID]:
