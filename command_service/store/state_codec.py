@@ -63,13 +63,15 @@ def _converter(hint: Any) -> Convert:
         present = [a for a in args if a is not type(None)]
         inner = _converter(present[0]) if len(present) == 1 else _identity
         return _optional(inner)
-    if origin is tuple:
-        item = _converter(args[0])
-        return lambda values: tuple(item(v) for v in values)
+    if hint is float:
+        return float  # a whole float may be spelled 1 (validation coerced it; so do we)
+    if origin in (tuple, list):
+        item, collection = _converter(args[0]), origin
+        return lambda values: collection(item(v) for v in values)
     if dataclasses.is_dataclass(hint):
         return _dataclass(hint)
     if isinstance(hint, type) and issubclass(hint, BaseModel):
-        return hint.model_validate
+        return _model(hint)
     return _identity  # int, str, bool, Literal[...]
 
 
@@ -79,6 +81,19 @@ def _dataclass(cls: Any) -> Convert:
 
     def decode(data: dict[str, Any]) -> Any:
         return cls(**{name: conv(data[name]) for name, conv in fields if name in data})
+
+    return decode
+
+
+def _model(cls: type[BaseModel]) -> Convert:
+    """A pydantic model (a booking's `Priced`) rebuilt like a dataclass, without validating
+    again what was valid when it was encoded: a hot vehicle decodes one per block."""
+    fields = [(name, _converter(f.annotation)) for name, f in cls.model_fields.items()]
+
+    def decode(data: dict[str, Any]) -> Any:
+        return cls.model_construct(
+            **{name: conv(data[name]) for name, conv in fields if name in data}
+        )
 
     return decode
 

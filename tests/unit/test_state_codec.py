@@ -7,9 +7,11 @@ from uuid import UUID
 
 from command_service.domain import commands as cmd
 from command_service.domain import decide, fold, state_from_json, state_to_json
-from command_service.store.state_codec import decode_state, encode_state
+from command_service.domain.state import Booking
+from command_service.store.state_codec import decode_block, decode_state, encode_block, encode_state
 from shared.contract.events import Location
 from shared.contract.serialization import loads
+from shared.pricing.priced import BreakdownLine, DemandFigure, Priced
 from tests.unit.fakes import NOW
 
 _ids = iter(range(1, 10**6))
@@ -83,3 +85,28 @@ def test_fast_codec_writes_the_domain_layout_and_reads_it():
     state = rich_state()
     assert loads(encode_state(state)) == state_to_json(state)
     assert decode_state(encode_state(state)) == state_from_json(state_to_json(state))
+
+
+def test_a_policy_price_in_a_block_record_comes_back_as_the_same_typed_value():
+    priced = Priced(
+        price_cents=2_500,
+        currency="EUR",
+        breakdown=[
+            BreakdownLine(label="2 h x 10.00", amount_cents=2_000),
+            BreakdownLine(label="demand x1.25", amount_cents=500),
+        ],
+        deposit_cents=10_000,
+        extras=["child_seat"],
+        policy_id=UUID(int=7),
+        policy_version=3,
+        demand=DemandFigure(booked_hours=3, capacity_hours=4, utilization=1, multiplier=1.25),
+    )
+    end = NOW + timedelta(hours=2)
+    booking = Booking(UUID(int=1), UUID(int=2), NOW, end, 2_500, "EUR", pricing=priced)
+
+    back = decode_block("booking", encode_block(booking))
+
+    assert back == booking
+    assert isinstance(back.pricing.breakdown[0], BreakdownLine)
+    assert isinstance(back.pricing.demand.utilization, float)
+    assert encode_block(back) == encode_block(booking)
