@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+import asyncpg
 import structlog
 
 from command_service import metrics
@@ -26,7 +27,7 @@ from command_service.application.errors import (
 )
 from command_service.application.keyed_lock import KeyedLock
 from command_service.application.preconditions import decide_if_match
-from command_service.application.pricing import PricingCache, priced
+from command_service.application.pricing import PricingCache, counted_under_lock, gather_price
 from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain.commands import Command, sender
 from command_service.domain.errors import DomainError, UnknownEntityError, VehicleNotFoundError
@@ -195,8 +196,13 @@ class CommandHandler:
         now = self._clock()
         state = prune(loaded.state, now) if loaded.state is not None else None
         generation = loaded.pricing_generation
-        async with priced(db, state, command, now, self._catalogues, generation) as with_price:
-            return await self._decide_and_append(loaded, state, with_price, ctx, db, now)
+        gathered = await gather_price(db, state, command, now, self._catalogues, generation)
+        if gathered.policy is None:
+            return await self._decide_and_append(loaded, state, gathered.command, ctx, db, now)
+        assert not isinstance(db, asyncpg.Pool)  # the handler's own connection
+        async with db.transaction():
+            with_demand = await counted_under_lock(db, gathered)
+            return await self._decide_and_append(loaded, state, with_demand, ctx, db, now)
 
     async def _decide_and_append(
         self,

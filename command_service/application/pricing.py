@@ -4,8 +4,7 @@ a named quote (docs/quotes-and-demand.md)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
@@ -154,41 +153,55 @@ async def quoted_basis(
     return PriceBasis(extras=quote.extras, quoted=quote.priced)
 
 
-@asynccontextmanager
-async def priced(
+@dataclass(frozen=True)
+class Gathered:
+    """A command with what its price is decided from. When that is a policy's live demand
+    (`policy` set), the figure is counted only under the policy's demand lock, in the
+    transaction that decides and appends (`counted_under_lock`): bookings of one policy
+    queue for it instead of re-deciding when another got in first (the append still
+    re-checks the figure). Every other command is ready as it is."""
+
+    command: Command
+    policy: PolicyVersion | None = None
+    catalogue: Catalogue | None = None
+
+
+async def gather_price(
     db: Db,
     state: VehicleState | None,
     command: Command,
     now: datetime,
     catalogues: PricingCache,
     generation: int | None,
-) -> AsyncIterator[Command]:
-    """The hold or booking command carrying its price basis; any other command as it is.
-
-    A price decided from live demand is decided and appended inside one transaction
-    holding the policy's demand lock: bookings of one policy queue for it instead of
-    re-deciding when another got in first (the append still re-checks the figure).
-    A vehicle the sender cannot see (or a retired one) is left to the decision to refuse."""
+) -> Gathered:
+    """The hold or booking command carrying its price basis (or the policy whose demand is
+    still to count); any other command as it is. A vehicle the sender cannot see (or a
+    retired one) is left to the decision to refuse."""
     if not isinstance(command, PlaceHold | BookVehicle) or not _visible(state, command):
-        yield command
-        return
+        return Gathered(command)
     assert state is not None
     if command.quote_id is not None:
-        yield replace(
-            command, pricing=await quoted_basis(db, state, command, command.quote_id, now)
-        )
-        return
+        basis = await quoted_basis(db, state, command, command.quote_id, now)
+        return Gathered(replace(command, pricing=basis))
     catalogue = await catalogues.of(db, state.organization_id, generation)
     policy = _policy_of(state, command.start, command.end, now, catalogue)
     if policy is None:
-        yield replace(command, pricing=PriceBasis(extras=command.extras))
-        return
-    assert not isinstance(db, asyncpg.Pool)  # the handler's connection
-    async with db.transaction():
-        basis = await _counted(
-            db, policy, catalogue, command.start, command.end, command.extras, lock=True
-        )
-        yield replace(command, pricing=basis)
+        if not command.extras:  # the default basis: the vehicle's own rates
+            return Gathered(command)
+        return Gathered(replace(command, pricing=PriceBasis(extras=command.extras)))
+    return Gathered(command, policy, catalogue)
+
+
+async def counted_under_lock(conn: asyncpg.Connection, gathered: Gathered) -> Command:
+    """The gathered command with its policy's demand counted now, under the policy's lock
+    (held until the caller's transaction ends)."""
+    command, policy, catalogue = gathered.command, gathered.policy, gathered.catalogue
+    assert isinstance(command, PlaceHold | BookVehicle)
+    assert policy is not None and catalogue is not None
+    basis = await _counted(
+        conn, policy, catalogue, command.start, command.end, command.extras, lock=True
+    )
+    return replace(command, pricing=basis)
 
 
 def _visible(state: VehicleState | None, command: PlaceHold | BookVehicle) -> bool:
