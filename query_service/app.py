@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,6 +26,7 @@ from shared.kit.http.instrumentation import HttpMetrics
 from shared.kit.http.middleware import RequestContext
 from shared.kit.logs import configure_logging
 from shared.kit.settings import load
+from shared.kit.startup import freeze_startup_objects
 
 log = structlog.get_logger("query_service.app")
 
@@ -120,11 +120,5 @@ def _revocations(
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory query_service.app:app_from_env`."""
     app = create_app(load(Settings))
-    # Startup objects (routes, models, codecs: ~90k) live for good. Frozen, they stay out
-    # of full collections, which the analytics answers' thousands of rows trigger every
-    # few requests and which otherwise cost tens of ms each (p99 of underutilized). Only
-    # here, in the server's own process: an app built in a bigger one (a test) would
-    # collect and freeze all of that process's heap at each start.
-    gc.collect()
-    gc.freeze()
+    freeze_startup_objects()
     return app

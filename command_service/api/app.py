@@ -49,6 +49,7 @@ from shared.kit.http.middleware import RequestContext
 from shared.kit.http.openapi import COMMAND_PROBLEMS, problem_responses
 from shared.kit.logs import configure_logging
 from shared.kit.settings import load
+from shared.kit.startup import freeze_startup_objects
 
 
 def create_app(
@@ -144,4 +145,6 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory command_service.api.app:app_from_env`."""
-    return create_app(load(Settings))
+    app = create_app(load(Settings))
+    freeze_startup_objects()
+    return app
