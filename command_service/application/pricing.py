@@ -19,7 +19,7 @@ from command_service.domain.errors import (
     QuoteMismatchError,
     UnknownEntityError,
 )
-from command_service.domain.pricing import PriceBasis, window_hours
+from command_service.domain.pricing import VEHICLE_RATES, PriceBasis, window_hours
 from command_service.domain.rules import check_booking_window
 from command_service.store.demand import BOOKED_HOURS, lock_policy
 from command_service.store.event_store import Db
@@ -186,7 +186,7 @@ async def gather_price(
     catalogue = await catalogues.of(db, state.organization_id, generation)
     policy = _policy_of(state, command.start, command.end, now, catalogue)
     if policy is None:
-        if not command.extras:  # the default basis: the vehicle's own rates
+        if command.pricing is VEHICLE_RATES and not command.extras:  # already its basis
             return Gathered(command)
         return Gathered(replace(command, pricing=PriceBasis(extras=command.extras)))
     return Gathered(command, policy, catalogue)

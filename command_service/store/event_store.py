@@ -295,9 +295,9 @@ class EventStore:
             after.organization_id,
             [e.schema_version for e in events],
         )
-        pricing = (*facts_args(events, after), *demand.args())
-        if pricing[0] is not None or pricing[4]:  # facts to upsert, or demand deltas
-            statement, args = _APPEND, (*args, *pricing)
+        facts, deltas = facts_args(events, after), demand.args()
+        if facts[0] is not None or deltas[0]:  # facts to upsert, or demand deltas
+            statement, args = _APPEND, (*args, *facts, *deltas)
         else:
             statement = _APPEND_WITHOUT_PRICING
         try:
