@@ -4,10 +4,9 @@ process; its webhooks land on a recording server and are handed to the app as re
 
 from __future__ import annotations
 
-import asyncio
 import math
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ from shared.payments import signature
 from tests.conftest import FakeClock, in_process_settings
 from tests.integration.conftest import add_account, bearer, new_vehicle, token_for
 from tests.payments.sandbox_process import Sandbox, running_sandbox
+from tests.waiting import until
 
 HOURLY = 1200  # new_vehicle()'s hourly rate
 
@@ -112,15 +112,6 @@ class Shop:
             uuid.UUID(payment_id),
         )
         return [r["event_type"] for r in rows]
-
-
-async def until(check: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    """Wait (bounded) for the sandbox to do what it does in the background."""
-    for _ in range(int(timeout_s / 0.1)):
-        if check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("the sandbox did not get there in time")
 
 
 def late_fee(late: timedelta, hourly: int = HOURLY) -> int:

@@ -6,7 +6,8 @@ import asyncio
 from datetime import timedelta
 
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
-from tests.payflow.conftest import Shop, until
+from tests.payflow.conftest import Shop
+from tests.waiting import until
 
 
 async def test_a_paid_hold_becomes_a_booking_with_the_amount_authorized(shop: Shop) -> None:

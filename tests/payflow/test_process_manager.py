@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from command_service import metrics
 from tests.integration.conftest import new_vehicle
-from tests.payflow.conftest import Shop, late_fee, until
+from tests.payflow.conftest import Shop, late_fee
+from tests.waiting import until
 
 
 async def _trip(shop: Shop, booking_id: str) -> str:

@@ -3,10 +3,8 @@ partial capture, void, refund, errors, retries with the same key, and signed web
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -34,6 +32,7 @@ from deploy.postgres import free_port
 from shared.payments import signature
 from tests.payments.recording_server import Recorded
 from tests.payments.sandbox_process import Sandbox, running_sandbox
+from tests.waiting import until
 
 TIMEOUT_S = 2.0
 
@@ -286,14 +285,6 @@ async def test_a_signed_body_that_is_not_an_event_is_invalid(
 
     with pytest.raises(InvalidWebhookError):
         provider.parse_webhook(headers, body, now)
-
-
-async def until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    """Wait (polling) until `condition()` holds; fail after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
 
 
 async def webhooks_about(sandbox: Sandbox, authorization_id: str, last: str) -> list[Recorded]:

@@ -13,6 +13,7 @@ from command_service.store.event_store import EventStore
 from command_service.store.pool import create_pool
 from tests.pipeline.conftest import read_topic, versions_by_vehicle
 from tests.streams import append_booking, register_vehicle
+from tests.waiting import until
 
 
 @pytest.fixture
@@ -133,22 +134,14 @@ async def test_a_standby_relay_takes_over_when_the_leader_dies(
     async with asyncio.timeout(120):
         try:
             first, _ = await register_vehicle(store, clock)
-            await _until(lambda: leader.is_leader and not standby.is_leader)
+            await until(lambda: leader.is_leader and not standby.is_leader, timeout_s=5)
             await leader.stop()  # the leader dies
             second, _ = await register_vehicle(store, clock)
-            await _until(lambda: standby.is_leader, within_s=5)
+            await until(lambda: standby.is_leader, timeout_s=5)
             await _until_published(broker, topic, {first, second})
         finally:
             await leader.stop()
             await standby.stop()
-
-
-async def _until(predicate, within_s: float = 5.0) -> None:
-    for _ in range(int(within_s / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 async def _until_published(broker, topic, vehicles: set, within_s: float = 10.0) -> None:

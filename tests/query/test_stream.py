@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import fastapi.routing
 import httpx
@@ -18,15 +17,7 @@ from query_service.api.changes import APPLICATION_NAME, ChangeFeed, Notice
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from shared.contract.serialization import loads
 from tests.query.conftest import Fleet, ReadSide
-
-
-async def until(condition: Callable[[], bool], timeout_s: float = 5) -> None:
-    """Poll `condition` every 10 ms (uvicorn and the feed expose no event to wait on)."""
-    async with asyncio.timeout(timeout_s):
-        for _ in itertools.count():
-            if condition():
-                return
-            await asyncio.sleep(0.01)
+from tests.waiting import until
 
 
 @contextlib.asynccontextmanager
@@ -39,7 +30,7 @@ async def serving(read: ReadSide) -> AsyncIterator[httpx.AsyncClient]:
     config.timeout_graceful_shutdown = 1
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    await until(lambda: server.started)
+    await until(lambda: server.started, timeout_s=5, every_s=0.01)
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", timeout=5, headers=read.http.headers
@@ -112,7 +103,7 @@ async def test_a_closed_stream_unsubscribes(read: ReadSide) -> None:
         async with client.stream("GET", "/v1/stream") as response:
             assert response.status_code == 200
             assert feed.stats()["subscribers"] == 1
-        await until(lambda: feed.stats()["subscribers"] == 0)
+        await until(lambda: feed.stats()["subscribers"] == 0, timeout_s=5, every_s=0.01)
 
 
 async def test_a_slow_subscriber_is_dropped_without_holding_back_the_others() -> None:
@@ -171,7 +162,7 @@ async def test_a_lost_listen_connection_ends_the_streams_and_comes_back(
         async for _ in before:  # notices delivered before the loss, then the end
             pass
         assert before.closed  # ended: notices may have been missed meanwhile
-        await until(lambda: feed.listening)
+        await until(lambda: feed.listening, timeout_s=5, every_s=0.01)
         after = feed.subscribe(DEFAULT_ORGANIZATION_ID, vehicle_id)
         await fleet.hold(vehicle_id, fleet.at(hours=1), fleet.at(hours=2))
         assert (await anext(after)).position == fleet.events[-1][1]
