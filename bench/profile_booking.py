@@ -1,11 +1,12 @@
 """Where a booking's CPU goes: py-spy samples of one command worker under scenario (a) load.
 
-`python -m bench.profile_booking [--code DIR] [--seconds 8] [--native] [--raw FILE]`
+`python -m bench.profile_booking [--code DIR] [--hot] [--seconds 8] [--native] [--raw FILE]`
 
 Starts the embedded PostgreSQL and a command service (1 worker, relay off, as
 bench/commands.py does), registers 256 vehicles, drives 32 closed-loop clients booking
-on distinct vehicles, and records the worker with py-spy (200 Hz) in the middle of the
-load. Prints the share of the worker's main-thread samples per stage of a booking; the
+on distinct vehicles (with --hot, scenario (b): 64 clients on 4 vehicles, mostly
+refusals), and records the worker with py-spy (200 Hz) in the middle of the load.
+Prints the share of the worker's main-thread samples per stage of a booking; the
 collapsed stacks go to --raw for a flame graph (e.g. inferno or speedscope).
 """
 
@@ -18,8 +19,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from bench.commands_report import SLOTS_PER_DAY  # (b)'s grid: 14 days, as its default
 from bench.loadgen import LoadResult, run_load
-from bench.scenarios import DistinctVehicles, add_customers, register_vehicles
+from bench.scenarios import DistinctVehicles, HotVehicles, add_customers, register_vehicles
 from bench.stack import HOST, Service, command_service, fresh_database, postgres
 from deploy.services import ROOT
 
@@ -47,6 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout the service runs")
+    parser.add_argument("--hot", action="store_true", help="scenario (b) instead of (a)")
     parser.add_argument("--seconds", type=int, default=8, help="recorded seconds")
     parser.add_argument("--native", action="store_true", help="include C frames (py-spy)")
     parser.add_argument("--raw", type=Path, default=Path("booking-profile.txt"))
@@ -56,10 +59,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 async def profile(service: Service, args: argparse.Namespace) -> LoadResult:
     """Load for seconds + 6, recording the worker from the 4th second on."""
-    vehicles = await register_vehicles(service, 256)
-    factory = DistinctVehicles(vehicles, 32)
+    clients, vehicles = (64, 4) if args.hot else (32, 256)
+    fleet = await register_vehicles(service, vehicles)
+    factory: DistinctVehicles | HotVehicles = DistinctVehicles(fleet, clients)
+    if args.hot:
+        factory = HotVehicles(fleet, 14 * SLOTS_PER_DAY, seed=1)
     await add_customers(service.dsn, factory.customers)
-    load = asyncio.create_task(run_load(HOST, service.port, 32, factory, 1.0, args.seconds + 5))
+    load = asyncio.create_task(
+        run_load(HOST, service.port, clients, factory, 1.0, args.seconds + 5)
+    )
     await asyncio.sleep(4)
     command = [str(PY_SPY), "record", "-p", str(service.process.pid), "-d", str(args.seconds),
                "-r", "200", "-f", "raw", "-o", str(args.raw)]  # fmt: skip

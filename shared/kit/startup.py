@@ -7,10 +7,9 @@ import gc
 
 def freeze_startup_objects() -> None:
     """Collect once, then move every object alive now (routes, models, codecs, imported
-    modules: ~90k) out of the collector's reach. They live for good, and full collections,
-    which busy request paths trigger every few hundred requests, otherwise walk them all
-    each time (tens of ms; the query service's p99 under analytics, the command service's
-    Python time per decision).
+    modules) out of the collector's reach. They live for good, and otherwise every full
+    collection walks them all again (docs/benchmarks.md: the query service's p99 under
+    analytics, hot-vehicle refusals on the command side).
 
     Only for the server's own process: an app built inside a bigger one (a test) would
     collect and freeze all of that process's heap at each start."""
