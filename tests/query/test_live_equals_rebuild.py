@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import uuid
 from collections import Counter
@@ -81,8 +82,10 @@ async def rebuild_into(
     dsn: str, schema: str, log: Sequence[Record], page: int, shards: int
 ) -> None:
     conns = [await connect(dsn, schema) for _ in range(shards)]
+    collector = gc.get_threshold()
     try:
         assert await replay_into(conns, LogFeed(log), page) == len(log)  # type: ignore[arg-type]
+        assert gc.get_threshold() == collector  # collects rarely while replaying only
     finally:
         for conn in conns:
             await conn.close()
