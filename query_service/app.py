@@ -16,6 +16,7 @@ from query_service.console import install_console
 from query_service.devclock import follow_command_clock
 from query_service.settings import Settings
 from query_service.store.schemas import ReadModelDatabase
+from shared.kit import collector
 from shared.kit.auth.client import TOKEN_FORM_PATH
 from shared.kit.auth.revocations import Revocations
 from shared.kit.auth.tokens import KeySource, TokenVerifier
@@ -26,7 +27,6 @@ from shared.kit.http.instrumentation import HttpMetrics
 from shared.kit.http.middleware import RequestContext
 from shared.kit.logs import configure_logging
 from shared.kit.settings import load
-from shared.kit.startup import freeze_startup_objects
 
 log = structlog.get_logger("query_service.app")
 
@@ -120,5 +120,5 @@ def _revocations(
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory query_service.app:app_from_env`."""
     app = create_app(load(Settings))
-    freeze_startup_objects()
+    collector.for_a_server()
     return app

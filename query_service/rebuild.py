@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -26,6 +23,7 @@ from query_service.feed_client import CommandFeed
 from query_service.settings import RebuildSettings
 from query_service.store import schemas
 from shared.contract.events import StreamEvent
+from shared.kit import collector
 from shared.kit.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
 from shared.kit.logs import configure_logging
 from shared.kit.settings import load
@@ -63,29 +61,10 @@ async def replay_into(
     shard waits for the slowest one of its page. Nothing is notified: the generation
     serves no one until it is activated.
     """
-    with _rare_collections():
+    with collector.rarely():  # a third of the replay's time at the default
         read = await _replay(conns, feed, page_size)
     await conns[0].execute("UPDATE feed_cursor SET after_position = $1", read.cursor)
     return read.events
-
-
-# Objects allocated (net) between two collections of the youngest generation while
-# replaying; the default is 700. A replay allocates a few hundred objects per event,
-# nearly all freed by reference counting, so at the default the cyclic collector ran
-# every few events and walked the pages queued for the connections again and again: a
-# third of the rebuild's time (docs/benchmarks.md, "Rebuild: the cyclic collector").
-_YOUNG_COLLECTION_EVERY = 100_000
-
-
-@contextmanager
-def _rare_collections() -> Iterator[None]:
-    """Collect cyclic garbage rarely (memory stays bounded), then as before."""
-    before = gc.get_threshold()
-    gc.set_threshold(_YOUNG_COLLECTION_EVERY, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 async def _replay(conns: list[asyncpg.Connection], feed: CommandFeed, page_size: int) -> _FeedRead:

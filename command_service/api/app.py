@@ -40,6 +40,7 @@ from command_service.store.migrate import migrate
 from command_service.store.pool import create_pool
 from command_service.store.streams import StreamStore
 from command_service.sweeper import HoldSweeper
+from shared.kit import collector
 from shared.kit.auth.tokens import TokenVerifier
 from shared.kit.clock import Clock, IdFactory, random_id, system_clock
 from shared.kit.http.docs import install_docs
@@ -49,7 +50,6 @@ from shared.kit.http.middleware import RequestContext
 from shared.kit.http.openapi import COMMAND_PROBLEMS, problem_responses
 from shared.kit.logs import configure_logging
 from shared.kit.settings import load
-from shared.kit.startup import freeze_startup_objects
 
 
 def create_app(
@@ -146,5 +146,5 @@ def create_app(
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory command_service.api.app:app_from_env`."""
     app = create_app(load(Settings))
-    freeze_startup_objects()
+    collector.for_a_server()
     return app
