@@ -24,10 +24,12 @@ Row = dict[str, Any]
 # Called with (kind, id) when a row of a table that names a change kind changes.
 OnChange = Callable[[str, UUID], None]
 
-# Column names and SQL types of a table, in the order of its definition.
+# Column names and SQL types of a table, in the order of its definition; generated
+# columns are the database's to write.
 _COLUMNS = (
     "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-    " WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+    " WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
+    " ORDER BY attnum"
 )
 
 

@@ -32,11 +32,17 @@ CREATE TABLE vehicles (
     version             integer     NOT NULL,
     registered_at       timestamptz NOT NULL,
     updated_at          timestamptz NOT NULL,
-    organization_id     uuid        NOT NULL
+    organization_id     uuid        NOT NULL,
+    -- make and model as filters compare them. Stored, not an index expression: under
+    -- row-level security the planner keeps lower(make) = $1 (lower is not leakproof)
+    -- out of the index and filtered every row of the organization; a plain column's
+    -- equality is leakproof, so the index serves it.
+    make_key            text        GENERATED ALWAYS AS (lower(make)) STORED,
+    model_key           text        GENERATED ALWAYS AS (lower(model)) STORED
 );
 CREATE INDEX vehicles_org_idx ON vehicles (organization_id, vehicle_id);
 CREATE INDEX vehicles_status_idx ON vehicles (organization_id, status, vehicle_id);
-CREATE INDEX vehicles_make_idx ON vehicles (organization_id, lower(make), lower(model), vehicle_id);
+CREATE INDEX vehicles_make_idx ON vehicles (organization_id, make_key, model_key, vehicle_id);
 CREATE INDEX vehicles_location_idx ON vehicles (organization_id, location_id, vehicle_id);
 CREATE INDEX vehicles_home_idx ON vehicles (organization_id, home_lat, home_lon)
     WHERE home_lat IS NOT NULL;

@@ -76,7 +76,7 @@ def _candidates(filters: Filters, near: Near | None) -> str:
     return (
         "SELECT * FROM (SELECT vehicle_id, plate, make, model, year, seats, hourly_rate_cents,"
         f" daily_rate_cents, currency, home_lat, home_lon, organization_id, location_id,"
-        f" {distance} AS distance_km"
+        f" make_key, model_key, {distance} AS distance_km"
         " FROM vehicles WHERE status NOT IN ('inactive', 'retired')) c"
     )
 
@@ -116,8 +116,8 @@ def availability_sql(
     candidates = _candidates(filters, wanted.near)
     filters.add_if(organization_id, "organization_id = {}")
     filters.add_if(wanted.location_id, "location_id = {}")
-    filters.add_if(wanted.make, "lower(make) = lower({})")
-    filters.add_if(wanted.model, "lower(model) = lower({})")
+    filters.add_if(wanted.make, "make_key = lower({})")
+    filters.add_if(wanted.model, "model_key = lower({})")
     filters.add_if(wanted.min_seats, "seats >= {}")
     if wanted.near is not None:
         _near_filters(filters, wanted.near)

@@ -68,7 +68,7 @@ async def list_vehicles(
     """Vehicles with the given status, make (case-insensitive) and location, by id."""
     filters = scoped(db)
     filters.add_if(status, "status = {}")
-    filters.add_if(make, "lower(make) = lower({})")
+    filters.add_if(make, "make_key = lower({})")
     filters.add_if(location_id, "location_id = {}")
     after_key(filters, ORDER, after)
     return await fetch_page(db, _SELECT, filters, ORDER, limit)
