@@ -171,6 +171,11 @@ class ReadModelDatabase:
             server_settings={
                 "search_path": _checked(schema),
                 "statement_timeout": "10s",
+                # The read models live in memory (shared buffers, page cache): a random
+                # page costs about what a sequential one does. At the default (4) the
+                # planner sorted all of an organization's vehicles for an availability
+                # page rather than walk the index that stops with it: 3.2 against 0.7 ms.
+                "random_page_cost": "1.1",
                 "application_name": "fleet-query",
             },
         )
