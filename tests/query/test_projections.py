@@ -65,6 +65,8 @@ async def test_registration_projects_every_registration_field(fleet: Fleet) -> N
         "registered_at": registered_at,
         "updated_at": registered_at,
         "organization_id": DEFAULT_ORGANIZATION_ID,
+        "make_key": "skoda",  # what make and model filters compare (generated)
+        "model_key": "octavia",
     }
 
 
