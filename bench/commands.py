@@ -37,7 +37,16 @@ from bench.commands_report import SLOTS_PER_DAY, render
 from bench.loadgen import WindowHook
 from bench.read_side import ReadProbe, ReadRun, ReadSide
 from bench.report import LoadRun, Results
-from bench.scenarios import ScenarioConfig, distinct_vehicles, hot_vehicles
+from bench.scenarios import (
+    DISTINCT_CLIENTS,
+    HOT_CLIENTS,
+    HOT_GRID_DAYS,
+    HOT_VEHICLES,
+    VEHICLES_PER_CLIENT,
+    ScenarioConfig,
+    distinct_vehicles,
+    hot_vehicles,
+)
 from bench.stack import CpuMeter, Service
 from bench.stream_length import stream_length
 from deploy.broker import EmbeddedBroker
@@ -65,8 +74,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per run")
     parser.add_argument("--only", choices=["a", "b", "c", "d"], help="run one scenario only")
     parser.add_argument("--workers", default="1,2", help="uvicorn worker counts for (a), (b)")
-    parser.add_argument("--vehicles-per-client", type=int, default=8, help="(a) fleet size")
-    parser.add_argument("--grid-days", type=int, default=14, help="(b) days of 2-hour slots")
+    parser.add_argument(
+        "--vehicles-per-client", type=int, default=VEHICLES_PER_CLIENT, help="(a) fleet size"
+    )
+    parser.add_argument(
+        "--grid-days", type=int, default=HOT_GRID_DAYS, help="(b) days of 2-hour slots"
+    )
     parser.add_argument("--c-bookings", type=int, default=300, help="(c) bookings per stream")
     parser.add_argument(
         "--d-bookings", type=int, default=300, help="(d) bookings per vehicle (at most 3000)"
@@ -163,8 +176,10 @@ async def _phase(bench: Bench, service: Service, side: ReadSide | None = None) -
     roots = {"service": service.process.pid, "postgres": bench.pg.process.pid}
     if side is not None:
         roots |= {"query": side.query.process.pid, "broker": side.broker_pid}
-    a_cfg = ScenarioConfig(32, 32 * args.vehicles_per_client, args.warmup, args.duration)
-    b_cfg = ScenarioConfig(64, 4, args.warmup, args.duration, args.grid_days * SLOTS_PER_DAY)
+    a_cfg = ScenarioConfig(DISTINCT_CLIENTS, DISTINCT_CLIENTS * args.vehicles_per_client,
+                           args.warmup, args.duration)  # fmt: skip
+    b_cfg = ScenarioConfig(HOT_CLIENTS, HOT_VEHICLES, args.warmup, args.duration,
+                           args.grid_days * SLOTS_PER_DAY)  # fmt: skip
     async with AsyncExitStack() as probes:
         probe = None
         if side is not None:

@@ -19,9 +19,19 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bench.commands_report import SLOTS_PER_DAY  # (b)'s grid: 14 days, as its default
+from bench.commands_report import SLOTS_PER_DAY
 from bench.loadgen import LoadResult, run_load
-from bench.scenarios import DistinctVehicles, HotVehicles, add_customers, register_vehicles
+from bench.scenarios import (
+    DISTINCT_CLIENTS,
+    HOT_CLIENTS,
+    HOT_GRID_DAYS,
+    HOT_VEHICLES,
+    VEHICLES_PER_CLIENT,
+    DistinctVehicles,
+    HotVehicles,
+    add_customers,
+    register_vehicles,
+)
 from bench.stack import HOST, Service, command_service, fresh_database, postgres
 from deploy.services import ROOT
 
@@ -59,11 +69,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 async def profile(service: Service, args: argparse.Namespace) -> LoadResult:
     """Load for seconds + 6, recording the worker from the 4th second on."""
-    clients, vehicles = (64, 4) if args.hot else (32, 256)
-    fleet = await register_vehicles(service, vehicles)
-    factory: DistinctVehicles | HotVehicles = DistinctVehicles(fleet, clients)
+    factory: DistinctVehicles | HotVehicles
     if args.hot:
-        factory = HotVehicles(fleet, 14 * SLOTS_PER_DAY, seed=1)
+        clients = HOT_CLIENTS
+        fleet = await register_vehicles(service, HOT_VEHICLES)
+        factory = HotVehicles(fleet, HOT_GRID_DAYS * SLOTS_PER_DAY, seed=1)
+    else:
+        clients = DISTINCT_CLIENTS
+        fleet = await register_vehicles(service, DISTINCT_CLIENTS * VEHICLES_PER_CLIENT)
+        factory = DistinctVehicles(fleet, clients)
     await add_customers(service.dsn, factory.customers)
     load = asyncio.create_task(
         run_load(HOST, service.port, clients, factory, 1.0, args.seconds + 5)

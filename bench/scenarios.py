@@ -18,6 +18,11 @@ from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 
 HOUR = timedelta(hours=1)
 SLOT = timedelta(hours=2)  # scenario (b)'s shared grid
+# The scenarios' shapes (bench.commands' defaults, bench.profile_booking's load): (a) has
+# DISTINCT_CLIENTS clients with VEHICLES_PER_CLIENT vehicles each; (b) has HOT_CLIENTS
+# clients on HOT_VEHICLES vehicles over a grid of HOT_GRID_DAYS days of slots.
+DISTINCT_CLIENTS, VEHICLES_PER_CLIENT = 32, 8
+HOT_CLIENTS, HOT_VEHICLES, HOT_GRID_DAYS = 64, 4, 14
 MAX_REQUESTS = 200_000  # per measuring window: bounded in count as well as in time
 _serial = itertools.count(1)
 

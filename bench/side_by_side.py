@@ -31,9 +31,15 @@ import uvloop
 
 from bench import pipeline_stack as ps
 from bench.auth import sign_in
+from bench.commands_report import SLOTS_PER_DAY
 from bench.loadgen import LoadResult, run_load
 from bench.pipeline_reads import QUARTER_HOUR
 from bench.scenarios import (
+    DISTINCT_CLIENTS,
+    HOT_CLIENTS,
+    HOT_GRID_DAYS,
+    HOT_VEHICLES,
+    VEHICLES_PER_CLIENT,
     DistinctVehicles,
     HotVehicles,
     add_customers,
@@ -53,8 +59,11 @@ from shared.kit.kafka_admin import ensure_topic
 
 WORK = ROOT / ".fleetledger" / "side-by-side"
 CRUD_APP = "bench.crud_reference.app:create_app"
-A_CLIENTS, A_PER_CLIENT, B_CLIENTS, HOT, C_READERS, C_BOOKERS = 32, 8, 64, 4, 29, 3
-GRID_SLOTS = 14 * 12  # (B): 2-hour slots over 14 days
+# (A) and (B) are bench.commands' (a) and (b), shaped by the same constants.
+A_CLIENTS, A_PER_CLIENT = DISTINCT_CLIENTS, VEHICLES_PER_CLIENT
+B_CLIENTS, HOT = HOT_CLIENTS, HOT_VEHICLES
+C_READERS, C_BOOKERS = 29, 3
+GRID_SLOTS = HOT_GRID_DAYS * SLOTS_PER_DAY  # (B): 2-hour slots
 PER_ROUND = A_CLIENTS * A_PER_CLIENT + HOT + C_BOOKERS * A_PER_CLIENT  # vehicles used
 
 
