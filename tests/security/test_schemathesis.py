@@ -8,6 +8,7 @@ OpenAPI document declares for that operation.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -28,9 +29,16 @@ EXCLUDED = r"^/v1/(auth/(signing-keys/rotate|token|register|logout|refresh)|user
 
 
 async def schemathesis(
-    base_url: str, token: str, report: Path, checks: str, *options: str, timeout_s: float = 120
+    base_url: str,
+    token: str,
+    report: Path,
+    checks: str,
+    *options: str,
+    timeout_s: float = 120,
+    hooks: str | None = None,
 ) -> Run:
-    """A bounded, seeded schemathesis CLI run against one service, signed in with `token`."""
+    """A bounded, seeded schemathesis CLI run against one service, signed in with `token`
+    (with `hooks`, the module of schemathesis hooks it loads)."""
     args = [
         *("-m", "schemathesis.cli", "run", f"{base_url}/openapi.json"),
         *("--header", f"Authorization: Bearer {token}", "--checks", checks),
@@ -38,8 +46,13 @@ async def schemathesis(
         *("--exclude-path-regex", EXCLUDED, "--report", "junit", "--report-dir", str(report)),
         *options,
     ]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": hooks} if hooks else None
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        sys.executable,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=env,
     )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=timeout_s)
     return Run(int(proc.returncode or 0), out.decode(errors="replace"))
