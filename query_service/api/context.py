@@ -9,34 +9,25 @@ from uuid import UUID
 import asyncpg
 from fastapi import Request
 
-from query_service.store.row_security import reading_as
 from shared.kit.auth.principal import Principal
 
 
 class Reader:
     """The read models as one caller may see them: `organization_id` is the organization
-    every query filters by (None for the service role, which reads every one), and each
-    statement runs in its own read-only transaction as the reader role with that
-    organization set, so row-level security enforces it again (store/row_security.py)."""
+    every query filters by (None for the service role, which reads every one). Each
+    statement runs on a connection of the readers' pool, whose session reads as that
+    organization, so row-level security enforces it again (store/row_security.py)."""
 
-    def __init__(self, pool: asyncpg.Pool, organization_id: UUID | None) -> None:
+    def __init__(self, readers: asyncpg.Pool, organization_id: UUID | None) -> None:
         self.organization_id = organization_id
-        self._pool = pool
-        self._begin = f"BEGIN READ ONLY; {reading_as(organization_id)}"
+        self._readers = readers
 
     async def _run(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
-        # Three round trips: BEGIN with SET LOCAL ROLE and set_config, the query, COMMIT
-        # (the pool adds no reset of its own: store/schemas.py).
-        async with self._pool.acquire() as conn:
-            await conn.execute(self._begin)
-            try:
-                result = await getattr(conn, method)(sql, *args)
-            except BaseException:
-                if not conn.is_closed():
-                    await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
-            return result
+        # One round trip, and a second only when this connection last read for another
+        # scope; every statement is its own read-only transaction.
+        async with self._readers.acquire() as conn:
+            await conn.read_as(self.organization_id)
+            return await getattr(conn, method)(sql, *args)
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self._run("fetch", sql, args)
@@ -55,7 +46,7 @@ def reader_of(request: Request) -> Reader:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         raise RuntimeError("reader_of needs an authenticated route")
-    return Reader(pool_of(request), principal.organization_scope)
+    return Reader(request.app.state.read_db.readers, principal.organization_scope)
 
 
 def pool_of(request: Request) -> asyncpg.Pool:

@@ -22,7 +22,12 @@ from pathlib import Path
 import asyncpg
 import structlog
 
-from query_service.store.row_security import POLICY_FILE, secure_schema
+from query_service.store.row_security import (
+    POLICY_FILE,
+    ReaderConnection,
+    become_reader,
+    secure_schema,
+)
 from shared.kit.pg import init_connection
 
 log = structlog.get_logger("query_service.schemas")
@@ -135,19 +140,29 @@ async def activate(conn: asyncpg.Connection, name: str) -> str | None:
 
 
 class ReadModelDatabase:
-    """The query database seen through the active generation's schema."""
+    """The query database seen through the active generation's schema, in two pools: the
+    readers' (the API's reads of read models, under row-level security) and the owner's
+    (bookkeeping: tracked versions, readiness)."""
 
     def __init__(self, dsn: str, pool_min: int, pool_max: int) -> None:
         self.dsn, self._min, self._max = dsn, pool_min, pool_max
         self.active_schema = ""
         self._pool: asyncpg.Pool | None = None
+        self._readers: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
         self._rebinding: asyncio.Task[None] | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
+        """The owner's pool: bookkeeping reads, never read models."""
         assert self._pool is not None, "ReadModelDatabase.start() not awaited"
         return self._pool
+
+    @property
+    def readers(self) -> asyncpg.Pool:
+        """The readers' pool (store/row_security.py): every read of a read model."""
+        assert self._readers is not None, "ReadModelDatabase.start() not awaited"
+        return self._readers
 
     async def start(self) -> None:
         conn = await asyncpg.connect(self.dsn)
@@ -160,28 +175,13 @@ class ReadModelDatabase:
         await self._listener.add_listener(SWAP_CHANNEL, self._on_swap)
 
     async def _bind(self, schema: str) -> None:
-        # Readers set the role and organization per transaction (SET LOCAL) and nothing
-        # sets session state, so a released connection needs no RESET ALL round trip.
-        pool = await asyncpg.create_pool(
-            self.dsn,
-            min_size=self._min,
-            max_size=self._max,
-            init=init_connection,
-            reset=_keep_session,
-            server_settings={
-                "search_path": _checked(schema),
-                "statement_timeout": "10s",
-                # The read models live in memory (shared buffers, page cache): a random
-                # page costs about what a sequential one does. At the default (4) the
-                # planner sorted all of an organization's vehicles for an availability
-                # page rather than walk the index that stops with it: 3.2 against 0.7 ms.
-                "random_page_cost": "1.1",
-                "application_name": "fleet-query",
-            },
-        )
-        old, self._pool, self.active_schema = self._pool, pool, schema
-        if old is not None:
-            await old.close()
+        owner = await bound_pool(self.dsn, schema, 1, OWNER_POOL_MAX)
+        readers = await bound_pool(self.dsn, schema, self._min, self._max, readers=True)
+        old = (self._pool, self._readers)
+        self._pool, self._readers, self.active_schema = owner, readers, schema
+        for pool in old:
+            if pool is not None:
+                await pool.close()
         log.info("read_models_bound", schema=schema)
 
     def _on_swap(self, *_: object) -> None:
@@ -199,8 +199,46 @@ class ReadModelDatabase:
                 await self._rebinding
         if self._listener is not None:
             await self._listener.close()
-        if self._pool is not None:
-            await self._pool.close()
+        for pool in (self._pool, self._readers):
+            if pool is not None:
+                await pool.close()
+
+
+OWNER_POOL_MAX = 4  # short bookkeeping reads (a consistency token's version, readiness)
+
+
+async def bound_pool(
+    dsn: str, schema: str, min_size: int, max_size: int, readers: bool = False
+) -> asyncpg.Pool:
+    """A pool on `schema`; with `readers`, of connections that read as fleet_reader, only
+    read, and know the organization they read in (store/row_security.py)."""
+
+    async def init(conn: asyncpg.Connection) -> None:
+        await init_connection(conn)
+        if readers:
+            await become_reader(conn)
+
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=init,
+        # Nothing but a reader's role and scope is session state, and those must stay:
+        # a released connection needs no RESET ALL round trip.
+        reset=_keep_session,
+        connection_class=ReaderConnection if readers else asyncpg.Connection,
+        server_settings={
+            "search_path": _checked(schema),
+            "statement_timeout": "10s",
+            # The read models live in memory (shared buffers, page cache): a random
+            # page costs about what a sequential one does. At the default (4) the
+            # planner sorted all of an organization's vehicles for an availability
+            # page rather than walk the index that stops with it: 3.2 against 0.7 ms.
+            "random_page_cost": "1.1",
+            "application_name": "fleet-query-readers" if readers else "fleet-query",
+            **({"default_transaction_read_only": "on"} if readers else {}),
+        },
+    )
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

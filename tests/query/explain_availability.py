@@ -28,7 +28,7 @@ import asyncpg
 
 from query_service.api.context import Reader
 from query_service.api.queries import availability as q
-from query_service.store.schemas import create_schema, new_schema_name
+from query_service.store.schemas import bound_pool, create_schema, new_schema_name
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 
 VEHICLES = 5_000
@@ -164,7 +164,7 @@ async def run(dsn: str) -> None:
     await database_time(conn, "min_seats", min_seats=9)
     await database_time(conn, "30-day windows", hours=(720,))
     _say()
-    pool = await asyncpg.create_pool(dsn, server_settings={"search_path": schema})
+    pool = await bound_pool(dsn, schema, 1, 4, readers=True)
     await latency(pool, "no filter")
     await latency(pool, "make + min_seats", make="Make3", min_seats=5)
     await latency(pool, "near 5 km", near=near)

@@ -12,6 +12,7 @@ without one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -25,9 +26,9 @@ import pytest
 import pytest_asyncio
 
 from command_service.domain import commands as cmd
-from query_service.api import context
 from query_service.console.session import ACCESS_COOKIE
 from query_service.read_models import TABLES
+from query_service.store import schemas
 from query_service.store.row_security import READER_ROLE
 from shared.contract.serialization import loads
 from tests.conftest import FakeClock, Issuer
@@ -105,6 +106,10 @@ async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str,
     }  # fmt: skip
 
 
+async def _stay_the_owner(conn: asyncpg.Connection) -> None:
+    """The readers' connections stay the owner, whom row-level security does not filter."""
+
+
 @pytest_asyncio.fixture(params=["both walls", "the queries alone"])
 async def orgs(
     query_dsn: str,
@@ -115,7 +120,7 @@ async def orgs(
 ) -> AsyncIterator[tuple[Org, Org, ReadSide]]:
     """Organizations A and B (fresh ids), each with data, on one read side."""
     if request.param == "the queries alone":
-        monkeypatch.setattr(context, "reading_as", lambda _: "SELECT 1")  # stays the owner
+        monkeypatch.setattr(schemas, "become_reader", _stay_the_owner)
     async for read in start_read_side(query_dsn, clock, issuer):
         made = []
         for _ in range(2):
@@ -270,6 +275,52 @@ async def _count_as_reader(
             await conn.execute("SELECT set_config($1, $2, true)", setting[0], str(setting[1]))
         count: int = await conn.fetchval(f"SELECT count(*) FROM {table}")
         return count
+
+
+@pytest.mark.parametrize("orgs", ["both walls"], indirect=True)
+async def test_a_readers_connection_reads_in_the_scope_of_its_latest_caller(
+    orgs: tuple[Org, Org, ReadSide],
+) -> None:
+    a, b, read = orgs
+    count = "SELECT count(*) FROM vehicles"
+    owner = read.fleet.conn  # row-level security does not apply to it
+    mine, theirs = [
+        await owner.fetchval(f"{count} WHERE organization_id = $1", org.organization_id)
+        for org in (a, b)
+    ]
+    everything = await owner.fetchval(count)
+
+    readers = read.app.state.read_db.readers
+    await readers.expire_connections()  # the next acquire opens a new session
+    async with readers.acquire() as conn:
+        assert await conn.fetchval(count) == 0  # no scope yet: no row
+        seen = []
+        for scope in (a.organization_id, b.organization_id, None, a.organization_id):
+            await conn.read_as(scope)
+            seen.append(await conn.fetchval(count))
+        with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+            await conn.execute("DELETE FROM vehicles")
+
+    assert seen == [mine, theirs, everything, mine]
+    assert mine > 0 and theirs > 0
+
+
+@pytest.mark.parametrize("orgs", ["both walls"], indirect=True)
+async def test_a_scope_change_cut_short_is_set_again_by_the_next_read(
+    orgs: tuple[Org, Org, ReadSide],
+) -> None:
+    a, b, read = orgs
+    async with read.app.state.read_db.readers.acquire() as conn:
+        await conn.read_as(a.organization_id)
+        change = asyncio.ensure_future(conn.read_as(b.organization_id))
+        await asyncio.sleep(0)  # sent, not yet confirmed
+        change.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await change
+        await conn.read_as(a.organization_id)  # whatever the server applied, A again
+        organizations = await conn.fetch("SELECT DISTINCT organization_id FROM vehicles")
+
+    assert [r["organization_id"] for r in organizations] == [a.organization_id]
 
 
 async def test_the_reader_role_neither_owns_nor_bypasses_the_read_models(
