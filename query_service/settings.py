@@ -33,8 +33,12 @@ class Settings(ModeSettings):
     # The machine account that reads the command service's event feed when healing.
     service_email: ServiceAccountEmail
     service_password: ServiceAccountPassword
-    pool_min: int = var("FLEET_QUERY_POOL_MIN", 2, "Database pool size per worker, at least.")
-    pool_max: int = var("FLEET_QUERY_POOL_MAX", 16, "Database pool size per worker, at most.")
+    pool_min: int = var(
+        "FLEET_QUERY_POOL_MIN",
+        2,
+        "Readers' database pool per worker, at least (bookkeeping has its own pool of 1 to 4).",
+    )
+    pool_max: int = var("FLEET_QUERY_POOL_MAX", 16, "Readers' database pool per worker, at most.")
     heal_interval_ms: int = var(
         "FLEET_QUERY_HEAL_INTERVAL_MS", 5000, "How often the healer looks for gaps in the log."
     )
