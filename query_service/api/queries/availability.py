@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -21,9 +22,14 @@ import asyncpg
 from query_service.api.context import Reader
 from query_service.api.sql import Filters, after_key
 from query_service.read_models.spans import micros
-from shared.contract.pricing import price_cents
+from shared.contract.pricing import price_of, window_units
 
 KIND = "availability"
+_ITEM = ("vehicle_id", "plate", "make", "model", "year", "seats", "currency",
+         "hourly_rate_cents", "daily_rate_cents")  # fmt: skip
+# What a page's rows carry: the item's columns and the sort key, no more (each column of
+# each row is decoded by the driver).
+_ANSWERED = ", ".join(f"w.{column}" for column in (*_ITEM, "distance_km"))
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -45,6 +51,10 @@ class Wanted:
     min_seats: int | None = None
     near: Near | None = None
     location_id: UUID | None = None
+
+    @cached_property
+    def units(self) -> tuple[int, int]:
+        return window_units(self.start, self.end)
 
 
 def bounding_box(near: Near) -> tuple[float, float, float | None, float | None]:
@@ -126,7 +136,7 @@ def availability_sql(
     ordered = f"{candidates} {filters.where()} ORDER BY {order}"
     blocked = _blocked(filters, wanted, now)
     sql = (
-        f"SELECT w.* FROM ({ordered}) w LEFT JOIN vehicle_busy b USING (vehicle_id)"
+        f"SELECT {_ANSWERED} FROM ({ordered}) w LEFT JOIN vehicle_busy b USING (vehicle_id)"
         f" WHERE NOT coalesce({blocked}, false) ORDER BY {order}"
         f" LIMIT {filters.param(limit + 1)}"
     )
@@ -159,15 +169,10 @@ def sort_key(row: asyncpg.Record, wanted: Wanted) -> tuple[Any, ...]:
 
 
 def available_item(row: asyncpg.Record, wanted: Wanted) -> dict[str, Any]:
-    """A free vehicle with the price of the window at its current rates."""
-    item = {
-        key: row[key]
-        for key in ("vehicle_id", "plate", "make", "model", "year", "seats", "currency",
-                    "hourly_rate_cents", "daily_rate_cents")
-    }  # fmt: skip
-    item["price_cents"] = price_cents(
-        wanted.start, wanted.end, row["hourly_rate_cents"], row["daily_rate_cents"]
-    )
+    """A free vehicle with the price of the window at its current rates (window_units is
+    worked out once per query: Wanted.units)."""
+    item = {key: row[key] for key in _ITEM}
+    item["price_cents"] = price_of(wanted.units, row["hourly_rate_cents"], row["daily_rate_cents"])
     if wanted.near is not None:
         item["distance_km"] = round(row["distance_km"], 3)
     return item
