@@ -176,7 +176,11 @@ class ReadModelDatabase:
 
     async def _bind(self, schema: str) -> None:
         owner = await bound_pool(self.dsn, schema, 1, OWNER_POOL_MAX)
-        readers = await bound_pool(self.dsn, schema, self._min, self._max, readers=True)
+        try:
+            readers = await bound_pool(self.dsn, schema, self._min, self._max, readers=True)
+        except BaseException:
+            await owner.close()
+            raise
         old = (self._pool, self._readers)
         self._pool, self._readers, self.active_schema = owner, readers, schema
         for pool in old:
