@@ -13,8 +13,8 @@ import httpx
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID as DEFAULT
 from tests.conftest import Issuer
 from tests.query.conftest import ReadSide, iso
+from tests.query.organizations.conftest import count_as_reader
 from tests.query.pricing_support import book_priced, hold_priced, priced, publish, terms
-from tests.query.test_organizations import _count_as_reader
 
 SUMMER = terms(seasons=[{"start": "2031-06-01", "end": "2031-08-31", "multiplier": 1.25}])
 
@@ -180,6 +180,6 @@ async def test_without_the_organization_setting_the_pricing_tables_show_no_row(
     conn = read.fleet.conn
     for table in ("pricing_policies", "pricing_policy_versions"):
         assert await conn.fetchval(f"SELECT count(*) FROM {table}") > 0, table
-        assert await _count_as_reader(conn, table) == 0, table
-        assert await _count_as_reader(conn, table, ("fleet.organization", uuid.uuid4())) == 0
-        assert await _count_as_reader(conn, table, ("fleet.organization", DEFAULT)) > 0
+        assert await count_as_reader(conn, table) == 0, table
+        assert await count_as_reader(conn, table, ("fleet.organization", uuid.uuid4())) == 0
+        assert await count_as_reader(conn, table, ("fleet.organization", DEFAULT)) > 0

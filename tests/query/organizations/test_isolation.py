@@ -4,38 +4,25 @@ Every GET operation of the query service's OpenAPI document is called (so a new 
 is covered without editing this file): one organization's answers hold no id of the
 other's, and the other's ids answer exactly like ids that exist nowhere. These run twice:
 with both walls, and with the queries' own filters alone (reads as the tables' owner, whom
-row-level security does not restrict), so neither wall hides a hole in the other. Under
-them, row-level security shows a read transaction only its organization's rows, and none
-without one.
+row-level security does not restrict), so neither wall hides a hole in the other.
+Row-level security on its own: test_row_security.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-import httpx
-import pytest
-import pytest_asyncio
-
 from command_service.domain import commands as cmd
 from query_service.console.session import ACCESS_COOKIE
-from query_service.read_models import TABLES
-from query_service.store import schemas
-from query_service.store.row_security import READER_ROLE
 from shared.contract.serialization import loads
-from tests.conftest import FakeClock, Issuer
-from tests.query.conftest import Fleet, ReadSide, iso, start_read_side
-from tests.query.payment_support import PaidHold
-from tests.query.pricing_support import publish, terms
-from tests.query.test_locations_api import open_location
+from tests.conftest import Issuer
+from tests.query.conftest import Fleet, ReadSide, iso
+from tests.query.organizations.conftest import Org, token_of
 from tests.query.test_stream import fields_of, next_message, serving
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -43,100 +30,6 @@ _ID_PARAMS = (
     "vehicle_id", "booking_id", "hold_id", "trip_id", "maintenance_id", "location_id",
     "policy_id", "payment_id",
 )  # fmt: skip
-
-
-async def token_of(issuer: Issuer, role: str, organization_id: UUID) -> str:
-    """An access token of `role` in the organization (claim `org`)."""
-    return await issuer.token(role, organization_id=organization_id)
-
-
-@dataclass
-class Org:
-    """One organization's data on the read side and a manager's client of it."""
-
-    organization_id: UUID
-    location_id: UUID
-    ids: dict[str, UUID]
-    http: httpx.AsyncClient
-    token: str
-
-    async def ok(self, path: str, **params: Any) -> Any:
-        response = await self.http.get(path, params=params)
-        assert response.status_code == 200, (path, response.text)
-        return response.json()
-
-
-async def book(
-    fleet: Fleet, vehicle_id: UUID, hours: tuple[float, float], purpose: str, cost_centre: str
-) -> UUID:
-    """A booking through the command domain, charged to `cost_centre`."""
-    booking_id, customer = uuid.uuid4(), uuid.uuid4()
-    start, end = fleet.at(hours=hours[0]), fleet.at(hours=hours[1])
-    command = cmd.BookVehicle(
-        booking_id, customer, start, end, purpose=purpose, cost_centre=cost_centre
-    )
-    await fleet.run(vehicle_id, command)
-    return booking_id
-
-
-async def populate(fleet: Fleet, organization_id: UUID) -> tuple[UUID, dict[str, UUID]]:
-    """A location, a vehicle there with a paid booking and a running trip, one without a
-    location with a hold, a maintenance window and a cost-centre booking; a pricing
-    policy in two versions."""
-    location_id = await open_location(fleet, organization_id)
-    vehicle = await fleet.register(organization_id=organization_id, location_id=location_id)
-    other = await fleet.register(organization_id=organization_id)
-    booking = await fleet.book(vehicle, fleet.at(minutes=10), fleet.at(hours=3))
-    trip = await fleet.start_trip(vehicle, booking, 10_100)
-    hold = await fleet.hold(other, fleet.at(days=1), fleet.at(days=1, hours=2))
-    maintenance = await fleet.maintenance(other, fleet.at(days=2), fleet.at(days=3))
-    allocated = await book(fleet, other, (100, 102), "site visit", f"CC-{organization_id.hex[:6]}")
-    policy = await publish(fleet, organization_id, terms(name="Revised"))
-    customer = await fleet.conn.fetchval("SELECT customer_id FROM bookings WHERE booking_id = $1",
-                                         booking)  # fmt: skip
-    paid = PaidHold(fleet, uuid.uuid4(), vehicle, customer, booking, 10_000,
-                    organization_id=organization_id)  # fmt: skip
-    await paid.start()
-    await paid.authorize()
-    return location_id, {
-        "vehicle_id": vehicle, "other_vehicle_id": other, "booking_id": booking,
-        "trip_id": trip, "hold_id": hold, "maintenance_id": maintenance,
-        "allocated_booking_id": allocated, "location_id": location_id, "policy_id": policy,
-        "payment_id": paid.payment_id,
-    }  # fmt: skip
-
-
-async def _stay_the_owner(conn: asyncpg.Connection) -> None:
-    """The readers' connections stay the owner, whom row-level security does not filter."""
-
-
-@pytest_asyncio.fixture(params=["both walls", "the queries alone"])
-async def orgs(
-    query_dsn: str,
-    clock: FakeClock,
-    issuer: Issuer,
-    request: pytest.FixtureRequest,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[tuple[Org, Org, ReadSide]]:
-    """Organizations A and B (fresh ids), each with data, on one read side."""
-    if request.param == "the queries alone":
-        monkeypatch.setattr(schemas, "become_reader", _stay_the_owner)
-    async for read in start_read_side(query_dsn, clock, issuer):
-        made = []
-        for _ in range(2):
-            org_id = uuid.uuid4()
-            location, ids = await populate(read.fleet, org_id)
-            token = await token_of(issuer, "fleet_manager", org_id)
-            client = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=read.app), base_url="http://query",
-                headers={"Authorization": f"Bearer {token}"},
-            )  # fmt: skip
-            made.append(Org(org_id, location, ids, client, token))
-        try:
-            yield made[0], made[1], read
-        finally:
-            for org in made:
-                await org.http.aclose()
 
 
 def _get_operations(read: ReadSide) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -244,100 +137,6 @@ async def test_the_stream_carries_only_the_subscribers_organization(
             data.append(loads(fields_of(await next_message(lines))["data"]))
 
     assert {d["organization_id"] for d in data} == {str(a.organization_id)}
-
-
-async def test_a_read_transaction_sees_only_its_organizations_rows_and_none_without_one(
-    orgs: tuple[Org, Org, ReadSide],
-) -> None:
-    a, _, read = orgs
-    conn = read.fleet.conn  # the owner: row-level security does not apply to it
-    for table in sorted({spec.table for spec in TABLES}):
-        mine = await conn.fetchval(
-            f"SELECT count(*) FROM {table} WHERE organization_id = $1", a.organization_id
-        )
-        everything = await conn.fetchval(f"SELECT count(*) FROM {table}")
-        assert mine > 0 and everything > mine, table  # both organizations have rows here
-
-        assert await _count_as_reader(conn, table) == 0, table
-        assert await _count_as_reader(conn, table, ("fleet.organization", "")) == 0, table
-        assert await _count_as_reader(conn, table, ("fleet.organization", a.organization_id)) \
-            == mine, table  # fmt: skip
-        assert await _count_as_reader(conn, table, ("fleet.every_organization", "on")) \
-            == everything, table  # fmt: skip
-
-
-async def _count_as_reader(
-    conn: asyncpg.Connection, table: str, setting: tuple[str, object] | None = None
-) -> int:
-    async with conn.transaction():
-        await conn.execute(f"SET LOCAL ROLE {READER_ROLE}")
-        if setting is not None:
-            await conn.execute("SELECT set_config($1, $2, true)", setting[0], str(setting[1]))
-        count: int = await conn.fetchval(f"SELECT count(*) FROM {table}")
-        return count
-
-
-@pytest.mark.parametrize("orgs", ["both walls"], indirect=True)
-async def test_a_readers_connection_reads_in_the_scope_of_its_latest_caller(
-    orgs: tuple[Org, Org, ReadSide],
-) -> None:
-    a, b, read = orgs
-    count = "SELECT count(*) FROM vehicles"
-    owner = read.fleet.conn  # row-level security does not apply to it
-    mine, theirs = [
-        await owner.fetchval(f"{count} WHERE organization_id = $1", org.organization_id)
-        for org in (a, b)
-    ]
-    everything = await owner.fetchval(count)
-
-    readers = read.app.state.read_db.readers
-    await readers.expire_connections()  # the next acquire opens a new session
-    async with readers.acquire() as conn:
-        assert await conn.fetchval(count) == 0  # no scope yet: no row
-        seen = []
-        for scope in (a.organization_id, b.organization_id, None, a.organization_id):
-            await conn.read_as(scope)
-            seen.append(await conn.fetchval(count))
-        with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
-            await conn.execute("DELETE FROM vehicles")
-
-    assert seen == [mine, theirs, everything, mine]
-    assert mine > 0 and theirs > 0
-
-
-@pytest.mark.parametrize("orgs", ["both walls"], indirect=True)
-async def test_a_scope_change_cut_short_is_set_again_by_the_next_read(
-    orgs: tuple[Org, Org, ReadSide],
-) -> None:
-    a, b, read = orgs
-    async with read.app.state.read_db.readers.acquire() as conn:
-        await conn.read_as(a.organization_id)
-        change = asyncio.ensure_future(conn.read_as(b.organization_id))
-        await asyncio.sleep(0)  # sent, not yet confirmed
-        change.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await change
-        await conn.read_as(a.organization_id)  # whatever the server applied, A again
-        organizations = await conn.fetch("SELECT DISTINCT organization_id FROM vehicles")
-
-    assert [r["organization_id"] for r in organizations] == [a.organization_id]
-
-
-async def test_the_reader_role_neither_owns_nor_bypasses_the_read_models(
-    read: ReadSide,
-) -> None:
-    role = await read.fleet.conn.fetchrow(
-        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", READER_ROLE
-    )
-    guarded = await read.fleet.conn.fetch(
-        "SELECT relname, relrowsecurity, pg_get_userbyid(relowner) AS owner FROM pg_class"
-        " WHERE relnamespace = current_schema()::regnamespace AND relname = ANY($1)",
-        [spec.table for spec in TABLES],
-    )
-
-    assert role is not None and (role["rolsuper"], role["rolbypassrls"]) == (False, False)
-    assert len(guarded) == len({spec.table for spec in TABLES})
-    assert all(r["relrowsecurity"] and r["owner"] != READER_ROLE for r in guarded)
 
 
 async def test_location_filters_narrow_vehicles_availability_bookings_and_analytics(
