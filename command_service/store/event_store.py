@@ -22,8 +22,8 @@ from command_service.store.cache import LruCache
 from command_service.store.calendar_rows import (
     SELECT_BLOCKS,
     UPSERT_BLOCKS,
+    BlockDecoder,
     block_writes,
-    decode_blocks,
     scope_args,
 )
 from command_service.store.demand import (
@@ -184,13 +184,15 @@ class EventStore:
     """Reads and appends vehicle streams in the `fleet_command` database.
 
     Keeps the last attributes-and-trips state it wrote or read per vehicle (bounded
-    LRU): a load then only checks the version, and decodes only the calendar slice.
+    LRU): a load then only checks the version, and decodes only the calendar records it
+    has not seen lately.
     """
 
     def __init__(self, pool: asyncpg.Pool, cache_size: int = 2000) -> None:
         self._pool = pool
         self._states: LruCache[UUID, VehicleState] = LruCache(cache_size)
         self._owners: LruCache[UUID, tuple[UUID, str]] = LruCache(cache_size * 10)
+        self._decode_blocks = BlockDecoder()
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -216,7 +218,7 @@ class EventStore:
             base = await self._base_from_row(stream_id, row)
         if base is None:
             return Loaded(stream_id, None)
-        state = with_calendar(base, decode_blocks(row["blocks"]))
+        state = with_calendar(base, self._decode_blocks(row["blocks"]))
         return Loaded(stream_id, state, row["pricing_generation"])
 
     async def owner_of(self, entity_id: UUID) -> tuple[UUID, str] | None:

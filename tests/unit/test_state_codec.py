@@ -8,6 +8,7 @@ from uuid import UUID
 from command_service.domain import commands as cmd
 from command_service.domain import decide, fold, state_from_json, state_to_json
 from command_service.domain.state import Booking
+from command_service.store.calendar_rows import BlockDecoder
 from command_service.store.state_codec import decode_block, decode_state, encode_block, encode_state
 from shared.contract.events import Location
 from shared.contract.serialization import loads
@@ -110,3 +111,18 @@ def test_a_policy_price_in_a_block_record_comes_back_as_the_same_typed_value():
     assert isinstance(back.pricing.breakdown[0], BreakdownLine)
     assert isinstance(back.pricing.demand.utilization, float)
     assert encode_block(back) == encode_block(booking)
+
+
+def test_block_rows_decode_once_per_record_and_a_changed_record_decodes_again():
+    decoder = BlockDecoder(capacity=2)
+    end = NOW + timedelta(hours=2)
+    booking = Booking(UUID(int=1), UUID(int=2), NOW, end, 2_500, "EUR")
+    cancelled = Booking(UUID(int=1), UUID(int=2), NOW, end, 2_500, "EUR", status="cancelled")
+    row = ("booking", encode_block(booking))
+
+    first = decoder([row, row])  # two arms of the query found it: one block
+    again = decoder([("booking", bytes(row[1]))])  # equal bytes, another object
+
+    assert first == [booking]
+    assert again[0] is first[0]
+    assert decoder([("booking", encode_block(cancelled))]) == [cancelled]
