@@ -61,6 +61,14 @@ def after_key(filters: Filters, columns: tuple[str, ...], after: tuple[Any, ...]
         filters.add(f"({', '.join(columns)}) > ({slots})", *after)
 
 
+def page_limit(limit: int) -> str:
+    """`LIMIT` for a page of `limit` rows and the one that marks more, as a literal. With a
+    $n limit the generic plan's estimate is a guess that looks dearer than the custom
+    plans, so PostgreSQL planned every execution of a prepared page query afresh (about
+    a fifth of availability's database time). `limit` is a validated int."""
+    return f"LIMIT {int(limit) + 1}"
+
+
 async def fetch_one(db: Reader, select: str, column: str, value: Any) -> asyncpg.Record | None:
     """The row of `select` whose `column` is `value`, if the reader's organization has it."""
     filters = scoped(db)
@@ -73,6 +81,6 @@ async def fetch_page(
     db: Reader, select: str, filters: Filters, order: tuple[str, ...], limit: int
 ) -> list[asyncpg.Record]:
     """`limit + 1` rows of `select` under `filters` in `order` (the extra one marks more)."""
-    sql = f"{select} {filters.where()} ORDER BY {', '.join(order)} LIMIT {filters.param(limit + 1)}"
+    sql = f"{select} {filters.where()} ORDER BY {', '.join(order)} {page_limit(limit)}"
     rows: list[asyncpg.Record] = await db.fetch(sql, *filters.args)
     return rows

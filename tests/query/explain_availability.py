@@ -38,23 +38,27 @@ NOW = BASE + timedelta(days=120)
 ORG = DEFAULT_ORGANIZATION_ID
 
 _FILL = f"""
-INSERT INTO vehicles
+INSERT INTO vehicles (vehicle_id, vin, plate, make, model, year, seats, hourly_rate_cents,
+                      daily_rate_cents, currency, home_lat, home_lon, status, retired,
+                      odometer_km, km_at_last_service, last_service_at, version,
+                      registered_at, updated_at, organization_id)
 SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid,
        'VIN' || i, 'P-' || i, 'Make' || (i % 10), 'Model' || (i % 30), 2028, 2 + i % 8,
        800 + i % 700, 5000 + i % 3000, 'EUR',
        52.3 + (i % 97) * 0.005, 13.1 + (i % 89) * 0.008,
        CASE WHEN i % 20 = 0 THEN 'inactive' WHEN i % 100 = 1 THEN 'retired'
             ELSE 'available' END,
-       i % 100 = 1, NULL, 10000, 10000, $1, NULL, NULL, 1, $1, $1, '{ORG}'::uuid, NULL
+       i % 100 = 1, 10000, 10000, $1, 1, $1, $1, '{ORG}'::uuid
 FROM generate_series(1, {VEHICLES}) AS i;
 
 -- per vehicle, one booking every ~3.6 days over a year, 1 h .. 3 days long
 INSERT INTO bookings (booking_id, vehicle_id, customer_id, start_at, end_at, price_cents,
-                      currency, status, confirmed_at, updated_at, organization_id)
+                      currency, status, confirmed_at, updated_at, organization_id,
+                      breakdown, deposit_cents, extras)
 SELECT gen_random_uuid(), v.vehicle_id,
        ('00000000-0000-4000-9000-' || lpad(to_hex((v.n * 100 + k) % 2000), 12, '0'))::uuid,
        t.s, t.s + make_interval(hours => 1 + (hashint4(k * 7919 + v.n) & 65535) % 71),
-       1000, 'EUR', 'confirmed', $1, $1, '{ORG}'::uuid
+       1000, 'EUR', 'confirmed', $1, $1, '{ORG}'::uuid, '[]', 0, '[]'
 FROM (SELECT vehicle_id, (row_number() OVER ())::int AS n FROM vehicles) v,
      generate_series(0, {BOOKINGS_PER_VEHICLE - 1}) AS k,
      LATERAL (SELECT $1::timestamptz + make_interval(hours => k * 87
@@ -169,6 +173,13 @@ async def run(dsn: str) -> None:
     await latency(pool, "make + min_seats", make="Make3", min_seats=5)
     await latency(pool, "near 5 km", near=near)
     await latency(pool, "30-day windows", hours=(720,))
+    async with pool.acquire() as reader:  # the one connection the sequential reads used
+        plans = await reader.fetchrow(
+            "SELECT sum(generic_plans) AS generic, sum(custom_plans) AS custom"
+            " FROM pg_prepared_statements"
+        )
+    _say(f"plan cache: {plans['generic']} executions on a generic plan, {plans['custom']}"
+          " planned for their values")  # fmt: skip
     await pool.close()
     await conn.execute(f"DROP SCHEMA {schema} CASCADE")
     await conn.close()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
 
 from command_service.domain import commands as cmd
-from query_service.api.queries.availability import Near, bounding_box
+from query_service.api.queries.availability import Near, Wanted, availability_sql, bounding_box
 from shared.contract.events import Location
+from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
 from tests.query.conftest import Fleet, ReadSide, iso
 
 
@@ -335,3 +336,14 @@ def test_bounding_box_contains_the_circle_and_drops_longitude_near_a_pole() -> N
     assert box == pytest.approx((52.4301, 52.6099, 13.2572, 13.5528), abs=1e-3)
     assert bounding_box(Near(89.99, 0, 10))[2:] == (None, None)
     assert bounding_box(Near(0, 179.99, 10))[2:] == (None, None)
+
+
+
+def test_a_page_query_carries_its_size_as_a_literal_not_a_parameter() -> None:
+    # With `LIMIT $n` PostgreSQL re-planned every execution of the prepared statement at
+    # fleet scale (tests/query/explain_availability.py prints the plan cache's counts).
+    wanted = Wanted(datetime(2030, 1, 8, 10, tzinfo=UTC), datetime(2030, 1, 8, 11, tzinfo=UTC))
+    sql, args = availability_sql(wanted, wanted.start, None, 50, DEFAULT_ORGANIZATION_ID)
+
+    assert sql.endswith(" LIMIT 51")
+    assert f"${len(args)}" in sql and f"${len(args) + 1}" not in sql

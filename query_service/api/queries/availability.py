@@ -20,7 +20,7 @@ from uuid import UUID
 import asyncpg
 
 from query_service.api.context import Reader
-from query_service.api.sql import Filters, after_key
+from query_service.api.sql import Filters, after_key, page_limit
 from query_service.read_models.spans import micros
 from shared.contract.pricing import price_of, window_units
 
@@ -137,8 +137,7 @@ def availability_sql(
     blocked = _blocked(filters, wanted, now)
     sql = (
         f"SELECT {_ANSWERED} FROM ({ordered}) w LEFT JOIN vehicle_busy b USING (vehicle_id)"
-        f" WHERE NOT coalesce({blocked}, false) ORDER BY {order}"
-        f" LIMIT {filters.param(limit + 1)}"
+        f" WHERE NOT coalesce({blocked}, false) ORDER BY {order} {page_limit(limit)}"
     )
     return sql, filters.args
 
