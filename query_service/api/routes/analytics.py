@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from pydantic import AwareDatetime
 
 from query_service.api import analytics_models as m
@@ -29,7 +29,7 @@ from query_service.api.analytics_params import (
     step_of,
     window,
 )
-from query_service.api.consistency import read_your_writes
+from query_service.api.consistency import read_router
 from query_service.api.context import now_of, reader_of
 from query_service.api.errors import InvalidQueryError, VehicleNotFoundError
 from query_service.api.params import LocationId
@@ -40,9 +40,7 @@ from query_service.api.queries.vehicles import vehicle_exists
 from query_service.read_models.spans import DAY
 from shared.kit.http.responses import JSON
 
-router = APIRouter(
-    prefix="/v1/analytics", tags=["analytics"], dependencies=[Depends(read_your_writes)]
-)
+router = read_router("/v1/analytics", "analytics")
 _PROBLEMS = models.READ_PROBLEMS
 
 

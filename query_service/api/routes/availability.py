@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from pydantic import AwareDatetime
 
 from query_service.api import models
-from query_service.api.consistency import read_your_writes
+from query_service.api.consistency import read_router
 from query_service.api.context import now_of, reader_of
 from query_service.api.pagination import (
     DEFAULT_LIMIT,
@@ -30,7 +30,7 @@ from query_service.api.params import (
 from query_service.api.queries import availability as q
 from shared.kit.http.responses import JSON
 
-router = APIRouter(prefix="/v1", tags=["availability"], dependencies=[Depends(read_your_writes)])
+router = read_router("/v1", "availability")
 
 
 def _decoders(wanted: q.Wanted) -> tuple[Decoder, ...]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 
 from query_service.api import models
 from query_service.api.access import customer_filter, may_see
-from query_service.api.consistency import read_your_writes
+from query_service.api.consistency import read_router
 from query_service.api.context import now_of, reader_of
 from query_service.api.errors import HoldNotFoundError
 from query_service.api.pagination import (
@@ -24,7 +24,7 @@ from query_service.api.queries import holds as q
 from shared.kit.auth.dependencies import Caller
 from shared.kit.http.responses import JSON
 
-router = APIRouter(prefix="/v1", tags=["holds"], dependencies=[Depends(read_your_writes)])
+router = read_router("/v1", "holds")
 HoldStatus = Literal["active", "confirmed", "released", "expired"]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 
 from query_service.api import models
-from query_service.api.consistency import read_your_writes
+from query_service.api.consistency import read_router
 from query_service.api.context import pool_of
 from query_service.api.errors import LocationNotFoundError
 from query_service.api.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page_response
@@ -15,7 +15,7 @@ from query_service.api.queries import locations as q
 from shared.kit.auth.dependencies import Caller
 from shared.kit.http.responses import JSON
 
-router = APIRouter(prefix="/v1", tags=["locations"], dependencies=[Depends(read_your_writes)])
+router = read_router("/v1", "locations")
 
 
 @router.get(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 
 from query_service.api import models
-from query_service.api.consistency import read_your_writes
+from query_service.api.consistency import read_router
 from query_service.api.context import reader_of
 from query_service.api.errors import MaintenanceNotFoundError
 from query_service.api.pagination import (
@@ -23,7 +23,7 @@ from query_service.api.params import From, To, check_window
 from query_service.api.queries import maintenance as q
 from shared.kit.http.responses import JSON
 
-router = APIRouter(prefix="/v1", tags=["maintenance"], dependencies=[Depends(read_your_writes)])
+router = read_router("/v1", "maintenance")
 MaintenanceStatus = Literal["scheduled", "completed"]
 
 

@@ -6,18 +6,18 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 
 from query_service.api import models
 from query_service.api import pricing_models as m
-from query_service.api.consistency import read_your_writes
+from query_service.api.consistency import read_router
 from query_service.api.context import reader_of
 from query_service.api.errors import PricingPolicyNotFoundError
 from query_service.api.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page_response
 from query_service.api.queries import pricing as q
 from shared.kit.http.responses import JSON
 
-router = APIRouter(prefix="/v1/pricing", tags=["pricing"], dependencies=[Depends(read_your_writes)])
+router = read_router("/v1/pricing", "pricing")
 Version = Annotated[
     int | None, Query(ge=1, le=2**31 - 1, description="Only this version of the policy.")
 ]

@@ -6,15 +6,15 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from query_service.api import models
 from query_service.api.changes import ChangeFeed, Subscription
-from query_service.api.consistency import read_your_writes
+from query_service.api.consistency import read_router
 from shared.kit.auth.dependencies import Caller
 
-router = APIRouter(prefix="/v1", tags=["stream"], dependencies=[Depends(read_your_writes)])
+router = read_router("/v1", "stream")
 
 
 async def subscription(

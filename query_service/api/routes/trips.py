@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 
 from query_service.api import models
 from query_service.api.access import customer_filter, may_see
-from query_service.api.consistency import read_your_writes
+from query_service.api.consistency import read_router
 from query_service.api.context import reader_of
 from query_service.api.errors import TripNotFoundError
 from query_service.api.pagination import (
@@ -26,7 +26,7 @@ from shared.contract.events import TripStatus
 from shared.kit.auth.dependencies import Caller
 from shared.kit.http.responses import JSON
 
-router = APIRouter(prefix="/v1", tags=["trips"], dependencies=[Depends(read_your_writes)])
+router = read_router("/v1", "trips")
 
 
 @router.get(

@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from pydantic import AwareDatetime
 
 from query_service.api import models
-from query_service.api.consistency import read_your_writes
+from query_service.api.consistency import read_router
 from query_service.api.context import Reader, now_of, reader_of
 from query_service.api.errors import VehicleNotFoundError
 from query_service.api.pagination import (
@@ -28,7 +28,7 @@ from query_service.api.queries import vehicles as q
 from query_service.api.queries.payments import with_payments
 from shared.kit.http.responses import JSON
 
-router = APIRouter(prefix="/v1", tags=["vehicles"], dependencies=[Depends(read_your_writes)])
+router = read_router("/v1", "vehicles")
 VehicleStatus = Literal["available", "in_use", "maintenance", "inactive", "retired"]
 
 

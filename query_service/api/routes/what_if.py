@@ -7,21 +7,19 @@ from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from pydantic import AwareDatetime
 
 from query_service.api import models
 from query_service.api import pricing_models as m
-from query_service.api.consistency import read_your_writes
+from query_service.api.consistency import read_router
 from query_service.api.context import reader_of
 from query_service.api.errors import InvalidQueryError, PricingPolicyNotFoundError
 from query_service.api.queries.pricing import policy_version
 from query_service.api.queries.what_if import Revenue, what_if
 from shared.kit.http.responses import JSON
 
-router = APIRouter(
-    prefix="/v1/analytics", tags=["analytics"], dependencies=[Depends(read_your_writes)]
-)
+router = read_router("/v1/analytics", "analytics")
 MAX_WINDOW = timedelta(days=366)
 _Window = "RFC 3339 with offset; bookings whose start is in [from, to), at most 366 days."
 
