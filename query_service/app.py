@@ -54,7 +54,9 @@ def create_app(
             followed = await follow_command_clock(
                 settings.command_url, settings.service_credentials()
             )
-        read_db = ReadModelDatabase(settings.database_url, settings.pool_min, settings.pool_max)
+        read_db = ReadModelDatabase(
+            settings.database_url, settings.pool_min, settings.pool_max, settings.read_concurrency
+        )
         await read_db.start()
         app.state.read_db, app.state.settings = read_db, settings
         app.state.clock = followed or clock

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import PositiveInt
+
 from shared.kit.auth.client import Credentials
 from shared.kit.settings import (
     CommandUrl,
@@ -39,6 +41,12 @@ class Settings(ModeSettings):
         "Readers' database pool per worker, at least (bookkeeping has its own pool of 1 to 4).",
     )
     pool_max: int = var("FLEET_QUERY_POOL_MAX", 16, "Readers' database pool per worker, at most.")
+    read_concurrency: PositiveInt = var(
+        "FLEET_QUERY_READ_CONCURRENCY",
+        4,
+        "Read-model statements in flight per worker (at most the pool); the others wait in "
+        "arrival order. About twice the database server's cores.",
+    )
     heal_interval_ms: int = var(
         "FLEET_QUERY_HEAL_INTERVAL_MS", 5000, "How often the healer looks for gaps in the log."
     )

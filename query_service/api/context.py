@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,14 +19,18 @@ class Reader:
     statement runs on a connection of the readers' pool, whose session reads as that
     organization, so row-level security enforces it again (store/row_security.py)."""
 
-    def __init__(self, readers: asyncpg.Pool, organization_id: UUID | None) -> None:
+    def __init__(
+        self, readers: asyncpg.Pool, turns: asyncio.Semaphore, organization_id: UUID | None
+    ) -> None:
         self.organization_id = organization_id
-        self._readers = readers
+        self._readers, self._turns = readers, turns
 
     async def _run(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
-        # One round trip, and a second only when this connection last read for another
-        # scope; every statement is its own read-only transaction.
-        async with self._readers.acquire() as conn:
+        # A statement runs on one of the process's turns (ReadModelDatabase.turns): callers
+        # wait for it in arrival order. One round trip, and a second only when this
+        # connection last read for another scope; each statement is its own read-only
+        # transaction.
+        async with self._turns, self._readers.acquire() as conn:
             await conn.read_as(self.organization_id)
             return await getattr(conn, method)(sql, *args)
 
@@ -46,7 +51,8 @@ def reader_of(request: Request) -> Reader:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         raise RuntimeError("reader_of needs an authenticated route")
-    return Reader(request.app.state.read_db.readers, principal.organization_scope)
+    read_db = request.app.state.read_db
+    return Reader(read_db.readers, read_db.turns, principal.organization_scope)
 
 
 def pool_of(request: Request) -> asyncpg.Pool:

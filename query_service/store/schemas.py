@@ -142,10 +142,19 @@ async def activate(conn: asyncpg.Connection, name: str) -> str | None:
 class ReadModelDatabase:
     """The query database seen through the active generation's schema, in two pools: the
     readers' (the API's reads of read models, under row-level security) and the owner's
-    (bookkeeping: tracked versions, readiness)."""
+    (bookkeeping: tracked versions, readiness).
 
-    def __init__(self, dsn: str, pool_min: int, pool_max: int) -> None:
+    `turns` bounds the readers' statements in flight to `read_concurrency`, waiting
+    callers served in arrival order. Past about twice the database's cores, more
+    statements only queue inside PostgreSQL, competing with this process for the same
+    CPUs when they share a machine; and asyncpg's pool alone is not fair under load (a
+    newcomer takes the connection a waiter was woken for), which shows in the tail.
+    """
+
+    def __init__(self, dsn: str, pool_min: int, pool_max: int, read_concurrency: int) -> None:
         self.dsn, self._min, self._max = dsn, pool_min, pool_max
+        self.read_concurrency = min(read_concurrency, pool_max)
+        self.turns = asyncio.Semaphore(self.read_concurrency)
         self.active_schema = ""
         self._pool: asyncpg.Pool | None = None
         self._readers: asyncpg.Pool | None = None

@@ -338,7 +338,6 @@ def test_bounding_box_contains_the_circle_and_drops_longitude_near_a_pole() -> N
     assert bounding_box(Near(0, 179.99, 10))[2:] == (None, None)
 
 
-
 def test_a_page_query_carries_its_size_as_a_literal_not_a_parameter() -> None:
     # With `LIMIT $n` PostgreSQL re-planned every execution of the prepared statement at
     # fleet scale (tests/query/explain_availability.py prints the plan cache's counts).
