@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, PositiveInt
 
 from command_service.identity.settings import IdentitySettings
 from command_service.payments.settings import PaymentSettings
@@ -28,6 +28,12 @@ class Settings(ModeSettings):
     database_url: CommandDatabaseUrl
     pool_min: int = var("FLEET_COMMAND_POOL_MIN", 4, "Database pool size per worker, at least.")
     pool_max: int = var("FLEET_COMMAND_POOL_MAX", 16, "Database pool size per worker, at most.")
+    concurrency: PositiveInt = var(
+        "FLEET_COMMAND_CONCURRENCY",
+        4,
+        "Vehicle commands holding a database connection at once per worker (at most the "
+        "pool); the others wait in arrival order. About twice the database server's cores.",
+    )
     migrate_on_start: bool = var(
         "FLEET_MIGRATE_ON_START", True, "Apply pending SQL migrations at start (advisory-locked)."
     )

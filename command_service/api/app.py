@@ -72,7 +72,7 @@ def create_app(
         app.state.verifier = TokenVerifier(
             identity.keys, identity.revocations, identity.check_subject
         )
-        store = EventStore(pool)
+        store = EventStore(pool, settings.concurrency)
         handler = CommandHandler(store, clock, new_id, settings.max_attempts)
         sweeper = HoldSweeper(
             settings.database_url, pool, handler, clock, settings.sweeper_interval_s

@@ -6,6 +6,7 @@ Driver exceptions stop here: a unique violation becomes a domain conflict or a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -186,18 +187,28 @@ class EventStore:
     Keeps the last attributes-and-trips state it wrote or read per vehicle (bounded
     LRU): a load then only checks the version, and decodes only the calendar records it
     has not seen lately.
+
+    At most `concurrency` commands hold a connection at once (default: the pool's size);
+    the others wait in arrival order. Past about twice the database's cores, more only
+    queue inside PostgreSQL, beside the service on the same CPUs when they share a
+    machine, and asyncpg's pool alone is not fair under load (docs/command-side.md).
     """
 
-    def __init__(self, pool: asyncpg.Pool, cache_size: int = 2000) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, concurrency: int | None = None, cache_size: int = 2000
+    ) -> None:
         self._pool = pool
+        size = pool.get_max_size()
+        self._turns = asyncio.Semaphore(min(concurrency or size, size))
         self._states: LruCache[UUID, VehicleState] = LruCache(cache_size)
         self._owners: LruCache[UUID, tuple[UUID, str]] = LruCache(cache_size * 10)
         self._decode_blocks = BlockDecoder()
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
-        """One pooled connection for a command's load and append (one release, one reset)."""
-        async with self._pool.acquire() as conn:
+        """One pooled connection for a command's load and append (one release, one reset),
+        on one of the store's turns."""
+        async with self._turns, self._pool.acquire() as conn:
             yield conn
 
     async def load(

@@ -134,3 +134,17 @@ async def test_only_one_sweeper_leads_across_replicas(pool, clock, command_dsn):
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_commands_beyond_the_store_s_concurrency_wait_in_arrival_order(pool):
+    store = EventStore(pool, concurrency=1)  # the pool has six connections
+    finished: list[str] = []
+
+    async def command(name: str, seconds: float) -> None:
+        async with store.connection() as db:
+            await db.execute("SELECT pg_sleep($1)", seconds)
+        finished.append(name)
+
+    await asyncio.gather(command("slow", 0.3), command("second", 0), command("third", 0))
+
+    assert finished == ["slow", "second", "third"]
