@@ -32,7 +32,7 @@ class Settings(ModeSettings):
         "FLEET_COMMAND_CONCURRENCY",
         4,
         "Vehicle commands holding a database connection at once per worker (at most the "
-        "pool); the others wait in arrival order. About twice the database server's cores.",
+        "pool); the others wait in arrival order. 4 suited the 2-core embedded setup.",
     )
     migrate_on_start: bool = var(
         "FLEET_MIGRATE_ON_START", True, "Apply pending SQL migrations at start (advisory-locked)."

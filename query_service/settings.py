@@ -45,7 +45,7 @@ class Settings(ModeSettings):
         "FLEET_QUERY_READ_CONCURRENCY",
         4,
         "Read-model statements in flight per worker (at most the pool); the others wait in "
-        "arrival order. About twice the database server's cores.",
+        "arrival order. 4 suited the 2-core embedded setup.",
     )
     heal_interval_ms: int = var(
         "FLEET_QUERY_HEAL_INTERVAL_MS", 5000, "How often the healer looks for gaps in the log."

@@ -6,7 +6,6 @@ Driver exceptions stop here: a unique violation becomes a domain conflict or a
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from shared.contract.serialization import (
     event_payload,
     vehicle_event,
 )
+from shared.kit.pg import Turns
 
 
 class StreamConflictError(Exception):
@@ -188,18 +188,15 @@ class EventStore:
     LRU): a load then only checks the version, and decodes only the calendar records it
     has not seen lately.
 
-    At most `concurrency` commands hold a connection at once (default: the pool's size);
-    the others wait in arrival order. Past about twice the database's cores, more only
-    queue inside PostgreSQL, beside the service on the same CPUs when they share a
-    machine, and asyncpg's pool alone is not fair under load (docs/command-side.md).
+    At most `concurrency` commands hold a connection at once (default: the pool's size),
+    the others in arrival order (`Turns`, docs/command-side.md).
     """
 
     def __init__(
         self, pool: asyncpg.Pool, concurrency: int | None = None, cache_size: int = 2000
     ) -> None:
         self._pool = pool
-        size = pool.get_max_size()
-        self._turns = asyncio.Semaphore(min(concurrency or size, size))
+        self._turns = Turns(concurrency, pool.get_max_size())
         self._states: LruCache[UUID, VehicleState] = LruCache(cache_size)
         self._owners: LruCache[UUID, tuple[UUID, str]] = LruCache(cache_size * 10)
         self._decode_blocks = BlockDecoder()

@@ -35,8 +35,8 @@ TOKEN_HEADER, WAIT_HEADER = "X-Consistency-Token", "X-Consistency-Wait-Ms"
 _WAIT = re.compile(r"[0-9]{1,5}")
 
 # Read and checked by `read_your_writes` itself and declared in the OpenAPI document only
-# (`_ConsistentRead`): as FastAPI header parameters they cost every read about 30 µs of
-# parameter solving, for headers that few reads carry.
+# (`_ConsistentRead`): as FastAPI header parameters they cost every read about 20 µs more
+# of parameter solving (in-process, docs/benchmarks.md), for headers few reads carry.
 CONSISTENCY_HEADERS: list[dict[str, Any]] = [
     {
         "name": TOKEN_HEADER,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -11,6 +10,7 @@ import asyncpg
 from fastapi import Request
 
 from shared.kit.auth.principal import Principal
+from shared.kit.pg import Turns
 
 
 class Reader:
@@ -19,9 +19,7 @@ class Reader:
     statement runs on a connection of the readers' pool, whose session reads as that
     organization, so row-level security enforces it again (store/row_security.py)."""
 
-    def __init__(
-        self, readers: asyncpg.Pool, turns: asyncio.Semaphore, organization_id: UUID | None
-    ) -> None:
+    def __init__(self, readers: asyncpg.Pool, turns: Turns, organization_id: UUID | None) -> None:
         self.organization_id = organization_id
         self._readers, self._turns = readers, turns
 

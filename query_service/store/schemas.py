@@ -28,7 +28,7 @@ from query_service.store.row_security import (
     become_reader,
     secure_schema,
 )
-from shared.kit.pg import init_connection
+from shared.kit.pg import Turns, init_connection
 
 log = structlog.get_logger("query_service.schemas")
 _DDL = [
@@ -145,16 +145,12 @@ class ReadModelDatabase:
     (bookkeeping: tracked versions, readiness).
 
     `turns` bounds the readers' statements in flight to `read_concurrency`, waiting
-    callers served in arrival order. Past about twice the database's cores, more
-    statements only queue inside PostgreSQL, competing with this process for the same
-    CPUs when they share a machine; and asyncpg's pool alone is not fair under load (a
-    newcomer takes the connection a waiter was woken for), which shows in the tail.
+    callers served in arrival order (`Turns`).
     """
 
     def __init__(self, dsn: str, pool_min: int, pool_max: int, read_concurrency: int) -> None:
         self.dsn, self._min, self._max = dsn, pool_min, pool_max
-        self.read_concurrency = min(read_concurrency, pool_max)
-        self.turns = asyncio.Semaphore(self.read_concurrency)
+        self.turns = Turns(read_concurrency, pool_max)
         self.active_schema = ""
         self._pool: asyncpg.Pool | None = None
         self._readers: asyncpg.Pool | None = None

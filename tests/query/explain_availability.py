@@ -30,6 +30,7 @@ from query_service.api.context import Reader
 from query_service.api.queries import availability as q
 from query_service.store.schemas import bound_pool, create_schema, new_schema_name
 from shared.contract.organizations import DEFAULT_ORGANIZATION_ID
+from shared.kit.pg import Turns
 
 VEHICLES = 5_000
 BOOKINGS_PER_VEHICLE = 100
@@ -114,7 +115,7 @@ async def latency(
     for _ in range(300):
         wanted = q.Wanted(*random_window(rng, hours), **filters)  # type: ignore[arg-type]
         started = time.perf_counter()
-        reader = Reader(pool, asyncio.Semaphore(1), DEFAULT_ORGANIZATION_ID)
+        reader = Reader(pool, Turns(1, 4), DEFAULT_ORGANIZATION_ID)
         await q.available_vehicles(reader, wanted, NOW, None, 50)
         timings.append((time.perf_counter() - started) * 1e3)
     timings.sort()

@@ -41,4 +41,4 @@ async def test_reads_beyond_the_turns_wait_and_run_in_arrival_order(
 def test_the_turns_never_exceed_the_pool() -> None:
     read_db = ReadModelDatabase("postgresql://unused", 1, 3, read_concurrency=8)
 
-    assert read_db.read_concurrency == 3
+    assert read_db.turns.size == 3
