@@ -33,7 +33,7 @@ from bench.loadgen import percentile
 from bench.pipeline_stack import command_service, query_service
 from bench.stack import fresh_database, postgres
 from command_service.store.pool import create_pool
-from query_service.rebuild import REPLAY_CONNECTIONS, replay_into
+from query_service.replay import SHARDS, replay_into
 from query_service.store import schemas
 
 DAY = timedelta(days=1)
@@ -41,14 +41,14 @@ TARGET_P99_MS, TARGET_EVENTS_S = 100.0, 5_000.0
 
 
 async def project_log(command_dsn: str, query_dsn: str) -> tuple[int, float]:
-    """The blue-green rebuild's replay (query_service.rebuild.replay_into, 4 shard
+    """The blue-green rebuild's replay (query_service.replay.replay_into, 4 shard
     connections) of the whole log into a fresh generation, which then goes live."""
     admin, feed = await asyncpg.connect(query_dsn), StoreFeed(await create_pool(command_dsn, 2, 2))
     try:
         await schemas.ensure_pointer(admin)
         name = schemas.new_schema_name()
         await schemas.create_schema(admin, name)
-        targets = [await schemas.connect(query_dsn, name) for _ in range(REPLAY_CONNECTIONS)]
+        targets = [await schemas.connect(query_dsn, name) for _ in range(SHARDS)]
         began = time.perf_counter()
         try:
             for target in targets:

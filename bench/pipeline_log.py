@@ -9,6 +9,7 @@ command service's GET /v1/events into a fresh query database, in this process.
 from __future__ import annotations
 
 import asyncio
+import resource
 import time
 from dataclasses import dataclass, field
 
@@ -103,7 +104,8 @@ async def measure_rebuild(query_dsn: str, service: Proc, meter: Meter) -> Rebuil
 class Meter:
     """CPU seconds over a window: process trees (bench.stack.CpuMeter) plus what their
     children that exited meanwhile used (PostgreSQL backends of closed connections), the
-    whole box, and this process alone as `client` (the load generator, or the rebuild)."""
+    whole box, and this process with its children that ended as `client` (the load
+    generator, or the rebuild and its replay processes)."""
 
     def __init__(self, roots: dict[str, int], port: int) -> None:
         self._roots, self._trees = roots, CpuMeter(roots, port)
@@ -117,13 +119,20 @@ class Meter:
     def __call__(self, moment: str) -> None:
         self._trees(moment)
         now = {name: _reaped_cpu(pid) for name, pid in self._roots.items()}
-        now["client"] = time.process_time()
+        now["client"] = _own_cpu()
         if moment == "start":
             self._before = now
             return
         self.used_s = dict(self._trees.used_s)
         for name, seconds in now.items():
             self.used_s[name] = self.used_s.get(name, 0.0) + seconds - self._before[name]
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process and of its children that ended (a rebuild's replay
+    processes)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def _reaped_cpu(pid: int) -> float:

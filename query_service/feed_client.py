@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,12 +22,17 @@ HISTORY_PATHS = {
 }
 
 
-def event_of(item: dict[str, Any]) -> tuple[StreamEvent, int]:
-    """(event, global_position) of a stored-event item of the command API (the stream's
-    id comes under its kind's name: `vehicle_id`, `location_id`, `policy_id`)."""
+def _type_of(item: dict[str, Any]) -> type[StreamEvent]:
     cls = EVENT_TYPES.get(item["type"])
     if cls is None:
         raise UnknownEventTypeError(item["type"])
+    return cls
+
+
+def event_of(item: dict[str, Any]) -> tuple[StreamEvent, int]:
+    """(event, global_position) of a stored-event item of the command API (the stream's
+    id comes under its kind's name: `vehicle_id`, `location_id`, `policy_id`)."""
+    cls = _type_of(item)
     event = event_from_stored(
         item["type"],
         item["data"],
@@ -37,6 +43,10 @@ def event_of(item: dict[str, Any]) -> tuple[StreamEvent, int]:
         schema_version=item["schema_version"],
     )
     return event, int(item["global_position"])
+
+
+def _stream_of(item: dict[str, Any]) -> UUID:
+    return UUID(item[_type_of(item).STREAM_ID])
 
 
 def _recorded(item: dict[str, Any]) -> datetime:
@@ -68,10 +78,7 @@ class CommandFeed:
     ) -> tuple[list[tuple[StreamEvent, int]], int]:
         """Events after global position `after` in publication order, and the next cursor;
         with `recorded_before`, only the leading events stored before that instant."""
-        resp = await self._http.get("/v1/events", params={"after": after, "limit": limit})
-        resp.raise_for_status()
-        body = loads(resp.content)  # orjson: a rebuild parses every event of the log
-        items, next_after = body["items"], int(body["next_after"])
+        items, next_after = await self._items(after, limit)
         if recorded_before is not None:
             kept = 0
             while kept < len(items) and _recorded(items[kept]) < recorded_before:
@@ -80,6 +87,22 @@ class CommandFeed:
                 items = items[:kept]
                 next_after = int(items[-1]["global_position"]) if items else after
         return [event_of(item) for item in items], next_after
+
+    async def shard_page(
+        self, after: int, limit: int, streams: Callable[[UUID], bool]
+    ) -> tuple[list[tuple[StreamEvent, int]], int, int]:
+        """`page` for one shard of the streams: the events of the streams `streams`
+        accepts (the others are not parsed), the next cursor, and how many events the
+        page held in all (how far into the feed this page reached)."""
+        items, next_after = await self._items(after, limit)
+        mine = [event_of(item) for item in items if streams(_stream_of(item))]
+        return mine, next_after, len(items)
+
+    async def _items(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        resp = await self._http.get("/v1/events", params={"after": after, "limit": limit})
+        resp.raise_for_status()
+        body = loads(resp.content)  # orjson: a rebuild parses every event of the log
+        return body["items"], int(body["next_after"])
 
     async def close(self) -> None:
         await self._http.aclose()

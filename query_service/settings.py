@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import PositiveInt
 
+from query_service.replay import PROCESSES
 from shared.kit.auth.client import Credentials
 from shared.kit.settings import (
     CommandUrl,
@@ -110,6 +113,12 @@ class RebuildSettings(FleetSettings):
     service_email: ServiceAccountEmail
     service_password: ServiceAccountPassword
     state_dir: StateDir
+    processes: Literal[1, 2, 4] = var(
+        "FLEET_REBUILD_PROCESSES",
+        PROCESSES,
+        "Processes replaying the log, each a quarter or half of the streams: one Python "
+        "process is a rebuild's limit, with PostgreSQL's share of the machine to spare.",
+    )
 
 
 if __name__ == "__main__":

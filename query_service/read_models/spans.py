@@ -17,7 +17,7 @@ HOUR = timedelta(hours=1)
 NO_LOCATION = UUID(int=0)
 DAY = timedelta(days=1)
 # Fleet rows are split by vehicle_id mod FLEET_SLICES so that no two rebuild shards
-# (vehicle_id mod REPLAY_CONNECTIONS, which must divide this) ever update the same row.
+# (vehicle_id mod replay.SHARDS, which must divide this) ever update the same row.
 FLEET_SLICES = 4
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)

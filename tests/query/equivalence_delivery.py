@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -162,6 +162,12 @@ class LogFeed:
     async def page(self, after: int, limit: int = 1000) -> tuple[list[Record], int]:
         found = [r for r in self._log if after < r[1] <= self.written][:limit]
         return found, found[-1][1] if found else after
+
+    async def shard_page(
+        self, after: int, limit: int, streams: Callable[[UUID], bool]
+    ) -> tuple[list[Record], int, int]:
+        found, next_after = await self.page(after, limit)
+        return [r for r in found if streams(r[0].stream_id)], next_after, len(found)
 
     async def history(
         self, kind: str, stream_id: UUID, after_version: int, limit: int = 1000

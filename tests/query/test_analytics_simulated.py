@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from query_service.read_models.spans import FLEET_SLICES
-from query_service.rebuild import REPLAY_CONNECTIONS, replay_into
+from query_service.replay import SHARDS, replay_into
 from query_service.store.schemas import connect, create_schema, new_schema_name
 from shared.contract.events import Event
 from tests.query import analytics_support as bf
@@ -157,11 +157,11 @@ async def _rows(conn: asyncpg.Connection, table: str) -> list[str]:
 
 
 async def test_a_sharded_rebuild_gives_identical_analytics_rows(read: ReadSide, sim: Sim) -> None:
-    assert FLEET_SLICES % REPLAY_CONNECTIONS == 0  # no fleet row is shared by two shards
+    assert FLEET_SLICES % SHARDS == 0  # no fleet row is shared by two shards
     schema = new_schema_name()
     await create_schema(read.fleet.conn, schema)
     dsn = read.app.state.read_db.dsn
-    conns = [await connect(dsn, schema) for _ in range(REPLAY_CONNECTIONS)]
+    conns = [await connect(dsn, schema) for _ in range(SHARDS)]
     try:
         await replay_into(conns, _Feed(_BUILT["events"]))  # type: ignore[arg-type]
         tables = [

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from query_service.applier import CHANGES_CHANNEL, PageApplier, StreamRef
 from query_service.read_models import new_page
-from query_service.rebuild import replay_into
+from query_service.replay import replay_into
 from query_service.store.schemas import connect, create_schema, new_schema_name
 from shared.contract.events import EVENT_TYPES
 from shared.contract.serialization import loads
