@@ -30,6 +30,7 @@ from shared.contract.serialization import dumps
 
 CHANGES_CHANNEL = "fleet_changes"
 _ATTEMPTS = 5
+CARRIED_ROWS = 100_000  # per connection: bounds the memory of carried sums
 _CLAIM = """
 WITH claim AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::timestamptz[], $5::int[])
@@ -103,21 +104,34 @@ class PageApplier:
         self.conn, self._page, self._notify = conn, page, notify
 
     @classmethod
-    async def create(cls, conn: asyncpg.Connection, notify: bool = True) -> PageApplier:
-        return cls(conn, await new_page(conn), notify)
+    async def create(
+        cls, conn: asyncpg.Connection, notify: bool = True, carry_sums: bool = False
+    ) -> PageApplier:
+        """`carry_sums` (a rebuild): bucket sums are written every CARRIED_ROWS rows and
+        by `write_carried`, not with each page."""
+        return cls(conn, await new_page(conn, carry_sums), notify)
 
     async def apply(self, records: Sequence[tuple[StreamEvent, int]]) -> PageResult:
         """Apply what the page can, exactly once and in version order per stream."""
         for attempt in range(_ATTEMPTS):
             try:
                 async with self.conn.transaction():
-                    return await self._apply(records)
+                    result = await self._apply(records)
+                self._page.committed()
+                break
             except (_LostRace, asyncpg.DeadlockDetectedError):
                 if attempt == _ATTEMPTS - 1:
                     raise
             finally:  # rolled back or written: either way no buffered row is current now
                 self._page.discard()
-        raise AssertionError("unreachable")
+        if self._page.carried >= CARRIED_ROWS:
+            await self.write_carried()
+        return result
+
+    async def write_carried(self) -> None:
+        """Write the bucket sums carried from committed pages."""
+        async with self.conn.transaction():
+            await self._page.write_carried(self.conn)
 
     async def _apply(self, records: Sequence[tuple[StreamEvent, int]]) -> PageResult:
         result = PageResult()

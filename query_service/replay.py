@@ -213,7 +213,7 @@ async def _replay(
     """Every connection has its own queue of shard pages and applies them in order, one
     transaction each, while the next pages are fetched and split: no shard waits for the
     slowest one of its page. Nothing is notified: the generation serves no one yet."""
-    appliers = [await PageApplier.create(conn, notify=False) for conn in conns]
+    appliers = [await PageApplier.create(conn, notify=False, carry_sums=True) for conn in conns]
     queues: list[asyncio.Queue[list[Record] | None]] = [
         asyncio.Queue(maxsize=_QUEUED_SHARDS) for _ in conns
     ]
@@ -282,3 +282,4 @@ async def _apply_pages(
                 f"{event.stream_id}: v{event.version} after v{result.tracked[event.stream_id]}"
             )
         progress.events += len(result.applied)
+    await applier.write_carried()

@@ -42,9 +42,9 @@ FOLDS: dict[type[StreamEvent], Sequence[Fold]] = {
 FINISHERS: tuple[Finish, ...] = tuple(m.finish for m in READ_MODELS if hasattr(m, "finish"))
 
 
-async def new_page(conn: asyncpg.Connection) -> Page:
+async def new_page(conn: asyncpg.Connection, carry_sums: bool = False) -> Page:
     """Empty buffers for every read-model table of the connection's generation."""
-    return await Page.create(conn, TABLES, FOLDS, FINISHERS)
+    return await Page.create(conn, TABLES, FOLDS, FINISHERS, carry_sums)
 
 
 __all__ = ["FOLDS", "READ_MODELS", "TABLES", "Change", "Page", "new_page"]

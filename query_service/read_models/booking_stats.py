@@ -17,7 +17,9 @@ from query_service.read_models.tables import Sums
 from shared.contract import events as ev
 
 FLEET_BOOKINGS = Sums(
-    "analytics_fleet_bookings", ("organization_id", "location_id", "hour", "slice", "currency")
+    "analytics_fleet_bookings",
+    ("organization_id", "location_id", "hour", "slice", "currency"),
+    fleet=True,
 )
 VEHICLE_BOOKINGS = Sums(
     "analytics_vehicle_bookings",

@@ -14,7 +14,8 @@ from uuid import UUID
 
 import asyncpg
 
-from query_service.read_models.tables import Rows, RowTable, Sums, SumTable, columns_of
+from query_service.read_models.tables import Rows, RowTable, Sums, SumTable
+from query_service.read_models.upsert import columns_of
 from shared.contract import events as ev
 from shared.contract.payment_events import PaymentStarted
 
@@ -53,8 +54,9 @@ class Page:
         columns: Mapping[str, list[tuple[str, str]]],
         folds: Mapping[type[ev.StreamEvent], Sequence[Fold]],
         finishers: Sequence[Finish] = (),
+        carry_sums: bool = False,
     ) -> None:
-        self._folds, self._finishers = folds, finishers
+        self._folds, self._finishers, self._carry_sums = folds, finishers, carry_sums
         self._changes: dict[Change, None] = {}  # an ordered set
         self._rows = [RowTable(s, columns[s.table], self._note) for s in tables
                       if isinstance(s, Rows)]  # fmt: skip
@@ -69,11 +71,16 @@ class Page:
         tables: Sequence[Rows | Sums],
         folds: Mapping[type[ev.StreamEvent], Sequence[Fold]],
         finishers: Sequence[Finish] = (),
+        carry_sums: bool = False,
     ) -> Page:
+        """`carry_sums`: the sums of fleet tables from committed pages are kept and
+        written together by `write_carried` (a rebuild: nobody reads the generation
+        before it ends, and the fleet's buckets are summed once instead of once per
+        page)."""
         for spec in tables:
             if spec.table not in _COLUMNS:
                 _COLUMNS[spec.table] = await columns_of(conn, spec.table)
-        page = cls(tables, _COLUMNS, folds, finishers)
+        page = cls(tables, _COLUMNS, folds, finishers, carry_sums)
         for rows in page._rows:
             await rows.upsert.prepare(conn)
         for sums in page._sums:
@@ -124,10 +131,27 @@ class Page:
         for rows in self._rows:
             await rows.flush(conn)
         for sums in self._sums:
-            await sums.flush(conn)
+            if self._carry_sums and sums.spec.fleet:
+                sums.settle()
+            else:
+                await sums.flush(conn)
+
+    def committed(self) -> None:
+        """The page's transaction committed: carry its sums (when carrying)."""
+        for sums in self._sums:
+            sums.carry()
+
+    @property
+    def carried(self) -> int:
+        """Rows of sums carried, not yet written."""
+        return sum(len(sums.carried) for sums in self._sums)
+
+    async def write_carried(self, conn: asyncpg.Connection) -> None:
+        for sums in self._sums:
+            await sums.write_carried(conn)
 
     def discard(self) -> None:
-        """Forget buffered work (the transaction that would have written it rolled back)."""
+        """Forget the page's buffered work (written, or rolled back); carried sums stay."""
         for rows in self._rows:
             rows.reset()
         for sums in self._sums:

@@ -4,7 +4,9 @@ A page loads the rows its events touch (one SELECT per table), folds every event
 them in memory, then writes each table back with one statement: an `unnest` upsert of
 the final rows, a `DELETE` of the removed ones, and for bucket tables an `unnest` upsert
 that adds the summed deltas (additions commute, so summing first gives the same rows as
-one upsert per event).
+one upsert per event). A rebuild carries the sums of fleet tables from committed pages
+and writes them together (`SumTable.carry`): a fleet bucket is touched by nearly every
+page, and is then written once per hundred thousand rows instead of once per page.
 """
 
 from __future__ import annotations
@@ -19,18 +21,11 @@ from uuid import UUID
 import asyncpg
 
 from query_service.read_models.spans import HOUR, bucket_start, cover
+from query_service.read_models.upsert import Upsert
 
 Row = dict[str, Any]
 # Called with (kind, id) when a row of a table that names a change kind changes.
 OnChange = Callable[[str, UUID], None]
-
-# Column names and SQL types of a table, in the order of its definition; generated
-# columns are the database's to write.
-_COLUMNS = (
-    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-    " WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
-    " ORDER BY attnum"
-)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: a page's keys
@@ -54,71 +49,15 @@ class Sums:
     `bucket`: for a table of time buckets, the key column holding the bucket start and
     the buckets' length (SumTable.spread adds a span to it). `edges`: such a table keeps
     the whole buckets of a span as edges (value columns after the partial ones: how many
-    spans cover each bucket whole from this one on), not as one row per bucket."""
+    spans cover each bucket whole from this one on), not as one row per bucket.
+    `fleet`: keyed by fleet-wide buckets, which most pages of a log touch again; a
+    rebuild sums such a table over many pages before it writes (SumTable.carry)."""
 
     table: str
     keys: tuple[str, ...]
     bucket: tuple[str, timedelta] | None = None
     edges: bool = False
-
-
-async def columns_of(conn: asyncpg.Connection, table: str) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in await conn.fetch(_COLUMNS, table)]
-
-
-class Upsert:
-    """Writes rows into a table with one conflict rule, whatever their number.
-
-    A few rows go as one `INSERT … SELECT FROM unnest($n::type[]) … ON CONFLICT`. Many go
-    by binary COPY into a temporary staging table, then one `INSERT … SELECT … ON
-    CONFLICT`: asyncpg checks every element of an array parameter against the
-    collections ABCs, one of the largest items in a cProfile of the rebuild.
-
-    The stage is `ON COMMIT DELETE ROWS`: the commit truncates it. Emptied by DELETE
-    alone it kept every page it ever had (autovacuum never visits temporary tables, and
-    without a vacuum no page is reused), so each move scanned the dead rows of all
-    earlier ones: a cost that grew with the connection's history (docs/benchmarks.md,
-    "Soak"). The DELETE stays, so a second write in the same transaction starts empty."""
-
-    def __init__(self, table: str, columns: Sequence[tuple[str, str]], conflict: str) -> None:
-        names = ", ".join(name for name, _ in columns)
-        self.table, self.stage = table, f"stage_{table}"
-        self.columns = [name for name, _ in columns]
-        args = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(columns, 1))
-        head = f"INSERT INTO {table} AS t ({names})"
-        self._unnest = f"{head} SELECT * FROM unnest({args}) {conflict}"
-        # Moves the staged rows: the stage is empty again in the same statement.
-        self._from_stage = (
-            f"WITH staged AS (DELETE FROM {self.stage} RETURNING *)"
-            f" {head} SELECT {names} FROM staged {conflict}"
-        )
-        self._create_stage = (
-            f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} (LIKE {table}) ON COMMIT DELETE ROWS"
-        )
-
-    async def prepare(self, conn: asyncpg.Connection) -> None:
-        """Create the connection's staging table (outside any page's transaction)."""
-        await conn.execute(self._create_stage)
-
-    async def write(
-        self, conn: asyncpg.Connection, rows: list[tuple[Any, ...]], new: bool = False
-    ) -> None:
-        """Write `rows` (tuples in column order) inside the caller's transaction; `new`:
-        none of them can exist yet, so many go by COPY straight into the table."""
-        # Outside a transaction the COPY into the stage would commit, and be truncated.
-        assert conn.is_in_transaction(), "Upsert.write runs inside the page's transaction"
-        if len(rows) < COPY_FROM:
-            await conn.execute(self._unnest, *zip(*rows, strict=True))
-            return
-        if new:
-            await conn.copy_records_to_table(self.table, records=rows, columns=self.columns)
-            return
-        await conn.copy_records_to_table(self.stage, records=rows, columns=self.columns)
-        await conn.execute(self._from_stage)
-
-
-# From this many rows a write goes through COPY (measured: bench.pipeline --only rebuild).
-COPY_FROM = 64
+    fleet: bool = False
 
 
 class RowTable:
@@ -231,6 +170,7 @@ class SumTable:
         conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}"
         self.upsert = Upsert(spec.table, ordered, conflict)
         self.sums: dict[tuple[Any, ...], list[int]] = {}
+        self.carried: dict[tuple[Any, ...], list[int]] = {}
 
     def add(self, key: tuple[Any, ...], **amounts: int) -> None:
         self.add_row(key, [amounts.get(name, 0) for name in self.values])
@@ -298,13 +238,40 @@ class SumTable:
                         self.add_row(self._key(bucket, rest), running[1:])
         self._runs = {}
 
-    async def flush(self, conn: asyncpg.Connection) -> None:
+    def settle(self) -> None:
+        """Turn the page's partial buckets and runs into rows of `sums`."""
         for (index, rest), amounts in self._at.items():
             self.add_row(self._key(index, rest), amounts)
+        self._at = {}
         self._expand_runs()
-        if self.sums:
-            await self.upsert.write(conn, [(*k, *v) for k, v in self.sums.items()])
+
+    async def flush(self, conn: asyncpg.Connection) -> None:
+        self.settle()
+        await self._write(conn, self.sums)
         self.reset()
 
+    def carry(self) -> None:
+        """Keep the settled sums of a committed page, to write later with other pages'."""
+        carried = self.carried
+        for key, amounts in self.sums.items():
+            sums = carried.get(key)
+            if sums is None:
+                carried[key] = amounts
+            else:
+                for i, amount in enumerate(amounts):
+                    sums[i] += amount
+        self.sums = {}
+
+    async def write_carried(self, conn: asyncpg.Connection) -> None:
+        await self._write(conn, self.carried)
+        self.carried = {}
+
+    async def _write(
+        self, conn: asyncpg.Connection, sums: dict[tuple[Any, ...], list[int]]
+    ) -> None:
+        if sums:
+            await self.upsert.write(conn, [(*k, *v) for k, v in sums.items()])
+
     def reset(self) -> None:
+        """Forget the page's sums (not those carried from committed pages)."""
         self.sums, self._runs, self._at = {}, {}, {}

@@ -31,7 +31,7 @@ SPANS = Sums("analytics_vehicle_spans", ("organization_id", "vehicle_id", "start
 DAYS = Sums("analytics_vehicle_days", ("organization_id", "vehicle_id", "day"), bucket=("day", DAY))
 FLEET_HOURS = Sums(
     "analytics_fleet_hours", ("organization_id", "location_id", "hour", "slice"),
-    bucket=("hour", HOUR), edges=True,
+    bucket=("hour", HOUR), edges=True, fleet=True,
 )  # fmt: skip
 TABLES = (USAGE, SPANS, DAYS, FLEET_HOURS)
 

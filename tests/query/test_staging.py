@@ -8,7 +8,7 @@ from uuid import UUID
 
 from command_service.domain import commands as cmd
 from command_service.domain import decide, fold
-from query_service.read_models.tables import COPY_FROM
+from query_service.read_models.upsert import COPY_FROM
 from shared.contract.events import Event
 from tests.query.conftest import Fleet
 

@@ -10,7 +10,7 @@ from uuid import UUID
 import orjson
 
 from command_service.domain import commands as cmd
-from query_service.read_models.tables import COPY_FROM
+from query_service.read_models.upsert import COPY_FROM
 from tests.query.conftest import Fleet
 
 
