@@ -107,8 +107,8 @@ class PageApplier:
     async def create(
         cls, conn: asyncpg.Connection, notify: bool = True, carry_sums: bool = False
     ) -> PageApplier:
-        """`carry_sums` (a rebuild): bucket sums are written every CARRIED_ROWS rows and
-        by `write_carried`, not with each page."""
+        """`carry_sums` (a rebuild): the fleet tables' sums are written every
+        CARRIED_ROWS rows and by `write_carried`, not with each page."""
         return cls(conn, await new_page(conn, carry_sums), notify)
 
     async def apply(self, records: Sequence[tuple[StreamEvent, int]]) -> PageResult:
