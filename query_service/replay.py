@@ -7,8 +7,8 @@ each shard a connection, and applies each shard's events in log order through th
 applier, one transaction per shard of a page.
 
 One Python process is the limit of a replay (folding, COPY encoding, parsing the feed),
-with PostgreSQL's share of the machine to spare: `replay_in_processes` lets several
-processes take every n-th shard. Each reads the whole feed but parses only its own
+with PostgreSQL's share of the machine to spare: `replay` lets several processes take
+every n-th shard. Each reads the whole feed but parses only its own
 shards' events. They finish at different moments, and events appended in between belong
 to some replays and not to others, so a last pass replays the log from the earliest end
 on, skipping the events a shard already holds.
@@ -35,7 +35,7 @@ from shared.kit.auth.client import Credentials
 
 PAGE = 2000
 SHARDS = 4
-PROCESSES = 2  # `python -m query_service.rebuild` and the benchmarks; 1 on a 1-core machine
+PROCESSES = 2  # FLEET_REBUILD_PROCESSES' default; 1 suits a 1-core machine
 _QUEUED_SHARDS = 4  # pages queued per connection: bounds the pages held in memory
 
 Record = tuple[StreamEvent, int]
