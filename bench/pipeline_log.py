@@ -9,7 +9,7 @@ command service's GET /v1/events into a fresh query database, in this process.
 from __future__ import annotations
 
 import asyncio
-import resource
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -131,8 +131,7 @@ class Meter:
 def _own_cpu() -> float:
     """CPU seconds of this process and of its children that ended (a rebuild's replay
     processes)."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
+    return time.process_time() + _reaped_cpu(os.getpid())
 
 
 def _reaped_cpu(pid: int) -> float:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from query_service.replay import PROCESSES, replay
-from query_service.settings import RebuildSettings
+from query_service.replay import replay
+from query_service.settings import REBUILD_PROCESSES, RebuildSettings
 from query_service.store import schemas
 from shared.kit.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
 from shared.kit.logs import configure_logging
@@ -46,7 +46,7 @@ async def rebuild(
     credentials: Credentials | None,
     keep: int = 1,
     activate: bool = True,
-    processes: int = PROCESSES,
+    processes: int = REBUILD_PROCESSES,
 ) -> RebuildReport:
     """Build a new generation from the feed and (by default) make it the active one,
     replayed by `processes` processes (1: this one)."""

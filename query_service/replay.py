@@ -17,8 +17,9 @@ on, skipping the events a shard already holds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
@@ -28,6 +29,7 @@ import asyncpg
 
 from query_service.applier import PageApplier
 from query_service.feed_client import CommandFeed
+from query_service.settings import REBUILD_PROCESSES
 from query_service.store import schemas
 from shared.contract.events import StreamEvent
 from shared.kit import collector
@@ -35,7 +37,6 @@ from shared.kit.auth.client import Credentials
 
 PAGE = 2000
 SHARDS = 4
-PROCESSES = 2  # FLEET_REBUILD_PROCESSES' default; 1 suits a 1-core machine
 _QUEUED_SHARDS = 4  # pages queued per connection: bounds the pages held in memory
 
 Record = tuple[StreamEvent, int]
@@ -99,8 +100,7 @@ async def replay_into(
     store the feed cursor; return the events applied. `replayed`: some of them may be
     applied already (and are skipped); otherwise a stream's version seen twice is a
     corrupt log."""
-    with collector.rarely():  # a third of the replay's time at the default
-        progress = await _replay(conns, feed, page_size, after, Shards.all_on(conns), replayed)
+    progress = await _replay(conns, feed, page_size, after, Shards.all_on(conns), replayed)
     await conns[0].execute("UPDATE feed_cursor SET after_position = $1", progress.cursor)
     return progress.events
 
@@ -110,24 +110,23 @@ async def replay(
     schema: str,
     command_url: str,
     credentials: Credentials | None,
-    processes: int = PROCESSES,
+    processes: int = REBUILD_PROCESSES,
     page_size: int = PAGE,
 ) -> int:
     """Replay the command service's whole feed into `schema` with `processes` processes
     (1: this one; else a divisor of SHARDS); returns the events applied."""
+    job = _Job(dsn, schema, command_url, credentials, page_size)
     if processes == 1:
-        return await _replay_here(dsn, schema, command_url, credentials, page_size)
+        return await job.replay_here()
     assert SHARDS % processes == 0, f"{processes} processes cannot share {SHARDS} shards"
     loop = asyncio.get_running_loop()
     spawn = multiprocessing.get_context("spawn")  # no copy of this process's event loop
     with ProcessPoolExecutor(processes, mp_context=spawn) as pool:
         ends = await asyncio.gather(*(
-            loop.run_in_executor(pool, _replay_process, dsn, schema, command_url,
-                                 credentials, Shards(tuple(range(p, SHARDS, processes))),
-                                 page_size)
+            loop.run_in_executor(pool, job.replay_shards, tuple(range(p, SHARDS, processes)))
             for p in range(processes)
         ))  # fmt: skip
-    tail = await _replay_here(dsn, schema, command_url, credentials, page_size, catch_up(ends))
+    tail = await job.replay_here(after=catch_up(ends), replayed=True)
     return sum(end.events for end in ends) + tail
 
 
@@ -139,67 +138,48 @@ def catch_up(ends: Sequence[Progress]) -> int:
     return min(ends, key=lambda end: end.read).cursor
 
 
-async def _replay_here(
-    dsn: str,
-    schema: str,
-    command_url: str,
-    credentials: Credentials | None,
-    page_size: int,
-    after: int | None = None,
-) -> int:
-    """The feed after `after` (None: all of it) replayed by this process."""
-    feed = CommandFeed(command_url, credentials)
-    conns = await _connections(dsn, schema, SHARDS)
-    try:
-        if after is None:
-            return await replay_into(conns, feed, page_size)
-        return await replay_into(conns, feed, page_size, after=after, replayed=True)
-    finally:
-        await _close(conns)
-        await feed.close()
+@dataclass(frozen=True)
+class _Job:
+    """A replay's source (the command service) and target (a generation); pickled to
+    each replay process."""
 
+    dsn: str
+    schema: str
+    command_url: str
+    credentials: Credentials | None
+    page_size: int
 
-def _replay_process(
-    dsn: str,
-    schema: str,
-    command_url: str,
-    credentials: Credentials | None,
-    shards: Shards,
-    page_size: int,
-) -> Progress:
-    return asyncio.run(_replay_shards(dsn, schema, command_url, credentials, shards, page_size))
+    async def replay_here(self, after: int = 0, replayed: bool = False) -> int:
+        """The feed after `after`, every shard, in this process."""
+        async with self._opened(SHARDS) as (feed, conns):
+            return await replay_into(conns, feed, self.page_size, after=after, replayed=replayed)
 
+    def replay_shards(self, owned: tuple[int, ...]) -> Progress:
+        """The whole feed, the `owned` shards only: a replay process's share."""
 
-async def _replay_shards(
-    dsn: str,
-    schema: str,
-    command_url: str,
-    credentials: Credentials | None,
-    shards: Shards,
-    page_size: int,
-) -> Progress:
-    feed = CommandFeed(command_url, credentials)
-    conns = await _connections(dsn, schema, len(shards.owned))
-    try:
-        with collector.rarely():
-            return await _replay(conns, feed, page_size, 0, shards, replayed=False)
-    finally:
-        await _close(conns)
-        await feed.close()
+        async def replayed() -> Progress:
+            async with self._opened(len(owned)) as (feed, conns):
+                return await _replay(conns, feed, self.page_size, 0, Shards(owned), False)
 
+        return asyncio.run(replayed())
 
-async def _connections(dsn: str, schema: str, count: int) -> list[asyncpg.Connection]:
-    """Connections to the generation; an unactivated generation serves no one, and a
-    crash throws it away, so commits need not wait for the WAL's flush."""
-    conns = [await schemas.connect(dsn, schema) for _ in range(count)]
-    for conn in conns:
-        await conn.execute("SET synchronous_commit TO off")
-    return conns
-
-
-async def _close(conns: Sequence[asyncpg.Connection]) -> None:
-    for conn in conns:
-        await conn.close()
+    @contextlib.asynccontextmanager
+    async def _opened(
+        self, count: int
+    ) -> AsyncIterator[tuple[CommandFeed, list[asyncpg.Connection]]]:
+        """The feed, and `count` connections to the generation. It serves no one before it
+        is activated, and a crash throws it away: commits need not wait for the WAL."""
+        feed = CommandFeed(self.command_url, self.credentials)
+        conns: list[asyncpg.Connection] = []
+        try:
+            for _ in range(count):
+                conns.append(await schemas.connect(self.dsn, self.schema))
+                await conns[-1].execute("SET synchronous_commit TO off")
+            yield feed, conns
+        finally:
+            for conn in conns:
+                await conn.close()
+            await feed.close()
 
 
 async def _replay(
@@ -219,10 +199,11 @@ async def _replay(
     ]
     progress = Progress(after)
     try:
-        async with asyncio.TaskGroup() as group:
-            group.create_task(_read_feed(feed, page_size, shards, queues, progress))
-            for applier, queue in zip(appliers, queues, strict=True):
-                group.create_task(_apply_pages(applier, queue, progress, replayed))
+        with collector.rarely():  # at its default, a third of the replay's time
+            async with asyncio.TaskGroup() as group:
+                group.create_task(_read_feed(feed, page_size, shards, queues, progress))
+                for applier, queue in zip(appliers, queues, strict=True):
+                    group.create_task(_apply_pages(applier, queue, progress, replayed))
     except BaseExceptionGroup as failed:  # the first failure, as a sequential replay
         raise failed.exceptions[0] from None
     return progress

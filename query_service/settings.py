@@ -6,7 +6,6 @@ from typing import Literal
 
 from pydantic import PositiveInt
 
-from query_service.replay import PROCESSES
 from shared.kit.auth.client import Credentials
 from shared.kit.settings import (
     CommandUrl,
@@ -24,6 +23,8 @@ from shared.kit.settings import (
     load,
     var,
 )
+
+REBUILD_PROCESSES = 2  # a rebuild's replay processes; 1 suits a 1-core machine
 
 
 class Settings(ModeSettings):
@@ -115,7 +116,7 @@ class RebuildSettings(FleetSettings):
     state_dir: StateDir
     processes: Literal[1, 2, 4] = var(
         "FLEET_REBUILD_PROCESSES",
-        PROCESSES,
+        REBUILD_PROCESSES,
         "Processes replaying the log, each a quarter or half of the streams: one Python "
         "process is a rebuild's limit, with PostgreSQL's share of the machine to spare.",
     )
