@@ -8,6 +8,11 @@ STAMP  := $(VENV)/.installed
 # The interpreter the venv has, or the one that will create it.
 VENV_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 CHECK_PYTHON := import sys; sys.exit(sys.version_info[:2] != (3, 11))
+# Tests run in TEST_WORKERS pytest processes (0: in this one), a whole file at a time so
+# module fixtures are built once. Files go out in collection order: xdist's default
+# reorder (most tests first) left the pipeline files, few tests but minutes long, to last.
+TEST_WORKERS ?= 2
+PYTEST = $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: token run demo test-tools test test-browser chromium screenshots test-unit test-integration test-race test-pipeline lint bench rebuild venv clean python-check
 
@@ -37,28 +42,28 @@ test-tools:
 	  || { echo "make test needs jq for the README replay: apt-get install jq / brew install jq" >&2; exit 1; }
 
 test: $(STAMP) test-tools chromium  ## unit, integration, race, pipeline, browser and README replay tests
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 screenshots: $(STAMP) chromium  ## PNGs of every console page at 1280x800 and 390x844 into screenshots/
-	FLEET_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q tests/browser/test_console_pages.py
+	FLEET_SCREENSHOTS=screenshots $(PYTEST) tests/browser/test_console_pages.py
 
 chromium:  ## Debian's chromium for the browser tests, installed (as root) only when missing
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests/unit
+	$(PYTEST) tests/unit
 
 test-integration: $(STAMP)
-	$(BIN)/python -m pytest -q tests/integration
+	$(PYTEST) tests/integration
 
 test-race: $(STAMP)
-	$(BIN)/python -m pytest -q -m race
+	$(PYTEST) -m race
 
 test-pipeline: $(STAMP)
-	$(BIN)/python -m pytest -q tests/pipeline
+	$(PYTEST) tests/pipeline
 
 test-browser: $(STAMP) chromium  ## the operator console in Debian's chromium (Playwright)
-	$(BIN)/python -m pytest -q tests/browser
+	$(PYTEST) tests/browser
 
 token: $(STAMP)  ## print an admin access token for the running stack (make -s token)
 	@$(BIN)/python -m deploy.cli token
