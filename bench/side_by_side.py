@@ -99,6 +99,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--vehicles", type=int, default=10_000, help="fleet size per system")
     parser.add_argument("--pg-dir", type=Path, default=ROOT / ".fleetledger" / "side-by-side-pg")
+    parser.add_argument(
+        "--query-workers", type=int, default=1, help="Fleetledger's query service workers"
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration <= 0 or args.vehicles < args.rounds * PER_ROUND:
         parser.error(f"need --rounds >= 1, --duration > 0, --vehicles >= rounds x {PER_ROUND}")
@@ -250,8 +253,9 @@ def start(stack: ExitStack, args: argparse.Namespace) -> list[System]:
         ps.command_service("command", command_dsn, WORK, broker.bootstrap, topic, workers=2)
     )
     query = stack.enter_context(
-        ps.query_service("query", query_dsn, WORK, command.url, broker.bootstrap, topic)
-    )
+        ps.query_service("query", query_dsn, WORK, command.url, broker.bootstrap, topic,
+                         workers=args.query_workers)
+    )  # fmt: skip
     crud = stack.enter_context(
         ps.service("crud-reference", CRUD_APP, {"CRUD_DATABASE_URL": crud_dsn}, WORK, 2, ROOT)
     )
