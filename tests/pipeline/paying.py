@@ -144,8 +144,11 @@ class PayingStack:
 
     async def booked(self, payment_id: str, customer: httpx.AsyncClient, outcome: Outcome,
                      window: tuple[datetime, datetime]) -> Paid:  # fmt: skip
-        """The paid booking, once its payment is authorized (a webhook's, maybe)."""
+        """The paid booking, once its payment is authorized (a webhook's, maybe) and the
+        read side shows the booking: the manager confirms the hold after the authorization,
+        in a later step (docs/payments.md)."""
         payment = await self.settled(payment_id, ("authorized",), SETTLE_FOR_S)
+        await self.visible(f"/v1/bookings/{payment['booking_id']}")
         return Paid(payment["booking_id"], payment_id, payment["vehicle_id"], *window,
                     payment["price_cents"], outcome, customer)  # fmt: skip
 
@@ -159,6 +162,13 @@ class PayingStack:
             if answer.status_code == 200 and answer.json()["status"] in statuses:
                 return dict(answer.json())
             assert time.monotonic() < deadline, (payment_id, answer.text)
+            await asyncio.sleep(0.2)
+
+    async def visible(self, path: str) -> None:
+        """Wait until the query service answers 200 at `path`."""
+        deadline = time.monotonic() + RETRY_FOR_S
+        while (answer := await self.query.get(path)).status_code != 200:
+            assert time.monotonic() < deadline, (path, answer.text)
             await asyncio.sleep(0.2)
 
     async def cancel(self, paid: Paid, now: datetime) -> None:
