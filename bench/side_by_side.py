@@ -259,7 +259,10 @@ def start(stack: ExitStack, args: argparse.Namespace) -> list[System]:
     crud = stack.enter_context(
         ps.service("crud-reference", CRUD_APP, {"CRUD_DATABASE_URL": crud_dsn}, WORK, 2, ROOT)
     )
-    progress(f"fleetledger on :{command.port} (query :{query.port}), reference on :{crud.port}")
+    progress(
+        f"fleetledger on :{command.port} (query :{query.port}, {args.query_workers} worker(s)),"
+        f" reference on :{crud.port}"
+    )
     return [
         System("fleetledger", _as_service(command, command_dsn), query.port, [], check_fleetledger),
         System("reference", _as_service(crud, crud_dsn), crud.port, [], check_crud),
