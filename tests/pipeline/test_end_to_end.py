@@ -15,7 +15,6 @@ import pytest
 
 from command_service.relay import Relay
 from command_service.store.pool import create_pool
-from deploy.broker import EmbeddedBroker
 from shared.kit.auth.client import SignedIn
 from tests.integration.conftest import new_vehicle
 from tests.pipeline.stack import assert_equals_rebuild, make_stack, wait_caught_up
@@ -115,26 +114,3 @@ async def test_a_relay_killed_between_publish_and_checkpoint_republishes(cluster
         await assert_equals_rebuild(stack)
     finally:
         stack.stop()
-
-
-async def test_a_broker_restart_under_load_is_healed_from_the_feed(cluster, tmp_path):
-    broker = EmbeddedBroker(tmp_path / "own-broker")
-    broker.start()
-    stack = await make_stack(cluster, broker.bootstrap, tmp_path)
-    stack.heal_interval_ms = 1000  # records lost with the broker come back from the feed
-    try:
-        stack.start_command()
-        stack.start_query()
-        workload = Workload(stack.command_url, stack.accounts.admin, seed=4)
-        await workload.setup()
-        load = asyncio.create_task(workload.run(1500))
-        await asyncio.sleep(2)
-        # memory storage: every record and offset is gone (in a thread: the load goes on)
-        await asyncio.to_thread(broker.restart)
-        await load
-        await workload.close()
-        await wait_caught_up(stack)
-        await assert_equals_rebuild(stack)
-    finally:
-        stack.stop()
-        broker.stop()
