@@ -10,9 +10,9 @@ VENV_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 CHECK_PYTHON := import sys; sys.exit(sys.version_info[:2] != (3, 11))
 # Tests run in TEST_WORKERS pytest processes (0: in this one), a whole file at a time so
 # module fixtures are built once. Files go out in collection order: xdist's default
-# reorder (most tests first) left the long files to last. The pipeline tier's fault tests
-# bound their waits in wall-clock time sized for a box of their own (three of them failed
-# once each beside a second worker), so they run first, alone.
+# reorder (most tests first) left the long files to last. The pipeline tier runs alone
+# (PYTEST_ALONE): its fault tests bound their waits in wall-clock time sized for a box of
+# their own. `make test` fills the cores it leaves idle (tools/test_tiers.py).
 TEST_WORKERS ?= 2
 PYTEST_ALONE = $(BIN)/python -m pytest -q
 PYTEST = $(PYTEST_ALONE) -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
@@ -45,8 +45,7 @@ test-tools:
 	  || { echo "make test needs jq for the README replay: apt-get install jq / brew install jq" >&2; exit 1; }
 
 test: $(STAMP) test-tools chromium  ## unit, integration, race, pipeline, browser and README replay tests
-	$(PYTEST_ALONE) tests/pipeline
-	$(PYTEST) --ignore=tests/pipeline
+	$(BIN)/python -m tools.test_tiers --alone "$(PYTEST_ALONE)" --spread "$(PYTEST)"
 
 screenshots: $(STAMP) chromium  ## PNGs of every console page at 1280x800 and 390x844 into screenshots/
 	FLEET_SCREENSHOTS=screenshots $(PYTEST) tests/browser/test_console_pages.py

@@ -1,0 +1,60 @@
+"""`make test`'s order: the pipeline tier alone, the unit, integration and query tiers
+beside it at the lowest priority, then the others; a failing first phase stops the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.test_tiers import BESIDE_PIPELINE, PIPELINE, run_tiers
+
+# Stands in for pytest: records its arguments, niceness and time span, fails on request.
+RECORDER = """
+import json, os, sys, time
+started = time.monotonic()
+if sys.argv[1] == "alone":
+    time.sleep(1)
+with open(os.environ["TIERS_LOG"], "a") as log:
+    log.write(json.dumps({"as": sys.argv[1], "tiers": sys.argv[2:], "nice": os.nice(0),
+                          "started": started, "ended": time.monotonic()}) + "\\n")
+sys.exit(3 if os.environ.get("TIERS_FAIL") in sys.argv[2:] else 0)
+"""
+
+
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: str = "") -> tuple[int, list]:
+    script = tmp_path / "recorder.py"
+    script.write_text(RECORDER)
+    monkeypatch.setenv("TIERS_LOG", str(tmp_path / "log"))
+    monkeypatch.setenv("TIERS_FAIL", fail)
+    status = run_tiers(
+        [sys.executable, str(script), "alone"], [sys.executable, str(script), "spread"]
+    )
+    lines = (tmp_path / "log").read_text().splitlines()
+    return status, sorted((json.loads(line) for line in lines), key=lambda r: r["started"])
+
+
+def test_the_pipeline_tier_runs_alone_with_the_quiet_tiers_beside_it_at_the_lowest_priority(
+    tmp_path, monkeypatch
+):
+    status, (first, second, rest) = runs(tmp_path, monkeypatch)
+    beside, pipeline = sorted([first, second], key=lambda r: r["as"] == "alone")
+    assert status == 0
+    assert (pipeline["as"], pipeline["tiers"], pipeline["nice"]) == ("alone", PIPELINE, os.nice(0))
+    assert (beside["as"], beside["tiers"], beside["nice"]) == ("spread", BESIDE_PIPELINE, 19)
+    assert beside["started"] < pipeline["ended"]  # at the same time, not one after the other
+    assert rest["as"] == "spread" and rest["nice"] == os.nice(0)
+    assert rest["tiers"] == [f"--ignore={t}" for t in [*PIPELINE, *BESIDE_PIPELINE]]
+    assert rest["started"] >= max(beside["ended"], pipeline["ended"])
+
+
+@pytest.mark.parametrize("failing", [PIPELINE[0], BESIDE_PIPELINE[-1]])
+def test_a_failure_in_the_first_phase_is_the_status_and_the_other_tiers_do_not_run(
+    tmp_path, monkeypatch, failing
+):
+    status, ran = runs(tmp_path, monkeypatch, fail=failing)
+    assert status == 3
+    assert len(ran) == 2  # the pipeline tier and the tiers beside it, nothing after

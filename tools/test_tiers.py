@@ -1,0 +1,57 @@
+"""`make test`: the pipeline tier alone at normal priority with the tiers that bound nothing
+in wall-clock time beside it at the lowest, then every other tier.
+
+The pipeline tier's fault tests bound their waits in wall-clock time sized for a box of
+their own (three of them failed once each beside a second pytest worker), yet they leave
+about 0.8 of 2 cores idle: load runs, grace periods, consumer rejoins. The unit,
+integration and query tiers fill that at nice 19, so the kernel gives them a core only
+when the pipeline tier does not want it. Their output is printed when they end.
+
+    python -m tools.test_tiers --alone "PYTEST ARGS" --spread "PYTEST ARGS"
+
+`--alone` runs one pytest process, `--spread` its workers (the Makefile defines both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+import tempfile
+
+PIPELINE = ["tests/pipeline"]
+BESIDE_PIPELINE = ["tests/unit", "tests/integration", "tests/query"]
+LOWEST_PRIORITY = ["nice", "-n", "19"]
+
+
+def run_tiers(alone: list[str], spread: list[str]) -> int:
+    """The exit status of the first failing phase, else 0."""
+    with tempfile.TemporaryFile("w+") as log:
+        beside = subprocess.Popen(
+            [*LOWEST_PRIORITY, *spread, *BESIDE_PIPELINE], stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            pipeline = subprocess.run([*alone, *PIPELINE]).returncode
+        finally:  # on Ctrl-C both pytest processes got the SIGINT: let them clean up
+            besides = beside.wait()
+        log.seek(0)
+        sys.stdout.write(f"\n== {' '.join(BESIDE_PIPELINE)} (beside the pipeline tier)\n")
+        sys.stdout.write(log.read())
+        sys.stdout.flush()  # before the next phase writes to the same terminal
+    if pipeline or besides:
+        return pipeline or besides
+    ignored = [f"--ignore={tier}" for tier in [*PIPELINE, *BESIDE_PIPELINE]]
+    return subprocess.run([*spread, *ignored]).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="make test's tiers, in their order")
+    parser.add_argument("--alone", required=True, help="pytest in one process")
+    parser.add_argument("--spread", required=True, help="pytest over its workers")
+    args = parser.parse_args(argv)
+    return run_tiers(shlex.split(args.alone), shlex.split(args.spread))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
