@@ -25,16 +25,25 @@ BESIDE_PIPELINE = ["tests/unit", "tests/integration", "tests/query"]
 LOWEST_PRIORITY = ["nice", "-n", "19"]
 
 
+def finished(proc: subprocess.Popen[bytes]) -> int:
+    """Its exit status once it ends. A Ctrl-C reaches every process of the terminal's group,
+    pytest included, so this waits for pytest's own cleanup (databases, brokers, services
+    stopped by PID) instead of killing it, as `subprocess.run` would."""
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue
+
+
 def run_tiers(alone: list[str], spread: list[str]) -> int:
     """The exit status of the first failing phase, else 0."""
     with tempfile.TemporaryFile("w+") as log:
         beside = subprocess.Popen(
             [*LOWEST_PRIORITY, *spread, *BESIDE_PIPELINE], stdout=log, stderr=subprocess.STDOUT
         )
-        try:
-            pipeline = subprocess.run([*alone, *PIPELINE]).returncode
-        finally:  # on Ctrl-C both pytest processes got the SIGINT: let them clean up
-            besides = beside.wait()
+        pipeline = finished(subprocess.Popen([*alone, *PIPELINE]))
+        besides = finished(beside)
         log.seek(0)
         sys.stdout.write(f"\n== {' '.join(BESIDE_PIPELINE)} (beside the pipeline tier)\n")
         sys.stdout.write(log.read())
@@ -42,7 +51,7 @@ def run_tiers(alone: list[str], spread: list[str]) -> int:
     if pipeline or besides:
         return pipeline or besides
     ignored = [f"--ignore={tier}" for tier in [*PIPELINE, *BESIDE_PIPELINE]]
-    return subprocess.run([*spread, *ignored]).returncode
+    return finished(subprocess.Popen([*spread, *ignored]))
 
 
 def main(argv: list[str] | None = None) -> int:

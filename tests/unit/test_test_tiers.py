@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -65,3 +68,43 @@ def test_a_failure_in_the_first_phase_is_the_status_and_the_other_tiers_do_not_r
     status, ran = runs(tmp_path, monkeypatch, fail=failing)
     assert status == 3
     assert len(ran) == 2  # the pipeline tier and the tiers beside it, nothing after
+
+
+# Stands in for a pytest that runs until interrupted, then cleans up for half a second.
+INTERRUPTIBLE = """
+import os, signal, sys, time
+from pathlib import Path
+log = Path(os.environ["TIERS_LOG"])
+
+def cleanup(*_):
+    time.sleep(0.5)
+    with log.open("a") as out:
+        out.write(f"cleaned {sys.argv[1]}\\n")
+    sys.exit(2)
+
+signal.signal(signal.SIGINT, cleanup)
+with log.open("a") as out:
+    out.write(f"started {sys.argv[1]}\\n")
+time.sleep(60)
+"""
+
+
+def test_a_ctrl_c_lets_both_running_tiers_clean_up_and_starts_nothing_more(tmp_path):
+    script, log = tmp_path / "interruptible.py", tmp_path / "log"
+    script.write_text(INTERRUPTIBLE)
+    tiers = ["--alone", f"{sys.executable} {script} alone"]
+    tiers += ["--spread", f"{sys.executable} {script} spread"]
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "tools.test_tiers", *tiers],
+        env={**os.environ, "TIERS_LOG": str(log)},
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    deadline = time.monotonic() + 60
+    while not log.exists() or log.read_text().count("started") < 2:
+        assert time.monotonic() < deadline, "the tiers never started"
+        time.sleep(0.05)
+    os.killpg(runner.pid, signal.SIGINT)  # what Ctrl-C does
+    assert runner.wait(timeout=60) != 0
+    lines = log.read_text().splitlines()
+    assert sorted(lines) == ["cleaned alone", "cleaned spread", "started alone", "started spread"]
