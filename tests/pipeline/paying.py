@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -156,18 +157,22 @@ class PayingStack:
         self, payment_id: str, statuses: tuple[str, ...], within_s: float = RETRY_FOR_S
     ) -> dict[str, Any]:
         """The payment as the read side shows it, once its status is one of `statuses`."""
-        deadline = time.monotonic() + within_s
-        while True:
-            answer = await self.query.get(f"/v1/payments/{payment_id}")
-            if answer.status_code == 200 and answer.json()["status"] in statuses:
-                return dict(answer.json())
-            assert time.monotonic() < deadline, (payment_id, answer.text)
-            await asyncio.sleep(0.2)
+        path = f"/v1/payments/{payment_id}"
+        return await self.read_when(path, lambda payment: payment["status"] in statuses, within_s)
 
     async def visible(self, path: str) -> None:
         """Wait until the query service answers 200 at `path`."""
-        deadline = time.monotonic() + RETRY_FOR_S
-        while (answer := await self.query.get(path)).status_code != 200:
+        await self.read_when(path, lambda _: True)
+
+    async def read_when(
+        self, path: str, accepted: Callable[[dict[str, Any]], bool], within_s: float = RETRY_FOR_S
+    ) -> dict[str, Any]:
+        """What the query service answers at `path`, once it is a 200 that `accepted`."""
+        deadline = time.monotonic() + within_s
+        while True:
+            answer = await self.query.get(path)
+            if answer.status_code == 200 and accepted(answer.json()):
+                return dict(answer.json())
             assert time.monotonic() < deadline, (path, answer.text)
             await asyncio.sleep(0.2)
 
