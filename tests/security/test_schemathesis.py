@@ -61,8 +61,8 @@ async def schemathesis(
 async def fuzz(base_url: str, token: str, report: Path) -> Run:
     """Examples, then fuzzing (valid and invalid data) until MAX_TIME_S. Not the coverage
     phase: with a time limit schemathesis 4.32 repeats its catch-up passes without checking
-    the clock, and drawing values for the VIN and plate patterns kept one run busy for up to
-    117 s of CPU (near the 120-s bound), where these phases stop at 12-14 s."""
+    the clock, and drawing values for the VIN and plate patterns kept the fixture busy for
+    up to 117 s (near the 120-s bound), where these phases stop at 12-14 s."""
     return await schemathesis(
         *(base_url, token, report, CHECKS),
         *("--phases", "examples,fuzzing", "--max-examples", "8", "--workers", "2"),
