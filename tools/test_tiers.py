@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 PIPELINE = ["tests/pipeline"]
 BESIDE_PIPELINE = ["tests/unit", "tests/integration", "tests/query"]
@@ -38,12 +40,32 @@ def finished(proc: subprocess.Popen[bytes]) -> int:
 
 
 def run_tiers(alone: list[str], spread: list[str]) -> int:
-    """The exit status of the first failing phase, else 0."""
+    """The exit status of the first failing phase, else 0.
+
+    Each pytest session gets its own --basetemp under one directory, removed after a
+    passing run. A session left to pytest's default resets /tmp/pytest-of-<user> to mode
+    0700 as it starts, which locked the other session's PostgreSQL (run as an unprivileged
+    user when we are root) out of its data directory in the middle of its initdb."""
+    root = Path(tempfile.mkdtemp(prefix="fleetledger-tests-"))
+    status = _phases(alone, spread, root)
+    if status == 0:
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        sys.stdout.write(f"\nthe failed run's temporary files: {root}\n")
+    return status
+
+
+def _phases(alone: list[str], spread: list[str], root: Path) -> int:
+    def session(command: list[str], name: str, *args: str) -> list[str]:
+        return [*command, f"--basetemp={root / name}", *args]
+
     with tempfile.TemporaryFile("w+") as log:
         beside = subprocess.Popen(
-            [*LOWEST_PRIORITY, *spread, *BESIDE_PIPELINE], stdout=log, stderr=subprocess.STDOUT
+            [*LOWEST_PRIORITY, *session(spread, "beside", *BESIDE_PIPELINE)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
-        pipeline = finished(subprocess.Popen([*alone, *PIPELINE]))
+        pipeline = finished(subprocess.Popen(session(alone, "pipeline", *PIPELINE)))
         besides = finished(beside)
         log.seek(0)
         sys.stdout.write(f"\n== {' '.join(BESIDE_PIPELINE)} (beside the pipeline tier)\n")
@@ -52,7 +74,7 @@ def run_tiers(alone: list[str], spread: list[str]) -> int:
     if pipeline or besides:
         return pipeline or besides
     ignored = [f"--ignore={tier}" for tier in [*PIPELINE, *BESIDE_PIPELINE]]
-    return finished(subprocess.Popen([*spread, *ignored]))
+    return finished(subprocess.Popen(session(spread, "rest", *ignored)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,13 +30,17 @@ met = lambda: Path(os.environ["TIERS_LOG"] + "." + other).exists()
 while not met() and time.monotonic() < started + 60:
     time.sleep(0.05)
 with open(os.environ["TIERS_LOG"], "a") as log:
-    log.write(json.dumps({"as": me, "tiers": sys.argv[2:], "nice": os.nice(0), "met": met(),
-                          "started": started, "ended": time.monotonic()}) + "\\n")
+    tiers = [a for a in sys.argv[2:] if not a.startswith("--basetemp=")]
+    basetemp = [a for a in sys.argv[2:] if a.startswith("--basetemp=")]
+    log.write(json.dumps({"as": me, "tiers": tiers, "basetemp": basetemp, "met": met(),
+                          "nice": os.nice(0), "started": started,
+                          "ended": time.monotonic()}) + "\\n")
 sys.exit(3 if os.environ.get("TIERS_FAIL") in sys.argv[2:] else 0)
 """
 
 
 def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: str = "") -> tuple[int, list]:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the runner's files go
     script = tmp_path / "recorder.py"
     script.write_text(RECORDER)
     monkeypatch.setenv("TIERS_LOG", str(tmp_path / "log"))
@@ -60,6 +65,10 @@ def test_the_pipeline_tier_runs_alone_with_the_quiet_tiers_beside_it_at_the_lowe
     assert rest["as"] == "spread" and rest["nice"] == os.nice(0)
     assert rest["tiers"] == [f"--ignore={t}" for t in [*PIPELINE, *BESIDE_PIPELINE]]
     assert rest["started"] >= max(beside["ended"], pipeline["ended"])
+    # each session its own --basetemp, never pytest's shared default; removed after a pass
+    basetemps = [r["basetemp"] for r in (pipeline, beside, rest)]
+    assert all(len(b) == 1 for b in basetemps) and len({b[0] for b in basetemps}) == 3
+    assert not list(tmp_path.glob("fleetledger-tests-*"))
 
 
 @pytest.mark.parametrize("failing", [PIPELINE[0], BESIDE_PIPELINE[-1]])
@@ -97,7 +106,7 @@ def test_a_ctrl_c_lets_both_running_tiers_clean_up_and_starts_nothing_more(tmp_p
     tiers += ["--spread", f"{sys.executable} {script} spread"]
     runner = subprocess.Popen(
         [sys.executable, "-m", "tools.test_tiers", *tiers],
-        env={**os.environ, "TIERS_LOG": str(log)},
+        env={**os.environ, "TIERS_LOG": str(log), "TMPDIR": str(tmp_path)},
         stdout=subprocess.DEVNULL,
         start_new_session=True,  # its own process group, as a terminal's foreground job
     )
