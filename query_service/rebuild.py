@@ -56,9 +56,13 @@ async def rebuild(
         await schemas.ensure_pointer(admin)
         name = schemas.new_schema_name()
         await schemas.create_schema(admin, name, indexes=False)
-        events = await replay(database_url, name, command_url, credentials, processes)
-        await schemas.create_indexes(admin, name)
-        await _vacuum(admin, name)
+        try:
+            events = await replay(database_url, name, command_url, credentials, processes)
+            await schemas.create_indexes(admin, name)
+            await _vacuum(admin, name)
+        except Exception:  # half built and never served: nothing to keep
+            await admin.execute(f"DROP SCHEMA {name} CASCADE")
+            raise
         replaced = await schemas.activate(admin, name) if activate else None
         await _drop_old_generations(admin, keep)
         return RebuildReport(name, replaced, events, time.perf_counter() - started)

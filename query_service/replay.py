@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
@@ -34,6 +32,7 @@ from query_service.store import schemas
 from shared.contract.events import StreamEvent
 from shared.kit import collector
 from shared.kit.auth.client import Credentials
+from shared.kit.processes import each_in_a_process
 
 PAGE = 2000
 SHARDS = 4
@@ -119,13 +118,8 @@ async def replay(
     if processes == 1:
         return await job.replay_here()
     assert SHARDS % processes == 0, f"{processes} processes cannot share {SHARDS} shards"
-    loop = asyncio.get_running_loop()
-    spawn = multiprocessing.get_context("spawn")  # no copy of this process's event loop
-    with ProcessPoolExecutor(processes, mp_context=spawn) as pool:
-        ends = await asyncio.gather(*(
-            loop.run_in_executor(pool, job.replay_shards, tuple(range(p, SHARDS, processes)))
-            for p in range(processes)
-        ))  # fmt: skip
+    shares = [tuple(range(p, SHARDS, processes)) for p in range(processes)]
+    ends = await each_in_a_process(job.replay_shards, shares)
     tail = await job.replay_here(after=catch_up(ends), replayed=True)
     return sum(end.events for end in ends) + tail
 

@@ -1,0 +1,82 @@
+"""Calls run side by side in spawned processes, where the first failure stops the rest.
+
+`concurrent.futures.ProcessPoolExecutor` raises a failure only once its pool shuts down,
+and that waits for every other call to finish: a rebuild whose first replay process
+failed at once would report it only after the other had replayed its whole share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import pickle
+import traceback
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+class ProcessDiedError(RuntimeError):
+    """A process ended without answering (killed, or out of memory)."""
+
+
+class RemoteTraceback(Exception):
+    """Where a call failed in its process: the cause of the exception raised here."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+async def each_in_a_process(call: Callable[[A], R], arguments: Sequence[A]) -> list[R]:
+    """`call(a)` for each of `arguments`, each in a process of its own, the results in
+    their order. The first failure terminates the other processes and is raised here."""
+    spawn = multiprocessing.get_context("spawn")  # no copy of this process's event loop
+    running: list[tuple[BaseProcess, Connection]] = []
+    try:
+        for argument in arguments:
+            answers, answer = spawn.Pipe(duplex=False)
+            process = spawn.Process(target=_answer, args=(call, argument, answer), daemon=True)
+            process.start()
+            answer.close()  # the child holds its own end: end of file here means it died
+            running.append((process, answers))
+        return list(await asyncio.gather(*(asyncio.to_thread(_outcome, *r) for r in running)))
+    finally:
+        for child, answers in running:
+            child.terminate()  # nothing once it answered and exited
+            child.join()
+            answers.close()
+
+
+def _answer(call: Callable[[Any], Any], argument: Any, answer: Connection) -> None:
+    """In the child: send back ("done", result) or ("failed", exception, traceback)."""
+    try:
+        outcome: tuple[Any, ...] = ("done", call(argument))
+    except BaseException as exc:
+        outcome = ("failed", _portable(exc), traceback.format_exc())
+    answer.send(outcome)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """`exc`, or its text where it would not survive the trip (some exceptions pickle
+    but cannot be rebuilt from their arguments)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def _outcome(process: BaseProcess, answers: Connection) -> Any:
+    try:
+        kind, *value = answers.recv()
+    except EOFError:
+        process.join()
+        raise ProcessDiedError(f"{process.name} exited with {process.exitcode}") from None
+    if kind == "failed":
+        exc, remote = value
+        raise exc from RemoteTraceback(remote)
+    return value[0]
