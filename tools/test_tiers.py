@@ -4,9 +4,10 @@ wall-clock bounds are generous beside it at the lowest, then every other tier.
 The pipeline tier's fault tests bound their waits in wall-clock time sized for a box of
 their own (three of them failed once each beside a second pytest worker), yet they leave
 about 0.8 of 2 cores idle: load runs, grace periods, consumer rejoins. The unit,
-integration and query tiers fill that at nice 19, so the kernel favours the pipeline
-tier (which still ran 66 s longer beside them, 642 against 576 s, in the one pair
-measured on 2026-11-27). Their output is printed when they end.
+integration, query, deploy, upgrade and README tiers fill that at nice 19, so the
+kernel favours the pipeline tier (which still ran 66 s longer beside the first three,
+642 against 576 s, in the one pair measured on 2026-11-27). Their output is printed
+when they end.
 
     python -m tools.test_tiers --alone "PYTEST ARGS" --spread "PYTEST ARGS"
 
@@ -24,7 +25,10 @@ import tempfile
 from pathlib import Path
 
 PIPELINE = ["tests/pipeline"]
-BESIDE_PIPELINE = ["tests/unit", "tests/integration", "tests/query"]
+BESIDE_PIPELINE = [
+    "tests/unit", "tests/integration", "tests/query", "tests/deploy", "tests/upgrade",
+    "tests/readme",
+]  # fmt: skip
 LOWEST_PRIORITY = ["nice", "-n", "19"]
 
 
