@@ -70,19 +70,28 @@ class Workload:
             status = self.rng.choice(["available", "maintenance", "inactive"])
             await self._post(f"/v1/vehicles/{vehicle}/status", {"status": status, "reason": "ops"})
         else:
-            resp = await self.http.patch(
-                f"/v1/vehicles/{vehicle}", json={"seats": self.rng.randrange(2, 9)}
-            )
-            self.statuses[resp.status_code] += 1
+            # An absolute change: sent again, it leaves the vehicle as once would.
+            seats = {"seats": self.rng.randrange(2, 9)}
+            await self._send("PATCH", f"/v1/vehicles/{vehicle}", seats)
 
     async def _post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        """POST with an Idempotency-Key, retried once on a dropped connection, as a careful
-        client would: the retry can never apply the command twice."""
+        """POST with an Idempotency-Key: sent again, it can never apply the command twice."""
         headers = {"Idempotency-Key": f"wl-{self.rng.getrandbits(64):016x}"}
+        return await self._send("POST", path, body, headers)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """A request retried once on a dropped connection, as a careful client would: a
+        pooled keep-alive connection can be closed by the server just as it is reused."""
         try:
-            resp = await self.http.post(path, json=body, headers=headers)
+            resp = await self.http.request(method, path, json=body, headers=headers)
         except httpx.TransportError:
-            resp = await self.http.post(path, json=body, headers=headers)
+            resp = await self.http.request(method, path, json=body, headers=headers)
         self.statuses[resp.status_code] += 1
         return resp
 
