@@ -43,12 +43,18 @@ async def each_in_a_process(call: Callable[[A], R], arguments: Sequence[A]) -> l
             process.start()
             answer.close()  # the child holds its own end: end of file here means it died
             running.append((process, answers))
-        return list(await asyncio.gather(*(asyncio.to_thread(_outcome, *r) for r in running)))
+        try:  # the first failure cancels the other waits, then ends the other processes
+            async with asyncio.TaskGroup() as group:
+                waits = [group.create_task(_outcome(*r)) for r in running]
+        except BaseExceptionGroup as failed:
+            first = failed.exceptions[0]
+            raise first from first.__cause__
+        return [wait.result() for wait in waits]
     finally:
         for child, answers in running:
             child.terminate()  # nothing once it answered and exited
             child.join()
-            answers.close()
+            answers.close()  # no wait reads it any more: the task group ended them all
 
 
 def _answer(call: Callable[[Any], Any], argument: Any, answer: Connection) -> None:
@@ -70,11 +76,25 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
-def _outcome(process: BaseProcess, answers: Connection) -> Any:
+async def _outcome(process: BaseProcess, answers: Connection) -> Any:
+    """The child's answer, awaited on the event loop: a pipe is readable once the child
+    has written its answer (small: read at once) or ended."""
+    loop = asyncio.get_running_loop()
+    readable: asyncio.Future[None] = loop.create_future()
+
+    def ready() -> None:
+        if not readable.done():
+            readable.set_result(None)
+
+    loop.add_reader(answers.fileno(), ready)
+    try:
+        await readable
+    finally:
+        loop.remove_reader(answers.fileno())
     try:
         kind, *value = answers.recv()
     except EOFError:
-        process.join()
+        await asyncio.to_thread(process.join)
         raise ProcessDiedError(f"{process.name} exited with {process.exitcode}") from None
     if kind == "failed":
         exc, remote = value

@@ -3,6 +3,7 @@ raised at once, the other processes stopped (shared.kit.processes; the rebuild's
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -69,3 +70,19 @@ def fail_unportably(_: object) -> None:
 async def test_an_exception_that_cannot_travel_arrives_as_its_text() -> None:
     with pytest.raises(RuntimeError, match="NeedsAKeyword: share 1 is corrupt"):
         await each_in_a_process(fail_unportably, [None])
+
+
+async def test_a_cancelled_wait_stops_every_process(tmp_path: Path) -> None:
+    pid_files = [tmp_path / f"sleeper{n}.pid" for n in range(2)]
+    waiting = asyncio.create_task(
+        each_in_a_process(sleep_or_fail, [("sleep", str(f)) for f in pid_files])
+    )
+    while not all(f.exists() and f.read_text() for f in pid_files):  # both asleep
+        assert not waiting.done()
+        await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    for pid_file in pid_files:
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(pid_file.read_text()), 0)
