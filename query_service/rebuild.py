@@ -16,16 +16,23 @@ import time
 from dataclasses import dataclass
 
 import asyncpg
+import httpx
 import structlog
 
-from query_service.replay import replay
+from query_service.replay import CorruptLogError, replay
 from query_service.settings import REBUILD_PROCESSES, RebuildSettings
 from query_service.store import schemas
 from shared.kit.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
 from shared.kit.logs import configure_logging
+from shared.kit.processes import ProcessDiedError
 from shared.kit.settings import load
 
 log = structlog.get_logger("query_service.rebuild")
+# What stops a rebuild without a bug: PostgreSQL or the command service unreachable or
+# refusing, a corrupt feed, a replay process killed.
+EXPECTED_FAILURES = (
+    OSError, asyncpg.PostgresError, httpx.HTTPError, CorruptLogError, ProcessDiedError,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -108,12 +115,18 @@ def main(argv: list[str] | None = None, prog: str = "python -m query_service.reb
         settings.state_dir / CREDENTIALS_FILE,
         "service",
     )
-    report = asyncio.run(
-        rebuild(
-            args.database_url, args.command_url, credentials, args.keep,
-            processes=settings.processes,
-        )
-    )  # fmt: skip
+    try:
+        report = asyncio.run(
+            rebuild(
+                args.database_url, args.command_url, credentials, args.keep,
+                processes=settings.processes,
+            )
+        )  # fmt: skip
+    except EXPECTED_FAILURES as exc:  # an operator's problem, not a bug: no traceback
+        raise SystemExit(
+            f"rebuild failed: {type(exc).__name__}: {exc or 'no detail'}"
+            " (the active read models were not touched)"
+        ) from None
     log.info(
         "rebuild_done",
         schema=report.schema,

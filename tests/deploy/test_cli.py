@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -10,6 +11,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
+from deploy.postgres import free_port
+from tests.conftest import Cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBCOMMANDS = ("run", "demo", "token", "rebuild", "user", "simulate")
@@ -84,6 +88,21 @@ def test_a_bad_sandbox_provider_value_stops_run_before_anything_starts() -> None
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip() == (
         "configuration error: FLEET_SANDBOX_SLOW_MIN_MS must be 0 to FLEET_SANDBOX_SLOW_MAX_MS"
+    )
+
+
+async def test_a_rebuild_that_cannot_reach_the_command_service_fails_in_one_line(
+    cluster: Cluster,
+) -> None:
+    dsn = await cluster.create_database("cli_rebuild")
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    done = await asyncio.to_thread(
+        fleetledger, "rebuild", "--database-url", dsn, "--command-url", nobody
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "rebuild failed: ConnectError: All connection attempts failed"
+        " (the active read models were not touched)"
     )
 
 

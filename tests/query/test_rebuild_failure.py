@@ -3,21 +3,14 @@ active one never stopped serving (query_service.rebuild)."""
 
 from __future__ import annotations
 
-import socket
-
 import asyncpg
 import httpx
 import pytest
 
+from deploy.postgres import free_port
 from query_service.rebuild import rebuild
 from query_service.store import schemas
 from shared.kit.processes import RemoteTraceback
-
-
-def unused_port() -> int:
-    with socket.socket() as probe:  # closed again: nothing answers there
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def generations(admin: asyncpg.Connection) -> list[str]:
@@ -34,7 +27,7 @@ async def test_a_rebuild_that_cannot_read_the_feed_drops_its_new_generation(
         active = await schemas.ensure_pointer(admin)
         before = await generations(admin)
         with pytest.raises(httpx.ConnectError) as raised:
-            await rebuild(query_dsn, f"http://127.0.0.1:{unused_port()}", None, processes=processes)
+            await rebuild(query_dsn, f"http://127.0.0.1:{free_port()}", None, processes=processes)
         assert (processes > 1) == isinstance(raised.value.__cause__, RemoteTraceback)
         assert await generations(admin) == before
         assert await admin.fetchval("SELECT schema_name FROM read_model_active") == active
