@@ -68,13 +68,23 @@ async def rebuild(
             await schemas.create_indexes(admin, name)
             await _vacuum(admin, name)
         except Exception:  # half built and never served: nothing to keep
-            await admin.execute(f"DROP SCHEMA {name} CASCADE")
+            await _drop_unfinished(admin, name)
             raise
         replaced = await schemas.activate(admin, name) if activate else None
         await _drop_old_generations(admin, keep)
         return RebuildReport(name, replaced, events, time.perf_counter() - started)
     finally:
         await admin.close()
+
+
+async def _drop_unfinished(admin: asyncpg.Connection, schema: str) -> None:
+    """Drop a generation a failed rebuild left, unless the failure took the database
+    too: then it stays until pruned with the older generations (`--keep`), and the
+    failure's own error is the one told."""
+    try:
+        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("unfinished_generation_kept", schema=schema, error=repr(exc))
 
 
 async def _vacuum(admin: asyncpg.Connection, schema: str) -> None:
@@ -124,7 +134,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m query_service.reb
         )  # fmt: skip
     except EXPECTED_FAILURES as exc:  # an operator's problem, not a bug: no traceback
         raise SystemExit(
-            f"rebuild failed: {type(exc).__name__}: {exc or 'no detail'}"
+            f"rebuild failed: {type(exc).__name__}: {str(exc) or 'no detail'}"
             " (the active read models were not touched)"
         ) from None
     log.info(
