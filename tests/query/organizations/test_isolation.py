@@ -23,7 +23,7 @@ from shared.contract.serialization import loads
 from tests.conftest import Issuer
 from tests.query.conftest import Fleet, ReadSide, iso
 from tests.query.organizations.conftest import Org, token_of
-from tests.query.test_stream import fields_of, next_message, serving
+from tests.query.test_stream import STREAM_WITHIN_S, fields_of, next_message, serving
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _ID_PARAMS = (
@@ -121,7 +121,7 @@ async def test_the_stream_carries_only_the_subscribers_organization(
     fleet = read.fleet
     async with (
         serving(read) as client,
-        asyncio.timeout(10),
+        asyncio.timeout(STREAM_WITHIN_S),
         client.stream(
             "GET", "/v1/stream", headers={"Authorization": f"Bearer {a.token}"}
         ) as response,
