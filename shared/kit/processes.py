@@ -27,9 +27,6 @@ class ProcessDiedError(RuntimeError):
 class RemoteTraceback(Exception):
     """Where a call failed in its process: the cause of the exception raised here."""
 
-    def __str__(self) -> str:
-        return str(self.args[0])
-
 
 async def each_in_a_process(call: Callable[[A], R], arguments: Sequence[A]) -> list[R]:
     """`call(a)` for each of `arguments`, each in a process of its own, the results in

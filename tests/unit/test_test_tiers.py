@@ -1,5 +1,5 @@
-"""`make test`'s order: the pipeline tier alone, the unit, integration and query tiers
-beside it at the lowest priority, then the others; a failing first phase stops the run,
+"""`make test`'s order: the pipeline tier alone, the tiers with generous bounds beside it
+at the lowest priority, then the others; a failing first phase stops the run,
 and a Ctrl-C lets the running tiers clean up."""
 
 from __future__ import annotations
