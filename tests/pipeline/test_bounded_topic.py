@@ -21,10 +21,11 @@ from tests.pipeline.stack import Stack, assert_equals_rebuild, wait_caught_up
 from tests.pipeline.workload import Workload
 
 pytestmark = pytest.mark.pipeline
-# A maximum well above the window (by default 3x, over 20,000 events): after a rotation the
-# new topic would have to outgrow the consumer's old positions before its next fetch for
-# the consumer to miss the change (docs/broker.md, known limits).
-SMALL_WINDOW = {"FLEET_KAFKA_RETAIN_EVENTS": "100", "FLEET_KAFKA_MAX_EVENTS": "600"}
+# A maximum well above the window (4x here; 3x by default, over 20,000 events): after a
+# rotation the new topic would have to outgrow the consumer's old positions before its next
+# fetch for the consumer to miss the change (docs/broker.md, known limits). 1,200 commands
+# rotate it about four times.
+SMALL_WINDOW = {"FLEET_KAFKA_RETAIN_EVENTS": "100", "FLEET_KAFKA_MAX_EVENTS": "400"}
 
 
 async def bounded_stack(cluster, bootstrap: str, tmp_path) -> Stack:
@@ -86,8 +87,8 @@ async def test_a_healthy_run_through_topic_rotations_heals_nothing(cluster, brok
         stack.start_query()
         workload = Workload(stack.command_url, stack.accounts.admin, seed=11)
         await workload.setup()
-        await run_until_healer_walked(stack, workload, 2000)
-        assert await metric(stack.command_url, "fleet_relay_topic_rotations_total") >= 1
+        await run_until_healer_walked(stack, workload, 1200)
+        assert await metric(stack.command_url, "fleet_relay_topic_rotations_total") >= 2
         assert await metric(stack.query_url, "fleet_query_healed_events_total") == 0
         await assert_equals_rebuild(stack)
     finally:
@@ -106,7 +107,7 @@ async def test_a_broker_restart_under_load_is_republished_not_healed(cluster, tm
         stack.start_query()
         workload = Workload(stack.command_url, stack.accounts.admin, seed=12)
         await workload.setup()
-        load = asyncio.create_task(run_until_healer_walked(stack, workload, 1500))
+        load = asyncio.create_task(run_until_healer_walked(stack, workload, 1000))
         await asyncio.sleep(2)
         await asyncio.to_thread(broker.restart)  # memory storage: every record is gone
         await load
