@@ -10,9 +10,9 @@ VENV_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 CHECK_PYTHON := import sys; sys.exit(sys.version_info[:2] != (3, 11))
 # Tests run in TEST_WORKERS pytest processes (0: in this one), a whole file at a time so
 # module fixtures are built once. Files go out in collection order: xdist's default
-# reorder (most tests first) left the long files to last. The pipeline tier runs alone
-# (PYTEST_ALONE): its fault tests bound their waits in wall-clock time sized for a box of
-# their own. `make test` fills the cores it leaves idle (tools/test_tiers.py).
+# reorder (most tests first) left the long files to last. The pipeline tier's fault tests
+# run alone (PYTEST_ALONE): they bound their waits in wall-clock time sized for a box of
+# their own. `make test` fills the cores they leave idle (tools/test_tiers.py).
 TEST_WORKERS ?= 2
 PYTEST_ALONE = $(BIN)/python -m pytest -q
 PYTEST = $(PYTEST_ALONE) -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder

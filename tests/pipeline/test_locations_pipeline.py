@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 
 import httpx
-import pytest
 
 from query_service.feed_client import CommandFeed
 from shared.kit.auth.client import SignedIn
@@ -15,7 +14,6 @@ from tests.integration.conftest import new_vehicle
 from tests.pipeline.conftest import read_topic
 from tests.pipeline.stack import assert_equals_rebuild, wait_caught_up
 
-pytestmark = pytest.mark.pipeline
 BERLIN = {"name": "Berlin Hbf", "lat": 52.5251, "lon": 13.3694, "timezone": "Europe/Berlin"}
 
 

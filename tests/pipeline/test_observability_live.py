@@ -24,7 +24,6 @@ from tests.scrape import (
     value,
 )
 
-pytestmark = pytest.mark.pipeline
 HTTP = "fleet_http_request_duration_seconds_count"
 PROBES = 10
 

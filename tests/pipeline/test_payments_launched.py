@@ -18,8 +18,6 @@ from shared.kit.auth.client import Credentials, SignedIn
 from tests.integration.conftest import new_vehicle
 from tests.pipeline.launched import Launched, launched
 
-pytestmark = pytest.mark.pipeline
-
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Launched]:

@@ -8,14 +8,12 @@ from __future__ import annotations
 import uuid
 
 import httpx
-import pytest
 
 from query_service.feed_client import CommandFeed
 from shared.kit.auth.client import SignedIn
 from tests.pipeline.conftest import read_topic
 from tests.pipeline.stack import assert_equals_rebuild, wait_caught_up
 
-pytestmark = pytest.mark.pipeline
 TERMS = {"name": "City", "currency": "EUR", "rates": {"hourly_cents": 1500, "daily_cents": 7000}}
 
 

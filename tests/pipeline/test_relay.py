@@ -15,6 +15,8 @@ from tests.pipeline.conftest import read_topic, versions_by_vehicle
 from tests.streams import append_booking, register_vehicle
 from tests.waiting import until
 
+pytestmark = pytest.mark.pipeline
+
 
 @pytest.fixture
 async def pool(command_dsn):

@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 
 from deploy import services
 from tests.pipeline.stack import make_stack
+
+pytestmark = pytest.mark.pipeline
 
 # A long session makes the broker hold the rejoin for about 18 s (docs/pipeline.md), so a
 # replica ready within READY_WITHIN_S was ready while joining, however busy the box is

@@ -25,8 +25,6 @@ from deploy.simulator.runner import simulate
 from deploy.simulator.world import QuoteSeen
 from tests.pipeline.stack import Stack
 
-pytestmark = pytest.mark.pipeline
-
 COMMAND_DEMO_ENV = {
     **DEMO_ENV,  # what `make demo` sets: demo mode, loopback-sized sign-up limits
     "FLEET_SWEEPER_INTERVAL_MS": "200",

@@ -19,8 +19,6 @@ import pytest
 from deploy.services import ROOT
 from tests.pipeline.launched import Launched, launched
 
-pytestmark = pytest.mark.pipeline
-
 REPLAYED = re.compile(r"<!-- replay:[^>]*-->\s*```sh\n(.*?)```", re.S)
 EXPECTED = re.compile(r"^# → (\d{3})\b", re.M)
 PRELUDE = """\
