@@ -137,7 +137,7 @@ async def test_a_simulated_fleet_leaves_a_consistent_event_log(demo_stack: Stack
         vehicles=20,
         customers=30,
         days=3,
-        max_seconds=45,
+        max_seconds=120,  # about 12 s alone; room for a busy machine
         url=demo_stack.command_url,
         concurrency=8,
         bookings_per_customer_day=2.0,
@@ -149,7 +149,7 @@ async def test_a_simulated_fleet_leaves_a_consistent_event_log(demo_stack: Stack
     )
     started = time.monotonic()
     report = await simulate(config)
-    assert not report.stopped_early and time.monotonic() - started < 50
+    assert not report.stopped_early and time.monotonic() - started < config.max_seconds + 5
     assert not [s for s in report.stats.statuses if s >= 500 or s in (401, 403, 422)]
     assert report.stats.by_kind["register_vehicle", 201] == 20
     await asyncio.sleep(1)  # the sweeper's last expiries
