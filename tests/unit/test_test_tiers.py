@@ -1,6 +1,6 @@
-"""`make test`'s order: the pipeline tier alone, the tiers with generous bounds beside it
-at the lowest priority, then the others; a failing first phase stops the run,
-and a Ctrl-C lets the running tiers clean up."""
+"""`make test`'s order: the pipeline tier's fault tests alone, the tiers with generous
+bounds beside them at the lowest priority, then every other test; a failing first phase
+stops the run, and a Ctrl-C lets the running tiers clean up."""
 
 from __future__ import annotations
 
