@@ -1,16 +1,16 @@
 """`make test`: the pipeline tier's fault tests alone at normal priority with the tiers
-whose few wall-clock bounds are generous beside it at the lowest, then every other test.
+whose few wall-clock bounds are generous beside them at the lowest, then every other test.
 
 The fault tests (marked `pipeline`) bound their waits in wall-clock time sized for a box
-of their own (three of them failed once each beside a second pytest worker), yet they
-leave about 0.8 of 2 cores idle: load runs, grace periods, consumer rejoins. The unit,
-integration, query, deploy, upgrade and README tiers fill that at nice 19, so the
-kernel favours the fault tests (which still ran 66 s longer beside the first three,
-642 against 576 s, in the one pair measured on 2026-11-27). Their output is printed
-when they end. The pipeline tier's other tests (the simulator, live observability,
-locations, pricing and the launched payment flow) run with the rest: in the first phase
-they only lengthened its end, where the fault tests ran on after the tiers beside them
-had finished and one core stood idle.
+of their own (three of them failed once each beside a second pytest worker), yet alone
+the pipeline tier left about 0.8 of 2 cores idle: load runs, grace periods, consumer
+rejoins. The unit, integration, query, deploy, upgrade and README tiers fill that at
+nice 19, so the kernel favours the fault tests (the whole pipeline tier still ran 66 s
+longer beside the first three, 642 against 576 s, in the one pair measured on
+2026-11-27). Their output is printed when they end. The pipeline tier's other tests
+(the simulator, live observability, locations, pricing and the launched payment flow)
+run with the rest: in the first phase they only lengthened its end, where the fault
+tests ran on after the tiers beside them had finished and one core stood idle.
 
     python -m tools.test_tiers --alone "PYTEST ARGS" --spread "PYTEST ARGS"
 
