@@ -42,7 +42,7 @@ from command_service.store.streams import StreamStore
 from command_service.sweeper import HoldSweeper
 from shared.kit import collector
 from shared.kit.auth.tokens import TokenVerifier
-from shared.kit.clock import Clock, IdFactory, random_id, system_clock
+from shared.kit.clock import Clock, IdFactory, system_clock, time_ordered_id
 from shared.kit.http.docs import install_docs
 from shared.kit.http.edge import EdgeHeaders
 from shared.kit.http.instrumentation import HttpMetrics
@@ -53,7 +53,7 @@ from shared.kit.settings import load
 
 
 def create_app(
-    settings: Settings, clock: Clock = system_clock, new_id: IdFactory = random_id
+    settings: Settings, clock: Clock = system_clock, new_id: IdFactory = time_ordered_id
 ) -> FastAPI:
     """The command API; pools, sweeper and migrations live in the lifespan."""
     if settings.simulated_clock:  # dev/demo only: Settings refuses it in production
