@@ -122,5 +122,5 @@ def _revocations(
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory query_service.app:app_from_env`."""
     app = create_app(load(Settings))
-    collector.for_a_server()
+    collector.for_a_server(app)
     return app

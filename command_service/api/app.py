@@ -146,5 +146,5 @@ def create_app(
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn: `uvicorn --factory command_service.api.app:app_from_env`."""
     app = create_app(load(Settings))
-    collector.for_a_server()
+    collector.for_a_server(app)
     return app
