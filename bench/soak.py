@@ -7,8 +7,9 @@ booking consecutive slots on their own vehicles, and closed-loop readers of the 
 being booked. After a warm-up, per window, it reports booking throughput and p99, read
 p99 and reads/s (the query service's CPU per booking includes the readers'), CPU
 milliseconds per booking of each component (from /proc/<pid>/stat of each process and its
-children), PostgreSQL WAL KiB per booking, proportional resident memory (PSS), events
-healed and topic rotations.
+children), PostgreSQL WAL KiB per booking, the peak proportional resident memory (PSS)
+of each component, sampled every `--memory-sample-s` seconds, events healed and topic
+rotations.
 
 Floor (issue 11): the last window's throughput and each component's CPU per booking
 within 10 % of the first window's, resident memory within 10 % (flat), 0 events healed.
@@ -53,6 +54,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--read-clients", type=int, default=4)
     parser.add_argument("--vehicles", type=int, default=400, help="new ones per window")
     parser.add_argument("--heal-interval-ms", type=int, default=5000)
+    parser.add_argument("--memory-sample-s", type=float, default=15.0, help="PSS sampling period")
     for name in ("max", "retain"):  # the relay's topic window (default: its own)
         parser.add_argument(f"--kafka-{name}-events", type=int, default=None,
                             help=f"FLEET_KAFKA_{name.upper()}_EVENTS for the relay")  # fmt: skip
@@ -92,6 +94,22 @@ def tree_pss_mb(pid: int) -> float:
         except psutil.Error:
             continue
     return total / 2**20
+
+
+async def peak_pss_mb(procs: dict[str, int], seconds: float, every_s: float) -> dict[str, float]:
+    """Each component's highest PSS over `seconds`, sampled every `every_s` (off the event
+    loop: reading PostgreSQL's smaps takes a while). A peak, not the value at the window's
+    end: the broker's memory rises and falls with its topic's fill (rotation after rotation),
+    a service's with its collector's cycle, so a point sample compares random phases."""
+    peaks = dict.fromkeys(procs, 0.0)
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        for name, pid in procs.items():
+            peaks[name] = max(peaks[name], await asyncio.to_thread(tree_pss_mb, pid))
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            return peaks
+        await asyncio.sleep(min(every_s, left))
 
 
 @dataclass
@@ -163,9 +181,10 @@ async def window(
     healed0 = await ps.metric_total(ports["query"], "fleet_query_healed_events_total")
     rot0 = await ps.metric_total(ports["command"], "fleet_relay_topic_rotations_total")
     wal0 = await wal_lsn(args.pg_dsn)
-    booked, read = await asyncio.gather(
+    booked, read, peaks = await asyncio.gather(
         run_load("127.0.0.1", ports["command"], args.booking_clients, bookings, 0, seconds),
         run_load("127.0.0.1", ports["query"], args.read_clients, readers, 0, seconds),
+        peak_pss_mb(procs, seconds, args.memory_sample_s),
     )
     cpu = {name: tree_cpu_s(pid) - cpu0[name] for name, pid in procs.items()}
     return Window(
@@ -173,7 +192,7 @@ async def window(
         booked,
         read,
         cpu,
-        {name: tree_pss_mb(pid) for name, pid in procs.items()},
+        peaks,
         await ps.metric_total(ports["query"], "fleet_query_healed_events_total") - healed0,
         await ps.metric_total(ports["command"], "fleet_relay_topic_rotations_total") - rot0,
         await wal_lsn(args.pg_dsn) - wal0,
@@ -195,7 +214,7 @@ def report(windows: list[Window], components: list[str]) -> tuple[str, bool]:
     names = " ".join(f"{c[:7]:>7}" for c in components)
     header = (
         f"win  book/s  p99 ms  read99  read/s | CPU ms/booking {names} WAL KiB"
-        f" | PSS MiB {names} | healed rot"
+        f" | peak PSS MiB {names} | healed rot"
     )
     lines = [header, *(row(w, components) for w in windows)]
     first, last = windows[0], windows[-1]
