@@ -11,7 +11,7 @@ A server also collects on a clock. The thresholds count net allocations of conta
 objects, not bytes: a service that allocates few of them for lots of memory (an
 HTTP client's responses are cycles holding whole bodies, the query service's feed pages
 among them) reached 100,000 once in many minutes, and its memory grew by hundreds of
-MiB in the soak benchmark until then (docs/benchmarks.md, "The soak's fourth run").
+MiB in the soak benchmark until then (docs/benchmarks.md, the soak's fourth 30-minute run).
 """
 
 from __future__ import annotations

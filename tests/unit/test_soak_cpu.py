@@ -1,5 +1,5 @@
-"""The soak benchmark's CPU figure keeps the CPU of children that exited between samples
-(PostgreSQL backends come and go; their time moves to the parent's cutime)."""
+"""The soak benchmark's CPU and memory figures. CPU keeps the children that exited between
+samples (PostgreSQL backends come and go; their time moves to the parent's cutime)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from bench.soak import tree_cpu_s
+from bench.soak import tree_cpu_s, tree_memory_mb
 
 BURN = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
 
@@ -16,3 +16,9 @@ def test_a_child_that_exits_still_counts_in_its_parents_tree():
     before = tree_cpu_s(os.getpid())
     subprocess.run([sys.executable, "-c", BURN], check=True, timeout=30)  # reaped here
     assert tree_cpu_s(os.getpid()) - before >= 0.25
+
+
+def test_a_process_tree_has_memory_of_its_own():
+    own, shared = tree_memory_mb(os.getpid())
+    assert own > 10  # MiB: this interpreter and pytest
+    assert shared >= 0

@@ -29,3 +29,16 @@ def test_the_table_shows_reads_per_second_and_wal_per_booking():
     assert first.split("|")[1].split()[-1] == "4.00"  # KiB per booking
     assert second.split("|")[1].split()[-1] == "5.00"
     assert met  # WAL is shown, not judged
+
+
+def test_own_memory_is_judged_and_shared_memory_only_shown():
+    first, filling, leaking = _window(1, 0), _window(2, 0), _window(2, 0)
+    first.shared_mb = {"postgres": 200.0}
+    filling.shared_mb = {"postgres": 260.0}  # the buffer cache filling to shared_buffers
+    leaking.pss_mb = {**leaking.pss_mb, "query": 90.0}  # 80 -> 90 MiB of its own
+    text, met = report([first, filling], COMPONENTS)
+    assert "shared" in text.splitlines()[0]
+    assert text.splitlines()[2].split("|")[2].split()[-1] == "260"
+    assert met
+    text, met = report([first, leaking], COMPONENTS)
+    assert "MISSED memory flat: query" in text and not met
