@@ -17,10 +17,9 @@ MiB in the soak benchmark until then (docs/benchmarks.md, the soak's fourth 30-m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from typing import Any
 
 from starlette.applications import Starlette
@@ -55,7 +54,7 @@ def _on_a_clock(lifespan: Lifespan) -> Lifespan:
                 yield state
         finally:
             clock.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with suppress(asyncio.CancelledError):
                 await clock
 
     return collecting
@@ -77,7 +76,7 @@ async def collect_on_a_clock(
         full_at = loop.time() + full_every_s
 
 
-@contextlib.contextmanager
+@contextmanager
 def rarely() -> Iterator[None]:
     """Collect rarely inside the block (a batch job), then as before."""
     before = gc.get_threshold()
