@@ -213,12 +213,12 @@ async def window(
 
 def row(w: Window, components: list[str]) -> str:
     cpu = " ".join(f"{w.cpu_ms_per_booking(c):7.2f}" for c in components)
-    rss = " ".join(f"{w.pss_mb[c]:7.0f}" for c in components)
+    memory = " ".join(f"{w.pss_mb[c]:7.0f}" for c in components)
     shared = sum(w.shared_mb.values())
     return (
         f"{w.index:>3} {w.throughput:8.1f} {w.bookings.percentile_ms(99):8.1f}"
         f" {w.reads.percentile_ms(99):8.1f} {w.reads.rate:7.0f}"
-        f" | {cpu} {w.wal_kib_per_booking:7.2f} | {rss} {shared:7.0f}"
+        f" | {cpu} {w.wal_kib_per_booking:7.2f} | {memory} {shared:7.0f}"
         f" | {w.healed:6.0f} {w.rotations:4.0f}"
     )
 
