@@ -23,7 +23,7 @@ def time_ordered_id() -> uuid.UUID:
     """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, the next 12 bits a finer
     fraction of that millisecond (the RFC's method 3), 62 random bits.
 
-    Every id the services mint keys a B-tree (events, calendar blocks, bookings, spans).
+    Every id the services mint keys a B-tree (events, entity index, calendar blocks, bookings).
     Random (v4) keys land anywhere in those indexes, so the pages a booking dirties,
     and the full-page images written after each checkpoint, grow with the tables; ids
     in creation order append at the right edge. The price: an id tells when it was made
