@@ -28,6 +28,7 @@ from shared.kit.processes import ProcessDiedError
 from shared.kit.settings import load
 
 log = structlog.get_logger("query_service.rebuild")
+_BUILDING = 4712  # advisory lock class: a generation's rebuild is alive (key: its name)
 # What stops a rebuild without a bug: PostgreSQL or the command service unreachable or
 # refusing, a corrupt feed, a replay process killed.
 EXPECTED_FAILURES = (
@@ -62,24 +63,30 @@ async def rebuild(
     try:
         await schemas.ensure_pointer(admin)
         name = schemas.new_schema_name()
+        await mark_building(admin, name)
         await schemas.create_schema(admin, name, indexes=False)
         try:
             events = await replay(database_url, name, command_url, credentials, processes)
-            await schemas.create_indexes(admin, name)
-            await _vacuum(admin, name)
+            await schemas.finish(admin, name)
         except Exception:  # half built and never served: nothing to keep
             await _drop_unfinished(admin, name)
             raise
         replaced = await schemas.activate(admin, name) if activate else None
-        await _drop_old_generations(admin, keep)
+        await drop_old_generations(admin, keep)
         return RebuildReport(name, replaced, events, time.perf_counter() - started)
     finally:
         await admin.close()
 
 
+async def mark_building(admin: asyncpg.Connection, name: str) -> None:
+    """Tell other rebuilds, for as long as `admin`'s session lives, that generation
+    `name` is being built and not abandoned."""
+    await admin.execute("SELECT pg_advisory_lock($1, hashtext($2))", _BUILDING, name)
+
+
 async def _drop_unfinished(admin: asyncpg.Connection, schema: str) -> None:
     """Drop a generation a failed rebuild left, unless the failure took the database
-    too: then it stays until pruned with the older generations (`--keep`), and the
+    too: then it stays, labelled unfinished, until the next rebuild drops it, and the
     failure's own error is the one told."""
     try:
         await admin.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -87,28 +94,23 @@ async def _drop_unfinished(admin: asyncpg.Connection, schema: str) -> None:
         log.warning("unfinished_generation_kept", schema=schema, error=repr(exc))
 
 
-async def _vacuum(admin: asyncpg.Connection, schema: str) -> None:
-    """Statistics for the planner and a visibility map for index-only scans (the
-    availability query's covering GiST index) before the generation goes live."""
-    tables = await admin.fetch(
-        "SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1", schema
-    )
-    for row in tables:
-        await admin.execute(f'VACUUM (ANALYZE) {schema}."{row["tablename"]}"')
-
-
-async def _drop_old_generations(admin: asyncpg.Connection, keep: int) -> None:
-    """Keep the active generation and the `keep` newest others (for a quick rollback)."""
+async def drop_old_generations(admin: asyncpg.Connection, keep: int) -> None:
+    """Keep the active generation and the `keep` newest finished others (for a quick
+    rollback). Drop every unfinished one no rebuild is building: a rebuild whose
+    database or process died left it, and it must never pass for a rollback target."""
     active = await admin.fetchval("SELECT schema_name FROM public.read_model_active")
-    names = [
-        r["nspname"]
-        for r in await admin.fetch(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rm\\_%' ORDER BY nspname DESC"
-        )
-    ]
-    for name in [n for n in names if n != active][keep:]:
-        await admin.execute(f"DROP SCHEMA {name} CASCADE")
-        log.info("generation_dropped", schema=name)
+    others = [(n, label) for n, label in await schemas.generations(admin) if n != active]
+    for name in [n for n, label in others if label != schemas.UNFINISHED][keep:]:
+        await _drop(admin, name)
+    for name in [n for n, label in others if label == schemas.UNFINISHED]:
+        if await admin.fetchval("SELECT pg_try_advisory_lock($1, hashtext($2))", _BUILDING, name):
+            await _drop(admin, name)
+            await admin.execute("SELECT pg_advisory_unlock($1, hashtext($2))", _BUILDING, name)
+
+
+async def _drop(admin: asyncpg.Connection, name: str) -> None:
+    await admin.execute(f"DROP SCHEMA {name} CASCADE")
+    log.info("generation_dropped", schema=name)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m query_service.rebuild") -> int:

@@ -49,6 +49,7 @@ _FINGERPRINT = hashlib.sha256(b"".join(f.read_bytes() for f in (*_DDL, POLICY_FI
 _INDEX = re.compile(r"^CREATE INDEX\b[^;]*;", re.MULTILINE)
 _VALID = re.compile(r"^rm_[a-z0-9_]{1,40}$")
 SWAP_CHANNEL = "read_model_swap"
+UNFINISHED = "unfinished"  # the label of a generation a rebuild is still filling
 
 
 def new_schema_name() -> str:
@@ -96,9 +97,10 @@ async def ensure_pointer(conn: asyncpg.Connection) -> str:
 
 
 async def create_schema(conn: asyncpg.Connection, name: str, indexes: bool = True) -> None:
-    """A new, empty generation of the read models. Without `indexes`, its secondary
-    indexes wait for create_indexes (a rebuild builds them once, after the replay, which
-    is much cheaper than maintaining them row by row)."""
+    """A new, empty generation of the read models. Without `indexes` it is unfinished:
+    its secondary indexes wait for `finish` (a rebuild builds them once, after the
+    replay, which is much cheaper than maintaining them row by row), and until then it
+    is labelled `UNFINISHED` instead of with its DDL's fingerprint."""
     async with conn.transaction():
         await conn.execute(f"CREATE SCHEMA {_checked(name)}")
         await conn.execute(f"SET LOCAL search_path TO {name}")
@@ -106,16 +108,37 @@ async def create_schema(conn: asyncpg.Connection, name: str, indexes: bool = Tru
             text = ddl.read_text()
             await conn.execute(text if indexes else _INDEX.sub("", text))
         await secure_schema(conn, name)
-        await conn.execute(f"COMMENT ON SCHEMA {name} IS '{_FINGERPRINT}'")
+        await _label(conn, name, _FINGERPRINT if indexes else UNFINISHED)
 
 
-async def create_indexes(conn: asyncpg.Connection, name: str) -> None:
-    """The secondary indexes of a generation created without them."""
+async def finish(conn: asyncpg.Connection, name: str) -> None:
+    """Complete a generation created without indexes: its secondary indexes, statistics
+    for the planner and a visibility map for index-only scans (the availability query's
+    covering GiST index), then its fingerprint."""
     async with conn.transaction():
         await conn.execute(f"SET LOCAL search_path TO {_checked(name)}")
         for ddl in _DDL:
             for statement in _INDEX.findall(ddl.read_text()):
                 await conn.execute(statement)
+    tables = await conn.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1", name
+    )
+    for row in tables:
+        await conn.execute(f'VACUUM (ANALYZE) {name}."{row["tablename"]}"')
+    await _label(conn, name, _FINGERPRINT)
+
+
+async def _label(conn: asyncpg.Connection, name: str, label: str) -> None:
+    await conn.execute(f"COMMENT ON SCHEMA {_checked(name)} IS '{label}'")
+
+
+async def generations(conn: asyncpg.Connection) -> list[tuple[str, str | None]]:
+    """Every generation with its label (a fingerprint, or `UNFINISHED`), newest first."""
+    rows = await conn.fetch(
+        "SELECT nspname, obj_description(oid, 'pg_namespace') AS label FROM pg_namespace"
+        " WHERE nspname LIKE 'rm\\_%' ORDER BY nspname DESC"
+    )
+    return [(row["nspname"], row["label"]) for row in rows]
 
 
 async def _fingerprint(conn: asyncpg.Connection, schema: str) -> str | None:
