@@ -38,7 +38,37 @@ def test_own_memory_is_judged_and_shared_memory_only_shown():
     leaking.pss_mb = {**leaking.pss_mb, "query": 90.0}  # 80 -> 90 MiB of its own
     text, met = report([first, filling], COMPONENTS)
     assert "shared" in text.splitlines()[0]
-    assert text.splitlines()[2].split("|")[2].split()[-1] == "260"
+    assert text.splitlines()[2].split("|")[2].split()[-2] == "260"
     assert met
     text, met = report([first, leaking], COMPONENTS)
     assert "MISSED memory flat: query" in text and not met
+
+
+def test_autovacuum_workers_memory_is_shown_apart_and_not_judged():
+    """A worker vacuuming a big table holds up to maintenance_work_mem while it lives; a
+    window whose samples catch one must not read as PostgreSQL's memory growing."""
+    first, vacuuming = _window(1, 0), _window(2, 0)
+    vacuuming.autovacuum_mb = 38.0
+    text, met = report([first, vacuuming], COMPONENTS)
+    assert text.splitlines()[0].split("|")[2].split()[-1] == "autovac"
+    assert text.splitlines()[2].split("|")[2].split()[-1] == "38"
+    assert met
+
+
+def test_cpu_and_throughput_are_judged_net_of_the_boxs_own_drift():
+    """The same code on a box that slowed down 15 % costs 15 % more CPU per booking and
+    books 13 % less: the yardstick beside the load says so, and the floor holds. Without
+    the yardstick moving, the same figures miss."""
+    first, slower = _window(1, 0), _window(2, 0)
+    first.yardstick_ms, slower.yardstick_ms = 10.0, 11.5
+    slower.cpu_s = dict.fromkeys(COMPONENTS, 2.0 * 1.15 * 0.87)  # per booking: +15 %
+    slower.bookings = _load(870, 201)
+    text, met = report([first, slower], COMPONENTS)
+    assert "the box ran 15.0% slower" in text
+    assert "met    cpu per booking: command (+15.0%; +0.0% for the box's speed)" in text
+    assert met
+    slower.yardstick_ms = 10.0
+    text, met = report([first, slower], COMPONENTS)
+    assert "MISSED cpu per booking: command (+15.0%; +15.0% for the box's speed)" in text
+    assert "MISSED throughput (-13.0%; -13.0% for the box's speed)" in text
+    assert not met
