@@ -140,7 +140,7 @@ async def window(
     healed0 = await ps.metric_total(ports["query"], "fleet_query_healed_events_total")
     rot0 = await ps.metric_total(ports["command"], "fleet_relay_topic_rotations_total")
     wal0 = await wal_lsn(args.pg_dsn)
-    yardstick.take()
+    yardstick.take()  # what it read while the window was set up does not count
     booked, read, memory = await asyncio.gather(
         run_load("127.0.0.1", ports["command"], args.booking_clients, bookings, 0, seconds),
         run_load("127.0.0.1", ports["query"], args.read_clients, readers, 0, seconds),
