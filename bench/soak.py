@@ -26,7 +26,7 @@ import argparse
 import asyncio
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import asyncpg
@@ -34,7 +34,7 @@ import asyncpg
 from bench import pipeline_stack as ps
 from bench.auth import sign_in
 from bench.loadgen import LoadResult, run_load
-from bench.process_tree import peak_memory_mb, tree_cpu_s
+from bench.process_tree import Memory, peak_memory_mb, tree_cpu_s
 from bench.scenarios import DistinctVehicles, add_customers, register_vehicles
 from bench.stack import fresh_database, postgres
 from bench.yardstick import Yardstick
@@ -71,12 +71,10 @@ class Window:
     bookings: LoadResult
     reads: LoadResult
     cpu_s: dict[str, float]
-    pss_mb: dict[str, float]  # peak own PSS (shared memory apart), judged
+    memory: dict[str, Memory]  # each component's peaks; only `own` is judged
     healed: float
     rotations: float
     wal_bytes: float = 0.0
-    shared_mb: dict[str, float] = field(default_factory=dict)  # peak shared PSS, not judged
-    autovacuum_mb: float = 0.0  # peak own PSS of PostgreSQL's autovacuum workers, not judged
     yardstick_ms: float = float("nan")  # the box's speed over the window (bench/yardstick.py)
 
     @property
@@ -152,24 +150,23 @@ async def window(
         booked,
         read,
         cpu,
-        {name: peak.own for name, peak in memory.items()},
+        memory,
         await ps.metric_total(ports["query"], "fleet_query_healed_events_total") - healed0,
         await ps.metric_total(ports["command"], "fleet_relay_topic_rotations_total") - rot0,
         await wal_lsn(args.pg_dsn) - wal0,
-        {name: peak.shared for name, peak in memory.items()},
-        sum(peak.autovacuum for peak in memory.values()),
         yardstick.take(),
     )
 
 
 def row(w: Window, components: list[str]) -> str:
     cpu = " ".join(f"{w.cpu_ms_per_booking(c):7.2f}" for c in components)
-    memory = " ".join(f"{w.pss_mb[c]:7.0f}" for c in components)
-    shared = sum(w.shared_mb.values())
+    own = " ".join(f"{w.memory[c].own:7.0f}" for c in components)
+    shared = sum(m.shared for m in w.memory.values())
+    autovacuum = sum(m.autovacuum for m in w.memory.values())
     return (
         f"{w.index:>3} {w.throughput:8.1f} {w.bookings.percentile_ms(99):8.1f}"
         f" {w.reads.percentile_ms(99):8.1f} {w.reads.rate:7.0f} {w.yardstick_ms:7.2f}"
-        f" | {cpu} {w.wal_kib_per_booking:7.2f} | {memory} {shared:7.0f} {w.autovacuum_mb:7.0f}"
+        f" | {cpu} {w.wal_kib_per_booking:7.2f} | {own} {shared:7.0f} {autovacuum:7.0f}"
         f" | {w.healed:6.0f} {w.rotations:4.0f}"
     )
 
@@ -195,7 +192,7 @@ def report(windows: list[Window], components: list[str]) -> tuple[str, bool]:
         raw = last.cpu_ms_per_booking(c) / first.cpu_ms_per_booking(c) - 1
         judged = (raw + 1) / slower - 1
         checks[f"cpu per booking: {c} {_change(raw, judged)}"] = judged <= TOLERANCE
-        checks[f"memory flat: {c}"] = last.pss_mb[c] <= first.pss_mb[c] * (1 + TOLERANCE)
+        checks[f"memory flat: {c}"] = last.memory[c].own <= first.memory[c].own * (1 + TOLERANCE)
     checks["0 events healed"] = sum(w.healed for w in windows) == 0
     checks["no 5xx"] = not any(w.bookings.count_where(lambda s: s >= 500) for w in windows)
     lines += [f"{'met   ' if ok else 'MISSED'} {name}" for name, ok in checks.items()]

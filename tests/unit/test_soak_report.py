@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from bench.loadgen import LoadResult
+from bench.process_tree import Memory
 from bench.soak import Window, report
 
 COMPONENTS = ["command", "query", "broker", "postgres"]
@@ -17,8 +18,8 @@ def _load(count: int, status: int, seconds: float = 10.0) -> LoadResult:
 
 def _window(index: int, wal_bytes: float) -> Window:
     cpu = dict.fromkeys(COMPONENTS, 2.0)
-    pss = dict.fromkeys(COMPONENTS, 80.0)
-    return Window(index, _load(1000, 201), _load(500, 200), cpu, pss, 0, 1, wal_bytes)
+    memory = dict.fromkeys(COMPONENTS, Memory(own=80.0))
+    return Window(index, _load(1000, 201), _load(500, 200), cpu, memory, 0, 1, wal_bytes)
 
 
 def test_the_table_shows_reads_per_second_and_wal_per_booking():
@@ -33,9 +34,9 @@ def test_the_table_shows_reads_per_second_and_wal_per_booking():
 
 def test_own_memory_is_judged_and_shared_memory_only_shown():
     first, filling, leaking = _window(1, 0), _window(2, 0), _window(2, 0)
-    first.shared_mb = {"postgres": 200.0}
-    filling.shared_mb = {"postgres": 260.0}  # the buffer cache filling to shared_buffers
-    leaking.pss_mb = {**leaking.pss_mb, "query": 90.0}  # 80 -> 90 MiB of its own
+    first.memory["postgres"] = Memory(own=80.0, shared=200.0)
+    filling.memory["postgres"] = Memory(own=80.0, shared=260.0)  # the buffer cache filling
+    leaking.memory["query"] = Memory(own=90.0)  # 80 -> 90 MiB of its own
     text, met = report([first, filling], COMPONENTS)
     assert "shared" in text.splitlines()[0]
     assert text.splitlines()[2].split("|")[2].split()[-2] == "260"
@@ -48,7 +49,7 @@ def test_autovacuum_workers_memory_is_shown_apart_and_not_judged():
     """A worker vacuuming a big table holds up to maintenance_work_mem while it lives; a
     window whose samples catch one must not read as PostgreSQL's memory growing."""
     first, vacuuming = _window(1, 0), _window(2, 0)
-    vacuuming.autovacuum_mb = 38.0
+    vacuuming.memory["postgres"] = Memory(own=80.0, autovacuum=38.0)
     text, met = report([first, vacuuming], COMPONENTS)
     assert text.splitlines()[0].split("|")[2].split()[-1] == "autovac"
     assert text.splitlines()[2].split("|")[2].split()[-1] == "38"
