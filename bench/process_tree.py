@@ -41,8 +41,9 @@ class Memory:
     # `shared_buffers` as the tables grow and more of them is touched. Shown.
     shared: float = 0.0
     # The own memory of PostgreSQL's autovacuum workers, apart from `own`: each lives for
-    # one table's vacuum and holds up to `maintenance_work_mem` of dead-row ids while it
-    # does, so a sample finds one or none. Bounded by configuration; shown.
+    # one pass over one database's tables that need it and holds up to
+    # `maintenance_work_mem` of dead-row ids per table, so a sample finds one or none.
+    # Bounded by configuration; shown.
     autovacuum: float = 0.0
 
     def peak(self, other: Memory) -> Memory:
