@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -28,8 +27,9 @@ HTTP = "fleet_http_request_duration_seconds_count"
 PROBES = 10
 
 
-@pytest.fixture
-async def stack(cluster, broker, tmp_path: Path):
+@pytest.fixture(scope="module")
+async def stack(cluster, broker, tmp_path_factory: pytest.TempPathFactory):
+    """One stack for the module: each test counts requests of a route the other never calls."""
     topic = f"obs.{uuid.uuid4().hex[:8]}"
     await ensure_topic(broker.bootstrap, topic, 4)
     stack = Stack(
@@ -37,7 +37,7 @@ async def stack(cluster, broker, tmp_path: Path):
         query_dsn=await cluster.create_database("obs_query"),
         bootstrap=broker.bootstrap,
         topic=topic,
-        log_dir=tmp_path,
+        log_dir=tmp_path_factory.mktemp("obs"),
         command_workers=2,
     )
     try:
