@@ -13,16 +13,20 @@ import psutil
 TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
 
+def _tree_pids(pid: int) -> list[int]:
+    """`pid` and its descendants now (none when it is gone)."""
+    try:
+        return [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
+    except psutil.Error:
+        return []
+
+
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds of a process tree, from /proc/<pid>/stat: each live process's utime +
     stime plus cutime + cstime, the CPU of its children that exited and were reaped (so
     a PostgreSQL backend that ends between two samples is not lost from the sum)."""
     total = 0.0
-    try:
-        pids = [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
-    except psutil.Error:
-        return 0.0
-    for each in pids:
+    for each in _tree_pids(pid):
         try:
             fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -55,12 +59,8 @@ _AUTOVACUUM_WORKER = b"postgres: autovacuum worker"
 
 def tree_memory_mb(pid: int) -> Memory:
     """The memory of a process and its descendants, from /proc/<pid>/smaps_rollup."""
-    try:
-        pids = [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
-    except psutil.Error:
-        return Memory()
     own = shared = autovacuum = 0
-    for each in pids:
+    for each in _tree_pids(pid):
         try:
             rollup = Path(f"/proc/{each}/smaps_rollup").read_text().splitlines()[1:]
             worker = Path(f"/proc/{each}/cmdline").read_bytes().startswith(_AUTOVACUUM_WORKER)
