@@ -81,6 +81,28 @@ async def call(
         await asyncio.sleep(0.2)
 
 
+async def read_when(
+    http: httpx.AsyncClient,
+    url: str,
+    accepted: Callable[[dict[str, Any]], bool],
+    within_s: float = RETRY_FOR_S,
+) -> dict[str, Any]:
+    """What the query service answers at `url`, once it is a 200 that `accepted`. A
+    transport error is retried like a 404: on a loaded box a keep-alive connection the
+    server closes as a poll reuses it ends "without sending a response"."""
+    deadline, seen = time.monotonic() + within_s, "no answer"
+    while True:
+        try:
+            answer = await http.get(url)
+            if answer.status_code == 200 and accepted(answer.json()):
+                return dict(answer.json())
+            seen = answer.text
+        except httpx.TransportError as exc:
+            seen = repr(exc)
+        assert time.monotonic() < deadline, (url, seen)
+        await asyncio.sleep(0.2)
+
+
 class PayingStack:
     """The admin's, the sandbox's and customers' clients on a launched stack."""
 
@@ -134,14 +156,10 @@ class PayingStack:
 
     async def payment_of(self, customer: httpx.AsyncClient, hold_id: str) -> str:
         """The customer's payment of the hold, as the read side lists it."""
-        deadline = time.monotonic() + RETRY_FOR_S
-        while True:
-            mine = await customer.get(f"{self.stack.query_url}/v1/payments", params={"limit": 500})
-            found = [p for p in mine.json()["items"] if p["hold_id"] == hold_id]
-            if found:
-                return str(found[-1]["payment_id"])
-            assert time.monotonic() < deadline, f"no payment of hold {hold_id}"
-            await asyncio.sleep(0.2)
+        url = f"{self.stack.query_url}/v1/payments?limit=500"
+        mine = await read_when(customer, url, lambda page: any(
+            p["hold_id"] == hold_id for p in page["items"]))  # fmt: skip
+        return str([p for p in mine["items"] if p["hold_id"] == hold_id][-1]["payment_id"])
 
     async def booked(self, payment_id: str, customer: httpx.AsyncClient, outcome: Outcome,
                      window: tuple[datetime, datetime]) -> Paid:  # fmt: skip
@@ -158,23 +176,11 @@ class PayingStack:
     ) -> dict[str, Any]:
         """The payment as the read side shows it, once its status is one of `statuses`."""
         path = f"/v1/payments/{payment_id}"
-        return await self.read_when(path, lambda payment: payment["status"] in statuses, within_s)
+        return await read_when(self.query, path, lambda p: p["status"] in statuses, within_s)
 
     async def visible(self, path: str) -> None:
         """Wait until the query service answers 200 at `path`."""
-        await self.read_when(path, lambda _: True)
-
-    async def read_when(
-        self, path: str, accepted: Callable[[dict[str, Any]], bool], within_s: float = RETRY_FOR_S
-    ) -> dict[str, Any]:
-        """What the query service answers at `path`, once it is a 200 that `accepted`."""
-        deadline = time.monotonic() + within_s
-        while True:
-            answer = await self.query.get(path)
-            if answer.status_code == 200 and accepted(answer.json()):
-                return dict(answer.json())
-            assert time.monotonic() < deadline, (path, answer.text)
-            await asyncio.sleep(0.2)
+        await read_when(self.query, path, lambda _: True)
 
     async def cancel(self, paid: Paid, now: datetime) -> None:
         url = f"/v1/bookings/{paid.booking_id}/cancel"
