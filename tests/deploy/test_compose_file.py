@@ -10,8 +10,10 @@ import pytest
 import yaml
 
 from command_service.settings import Settings as CommandSettings
+from deploy.services import COMMAND_APP, QUERY_APP
 from deploy.settings import LauncherSettings
 from query_service.settings import Settings as QuerySettings
+from shared.kit.http.server import uvicorn_flags
 from shared.kit.settings import FleetSettings
 from tools.config_docs import env_fields
 
@@ -97,6 +99,14 @@ def test_the_images_leave_out_the_embedded_stack_wheels() -> None:
 def test_an_image_checks_its_settings_before_it_serves(service: str) -> None:
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     assert f"python -m {service}.settings && " in dockerfile
+
+
+@pytest.mark.parametrize("app", [COMMAND_APP, QUERY_APP])
+def test_an_image_serves_with_the_flags_every_uvicorn_gets(app: str) -> None:
+    """The Dockerfile's commands mirror `uvicorn_flags()`, which the launcher passes."""
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    serving = [line for line in dockerfile.splitlines() if f"uvicorn --factory {app} " in line]
+    assert len(serving) == 1 and " ".join(uvicorn_flags()) in serving[0]
 
 
 def test_the_build_context_leaves_out_local_state_and_secrets() -> None:

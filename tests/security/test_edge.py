@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 
 from shared.kit.http.edge import MAX_HEADER_BYTES, MAX_HEADER_LINE_BYTES
@@ -66,3 +69,26 @@ async def test_public_answers_keep_their_own_cache_policy(command):
     resp = await command.get("/.well-known/jwks.json")
     assert resp.headers["cache-control"] == "public, max-age=60"
     assert resp.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_an_idle_connection_outlives_the_keep_alive_of_the_clients_in_front(deployment):
+    """Left idle past uvicorn's default (5 s, which is also httpx's own expiry), a
+    connection is still served: the client or proxy in front lets go of it first, so no
+    request is sent on a connection as the server closes it (KEEP_ALIVE_S)."""
+    never_let_go = httpx.Limits(keepalive_expiry=None)
+
+    async def client_port(http):  # the connection a request went over, by its local port
+        answer = await http.get("/healthz")
+        assert answer.status_code == 200
+        return answer.extensions["network_stream"].get_extra_info("client_addr")[1]
+
+    async def ports_around_a_pause(url):
+        async with httpx.AsyncClient(base_url=url, limits=never_let_go) as http:
+            first = await client_port(http)
+            await asyncio.sleep(6)
+            return first, await client_port(http)
+
+    for before, after in await asyncio.gather(
+        ports_around_a_pause(deployment.command_url), ports_around_a_pause(deployment.query_url)
+    ):
+        assert before == after  # one connection: the server had not closed it
