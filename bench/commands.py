@@ -17,19 +17,15 @@ projected, the drain after each run and CPU per projected event (bench/read_side
 from __future__ import annotations
 
 import argparse
-import asyncio
 import signal
 import sys
 import time
-from collections.abc import Coroutine
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 import asyncpg
-import uvloop
 
 from bench import pipeline_stack, read_side, report, stack
 from bench.calendar_length import calendar_length
@@ -52,11 +48,11 @@ from bench.stream_length import stream_length
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
 from deploy.services import ROOT
+from shared.kit import loop
 from shared.kit.kafka_admin import ensure_topic
 from shared.kit.logs import configure_logging
 
 QUICK = {"runs": 1, "duration": 5.0, "warmup": 1.0}  # --quick: defaults of a smoke run
-T = TypeVar("T")
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -237,12 +233,6 @@ async def _after_run(bench: Bench, probe: ReadProbe | None, scenario: str, row: 
     )
 
 
-def _run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion on a fresh uvloop event loop."""
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(coro)
-
-
 async def _server_facts(dsn: str) -> str:
     conn = await asyncpg.connect(dsn)
     try:
@@ -263,7 +253,7 @@ def _start(
     relay_env: dict[str, str] = {}
     topic = f"bench.commands.w{workers}.{bench.started_at.strftime('%Y%m%d%H%M%S')}"
     if broker is not None:
-        _run_async(ensure_topic(broker.bootstrap, topic, pipeline_stack.PARTITIONS))
+        loop.run(ensure_topic(broker.bootstrap, topic, pipeline_stack.PARTITIONS))
         relay_env = {
             "FLEET_KAFKA_BOOTSTRAP": broker.bootstrap,
             "FLEET_KAFKA_TOPIC": topic,
@@ -303,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     code = report.code_version(args.code) + f" in {args.code}"
     with stack.postgres(args.pg_dir) as pg, ExitStack() as outer:
         bench = Bench(args, pg, Results(), started, started_at, code)
-        pg_facts = _run_async(_server_facts(pg.dsn("postgres")))
+        pg_facts = loop.run(_server_facts(pg.dsn("postgres")))
         if args.pipeline:
             bench.broker = outer.enter_context(pipeline_stack.broker(work_dir / "broker"))
             bench.progress(f"broker up: {bench.broker.bootstrap}")
@@ -311,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             with ExitStack() as running:
                 service, side = _start(bench, workers, work_dir, running)
                 logs += [service.log_path, *([side.query.log_path] if side else [])]
-                _run_async(_phase(bench, service, side))
+                loop.run(_phase(bench, service, side))
         text, ok = render(bench, pg_facts, argv, logs)
     sys.stdout.write(text)
     return 0 if ok else 1

@@ -18,18 +18,13 @@ log, a non-200 read), 0 otherwise, whether or not the targets are met.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import signal
 import sys
 import time
-from collections.abc import Coroutine
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
-
-import uvloop
 
 from bench import pipeline_report, stack
 from bench import pipeline_stack as ps
@@ -48,13 +43,13 @@ from bench.scenarios import add_customers
 from deploy.broker import EmbeddedBroker
 from deploy.postgres import EmbeddedPostgres
 from deploy.services import ROOT
+from shared.kit import loop
 from shared.kit.kafka_admin import ensure_topic
 from shared.kit.logs import configure_logging
 
 PHASES = ("visibility", "relay", "rebuild", "availability")
 WORK = ROOT / ".fleetledger" / "bench-pipeline"
 RELAY_TIMEOUT_S = 600.0
-T = TypeVar("T")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -142,16 +137,10 @@ def broker_pid(broker: EmbeddedBroker) -> int:
     return int(broker.process.pid)
 
 
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """Run on a fresh uvloop event loop (the services run on uvloop too)."""
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(coro)
-
-
 def phase_visibility(bench: Bench, broker: EmbeddedBroker) -> None:
     args, began = bench.args, time.monotonic()
     topic = f"bench.visibility.{bench.stamp}"
-    run_async(ensure_topic(broker.bootstrap, topic, ps.PARTITIONS))
+    loop.run(ensure_topic(broker.bootstrap, topic, ps.PARTITIONS))
     with (
         stack.fresh_database(bench.pg, "pipe_vis_cmd") as command_dsn,
         stack.fresh_database(bench.pg, "pipe_vis_query") as query_dsn,
@@ -163,13 +152,13 @@ def phase_visibility(bench: Bench, broker: EmbeddedBroker) -> None:
         vehicles = max(16, int(args.rate * 2))
         cfg = VisibilityConfig(args.rate, args.warmup, args.duration, vehicles)
         cfg.cross_check = args.cross_check
-        run_async(add_customers(command_dsn, [cfg.customer]))
+        loop.run(add_customers(command_dsn, [cfg.customer]))
         bench.progress(
             f"visibility: {args.rate:g} bookings/s for {args.warmup + args.duration:g} s"
         )
-        result = run_async(run_visibility(cfg, stack.HOST, command.port, query.port, meter))
+        result = loop.run(run_visibility(cfg, stack.HOST, command.port, query.port, meter))
         bench.out.visibility, bench.out.visibility_cpu = result, dict(meter.used_s)
-        bench.out.published_at = run_async(ps.booking_publish_times(broker.bootstrap, topic))
+        bench.out.published_at = loop.run(ps.booking_publish_times(broker.bootstrap, topic))
     bench.timed("visibility", began)
     bench.progress(f"visibility: p99 {pipeline_report.p(result.visible_ms, 99):.1f} ms")
 
@@ -197,7 +186,7 @@ def _seed(bench: Bench, dsn: str, first: int, count: int) -> None:
         return
     began = time.monotonic()
     bench.progress(f"seeding vehicles {first}..{first + count - 1} into the event store")
-    result = run_async(seed(dsn, bench.plan, first, count))
+    result = loop.run(seed(dsn, bench.plan, first, count))
     bench.out.seeds.append(result)
     bench.timed("seeding", began)
     bench.progress(f"seeded {result.events:,} events in {result.seconds:.1f} s")
@@ -212,10 +201,10 @@ def phase_relay(bench: Bench, command_dsn: str, broker: EmbeddedBroker) -> None:
     with bench.command("command-relay", command_dsn, broker.bootstrap, topic) as command:
         bench.out.logs.append(command.log_path)
         meter = meter_for(command, bench.pg_pid, broker=broker_pid(broker))
-        result: RelayResult = run_async(
+        result: RelayResult = loop.run(
             watch_relay(command, started, expected, meter, RELAY_TIMEOUT_S)
         )
-    run_async(count_on_topic(result, broker.bootstrap, topic))
+    loop.run(count_on_topic(result, broker.bootstrap, topic))
     bench.out.relay = result
     bench.timed("relay", began)
     bench.progress(f"relay: {result.rate:,.0f} events/s")
@@ -232,7 +221,7 @@ def _rebuild(bench: Bench, command_dsn: str, label: str) -> None:
         bench.progress(f"{label}: replaying the log")
         bench.out.expected[label] = sum(s.events for s in bench.out.seeds)
         meter = meter_for(command, bench.pg_pid)
-        result = asyncio.run(measure_rebuild(query_dsn, command, meter))  # as `make rebuild`
+        result = loop.run(measure_rebuild(query_dsn, command, meter))  # as `make rebuild`
     bench.out.rebuilds[label] = result
     bench.timed(label, began)
     bench.progress(f"{label}: {result.events:,} events at {result.rate:,.0f}/s")
@@ -249,17 +238,17 @@ def phase_availability(bench: Bench, command_dsn: str) -> None:
             bench.progress("availability: projecting the fleet with a rebuild")
             bench.out.expected["rebuild-fleet"] = sum(s.events for s in bench.out.seeds)
             meter = meter_for(command, bench.pg_pid)
-            bench.out.rebuilds["rebuild-fleet"] = asyncio.run(
+            bench.out.rebuilds["rebuild-fleet"] = loop.run(
                 measure_rebuild(query_dsn, command, meter)
             )
             bench.timed("rebuild-fleet", began)
             began = time.monotonic()
             with bench.query("query-availability", query_dsn, command.url) as query:
                 bench.out.logs.append(query.log_path)
-                bench.out.sanity = run_async(sanity_check(query.port, bench.plan))
+                bench.out.sanity = loop.run(sanity_check(query.port, bench.plan))
                 bench.progress(f"availability: {args.readers} readers for {args.read_duration:g} s")
                 meter = meter_for(query, bench.pg_pid)
-                load = run_async(read_load(query.port, bench.plan, args.readers, args.warmup,
+                load = loop.run(read_load(query.port, bench.plan, args.readers, args.warmup,
                                            args.read_duration, meter))  # fmt: skip
                 bench.out.reads = ReadRun(args.query_workers, load, dict(meter.used_s),
                                           meter.connections)  # fmt: skip
@@ -280,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Outcome(started_at=datetime.now(UTC), code=pipeline_report.code_version())
     with stack.postgres(args.pg_dir) as pg:
         bench = Bench(args, pg, out)
-        out.pg_facts = run_async(pipeline_report.server_facts(pg.dsn("postgres")))
+        out.pg_facts = loop.run(pipeline_report.server_facts(pg.dsn("postgres")))
         needs_broker = bench.wants("visibility") or bench.wants("relay")
         with ps.broker(WORK / "broker") if needs_broker else nullcontext() as broker:
             if bench.wants("visibility"):

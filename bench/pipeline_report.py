@@ -209,8 +209,8 @@ def section_log(out: Outcome) -> tuple[list[str], list[str], bool]:
         summary.append(f"relay: {r.rate:,.0f} events/s (steady {r.steady_rate:,.0f}) -> "
                        f"{_verdict(relay_ok and r.rate >= 5000)}")  # fmt: skip
     if out.rebuilds:
-        lines.append("rebuild: query_service.rebuild.rebuild(...) in this process (asyncio.run, as "
-                     "`python -m query_service.rebuild`), into a "
+        lines.append("rebuild: query_service.rebuild.rebuild(...) in this process (on uvloop, "
+                     "as `python -m query_service.rebuild`), into a "
                      f"fresh query database, from GET /v1/events of a command service. "
                      f"{TARGET_REBUILD}")  # fmt: skip
         rows = [

@@ -27,8 +27,6 @@ from pathlib import Path
 from statistics import median
 from typing import TypeVar
 
-import uvloop
-
 from bench import pipeline_stack as ps
 from bench.auth import sign_in
 from bench.commands_report import SLOTS_PER_DAY
@@ -55,6 +53,7 @@ from bench.side_by_side_checks import (
 )
 from bench.stack import HOST, Service, fresh_database, postgres
 from deploy.services import ROOT
+from shared.kit import loop
 from shared.kit.kafka_admin import ensure_topic
 
 WORK = ROOT / ".fleetledger" / "side-by-side"
@@ -273,8 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with ExitStack() as stack:
         sides = start(stack, args)
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            runs = runner.run(rounds(args, sides))
+        runs = loop.run(rounds(args, sides))
     text, ok = render(runs)
     sys.stdout.write(text)
     return 0 if ok else 1

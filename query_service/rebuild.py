@@ -10,7 +10,6 @@ healer). Older generations beyond `--keep` are dropped.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import structlog
 from query_service.replay import CorruptLogError, replay
 from query_service.settings import REBUILD_PROCESSES, RebuildSettings
 from query_service.store import schemas
+from shared.kit import loop
 from shared.kit.auth.client import CREDENTIALS_FILE, Credentials, credentials_from
 from shared.kit.logs import configure_logging
 from shared.kit.processes import ProcessDiedError
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m query_service.reb
         "service",
     )
     try:
-        report = asyncio.run(
+        report = loop.run(
             rebuild(
                 args.database_url, args.command_url, credentials, args.keep,
                 processes=settings.processes,

@@ -30,7 +30,7 @@ from query_service.feed_client import CommandFeed
 from query_service.settings import REBUILD_PROCESSES
 from query_service.store import schemas
 from shared.contract.events import StreamEvent
-from shared.kit import collector
+from shared.kit import collector, loop
 from shared.kit.auth.client import Credentials
 from shared.kit.processes import each_in_a_process
 
@@ -155,7 +155,7 @@ class _Job:
             async with self._opened(len(owned)) as (feed, conns):
                 return await _replay(conns, feed, self.page_size, 0, Shards(owned), False)
 
-        return asyncio.run(replayed())
+        return loop.run(replayed())
 
     @contextlib.asynccontextmanager
     async def _opened(
