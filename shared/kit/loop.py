@@ -1,6 +1,6 @@
-"""The event loop a Fleetledger process runs its asyncio code on: uvloop, as uvicorn runs
-the services (`--loop uvloop`). The rebuild's processes spend their time in socket
-writes and reads (the feed, COPY into PostgreSQL) that uvloop does in C."""
+"""The event loop a Fleetledger process outside uvicorn runs its asyncio code on (the
+rebuild and its replay processes, the benchmarks): uvloop, the loop uvicorn runs the
+services on (`--loop uvloop`)."""
 
 from __future__ import annotations
 

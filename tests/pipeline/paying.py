@@ -88,8 +88,7 @@ async def read_when(
     within_s: float = RETRY_FOR_S,
 ) -> dict[str, Any]:
     """What the query service answers at `url`, once it is a 200 that `accepted`. A
-    transport error is retried like a 404: on a loaded box a keep-alive connection the
-    server closes as a poll reuses it ends "without sending a response"."""
+    transport error is retried like a 404, as a client retries a read that got no answer."""
     deadline, seen = time.monotonic() + within_s, "no answer"
     while True:
         try:

@@ -10,8 +10,8 @@
   in front keep theirs (httpx 5 s, aiohttp 15 s, nginx and cloud load balancers 60 s).
   uvicorn's default of 5 s equals httpx's: a request sent as the server closes the
   connection is lost unanswered ("Server disconnected without sending a response"; 3
-  and 5 in 300 requests after pauses of 4.9 to 5.1 s, docs/identity.md). The client
-  now always lets go first.
+  and 5 in 300 requests after pauses of 4.9 to 5.1 s, docs/identity.md). At 75 s the
+  client lets go first.
 """
 
 from __future__ import annotations
