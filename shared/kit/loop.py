@@ -1,6 +1,5 @@
-"""The event loop a Fleetledger process outside uvicorn runs its asyncio code on (the
-rebuild and its replay processes, the benchmarks): uvloop, the loop uvicorn runs the
-services on (`--loop uvloop`)."""
+"""The event loop the rebuild, its replay processes and the benchmarks run their asyncio
+code on: uvloop, the loop uvicorn runs the services on (`--loop uvloop`)."""
 
 from __future__ import annotations
 

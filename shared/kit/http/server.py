@@ -6,8 +6,8 @@
   FLEET_TRUSTED_PROXIES (shared/kit/http/client_address.py).
 - `--h11-max-incomplete-event-size`: with the h11 parser, headers up to the 64 KiB limit
   reach the app, which answers 431 past it (httptools has no limit of its own).
-- `--timeout-keep-alive`: an idle connection is kept longer than the clients and proxies
-  in front keep theirs (httpx 5 s, aiohttp 15 s, nginx and cloud load balancers 60 s).
+- `--timeout-keep-alive`: an idle connection is kept longer than the clients in front
+  keep theirs (httpx 5 s; proxies and load balancers commonly a minute).
   uvicorn's default of 5 s equals httpx's: a request sent as the server closes the
   connection is lost unanswered ("Server disconnected without sending a response"; 3
   and 5 in 300 requests after pauses of 4.9 to 5.1 s, docs/identity.md). At 75 s the
