@@ -45,20 +45,19 @@ ARRAY(SELECT ROW(u.kind, u.record) FROM (
 ) AS u)
 """
 
-UPSERT_BLOCKS = """
-    INSERT INTO calendar_blocks AS c
+UPSERT_BLOCKS = """INSERT INTO calendar_blocks AS c
         (vehicle_id, block_id, kind, start, "end", blocks_until, status, expires_at, trip_id,
          record)
-    SELECT $1, x.* FROM unnest($23::uuid[], $24::text[], $25::timestamptz[],
-        $26::timestamptz[], $27::timestamptz[], $28::text[], $29::timestamptz[],
-        $30::uuid[], $31::bytea[])
+    SELECT {stream}::uuid, x.* FROM unnest({block_ids}::uuid[], {block_kinds}::text[],
+        {block_starts}::timestamptz[], {block_ends}::timestamptz[],
+        {blocks_until}::timestamptz[], {block_statuses}::text[],
+        {block_expiries}::timestamptz[], {block_trips}::uuid[], {block_records}::bytea[])
         AS x(block_id, kind, start, "end", blocks_until, status, expires_at, trip_id, record)
     ON CONFLICT (vehicle_id, block_id) DO UPDATE
         SET blocks_until = EXCLUDED.blocks_until, status = EXCLUDED.status,
             expires_at = EXCLUDED.expires_at, trip_id = EXCLUDED.trip_id,
             record = EXCLUDED.record
-    RETURNING 1
-"""
+    RETURNING 1"""
 
 
 def scope_args(scope: CalendarScope) -> tuple[Any, ...]:
@@ -106,7 +105,7 @@ def _status(block: Block) -> str:
 
 @dataclass
 class BlockWrites:
-    """Column arrays ($23..$31 of the append) of the blocks an append inserts or changes."""
+    """Column arrays of the blocks an append inserts or changes."""
 
     ids: list[UUID] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
@@ -129,18 +128,19 @@ class BlockWrites:
         self.trips.append(block.trip_id if isinstance(block, Booking) else None)
         self.records.append(encode_block(block))
 
-    def args(self) -> tuple[list[Any], ...]:
-        return (
-            self.ids,
-            self.kinds,
-            self.starts,
-            self.ends,
-            self.blocks_until,
-            self.statuses,
-            self.expires,
-            self.trips,
-            self.records,
-        )
+    def params(self) -> dict[str, list[Any]]:
+        """The block part's parameters of the append statement (`append_statement`)."""
+        return {
+            "block_ids": self.ids,
+            "block_kinds": self.kinds,
+            "block_starts": self.starts,
+            "block_ends": self.ends,
+            "blocks_until": self.blocks_until,
+            "block_statuses": self.statuses,
+            "block_expiries": self.expires,
+            "block_trips": self.trips,
+            "block_records": self.records,
+        }
 
 
 def block_writes(before: VehicleState | None, after: VehicleState) -> BlockWrites:

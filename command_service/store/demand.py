@@ -63,9 +63,15 @@ class DemandChanges:
         ids = {policy for policy, _ in self.deltas} | {c.policy_id for c in self.checks}
         return sorted(ids)
 
-    def args(self) -> tuple[list[UUID], list[datetime], list[int]]:
-        keys = [key for key, delta in self.deltas.items() if delta != 0]
-        return [k[0] for k in keys], [k[1] for k in keys], [self.deltas[k] for k in keys]
+    def params(self) -> dict[str, list[Any]]:
+        """The demand parts' parameters of the append statement: hours gained, hours lost."""
+        params: dict[str, list[Any]] = {}
+        for side, sign in (("gain", 1), ("loss", -1)):
+            keys = [key for key, delta in self.deltas.items() if delta * sign > 0]
+            params[f"{side}_policies"] = [policy for policy, _ in keys]
+            params[f"{side}_hours"] = [hour for _, hour in keys]
+            params[f"{side}_hours_booked"] = [self.deltas[key] for key in keys]
+        return params
 
     def book(self, pricing: Priced | None, start: datetime, end: datetime, sign: int) -> None:
         if pricing is not None and pricing.policy_id is not None:
@@ -105,12 +111,17 @@ def demand_changes(before: VehicleState | None, events: list[ev.Event]) -> Deman
     return changes
 
 
-def facts_args(events: list[ev.Event], after: VehicleState) -> tuple[Any, ...]:
-    """The vehicle's matching facts to upsert when `events` may change them, else NULLs."""
+def facts_params(events: list[ev.Event], after: VehicleState) -> dict[str, Any]:
+    """The vehicle's matching facts to upsert when `events` may change them, else none."""
     if not any(isinstance(e, _FACT_EVENTS) for e in events):
-        return (None, None, None, None)
+        return {}
     countable = not after.retired and after.status != "inactive"
-    return (after.make, after.model, after.location_id, countable)
+    return {
+        "make": after.make,
+        "model": after.model,
+        "location": after.location_id,
+        "countable": countable,
+    }
 
 
 async def lock_policy(conn: asyncpg.Connection, policy_id: UUID) -> None:

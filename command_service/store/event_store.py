@@ -18,10 +18,10 @@ from command_service.domain import STATE_SCHEMA, VehicleState, fold
 from command_service.domain.errors import IdAlreadyUsedError, PlateTakenError, VinTakenError
 from command_service.domain.scope import CalendarScope
 from command_service.domain.state import with_calendar, without_calendar
+from command_service.store.append_statement import append_statement
 from command_service.store.cache import LruCache
 from command_service.store.calendar_rows import (
     SELECT_BLOCKS,
-    UPSERT_BLOCKS,
     BlockDecoder,
     block_writes,
     scope_args,
@@ -30,7 +30,7 @@ from command_service.store.demand import (
     DemandChangedError,
     DemandChanges,
     demand_changes,
-    facts_args,
+    facts_params,
     lock_and_check,
 )
 from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
@@ -62,86 +62,6 @@ class Loaded:
 
 NO_BLOCKS = CalendarScope()
 
-
-_RECORDS = """
-WITH ev AS (
-    INSERT INTO events (stream_id, version, event_id, event_type, schema_version, data,
-                        metadata, occurred_at, organization_id)
-    SELECT $1, x.version, x.event_id, x.event_type, x.schema_version, x.data::jsonb,
-           $2::jsonb, x.occurred_at, $32::uuid
-    FROM unnest($3::int[], $4::uuid[], $5::text[], $33::smallint[], $6::text[],
-                $7::timestamptz[])
-         AS x(version, event_id, event_type, schema_version, data, occurred_at)
-    RETURNING global_position
-), st AS (
-    INSERT INTO vehicle_state AS s (stream_id, version, state_schema, state)
-    VALUES ($1, $8, $9, $10::bytea)
-    ON CONFLICT (stream_id) DO UPDATE
-        SET version = EXCLUDED.version, state_schema = EXCLUDED.state_schema,
-            state = EXCLUDED.state, updated_at = clock_timestamp()
-        WHERE s.version < EXCLUDED.version
-    RETURNING 1
-), vins AS (
-    INSERT INTO vehicle_vins (organization_id, vin, stream_id)
-    SELECT $32::uuid, v, $1 FROM unnest($11::text[]) AS v
-    RETURNING 1
-), plates_out AS (
-    DELETE FROM vehicle_plates WHERE stream_id = $1 AND plate_key = ANY($12::text[])
-    RETURNING 1
-), plates_in AS (
-    INSERT INTO vehicle_plates (organization_id, plate_key, stream_id)
-    SELECT $32::uuid, p, $1 FROM unnest($13::text[]) AS p
-    RETURNING 1
-), ids AS (
-    INSERT INTO entity_index (entity_id, kind, stream_id)
-    SELECT x.id, x.kind, $1 FROM unnest($14::uuid[], $15::text[]) AS x(id, kind)
-    RETURNING 1
-), holds_in AS (
-    INSERT INTO open_holds (hold_id, stream_id, expires_at)
-    SELECT x.id, $1, x.expires_at FROM unnest($16::uuid[], $17::timestamptz[]) AS x(id, expires_at)
-    RETURNING 1
-), holds_out AS (
-    DELETE FROM open_holds WHERE hold_id = ANY($18::uuid[]) RETURNING 1
-), idem AS (
-    INSERT INTO idempotency_keys (key, fingerprint, status, response, stream_id)
-    SELECT $19::text, $20::bytea, $21::smallint, $22::jsonb, $1 WHERE $19::text IS NOT NULL
-    RETURNING 1
-"""
-# The pricing side of an append ($34..$40): a vehicle's matching facts and the demand its
-# bookings add or take back. Most appends have neither: they use the statement without it.
-_PRICING = """), facts AS (
-    INSERT INTO pricing_vehicles AS p (vehicle_id, organization_id, make, model, location_id,
-                                       countable)
-    SELECT $1, $32::uuid, $34::text, $35::text, $36::uuid, $37::boolean
-    WHERE $34::text IS NOT NULL
-    ON CONFLICT (vehicle_id) DO UPDATE
-        SET make = EXCLUDED.make, model = EXCLUDED.model, location_id = EXCLUDED.location_id,
-            countable = EXCLUDED.countable
-    RETURNING 1
-), generation AS (
-    INSERT INTO pricing_generations AS g (organization_id, generation)
-    SELECT $32::uuid, 1 WHERE $34::text IS NOT NULL
-    ON CONFLICT (organization_id) DO UPDATE SET generation = g.generation + 1
-    RETURNING 1
-), demand_in AS (
-    INSERT INTO policy_demand AS d (policy_id, hour, booked_hours)
-    SELECT x.p, x.h, x.delta FROM unnest($38::uuid[], $39::timestamptz[], $40::int[])
-         AS x(p, h, delta) WHERE x.delta > 0
-    ON CONFLICT (policy_id, hour) DO UPDATE
-        SET booked_hours = d.booked_hours + EXCLUDED.booked_hours
-    RETURNING 1
-), demand_out AS (
-    -- Apart from the insert: its CHECK would judge a negative delta as a new row.
-    UPDATE policy_demand AS d SET booked_hours = d.booked_hours + x.delta
-    FROM unnest($38::uuid[], $39::timestamptz[], $40::int[]) AS x(p, h, delta)
-    WHERE x.delta < 0 AND d.policy_id = x.p AND d.hour = x.h
-    RETURNING 1
-"""
-_APPEND_TAIL = f"""), blocks AS ({UPSERT_BLOCKS})
-SELECT max(global_position) FROM ev
-"""
-_APPEND = _RECORDS + _PRICING + _APPEND_TAIL
-_APPEND_WITHOUT_PRICING = _RECORDS + _APPEND_TAIL
 
 Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
 _CONSTRAINT_ERRORS: dict[str, type[Exception]] = {
@@ -284,38 +204,34 @@ class EventStore:
         side = registry_changes(before, events)
         demand = demand_changes(before, events)
         base = without_calendar(after)
-        args = (
-            stream_id,
-            dumps(metadata).decode(),
-            [e.version for e in events],
-            [e.event_id for e in events],
-            [type(e).__name__ for e in events],
-            [dumps(event_payload(e)).decode() for e in events],
-            [e.occurred_at for e in events],
-            after.version,
-            STATE_SCHEMA,
-            encode_state(base),
-            side.vins_add,
-            side.plates_remove,
-            side.plates_add,
-            side.entity_ids,
-            side.entity_kinds,
-            side.holds_add,
-            side.holds_add_expiry,
-            side.holds_remove,
-            response.key if response else None,
-            response.fingerprint if response else None,
-            response.status if response else None,
-            dumps(response.body).decode() if response else None,
-            *block_writes(before, after).args(),
-            after.organization_id,
-            [e.schema_version for e in events],
+        statement, args = append_statement(
+            {
+                "stream": stream_id,
+                "organization": after.organization_id,
+                "metadata": dumps(metadata).decode(),
+                "versions": [e.version for e in events],
+                "event_ids": [e.event_id for e in events],
+                "event_types": [type(e).__name__ for e in events],
+                "schema_versions": [e.schema_version for e in events],
+                "payloads": [dumps(event_payload(e)).decode() for e in events],
+                "occurred_at": [e.occurred_at for e in events],
+                "state_version": after.version,
+                "state_schema": STATE_SCHEMA,
+                "state": encode_state(base),
+                "vins": side.vins_add,
+                "plates_out": side.plates_remove,
+                "plates_in": side.plates_add,
+                "entity_ids": side.entity_ids,
+                "entity_kinds": side.entity_kinds,
+                "holds_in": side.holds_add,
+                "holds_in_expiry": side.holds_add_expiry,
+                "holds_out": side.holds_remove,
+                **(response.params() if response else {}),
+                **block_writes(before, after).params(),
+                **facts_params(events, after),
+                **demand.params(),
+            }
         )
-        facts, deltas = facts_args(events, after), demand.args()
-        if facts[0] is not None or deltas[0]:  # facts to upsert, or demand deltas
-            statement, args = _APPEND, (*args, *facts, *deltas)
-        else:
-            statement = _APPEND_WITHOUT_PRICING
         try:
             position = await self._append(statement, args, demand, db or self._pool)
         except DemandChangedError as exc:
@@ -329,9 +245,7 @@ class EventStore:
         self._states.put(stream_id, base)
         return int(position)
 
-    async def _append(
-        self, statement: str, args: tuple[Any, ...], demand: DemandChanges, db: Db
-    ) -> Any:
+    async def _append(self, statement: str, args: list[Any], demand: DemandChanges, db: Db) -> Any:
         """The append statement; inside the policies' locks when it touches demand."""
         if not demand.policies():
             return await db.fetchval(statement, *args)

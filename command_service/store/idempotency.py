@@ -1,6 +1,6 @@
 """Idempotency-Key records: the first response given to a key, kept for replay.
 
-A success's record is written by the append statement itself (`event_store._APPEND`), so
+A success's record is written by the append statement itself (`append_statement`), so
 it exists iff its events committed. A response without events (a rejection, a command
 that changed nothing) is kept alone here. Either way the key's primary key decides:
 the first write wins and every later one replays it.
@@ -28,6 +28,15 @@ class StoredResponse:
     fingerprint: bytes
     status: int
     body: dict[str, Any]
+
+    def params(self) -> dict[str, Any]:
+        """The record's part of the append statement (`append_statement`)."""
+        return {
+            "idem_key": self.key,
+            "fingerprint": self.fingerprint,
+            "status": self.status,
+            "response": dumps(self.body).decode(),
+        }
 
 
 _FIND = "SELECT fingerprint, status, response FROM idempotency_keys WHERE key = $1"

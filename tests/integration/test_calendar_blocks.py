@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -180,7 +181,8 @@ async def test_the_database_lets_through_what_does_not_block(pool, clock):
 
 async def test_a_booking_costs_two_statements_its_load_and_its_append(command_dsn, clock):
     """Without a pricing policy, and with the organization's catalogue unchanged since the
-    last booking, pricing costs no statement (command_service/application/pricing.py)."""
+    last booking, pricing costs no statement (command_service/application/pricing.py). The
+    append names only the four tables a booking writes (store/append_statement.py)."""
     pool = await create_pool(command_dsn, 1, 1)  # one connection: every statement lands on it
     try:
         store = EventStore(pool)
@@ -193,5 +195,7 @@ async def test_a_booking_costs_two_statements_its_load_and_its_append(command_ds
         await handler.on_vehicle(vehicle_id, booking(clock.now + timedelta(hours=4)), CTX)
         assert len(sent) == 2, sent  # no reset query when the connection goes back
         assert "FROM vehicle_state" in sent[0] and "INSERT INTO events" in sent[1]
+        written = set(re.findall(r"(?:INSERT INTO|DELETE FROM|UPDATE) (\w+)", sent[1]))
+        assert written == {"events", "vehicle_state", "entity_index", "calendar_blocks"}
     finally:
         await pool.close()
