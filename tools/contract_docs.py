@@ -103,8 +103,8 @@ _GUARANTEES = f"""\
   event's own fields in `data`.
 - **The topic is a window of the log, not the log.** With the embedded broker (memory
   storage, no retention of its own) the relay keeps at least the last
-  `FLEET_KAFKA_RETAIN_EVENTS` events (10,000 by default) on the topic and at most
-  `FLEET_KAFKA_MAX_EVENTS` (30,000) plus one batch: when the topic is full, or after a
+  `FLEET_KAFKA_RETAIN_EVENTS` events (2,500 by default) on the topic and at most
+  `FLEET_KAFKA_MAX_EVENTS` (10,000) plus one batch: when the topic is full, or after a
   broker restart emptied it, the relay deletes and re-creates it and republishes the
   last `FLEET_KAFKA_RETAIN_EVENTS` events from the event store (same `ce_id`, same
   payload and headers), then carries on with new events. Offsets restart at 0 and

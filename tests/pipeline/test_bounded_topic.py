@@ -21,7 +21,7 @@ from tests.pipeline.stack import Stack, assert_equals_rebuild, wait_caught_up
 from tests.pipeline.workload import Workload
 
 pytestmark = pytest.mark.pipeline
-# A maximum well above the window (4x here; 3x by default, over 20,000 events): after a
+# A maximum well above the window (4x here and by default, over 7,500 events): after a
 # rotation the new topic would have to outgrow the consumer's old positions before its next
 # fetch for the consumer to miss the change (docs/broker.md, known limits). 1,200 commands
 # rotate it about four times.

@@ -12,7 +12,9 @@ from shared.kit.http.responses import JSON, problem
 from shared.kit.metrics import render_metrics
 
 router = APIRouter(tags=["operations"])
-MAX_READY_LAG = 10_000  # records behind the topic's end before we stop taking traffic
+# Records behind the topic's end before we stop taking traffic: below the embedded
+# broker's window (FLEET_KAFKA_MAX_EVENTS, 10,000), which bounds how far behind it can be.
+MAX_READY_LAG = 5_000
 
 
 @router.get("/healthz")
