@@ -23,8 +23,8 @@ from command_service.store.calendar_rows import UPSERT_BLOCKS
 
 @dataclass(frozen=True)
 class Part:
-    """One CTE of the append; written only when its `key` parameter has a value (None:
-    always)."""
+    """One CTE of the append; written only when its `key` parameter fills it (`_fills`;
+    no key: always)."""
 
     name: str
     sql: str
@@ -149,9 +149,15 @@ _RESULT = "SELECT max(global_position) FROM ev"
 
 def append_statement(values: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """The append for `values` (every part's parameters by name) and its arguments."""
-    wanted = tuple(p.name for p in PARTS if p.key is None or values.get(p.key))
+    wanted = tuple(p.name for p in PARTS if p.key is None or _fills(values.get(p.key)))
     sql, names = _statement(wanted)
     return sql, [values[name] for name in names]
+
+
+def _fills(value: Any) -> bool:
+    """A key fills its part unless it is absent, None or an empty list (an empty string
+    or a zero is a value to write)."""
+    return value is not None and not (isinstance(value, list) and not value)
 
 
 class _Numbering(dict[str, str]):

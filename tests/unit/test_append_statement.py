@@ -61,3 +61,10 @@ def test_a_statement_is_built_once_per_set_of_parts() -> None:
     first, _ = append_statement(_values(SOME_KEYS))
     again, _ = append_statement(_values(SOME_KEYS))
     assert first is again
+
+
+def test_an_empty_string_or_a_zero_is_a_value_to_write_not_an_absent_one() -> None:
+    values = _values(())
+    values["idem_key"], values["make"] = "", 0
+    sql, _ = append_statement(values)
+    assert "idem" in _ctes(sql) and "facts" in _ctes(sql)
