@@ -201,7 +201,6 @@ class EventStore:
         """Append `events` expecting `before`'s version; returns the last global position.
 
         Events, registry rows and state all belong to the vehicle's organization."""
-        side = registry_changes(before, events)
         demand = demand_changes(before, events)
         base = without_calendar(after)
         statement, args = append_statement(
@@ -218,14 +217,7 @@ class EventStore:
                 "state_version": after.version,
                 "state_schema": STATE_SCHEMA,
                 "state": encode_state(base),
-                "vins": side.vins_add,
-                "plates_out": side.plates_remove,
-                "plates_in": side.plates_add,
-                "entity_ids": side.entity_ids,
-                "entity_kinds": side.entity_kinds,
-                "holds_in": side.holds_add,
-                "holds_in_expiry": side.holds_add_expiry,
-                "holds_out": side.holds_remove,
+                **registry_changes(before, events).params(),
                 **(response.params() if response else {}),
                 **block_writes(before, after).params(),
                 **facts_params(events, after),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from command_service.domain import VehicleState, plate_key
@@ -30,6 +31,19 @@ class RegistryChanges:
     def index(self, entity_id: UUID, kind: str) -> None:
         self.entity_ids.append(entity_id)
         self.entity_kinds.append(kind)
+
+    def params(self) -> dict[str, list[Any]]:
+        """The registry parts' parameters of the append statement (`append_statement`)."""
+        return {
+            "vins": self.vins_add,
+            "plates_out": self.plates_remove,
+            "plates_in": self.plates_add,
+            "entity_ids": self.entity_ids,
+            "entity_kinds": self.entity_kinds,
+            "holds_in": self.holds_add,
+            "holds_in_expiry": self.holds_add_expiry,
+            "holds_out": self.holds_remove,
+        }
 
 
 def registry_changes(before: VehicleState | None, events: list[ev.Event]) -> RegistryChanges:
