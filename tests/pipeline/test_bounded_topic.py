@@ -25,7 +25,7 @@ pytestmark = pytest.mark.pipeline
 # the new topic would have to outgrow the consumer's old positions before its next fetch
 # for the consumer to miss the change (docs/broker.md, known limits). Here that is about
 # 300 events, a second of this load: a consumer stalled that long after a rotation (seen
-# once on a loaded box, 2026-11-28) heals a few events and fails the test. By default it
+# twice on a loaded box, 2026-11-28) heals a few events and fails the test. By default it
 # is 7,500. 1,200 commands rotate it about four times.
 SMALL_WINDOW = {"FLEET_KAFKA_RETAIN_EVENTS": "100", "FLEET_KAFKA_MAX_EVENTS": "400"}
 
