@@ -23,11 +23,12 @@ from tests.pipeline.workload import Workload
 pytestmark = pytest.mark.pipeline
 # A maximum well above the window (4x, as the default 2,500 of 10,000): after a rotation
 # the new topic would have to outgrow the consumer's old positions before its next fetch
-# for the consumer to miss the change (docs/broker.md, known limits). Here that is about
-# 300 events, a second of this load: a consumer stalled that long after a rotation (seen
-# twice on a loaded box, 2026-11-28) heals a few events and fails the test. By default it
-# is 7,500. 1,200 commands rotate it about four times.
-SMALL_WINDOW = {"FLEET_KAFKA_RETAIN_EVENTS": "100", "FLEET_KAFKA_MAX_EVENTS": "400"}
+# for the consumer to miss the change (docs/broker.md, known limits). With a window of 100
+# of 400 that was about 300 events, a second of this load: a consumer stalled that long
+# after a rotation (seen twice on a loaded box, 2026-11-28) healed a few events and failed
+# the test. 200 of 800 leaves it about 600 events; by default it is 7,500. 1,800 commands
+# (about 1,900 events) rotate it twice.
+SMALL_WINDOW = {"FLEET_KAFKA_RETAIN_EVENTS": "200", "FLEET_KAFKA_MAX_EVENTS": "800"}
 
 
 async def bounded_stack(cluster, bootstrap: str, tmp_path) -> Stack:
@@ -89,7 +90,7 @@ async def test_a_healthy_run_through_topic_rotations_heals_nothing(cluster, brok
         stack.start_query()
         workload = Workload(stack.command_url, stack.accounts.admin, seed=11)
         await workload.setup()
-        await run_until_healer_walked(stack, workload, 1200)
+        await run_until_healer_walked(stack, workload, 1800)
         assert await metric(stack.command_url, "fleet_relay_topic_rotations_total") >= 2
         assert await metric(stack.query_url, "fleet_query_healed_events_total") == 0
         await assert_equals_rebuild(stack)
