@@ -25,6 +25,7 @@ from uuid import UUID
 import asyncpg
 
 from query_service.read_models import Change, Page, new_page
+from query_service.read_models.upsert import Batch
 from shared.contract.events import StreamEvent, event_type
 from shared.contract.serialization import dumps
 
@@ -160,10 +161,13 @@ class PageApplier:
         page = self._page
         await page.load(self.conn, (event for event, _ in accepted))
         result.applied = [Applied(e, pos, page.fold(e)) for e, pos in accepted]
-        await page.flush(self.conn)
-        if self._notify:
+        batch = Batch()
+        await page.flush(self.conn, batch)
+        if self._notify:  # the change notices go with the writes: one round trip
             notices = [_notice(a) for a in result.applied]
-            await self.conn.execute(_NOTIFY, CHANGES_CHANNEL, notices)
+            await batch.send(self.conn, _NOTIFY, [CHANGES_CHANNEL, notices])
+        else:
+            await batch.send(self.conn)
         return result
 
     async def _claim(

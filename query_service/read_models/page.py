@@ -15,7 +15,7 @@ from uuid import UUID
 import asyncpg
 
 from query_service.read_models.tables import Rows, RowTable, Sums, SumTable
-from query_service.read_models.upsert import columns_of
+from query_service.read_models.upsert import Batch, columns_of
 from shared.contract import events as ev
 from shared.contract.payment_events import PaymentStarted
 
@@ -125,16 +125,18 @@ class Page:
     def _note(self, kind: str, key: UUID) -> None:
         self._changes[Change(kind, key)] = None
 
-    async def flush(self, conn: asyncpg.Connection) -> None:
+    async def flush(self, conn: asyncpg.Connection, batch: Batch) -> None:
+        """Write the page back: big writes now, the others into `batch` (the caller
+        sends it)."""
         for finish in self._finishers:
             finish(self)
         for rows in self._rows:
-            await rows.flush(conn)
+            await rows.flush(conn, batch)
         for sums in self._sums:
             if self._carry_sums and sums.spec.fleet:
                 sums.settle()
             else:
-                await sums.flush(conn)
+                await sums.flush(conn, batch)
 
     def committed(self) -> None:
         """The page's transaction committed: carry its sums (when carrying)."""
@@ -147,8 +149,10 @@ class Page:
         return sum(len(sums.carried) for sums in self._sums)
 
     async def write_carried(self, conn: asyncpg.Connection) -> None:
+        batch = Batch()
         for sums in self._sums:
-            await sums.write_carried(conn)
+            await sums.write_carried(conn, batch)
+        await batch.send(conn)
 
     def discard(self) -> None:
         """Forget the page's buffered work (written, or rolled back); carried sums stay."""

@@ -1,12 +1,13 @@
 """A page's write-back buffers: keyed rows folded in Python, and additive bucket sums.
 
 A page loads the rows its events touch (one SELECT per table), folds every event into
-them in memory, then writes each table back with one statement: an `unnest` upsert of
-the final rows, a `DELETE` of the removed ones, and for bucket tables an `unnest` upsert
-that adds the summed deltas (additions commute, so summing first gives the same rows as
-one upsert per event). A rebuild carries the sums of fleet tables from committed pages
-and writes them together (`SumTable.carry`): a fleet bucket is touched by nearly every
-page, and is then written once per hundred thousand rows instead of once per page.
+them in memory, then writes each table back: an `unnest` upsert of the final rows, a
+`DELETE` of the removed ones, and for bucket tables an `unnest` upsert that adds the
+summed deltas (additions commute, so summing first gives the same rows as one upsert per
+event). The page's writes go together as one statement (`upsert.Batch`), big ones by
+COPY. A rebuild carries the sums of fleet tables from committed pages and writes them
+together (`SumTable.carry`): a fleet bucket is touched by nearly every page, and is then
+written once per hundred thousand rows instead of once per page.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from uuid import UUID
 import asyncpg
 
 from query_service.read_models.spans import HOUR, bucket_start, cover
-from query_service.read_models.upsert import Upsert
+from query_service.read_models.upsert import Batch, Upsert
 
 Row = dict[str, Any]
 # Called with (kind, id) when a row of a table that names a change kind changes.
@@ -126,15 +127,16 @@ class RowTable:
         if self.spec.kind is not None:
             self._on_change(self.spec.kind, key)
 
-    async def flush(self, conn: asyncpg.Connection) -> None:
+    async def flush(self, conn: asyncpg.Connection, batch: Batch) -> None:
         if self._deleted:
-            await conn.execute(self._delete, list(self._deleted.values()))
+            batch.add(self._delete, [list(self._deleted.values())])
         if self._dirty:
             values_of = operator.itemgetter(*self.upsert.columns)
             new = self._dirty - self._stored  # created by this page: COPY may insert them
             for keys, fresh in ((new, True), (self._dirty & self._stored, False)):
                 if keys:
-                    await self.upsert.write(conn, [values_of(self.rows[k]) for k in keys], fresh)
+                    rows = [values_of(self.rows[k]) for k in keys]
+                    await self.upsert.write(conn, rows, batch, fresh)
         self.reset()
 
     def reset(self) -> None:
@@ -245,9 +247,9 @@ class SumTable:
         self._at = {}
         self._expand_runs()
 
-    async def flush(self, conn: asyncpg.Connection) -> None:
+    async def flush(self, conn: asyncpg.Connection, batch: Batch) -> None:
         self.settle()
-        await self._write(conn, self.sums)
+        await self._write(conn, self.sums, batch)
         self.reset()
 
     def carry(self) -> None:
@@ -262,15 +264,15 @@ class SumTable:
                     sums[i] += amount
         self.sums = {}
 
-    async def write_carried(self, conn: asyncpg.Connection) -> None:
-        await self._write(conn, self.carried)
+    async def write_carried(self, conn: asyncpg.Connection, batch: Batch) -> None:
+        await self._write(conn, self.carried, batch)
         self.carried = {}
 
     async def _write(
-        self, conn: asyncpg.Connection, sums: dict[tuple[Any, ...], list[int]]
+        self, conn: asyncpg.Connection, sums: dict[tuple[Any, ...], list[int]], batch: Batch
     ) -> None:
         if sums:
-            await self.upsert.write(conn, [(*k, *v) for k, v in sums.items()])
+            await self.upsert.write(conn, [(*k, *v) for k, v in sums.items()], batch)
 
     def reset(self) -> None:
         """Forget the page's sums (not those carried from committed pages)."""

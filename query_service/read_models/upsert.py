@@ -1,7 +1,9 @@
-"""Writing rows back: one statement per table and page, whatever the number of rows."""
+"""Writing rows back: one statement per page for its small writes, COPY for big ones."""
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,14 +57,19 @@ class Upsert:
         await conn.execute(self._create_stage)
 
     async def write(
-        self, conn: asyncpg.Connection, rows: list[tuple[Any, ...]], new: bool = False
+        self,
+        conn: asyncpg.Connection,
+        rows: list[tuple[Any, ...]],
+        batch: Batch,
+        new: bool = False,
     ) -> None:
-        """Write `rows` (tuples in column order) inside the caller's transaction; `new`:
-        none of them can exist yet, so many go by COPY straight into the table."""
+        """Write `rows` (tuples in column order) inside the caller's transaction: a few
+        join `batch`, many go by COPY now; `new`: none of them can exist yet, so many go
+        by COPY straight into the table."""
         # Outside a transaction the COPY into the stage would commit, and be truncated.
         assert conn.is_in_transaction(), "Upsert.write runs inside the page's transaction"
         if len(rows) < COPY_FROM:
-            await conn.execute(self._unnest, *zip(*rows, strict=True))
+            batch.add(self._unnest, list(zip(*rows, strict=True)))
             return
         if new:
             await conn.copy_records_to_table(self.table, records=rows, columns=self.columns)
@@ -73,3 +80,54 @@ class Upsert:
 
 # From this many rows a write goes through COPY (measured: bench.pipeline --only rebuild).
 COPY_FROM = 64
+
+
+class Batch:
+    """A page's small writes, sent as one statement: each write a data-modifying CTE of
+    `WITH w0 AS (…), w1 AS (…) SELECT …`, so a page costs one round trip to write back
+    instead of one per table (a booking's page wrote nine tables, docs/benchmarks.md).
+
+    The CTEs of one statement see the same snapshot and run in no set order, so no two
+    writes of a batch may touch the same row: each table writes a key once per page
+    (upserted or deleted), and the read-model tables have no unique constraint but their
+    primary keys, no foreign key and no trigger."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._args: list[Any] = []
+
+    def add(self, sql: str, args: Sequence[Any]) -> None:
+        """A statement whose parameters are `$1..$n`, `args` in that order."""
+        self._parts.append(sql)
+        self._args.extend(args)
+
+    async def send(
+        self, conn: asyncpg.Connection, last: str = "SELECT 1", args: Sequence[Any] = ()
+    ) -> None:
+        """Run the writes and then `last` (a query of its own, parameters `$1..$n`)."""
+        if not self._parts and not args:
+            return
+        sql = batched_statement(tuple(self._parts), last)
+        all_args = [*self._args, *args]
+        self._parts, self._args = [], []
+        await conn.execute(sql, *all_args)
+
+
+_PARAMETER = re.compile(r"\$(\d+)")
+
+
+@functools.lru_cache(maxsize=512)  # a statement per combination of tables a page writes
+def batched_statement(parts: tuple[str, ...], last: str) -> str:
+    """One statement of `parts` then `last`, their parameters numbered in turn."""
+    offset, renumbered = 0, []
+    for part in (*parts, last):
+        pieces = _PARAMETER.split(part)  # text, number, text, number, …, text
+        numbers = [int(n) for n in pieces[1::2]]
+        pieces[1::2] = [f"${n + offset}" for n in numbers]
+        renumbered.append("".join(pieces))
+        offset += max(numbers, default=0)
+    *writes, main = renumbered
+    if not writes:
+        return main
+    ctes = ", ".join(f"w{i} AS ({write})" for i, write in enumerate(writes))
+    return f"WITH {ctes} {main}"

@@ -67,12 +67,18 @@ class Fleet:
             self._applier = await PageApplier.create(self.conn)
         return self._applier
 
-    async def run(self, vehicle_id: UUID, command: cmd.Command) -> list[Event]:
+    def decided(self, vehicle_id: UUID, command: cmd.Command) -> list[Event]:
+        """The command's events, decided at the clock's now and folded into the vehicle's
+        state, not applied yet."""
         state = self.states.get(vehicle_id)
         events = decide(state, command, self.clock.now, uuid.uuid4)
         new_state = fold(events, state)
         assert new_state is not None
         self.states[vehicle_id] = new_state
+        return events
+
+    async def run(self, vehicle_id: UUID, command: cmd.Command) -> list[Event]:
+        events = self.decided(vehicle_id, command)
         await self.apply(*events)
         return events
 

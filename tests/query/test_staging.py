@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from uuid import UUID
 
 from command_service.domain import commands as cmd
-from command_service.domain import decide, fold
 from query_service.read_models.upsert import COPY_FROM
-from shared.contract.events import Event
 from tests.query.conftest import Fleet
-
-
-def _decided(fleet: Fleet, vehicle_id: UUID, command: cmd.Command) -> list[Event]:
-    """The command's events, as Fleet.run decides them, without applying them yet."""
-    state = fleet.states.get(vehicle_id)
-    events = decide(state, command, fleet.clock.now, uuid.uuid4)
-    after = fold(events, state)
-    assert after is not None
-    fleet.states[vehicle_id] = after
-    return events
 
 
 async def _stage_pages(fleet: Fleet) -> dict[str, int]:
@@ -38,7 +25,7 @@ async def test_pages_written_by_copy_leave_the_staging_tables_empty(fleet: Fleet
     vehicles = [uuid.uuid4() for _ in range(COPY_FROM + 6)]
     registered = []
     for n, vehicle_id in enumerate(vehicles):
-        registered += _decided(fleet, vehicle_id, cmd.RegisterVehicle(
+        registered += fleet.decided(vehicle_id, cmd.RegisterVehicle(
             vehicle_id=vehicle_id, vin=f"WVWZZZ1JZXS{n:06d}", plate=f"S-{n:06d}",
             make="Volkswagen", model="Golf", year=2028, seats=5, hourly_rate_cents=1_000,
             daily_rate_cents=6_000, currency="EUR", odometer_km=10_000,
@@ -50,7 +37,7 @@ async def test_pages_written_by_copy_leave_the_staging_tables_empty(fleet: Fleet
         page = []
         for vehicle_id in vehicles:
             booking = cmd.BookVehicle(uuid.uuid4(), uuid.uuid4(), *window)
-            page += _decided(fleet, vehicle_id, booking)
+            page += fleet.decided(vehicle_id, booking)
         await fleet.apply(*page)
         pages = await _stage_pages(fleet)
         assert pages, "the page wrote no row through a staging table"
