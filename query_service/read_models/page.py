@@ -8,6 +8,7 @@ transaction; the folds themselves are pure functions of (page, event).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, overload
 from uuid import UUID
@@ -106,9 +107,17 @@ class Page:
             created = _CREATES.get(type(e))
             if created is not None:
                 born.add(getattr(e, created))
+        wanted = []
         for table in self._rows:
-            keys = set().union(*(ids.get(f, ()) for f in table.spec.ids)) - born
-            await table.load(conn, keys)
+            keys = table.missing(set().union(*(ids.get(f, ()) for f in table.spec.ids)) - born)
+            if keys:
+                wanted.append((table, keys))
+        if not wanted:
+            return
+        sql = _load_statement(tuple((t.spec.table, t.spec.key) for t, _ in wanted))
+        for record in await conn.fetch(sql, *(keys for _, keys in wanted)):
+            which = record[0]
+            wanted[which][0].loaded(dict(record[1 + which]))
 
     def fold(self, event: ev.StreamEvent) -> tuple[Change, ...]:
         """Apply every read model's fold for the event; the rows it changed, in order."""
@@ -160,6 +169,20 @@ class Page:
             rows.reset()
         for sums in self._sums:
             sums.reset()
+
+
+@functools.lru_cache(maxsize=256)  # a statement per combination of tables a page reads
+def _load_statement(tables: tuple[tuple[str, str], ...]) -> str:
+    """One statement reading rows of several tables by key (`$n`: the n-th table's keys),
+    one round trip instead of one per table: each row comes as the table's composite in
+    its own column, beside the index of its table."""
+    names = [name for name, _ in tables]
+    branches = []
+    for i, (name, key) in enumerate(tables):
+        columns = ", ".join("x" if j == i else f"NULL::{other}" for j, other in enumerate(names))
+        where = f"x.{key} = ANY(${i + 1}::uuid[])"
+        branches.append(f"SELECT {i}, {columns} FROM {name} x WHERE {where}")
+    return " UNION ALL ".join(branches)
 
 
 _ID_FIELDS = {

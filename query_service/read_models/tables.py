@@ -70,7 +70,6 @@ class RowTable:
         names = self._names = [name for name, _ in columns]
         updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n != key)
         self.upsert = Upsert(table, columns, f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
-        self._select = f"SELECT * FROM {table} WHERE {key} = ANY($1::uuid[])"
         self._delete = f"DELETE FROM {table} WHERE {key} = ANY($1::uuid[])"
         # Keyed by the uuid's integer: uuid.UUID hashes and compares in Python, which
         # showed in profiles of a rebuild (about 20 dictionary operations per event).
@@ -79,13 +78,15 @@ class RowTable:
         self._deleted: dict[int, UUID] = {}
         self._stored: set[int] = set()  # rows that exist in the table (loaded or deleted)
 
-    async def load(self, conn: asyncpg.Connection, keys: Iterable[UUID]) -> None:
-        """Read the stored rows of `keys` (those written by earlier pages)."""
-        wanted = [k for k in keys if k.int not in self.rows]
-        if wanted:
-            for record in await conn.fetch(self._select, wanted):
-                self.rows[record[self.spec.key].int] = dict(record)
-                self._stored.add(record[self.spec.key].int)
+    def missing(self, keys: Iterable[UUID]) -> list[UUID]:
+        """Those of `keys` whose rows the page has not read yet."""
+        return [k for k in keys if k.int not in self.rows]
+
+    def loaded(self, row: Row) -> None:
+        """A stored row, as read (`page.load` reads every table's in one statement)."""
+        key = row[self.spec.key].int
+        self.rows[key] = row
+        self._stored.add(key)
 
     def get(self, key: UUID) -> Row | None:
         return self.rows.get(key.int)
