@@ -7,8 +7,8 @@ back: the caller heals the gap from the command service's feed and offers the he
 events again.
 
 The transaction first claims the tracking rows (a conditional write of the versions the
-page will reach), then loads, folds and writes the read-model rows, then NOTIFYs one
-change notice per applied event. A concurrent applier of the same stream (the live
+page will reach), then loads, folds and writes the read-model rows, and NOTIFYs one
+change notice per applied event with the writes (one statement). A concurrent applier of the same stream (the live
 consumer against the healer) waits on the claimed row and then finds its expected
 version gone: it rolls back and retries on fresh rows, where those events are duplicates.
 """
