@@ -8,9 +8,10 @@ events again.
 
 The transaction first claims the tracking rows (a conditional write of the versions the
 page will reach), then loads, folds and writes the read-model rows, and NOTIFYs one
-change notice per applied event with the writes (one statement). A concurrent applier of the same stream (the live
-consumer against the healer) waits on the claimed row and then finds its expected
-version gone: it rolls back and retries on fresh rows, where those events are duplicates.
+change notice per applied event in the writes' statement. A concurrent applier of the
+same stream (the live consumer against the healer) waits on the claimed row and then
+finds its expected version gone: it rolls back and retries on fresh rows, where those
+events are duplicates.
 """
 
 from __future__ import annotations

@@ -81,6 +81,7 @@ class Page:
         for spec in tables:
             if spec.table not in _COLUMNS:
                 _COLUMNS[spec.table] = await columns_of(conn, spec.table)
+                assert _LOADED not in dict(_COLUMNS[spec.table]), f"{spec.table}.{_LOADED}"
         page = cls(tables, _COLUMNS, folds, finishers, carry_sums)
         for rows in page._rows:
             await rows.upsert.prepare(conn)
@@ -171,6 +172,11 @@ class Page:
             sums.reset()
 
 
+# The alias of a loaded row. A bare name means a column before a whole row, so no table
+# may have a column of that name (Page.create checks).
+_LOADED = "this_row"
+
+
 @functools.lru_cache(maxsize=256)  # a statement per combination of tables a page reads
 def _load_statement(tables: tuple[tuple[str, str], ...]) -> str:
     """One statement reading rows of several tables by key (`$n`: the n-th table's keys),
@@ -179,9 +185,9 @@ def _load_statement(tables: tuple[tuple[str, str], ...]) -> str:
     names = [name for name, _ in tables]
     branches = []
     for i, (name, key) in enumerate(tables):
-        columns = ", ".join("x" if j == i else f"NULL::{other}" for j, other in enumerate(names))
-        where = f"x.{key} = ANY(${i + 1}::uuid[])"
-        branches.append(f"SELECT {i}, {columns} FROM {name} x WHERE {where}")
+        rows = ", ".join(_LOADED if j == i else f"NULL::{t}" for j, t in enumerate(names))
+        where = f"{_LOADED}.{key} = ANY(${i + 1}::uuid[])"
+        branches.append(f"SELECT {i}, {rows} FROM {name} {_LOADED} WHERE {where}")
     return " UNION ALL ".join(branches)
 
 

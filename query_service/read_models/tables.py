@@ -1,6 +1,6 @@
 """A page's write-back buffers: keyed rows folded in Python, and additive bucket sums.
 
-A page loads the rows its events touch (one SELECT per table), folds every event into
+A page loads the rows its events touch (one SELECT for every table), folds every event into
 them in memory, then writes each table back: an `unnest` upsert of the final rows, a
 `DELETE` of the removed ones, and for bucket tables an `unnest` upsert that adds the
 summed deltas (additions commute, so summing first gives the same rows as one upsert per

@@ -20,7 +20,7 @@ _KINDS = {
     "COMMIT": "commit",
     "SELECT stream_id, version": "tracked versions",
     "WITH claim AS": "claim",
-    "SELECT 0, x": "load",
+    "SELECT 0, this_row": "load",
     "WITH w0 AS": "write",
 }
 # The statements of a page that reads and writes something, in order.
@@ -72,7 +72,7 @@ async def test_a_page_of_bookings_costs_six_round_trips(fleet: Fleet) -> None:
 
     assert list(sent) == A_PAGE
     for table in ("vehicles", "vehicle_busy", "analytics_vehicles"):
-        assert f"FROM {table} x" in sent["load"]
+        assert f"FROM {table} this_row" in sent["load"]
     for table in ("bookings", "calendar_blocks", "vehicle_busy", "analytics_fleet_hours"):
         assert f"INSERT INTO {table} AS t" in sent["write"]
     assert "pg_notify" in sent["write"]
