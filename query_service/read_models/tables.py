@@ -22,7 +22,7 @@ from uuid import UUID
 import asyncpg
 
 from query_service.read_models.spans import HOUR, bucket_start, cover
-from query_service.read_models.upsert import Batch, Upsert
+from query_service.read_models.upsert import COPY_FROM, Batch, Upsert
 
 Row = dict[str, Any]
 # Called with (kind, id) when a row of a table that names a change kind changes.
@@ -134,7 +134,11 @@ class RowTable:
         if self._dirty:
             values_of = operator.itemgetter(*self.upsert.columns)
             new = self._dirty - self._stored  # created by this page: COPY may insert them
-            for keys, fresh in ((new, True), (self._dirty & self._stored, False)):
+            # A few rows go as one part, new or not: fewer shapes of the page's statement.
+            parts = [(new, True), (self._dirty & self._stored, False)]
+            if len(self._dirty) < COPY_FROM:
+                parts = [(self._dirty, False)]
+            for keys, fresh in parts:
                 if keys:
                     rows = [values_of(self.rows[k]) for k in keys]
                     await self.upsert.write(conn, rows, batch, fresh)
