@@ -105,6 +105,29 @@ async def test_a_block_removed_and_one_added_in_the_same_statement(fleet: Fleet)
     assert [(b["block_id"], b["kind"]) for b in blocks] == [(booking_id, "booking")]
 
 
+async def test_no_read_model_table_has_what_one_statement_could_trip_over(fleet: Fleet) -> None:
+    """The write-back's parts see one snapshot and run in no set order: that is safe only
+    while nothing checks one row against another's change (upsert.Batch)."""
+    schema = await fleet.conn.fetchval("SELECT current_schema()")
+    unique_beside_the_key = await fleet.conn.fetch(
+        "SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid ="
+        " i.indrelid WHERE c.relnamespace = $1::regnamespace AND i.indisunique"
+        " AND NOT i.indisprimary",
+        schema,
+    )
+    relating = await fleet.conn.fetch(
+        "SELECT conname FROM pg_constraint WHERE connamespace = $1::regnamespace"
+        " AND contype IN ('f', 'x')",
+        schema,
+    )
+    triggers = await fleet.conn.fetch(
+        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+        " WHERE c.relnamespace = $1::regnamespace AND NOT t.tgisinternal",
+        schema,
+    )
+    assert (unique_beside_the_key, relating, triggers) == ([], [], [])
+
+
 def test_the_parts_parameters_are_numbered_in_turn() -> None:
     sql = batched_statement(
         ("INSERT INTO a SELECT * FROM unnest($1::int[], $2::text[])",
