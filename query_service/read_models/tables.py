@@ -1,6 +1,6 @@
 """A page's write-back buffers: keyed rows folded in Python, and additive bucket sums.
 
-A page loads the rows its events touch (one SELECT for every table), folds every event into
+A page loads the rows its events touch (one statement for all tables), folds every event into
 them in memory, then writes each table back: an `unnest` upsert of the final rows, a
 `DELETE` of the removed ones, and for bucket tables an `unnest` upsert that adds the
 summed deltas (additions commute, so summing first gives the same rows as one upsert per
@@ -133,11 +133,11 @@ class RowTable:
             batch.add(self._delete, [list(self._deleted.values())])
         if self._dirty:
             values_of = operator.itemgetter(*self.upsert.columns)
-            new = self._dirty - self._stored  # created by this page: COPY may insert them
-            # A few rows go as one part, new or not: fewer shapes of the page's statement.
-            parts = [(new, True), (self._dirty & self._stored, False)]
-            if len(self._dirty) < COPY_FROM:
+            if len(self._dirty) < COPY_FROM:  # one part, new or not: fewer statement shapes
                 parts = [(self._dirty, False)]
+            else:
+                new = self._dirty - self._stored  # created by this page: COPY may insert them
+                parts = [(new, True), (self._dirty & self._stored, False)]
             for keys, fresh in parts:
                 if keys:
                     rows = [values_of(self.rows[k]) for k in keys]
