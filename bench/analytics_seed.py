@@ -150,7 +150,8 @@ class StoreFeed:
         self._pool = pool
 
     async def page(self, after: int, limit: int = 1000) -> tuple[list[tuple[Event, int]], int]:
-        items = [loads(dumps(item)) for item in await events_after(self._pool, after, limit, None)]
+        found = await events_after(self._pool, after, limit, None)
+        items = [loads(dumps(item)) for item in found.items]
         page = [event_of(item) for item in items]
         return page, page[-1][1] if page else after
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -45,10 +44,6 @@ def event_of(item: dict[str, Any]) -> tuple[StreamEvent, int]:
     return event, int(item["global_position"])
 
 
-def _stream_of(item: dict[str, Any]) -> UUID:
-    return UUID(item[_type_of(item).STREAM_ID])
-
-
 def _recorded(item: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(item["recorded_at"])
 
@@ -89,20 +84,23 @@ class CommandFeed:
         return [event_of(item) for item in items], next_after
 
     async def shard_page(
-        self, after: int, limit: int, streams: Callable[[UUID], bool]
+        self, after: int, limit: int, shard: int, shards: int
     ) -> tuple[list[tuple[StreamEvent, int]], int, int]:
-        """`page` for one shard of the streams: the events of the streams `streams`
-        accepts (the others are not parsed), the next cursor, and how many events the
-        page held in all (how far into the feed this page reached)."""
-        items, next_after = await self._items(after, limit)
-        mine = [event_of(item) for item in items if streams(_stream_of(item))]
-        return mine, next_after, len(items)
+        """`page` for shard `shard` of `shards` of the streams (shared.contract.shards),
+        filtered by the command service: the shard's events, the next cursor, and how
+        many events of the feed the page went past (how far into the feed it reached)."""
+        body = await self._body(after, limit, shard=shard, shards=shards)
+        return [event_of(item) for item in body["items"]], int(body["next_after"]), body["covered"]
 
     async def _items(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-        resp = await self._http.get("/v1/events", params={"after": after, "limit": limit})
-        resp.raise_for_status()
-        body = loads(resp.content)  # orjson: a rebuild parses every event of the log
+        body = await self._body(after, limit)
         return body["items"], int(body["next_after"])
+
+    async def _body(self, after: int, limit: int, **shard: int) -> dict[str, Any]:
+        resp = await self._http.get("/v1/events", params={"after": after, "limit": limit, **shard})
+        resp.raise_for_status()
+        body: dict[str, Any] = loads(resp.content)  # orjson: a rebuild parses every event
+        return body
 
     async def close(self) -> None:
         await self._http.aclose()

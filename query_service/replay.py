@@ -8,17 +8,17 @@ applier, one transaction per shard of a page.
 
 One Python process is the limit of a replay (folding, COPY encoding, parsing the feed),
 with PostgreSQL's share of the machine to spare: `replay` lets several processes take
-every n-th shard. Each reads the whole feed but parses only its own
-shards' events. They finish at different moments, and events appended in between belong
-to some replays and not to others, so a last pass replays the log from the earliest end
-on, skipping the events a shard already holds.
+every n-th shard. Each reads only its own shards' events: the command service filters the
+feed. They finish at different moments, and events appended in between belong to some
+replays and not to others, so a last pass replays the log from the earliest end on,
+skipping the events a shard already holds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
@@ -30,6 +30,7 @@ from query_service.feed_client import CommandFeed
 from query_service.settings import REBUILD_PROCESSES
 from query_service.store import schemas
 from shared.contract.events import StreamEvent
+from shared.contract.shards import shard_of
 from shared.kit import collector, loop
 from shared.kit.auth.client import Credentials
 from shared.kit.processes import each_in_a_process
@@ -51,22 +52,33 @@ class Feed(Protocol):
     async def page(self, after: int, limit: int = ...) -> tuple[list[Record], int]: ...
 
     async def shard_page(
-        self, after: int, limit: int, streams: Callable[[UUID], bool]
+        self, after: int, limit: int, shard: int, shards: int
     ) -> tuple[list[Record], int, int]: ...
 
 
 @dataclass(frozen=True)
 class Shards:
-    """The shards one replay applies (`owned`, one connection each) of `count`."""
+    """The shards one replay applies (`owned`, one connection each) of `count`: every
+    `len(owned)`-th from the first, so that together they are one shard of fewer, which
+    the feed can filter on (shared.contract.shards)."""
 
     owned: tuple[int, ...]
     count: int = SHARDS
 
+    def __post_init__(self) -> None:
+        share = self.share
+        assert self.owned == tuple(range(share[0], self.count, share[1])), self.owned
+
     def of(self, stream_id: UUID) -> int:
-        return stream_id.int % self.count
+        return shard_of(stream_id, self.count)
 
     def holds(self, stream_id: UUID) -> bool:
         return self.of(stream_id) in self.owned
+
+    @property
+    def share(self) -> tuple[int, int]:
+        """(shard, shards): the owned shards as one shard of fewer."""
+        return self.owned[0], self.count // len(self.owned)
 
     @property
     def whole(self) -> bool:
@@ -240,7 +252,7 @@ async def _fetch(
     if shards.whole:  # nothing to filter
         page, next_cursor = await feed.page(after, page_size)
         return page, next_cursor, len(page)
-    return await feed.shard_page(after, page_size, shards.holds)
+    return await feed.shard_page(after, page_size, *shards.share)
 
 
 async def _apply_pages(

@@ -254,6 +254,7 @@ class Feed(BaseModel):
 
     items: list[StoredEvent]
     next_after: int
+    covered: int  # events of the feed the page went past (more than items, when sharded)
 
 
 class User(BaseModel):

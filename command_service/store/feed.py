@@ -8,6 +8,7 @@ appears after what a reader has already seen, never behind its cursor.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -16,12 +17,14 @@ import asyncpg
 from shared.contract.events import EVENT_TYPES, types_of
 from shared.contract.kafka_record import Envelope, Record, record_of
 from shared.contract.serialization import UnknownEventTypeError
+from shared.contract.shards import sql_shard_of
 from shared.contract.upcasting import CURRENT_SCHEMA, upcast
 
-_COLUMNS = (
-    "global_position, stream_id, version, event_id, event_type, schema_version, data,"
-    " metadata, occurred_at, recorded_at"
-)
+_FIELDS = (
+    "global_position", "stream_id", "version", "event_id", "event_type", "schema_version",
+    "data", "metadata", "occurred_at", "recorded_at",
+)  # fmt: skip
+_COLUMNS = ", ".join(_FIELDS)
 
 
 class UnknownPositionError(LookupError):
@@ -104,11 +107,13 @@ async def stream_history(
     return [stored_event(row) for row in rows]
 
 
-_IN_RELAY_ORDER = (
-    f"SELECT {_COLUMNS}, transaction_id::text AS xid FROM events"
-    " WHERE (transaction_id, global_position) > ($1::text::xid8, $2)"
+_WALK = (
+    " WHERE {organization}(transaction_id, global_position) > ($1::text::xid8, $2)"
     "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
     " ORDER BY transaction_id, global_position LIMIT $3"
+)
+_IN_RELAY_ORDER = f"SELECT {_COLUMNS}, transaction_id::text AS xid FROM events" + _WALK.format(
+    organization=""
 )
 
 
@@ -119,31 +124,63 @@ async def rows_after(
     return list(await db.fetch(_IN_RELAY_ORDER, xid, position, limit))
 
 
-# The same order over one organization's events (its own index, not a walk of everyone's).
-_OF_ORGANIZATION_IN_RELAY_ORDER = (
-    f"SELECT {_COLUMNS} FROM events"
-    " WHERE organization_id = $4 AND (transaction_id, global_position) > ($1::text::xid8, $2)"
-    "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
-    " ORDER BY transaction_id, global_position LIMIT $3"
-)
+def _feed_query(of_organization: bool, sharded: bool) -> str:
+    """The feed's walk in relay order, over one organization's events (its own index, not
+    a walk of everyone's: parameter $4) or every one's. Sharded (the two parameters
+    after those: shards, shard), every event still counts against the limit but only
+    the shard's carry their data and metadata: the others only say how far the page
+    went, and cost neither their JSON nor its parsing."""
+    columns = _COLUMNS
+    if sharded:
+        n = 5 if of_organization else 4
+        mine = f"{sql_shard_of('stream_id', f'${n}')} = ${n + 1}"
+        columns = ", ".join(
+            f"CASE WHEN {mine} THEN {f} END AS {f}" if f in ("data", "metadata") else f
+            for f in _FIELDS
+        )
+    organization = "organization_id = $4 AND " if of_organization else ""
+    return f"SELECT {columns} FROM events" + _WALK.format(organization=organization)
+
+
+_FEED = {(o, s): _feed_query(o, s) for o in (False, True) for s in (False, True)}
 _CURSOR = (
     "SELECT transaction_id::text FROM events"
     " WHERE global_position = $1 AND ($2::uuid IS NULL OR organization_id = $2)"
 )
 
 
+@dataclass(frozen=True)
+class FeedPage:
+    """A page of the feed: the events of the requested shard (all, unsharded), the
+    position to read on from, and how many events of the feed the page went past."""
+
+    items: list[dict[str, Any]]
+    next_after: int
+    covered: int
+
+
 async def events_after(
-    pool: asyncpg.Pool, after: int, limit: int, organization_id: UUID | None
-) -> list[dict[str, Any]]:
-    """Up to `limit` committed events of `organization_id` (None: of every organization)
-    that follow the event at global position `after`, which must be one of them."""
+    pool: asyncpg.Pool,
+    after: int,
+    limit: int,
+    organization_id: UUID | None,
+    shard: int = 0,
+    shards: int = 1,
+) -> FeedPage:
+    """The `limit` committed events of `organization_id` (None: of every organization)
+    that follow the event at global position `after`, which must be one of them; of
+    those, the items of streams in shard `shard` of `shards` (shared.contract.shards)."""
     xid = "0"
     if after > 0:
         xid = await pool.fetchval(_CURSOR, after, organization_id)
         if xid is None:
             raise UnknownPositionError(after)
-    if organization_id is None:
-        rows = await rows_after(pool, xid, after, limit)
-    else:
-        rows = await pool.fetch(_OF_ORGANIZATION_IN_RELAY_ORDER, xid, after, limit, organization_id)
-    return [stored_event(row) for row in rows]
+    args: list[Any] = [xid, after, limit]
+    if organization_id is not None:
+        args.append(organization_id)
+    if shards > 1:
+        args += [shards, shard]
+    rows = await pool.fetch(_FEED[organization_id is not None, shards > 1], *args)
+    items = [stored_event(row) for row in rows if row["data"] is not None]
+    next_after = rows[-1]["global_position"] if rows else after
+    return FeedPage(items, next_after, len(rows))

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.contract.consistency import decode_token
+from shared.contract.shards import shard_of
 from tests.integration.conftest import CUSTOMER, book, new_vehicle, register
 
 
@@ -205,6 +206,42 @@ async def test_events_feed_pages_after_a_global_position(api):
     seen = {i["event_id"] for i in page["items"]} | {i["event_id"] for i in rest["items"]}
     assert len(seen) == 1 + len(rest["items"])
     assert (await api.get("/v1/events", params={"after": 10**9})).status_code == 422
+
+
+async def test_a_sharded_feed_page_covers_the_same_events_and_carries_only_its_shards(api):
+    for _ in range(8):
+        await register(api)
+    whole = (await api.get("/v1/events", params={"limit": 5000})).json()
+    vehicle = {i["event_id"]: uuid.UUID(i["vehicle_id"]) for i in whole["items"]}
+    pages = [
+        (await api.get("/v1/events", params={"limit": 5000, "shards": 4, "shard": k})).json()
+        for k in range(4)
+    ]
+    for k, page in enumerate(pages):
+        assert {i["event_id"] for i in page["items"]} == {
+            e for e, v in vehicle.items() if shard_of(v, 4) == k
+        }
+        assert (page["next_after"], page["covered"]) == (whole["next_after"], len(vehicle))
+    assert sum(len(page["items"]) for page in pages) == len(vehicle)
+
+
+async def test_a_page_of_other_shards_events_is_not_the_feeds_end(api):
+    await register(api)
+    first = (await api.get("/v1/events", params={"limit": 1})).json()["items"][0]
+    other = (shard_of(uuid.UUID(first["vehicle_id"]), 2) + 1) % 2
+    page = await api.get("/v1/events", params={"limit": 1, "shards": 2, "shard": other})
+    assert page.json() == {"items": [], "next_after": first["global_position"], "covered": 1}
+
+
+async def test_a_feed_shard_outside_the_split_is_refused_with_a_problem(api):
+    for params, field in (
+        ({"shards": 3}, "shards"), ({"shards": 512}, "shards"),
+        ({"shards": 4, "shard": 4}, "shard"), ({"shards": 2, "shard": -1}, "shard"),
+    ):  # fmt: skip
+        resp = await api.get("/v1/events", params=params)
+        assert resp.status_code == 422, params
+        assert resp.headers["content-type"] == "application/problem+json"
+        assert field in resp.text
 
 
 async def test_health_readiness_and_metrics(api):

@@ -93,7 +93,7 @@ async def test_feed_never_skips_an_event_that_commits_late_with_a_lower_position
     store = EventStore(pool)
     slow_vehicle, _slow_state = await register_vehicle(store, clock)
     others = [await register_vehicle(store, clock) for _ in range(2)]
-    start = (await feed.events_after(pool, 0, 1000, None))[-1]["global_position"]
+    start = (await feed.events_after(pool, 0, 1000, None)).next_after
 
     slow = await asyncpg.connect(command_dsn)
     tx = slow.transaction()
@@ -110,11 +110,11 @@ async def test_feed_never_skips_an_event_that_commits_late_with_a_lower_position
         events = decide(state, booking_command(clock, 5), clock.now, next_id)
         await store.append(vehicle_id, state, events, fold(events, state), META)
 
-    while_open = await feed.events_after(pool, start, 1000, None)
+    while_open = (await feed.events_after(pool, start, 1000, None)).items
     assert while_open == []  # held back behind the open transaction, not skipped
     await tx.commit()
     await slow.close()
-    after_commit = await feed.events_after(pool, start, 1000, None)
+    after_commit = (await feed.events_after(pool, start, 1000, None)).items
     assert {i["vehicle_id"] for i in after_commit} == {slow_vehicle} | {v for v, _ in others}
     slow_pos = next(i["global_position"] for i in after_commit if i["vehicle_id"] == slow_vehicle)
     assert slow_pos < max(i["global_position"] for i in after_commit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from query_service.applier import PageApplier, PageResult
 from query_service.healer import Healer
+from shared.contract.shards import shard_of
 from tests.query.equivalence_logs import Record
 
 # ---------------------------------------------------------------------------------------
@@ -164,10 +165,11 @@ class LogFeed:
         return found, found[-1][1] if found else after
 
     async def shard_page(
-        self, after: int, limit: int, streams: Callable[[UUID], bool]
+        self, after: int, limit: int, shard: int, shards: int
     ) -> tuple[list[Record], int, int]:
         found, next_after = await self.page(after, limit)
-        return [r for r in found if streams(r[0].stream_id)], next_after, len(found)
+        mine = [r for r in found if shard_of(r[0].stream_id, shards) == shard]
+        return mine, next_after, len(found)
 
     async def history(
         self, kind: str, stream_id: UUID, after_version: int, limit: int = 1000

@@ -10,6 +10,7 @@ from command_service.api import response_models as rm
 from command_service.api.http import principal_of
 from command_service.domain.errors import InvalidCommandError, VehicleNotFoundError
 from command_service.store import feed
+from shared.contract.shards import MAX_SHARDS, valid_count
 from shared.kit.auth.dependencies import require_role
 from shared.kit.http.responses import JSON
 
@@ -50,18 +51,28 @@ async def events_feed(
     request: Request,
     after: int = Query(0, ge=0, le=2**63 - 1),
     limit: int = Query(500, ge=1, le=5000),
+    shards: int = Query(1, ge=1, le=MAX_SHARDS, description="a power of two"),
+    shard: int = Query(0, ge=0, lt=MAX_SHARDS),
 ) -> JSON:
     """Committed events of your organization (the `service` role: of every organization)
     after the one at global position `after`, in publication order, in the current schema.
 
     Order is (transaction, position), so positions are not always ascending; pass the
     `global_position` of the last item you received (also given as `next_after`).
+
+    With `shards`, only the events of streams in shard `shard` (the stream id as a
+    128-bit integer, modulo `shards`): the page still goes past `limit` events of the
+    feed (`covered` of them; an empty page need not be the end) and `next_after` is the
+    last of those.
     """
+    if not valid_count(shards):
+        raise InvalidCommandError("shards must be a power of two from 1 to 256", field="shards")
+    if shard >= shards:
+        raise InvalidCommandError(f"shard must be below shards ({shards})", field="shard")
     try:
-        items = await feed.events_after(
-            request.app.state.pool, after, limit, _organization(request)
+        page = await feed.events_after(
+            request.app.state.pool, after, limit, _organization(request), shard, shards
         )
     except feed.UnknownPositionError as exc:
         raise InvalidCommandError(f"no event at global position {after}", field="after") from exc
-    next_after = items[-1]["global_position"] if items else after
-    return JSON({"items": items, "next_after": next_after})
+    return JSON({"items": page.items, "next_after": page.next_after, "covered": page.covered})
