@@ -59,8 +59,8 @@ class Feed(Protocol):
 @dataclass(frozen=True)
 class Shards:
     """The shards one replay applies (`owned`, one connection each) of `count`: every
-    `len(owned)`-th from the first, so that together they are one shard of fewer, which
-    the feed can filter on (shared.contract.shards)."""
+    `count // len(owned)`-th from the first, so that together they are one shard of
+    fewer (`share`), which the feed can filter on (shared.contract.shards)."""
 
     owned: tuple[int, ...]
     count: int = SHARDS
@@ -71,9 +71,6 @@ class Shards:
 
     def of(self, stream_id: UUID) -> int:
         return shard_of(stream_id, self.count)
-
-    def holds(self, stream_id: UUID) -> bool:
-        return self.of(stream_id) in self.owned
 
     @property
     def share(self) -> tuple[int, int]:

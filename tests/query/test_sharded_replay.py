@@ -20,6 +20,7 @@ from query_service.read_models import TABLES
 from query_service.read_models.tables import Sums
 from query_service.replay import SHARDS, Progress, Shards, _replay, catch_up, replay_into
 from query_service.store.schemas import connect
+from shared.contract.shards import shard_of
 from tests.query.equivalence_delivery import LogFeed
 from tests.query.equivalence_logs import EVERY_TYPE, History, log_of
 from tests.query.test_live_equals_rebuild import generations, rebuild_into, snapshot
@@ -61,12 +62,17 @@ async def test_shard_replays_that_stop_at_different_ends_are_completed_by_the_la
         assert cursor == positions[-1]
 
 
-def test_each_stream_belongs_to_exactly_one_of_the_processes_shards() -> None:
+def test_each_stream_belongs_to_exactly_one_process_and_the_feed_filters_it_there() -> None:
     halves = [Shards((0, 2)), Shards((1, 3))]
+    assert [half.share for half in halves] == [(0, 2), (1, 2)]
     for n in range(64):
         stream = UUID(int=n * 7919 + 13)
-        assert sum(half.holds(stream) for half in halves) == 1
+        owners = [half for half in halves if half.of(stream) in half.owned]
+        assert len(owners) == 1
+        assert [h for h in halves if shard_of(stream, h.share[1]) == h.share[0]] == owners
     assert not halves[0].whole and Shards((0, 1, 2, 3)).whole
+    with pytest.raises(AssertionError):  # not every n-th shard: no one shard of fewer
+        Shards((0, 1))
 
 
 async def test_bucket_sums_carried_across_pages_equal_those_written_with_each_page(
