@@ -4,8 +4,8 @@ apart (read models never relate rows of two streams).
 
 A stream's shard of `shards` is its id, read as a 128-bit integer, modulo `shards`, a
 power of two up to 256: then it is the id's last byte modulo `shards`, which SQL reads
-with `get_byte` as cheaply as Python reads `UUID.int` (`test_shards.py` holds the two to
-the same answer).
+with `get_byte` (`tests/integration/test_shards.py` holds SQL and Python to the same
+answer).
 """
 
 from __future__ import annotations
