@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import httpx
@@ -19,6 +19,15 @@ HISTORY_PATHS = {
     "pricing_policy": "/v1/pricing/policies/{}/history",
     "payment": "/v1/payments/{}/history",
 }
+
+
+class Heads(NamedTuple):
+    """A page of the feed walked as stream heads: (kind, id, last version in the page) of
+    each stream it went past, the next cursor, and how many events it went past."""
+
+    streams: list[tuple[str, UUID, int]]
+    next_after: int
+    covered: int
 
 
 def _type_of(item: dict[str, Any]) -> type[StreamEvent]:
@@ -44,16 +53,15 @@ def event_of(item: dict[str, Any]) -> tuple[StreamEvent, int]:
     return event, int(item["global_position"])
 
 
-def _recorded(item: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(item["recorded_at"])
-
-
 class CommandFeed:
     """Reads stored events back from the command service over HTTP."""
 
-    def __init__(self, base_url: str, credentials: Credentials | None) -> None:
+    def __init__(
+        self, base_url: str, credentials: Credentials | None, http: httpx.AsyncClient | None = None
+    ) -> None:
+        """`http`: a client of the command service to use instead (a test's app in process)."""
         auth = SignedIn(credentials, base_url) if credentials else None
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=10, auth=auth)
+        self._http = http or httpx.AsyncClient(base_url=base_url, timeout=10, auth=auth)
 
     async def history(
         self, kind: str, stream_id: UUID, after_version: int, limit: int = 1000
@@ -69,18 +77,10 @@ class CommandFeed:
         return [event_of(item) for item in loads(resp.content)["items"]]
 
     async def page(
-        self, after: int, limit: int = 1000, recorded_before: datetime | None = None
+        self, after: int, limit: int = 1000
     ) -> tuple[list[tuple[StreamEvent, int]], int]:
-        """Events after global position `after` in publication order, and the next cursor;
-        with `recorded_before`, only the leading events stored before that instant."""
+        """Events after global position `after` in publication order, and the next cursor."""
         items, next_after = await self._items(after, limit)
-        if recorded_before is not None:
-            kept = 0
-            while kept < len(items) and _recorded(items[kept]) < recorded_before:
-                kept += 1
-            if kept < len(items):
-                items = items[:kept]
-                next_after = int(items[-1]["global_position"]) if items else after
         return [event_of(item) for item in items], next_after
 
     async def shard_page(
@@ -89,15 +89,24 @@ class CommandFeed:
         """`page` for shard `shard` of `shards` of the streams (shared.contract.shards),
         filtered by the command service: the shard's events, the next cursor, and how
         many events of the feed the page went past (how far into the feed it reached)."""
-        body = await self._body(after, limit, shard=shard, shards=shards)
+        body = await self._body(after=after, limit=limit, shard=shard, shards=shards)
         return [event_of(item) for item in body["items"]], int(body["next_after"]), body["covered"]
 
+    async def heads(self, after: int, limit: int, recorded_before: datetime) -> Heads:
+        """The feed after `after` walked as stream heads (GET /v1/events/heads), up to the
+        first event stored at or after `recorded_before`."""
+        before = recorded_before.isoformat()
+        body = await self._body("/heads", after=after, limit=limit, recorded_before=before)
+        streams = [(s["stream"], UUID(s["stream_id"]), s["version"]) for s in body["streams"]]
+        return Heads(streams, int(body["next_after"]), body["covered"])
+
     async def _items(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-        body = await self._body(after, limit)
+        body = await self._body(after=after, limit=limit)
         return body["items"], int(body["next_after"])
 
-    async def _body(self, after: int, limit: int, **shard: int) -> dict[str, Any]:
-        resp = await self._http.get("/v1/events", params={"after": after, "limit": limit, **shard})
+    async def _body(self, path: str = "", **params: int | str) -> dict[str, Any]:
+        """The JSON body of `GET /v1/events{path}` with `params`."""
+        resp = await self._http.get(f"/v1/events{path}", params=params)
         resp.raise_for_status()
         body: dict[str, Any] = loads(resp.content)  # orjson: a rebuild parses every event
         return body

@@ -2,10 +2,11 @@
 
 A gap (an event arrived ahead of its predecessor) is healed at once from the stream's
 history (a vehicle's, a location's). Independently, an anti-entropy walk over the global
-catch-up feed applies anything the topic never delivered — records lost by a broker
+catch-up feed heals anything the topic never delivered — records lost by a broker
 restart or left unread by a consumer group — including events of streams that will never
-produce another event to reveal their gap. Both apply feed pages through the same page
-applier as the consumer.
+produce another event to reveal their gap. The walk reads where each stream got to
+(`GET /v1/events/heads`), not the events: a stream ahead of its tracked version is healed
+from its history. Both apply events through the same page applier as the consumer.
 
 The walk leaves the newest events (stored less than `grace_s` ago) to the topic: a
 consumer a second behind is healthy, and healing what it is about to deliver would only
@@ -24,6 +25,14 @@ from query_service.feed_client import CommandFeed
 
 log = structlog.get_logger("query_service.healer")
 PAGE = 1000
+HEADS_PAGE = 10_000
+
+# The streams of a page of heads that are ahead of what this generation applied.
+_BEHIND = """
+SELECT h.kind, h.id FROM unnest($1::text[], $2::uuid[], $3::int[]) AS h(kind, id, version)
+LEFT JOIN stream_tracking t ON t.stream_id = h.id
+WHERE coalesce(t.version, 0) < h.version
+"""
 
 
 class Healer:
@@ -48,21 +57,22 @@ class Healer:
         return applied
 
     async def catch_up(self, applier: PageApplier) -> int:
-        """Walk the feed from the stored cursor to its end; returns events applied."""
+        """Walk the feed from the stored cursor to its end; returns events applied.
+
+        The walk reads stream heads, not events: a stream whose head is past its tracked
+        version is healed from its history, every other one costs a row of one query."""
         conn = applier.conn
         cursor = int(await conn.fetchval("SELECT after_position FROM feed_cursor"))
         settled = datetime.now(UTC) - self._grace
         applied = 0
         while True:
-            page, next_cursor = await self._feed.page(cursor, PAGE, recorded_before=settled)
-            if not page:
+            heads = await self._feed.heads(cursor, HEADS_PAGE, settled)
+            if not heads.covered:
                 break
-            result = await applier.apply(page)
-            applied += len(result.applied)
-            metrics.HEALED.inc(len(result.applied))  # heal_stream counts its own
-            for stream in result.gaps:  # its earlier events lie before the cursor
-                applied += await self.heal_stream(applier, stream)
-            cursor = next_cursor
+            kinds, ids, versions = zip(*heads.streams, strict=True)
+            for row in await conn.fetch(_BEHIND, list(kinds), list(ids), list(versions)):
+                applied += await self.heal_stream(applier, StreamRef(row["kind"], row["id"]))
+            cursor = heads.next_after
             await conn.execute("UPDATE feed_cursor SET after_position = $1", cursor)
         if applied:
             log.warning("feed_healed_missing_events", applied=applied)

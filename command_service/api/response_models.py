@@ -257,6 +257,22 @@ class Feed(BaseModel):
     covered: int  # events of the feed the page went past (more than items, when sharded)
 
 
+class StreamHead(BaseModel):
+    """Where a stream got to within a page of the feed."""
+
+    stream: str  # its kind: vehicle, location, pricing_policy, payment
+    stream_id: UUID
+    version: int
+
+
+class FeedHeads(BaseModel):
+    """A page of the feed's walk as stream heads; pass `next_after` as `after`."""
+
+    streams: list[StreamHead]
+    next_after: int
+    covered: int
+
+
 class User(BaseModel):
     """An account as the API shows it."""
 

@@ -9,6 +9,7 @@ appears after what a reader has already seen, never behind its cursor.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -124,12 +125,18 @@ async def rows_after(
     return list(await db.fetch(_IN_RELAY_ORDER, xid, position, limit))
 
 
-def _feed_query(of_organization: bool, sharded: bool) -> str:
+def _walk(columns: str, of_organization: bool) -> str:
     """The feed's walk in relay order, over one organization's events (its own index, not
-    a walk of everyone's: parameter $4) or every one's. Sharded (the two parameters
-    after those: shards, shard), every event still counts against the limit but only
-    the shard's carry their data and metadata: the others only say how far the page
-    went, and cost neither their JSON nor its parsing."""
+    a walk of everyone's: parameter $4) or every one's."""
+    organization = "organization_id = $4 AND " if of_organization else ""
+    return f"SELECT {columns} FROM events" + _WALK.format(organization=organization)
+
+
+def _feed_query(of_organization: bool, sharded: bool) -> str:
+    """The feed's walk (`_walk`). Sharded (the two parameters after those: shards,
+    shard), every event still counts against the limit but only the shard's carry their
+    data and metadata: the others only say how far the page went, and cost neither their
+    JSON nor its parsing."""
     columns = _COLUMNS
     if sharded:
         n = 5 if of_organization else 4
@@ -138,8 +145,7 @@ def _feed_query(of_organization: bool, sharded: bool) -> str:
             f"CASE WHEN {mine} THEN {f} END AS {f}" if f in ("data", "metadata") else f
             for f in _FIELDS
         )
-    organization = "organization_id = $4 AND " if of_organization else ""
-    return f"SELECT {columns} FROM events" + _WALK.format(organization=organization)
+    return _walk(columns, of_organization)
 
 
 _FEED = {(o, s): _feed_query(o, s) for o in (False, True) for s in (False, True)}
@@ -170,17 +176,64 @@ async def events_after(
     """The `limit` committed events of `organization_id` (None: of every organization)
     that follow the event at global position `after`, which must be one of them; of
     those, the items of streams in shard `shard` of `shards` (shared.contract.shards)."""
-    xid = "0"
-    if after > 0:
-        xid = await pool.fetchval(_CURSOR, after, organization_id)
-        if xid is None:
-            raise UnknownPositionError(after)
-    args: list[Any] = [xid, after, limit]
-    if organization_id is not None:
-        args.append(organization_id)
+    args = await _walk_args(pool, after, limit, organization_id)
     if shards > 1:
         args += [shards, shard]
     rows = await pool.fetch(_FEED[organization_id is not None, shards > 1], *args)
     items = [stored_event(row) for row in rows if row["data"] is not None]
     next_after = rows[-1]["global_position"] if rows else after
     return FeedPage(items, next_after, len(rows))
+
+
+async def _walk_args(
+    pool: asyncpg.Pool, after: int, limit: int, organization_id: UUID | None
+) -> list[Any]:
+    """The walk's parameters: the cursor's transaction, position and limit (and the
+    organization); the position must hold one of the organization's events."""
+    xid = "0"
+    if after > 0:
+        xid = await pool.fetchval(_CURSOR, after, organization_id)
+        if xid is None:
+            raise UnknownPositionError(after)
+    return [xid, after, limit, *([] if organization_id is None else [organization_id])]
+
+
+_HEADS = {
+    o: _walk("global_position, stream_id, event_type, version, recorded_at", o)
+    for o in (False, True)
+}
+
+
+@dataclass(frozen=True)
+class Heads:
+    """A page of the feed walked without its events: each stream it went past, by id, as
+    (kind, last version in the page); the position to read on from; how many events."""
+
+    streams: dict[UUID, tuple[str, int]]
+    next_after: int
+    covered: int
+
+
+async def heads_after(
+    pool: asyncpg.Pool,
+    after: int,
+    limit: int,
+    organization_id: UUID | None,
+    recorded_before: datetime | None = None,
+) -> Heads:
+    """The walk of `events_after`, but only where each stream got to: what an
+    anti-entropy check compares with what it applied, at a fraction of the events' cost.
+    With `recorded_before`, the walk stops at the first event stored at or after it."""
+    args = await _walk_args(pool, after, limit, organization_id)
+    streams: dict[UUID, tuple[str, int]] = {}
+    next_after, covered = after, 0
+    for row in await pool.fetch(_HEADS[organization_id is not None], *args):
+        if recorded_before is not None and row["recorded_at"] >= recorded_before:
+            break
+        cls = EVENT_TYPES.get(row["event_type"])
+        if cls is None:
+            raise UnknownEventTypeError(row["event_type"])
+        # relay order keeps a stream's versions ascending: the last one seen is its head
+        streams[row["stream_id"]] = (cls.STREAM, row["version"])
+        next_after, covered = row["global_position"], covered + 1
+    return Heads(streams, next_after, covered)

@@ -86,6 +86,12 @@ def bearer(token: str) -> dict[str, str]:
 async def api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the command app (lifespan run), with the fake clock, signed in as
     an admin (the security tests check what other roles may do)."""
+    async for client in command_api(command_dsn, clock):
+        yield client
+
+
+async def command_api(command_dsn: str, clock: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The `api` fixture's client (also for tests of other packages)."""
     app = create_app(in_process_settings(command_dsn, pool_max=8), clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime
 
 from command_service.api import response_models as rm
 from command_service.api.http import principal_of
@@ -76,3 +78,34 @@ async def events_feed(
     except feed.UnknownPositionError as exc:
         raise InvalidCommandError(f"no event at global position {after}", field="after") from exc
     return JSON({"items": page.items, "next_after": page.next_after, "covered": page.covered})
+
+
+@router.get(
+    "/events/heads",
+    response_model=rm.FeedHeads,
+    dependencies=[Depends(require_role("admin", "service"))],
+)
+async def events_feed_heads(
+    request: Request,
+    after: int = Query(0, ge=0, le=2**63 - 1),
+    limit: int = Query(5000, ge=1, le=20000),
+    recorded_before: Annotated[
+        AwareDatetime | None,
+        Query(description="stop at the first event stored at or after this instant"),
+    ] = None,
+) -> JSON:
+    """The walk of `GET /v1/events` as the streams it went past, not their events: each
+    stream's kind and the last version the page holds, for anti-entropy checks.
+    `recorded_before` stops the walk at the first event stored at or after it; a page
+    that covered nothing is the end."""
+    try:
+        page = await feed.heads_after(
+            request.app.state.pool, after, limit, _organization(request), recorded_before
+        )
+    except feed.UnknownPositionError as exc:
+        raise InvalidCommandError(f"no event at global position {after}", field="after") from exc
+    streams = [
+        {"stream": kind, "stream_id": stream_id, "version": version}
+        for stream_id, (kind, version) in page.streams.items()
+    ]
+    return JSON({"streams": streams, "next_after": page.next_after, "covered": page.covered})
