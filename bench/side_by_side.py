@@ -4,8 +4,9 @@
 
 Starts one embedded PostgreSQL and broker, Fleetledger as `make run` starts it (command
 service with 2 workers and its relay, broker, consuming query service) and the reference
-(bench/crud_reference/, a benchmark baseline: FastAPI + asyncpg, SELECT … FOR UPDATE, 2
-workers), registers the same fleet on both, then runs every round: (A) 32 clients
+(bench/crud_reference/, a benchmark baseline: FastAPI, SELECT … FOR UPDATE, 2 workers; on
+SQLAlchemy's ORM as issue 10's peer, or with `--reference sql` on asyncpg and hand-written
+SQL), registers the same fleet on both, then runs every round: (A) 32 clients
 booking one-hour windows on distinct vehicles, (B) 64 clients racing for 4 vehicles,
 (C) 29 clients reading availability (the query service) while 3 book (about 90 %
 reads). Each scenario runs on both, the order alternating by round. After every run:
@@ -57,7 +58,10 @@ from shared.kit import loop
 from shared.kit.kafka_admin import ensure_topic
 
 WORK = ROOT / ".fleetledger" / "side-by-side"
-CRUD_APP = "bench.crud_reference.app:create_app"
+REFERENCES = {  # --reference: the reference's uvicorn factory
+    "orm": "bench.crud_reference.app:create_orm_app",
+    "sql": "bench.crud_reference.app:create_app",
+}
 # (A) and (B) are bench.commands' (a) and (b), shaped by the same constants.
 A_CLIENTS, A_PER_CLIENT = DISTINCT_CLIENTS, VEHICLES_PER_CLIENT
 B_CLIENTS, HOT = HOT_CLIENTS, HOT_VEHICLES
@@ -101,6 +105,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--query-workers", type=int, default=1, help="Fleetledger's query service workers"
     )
+    parser.add_argument(
+        "--reference", choices=REFERENCES, default="orm",
+        help="the reference's store: SQLAlchemy's ORM (issue 10's peer) or asyncpg and SQL",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration <= 0 or args.vehicles < args.rounds * PER_ROUND:
         parser.error(f"need --rounds >= 1, --duration > 0, --vehicles >= rounds x {PER_ROUND}")
@@ -255,12 +263,13 @@ def start(stack: ExitStack, args: argparse.Namespace) -> list[System]:
         ps.query_service("query", query_dsn, WORK, command.url, broker.bootstrap, topic,
                          workers=args.query_workers)
     )  # fmt: skip
+    env = {"CRUD_DATABASE_URL": crud_dsn}
     crud = stack.enter_context(
-        ps.service("crud-reference", CRUD_APP, {"CRUD_DATABASE_URL": crud_dsn}, WORK, 2, ROOT)
+        ps.service("crud-reference", REFERENCES[args.reference], env, WORK, 2, ROOT)
     )
     progress(
         f"fleetledger on :{command.port} (query :{query.port}, {args.query_workers} worker(s)),"
-        f" reference on :{crud.port}"
+        f" reference ({args.reference}) on :{crud.port}"
     )
     return [
         System("fleetledger", _as_service(command, command_dsn), query.port, [], check_fleetledger),
