@@ -129,7 +129,9 @@ def create_app(
     install_docs(app, token_url=auth.TOKEN_FORM_URL)
     # In simulated mode every command first refreshes the clock the workers share.
     refresh = [Depends(dev_clock.refresh_clock)] if settings.simulated_clock else []
-    for module in (vehicles, locations, pricing_policies, bookings, trips, quotes, payments):
+    # Routes are tried in order, every path's pattern in turn (about 10 µs a router): the
+    # busiest commands first. No two routers share a path, so the order changes nothing else.
+    for module in (bookings, trips, vehicles, locations, pricing_policies, quotes, payments):
         app.include_router(module.router, dependencies=refresh, responses=COMMAND_PROBLEMS)
     for module in (auth, accounts, organizations, feed):
         app.include_router(module.router, responses=COMMAND_PROBLEMS)
