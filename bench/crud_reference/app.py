@@ -19,6 +19,7 @@ from datetime import datetime
 from fastapi import FastAPI, Request, Response
 from pydantic import AwareDatetime
 
+from bench.crud_reference.sql_store import SqlStore
 from bench.crud_reference.store import Free, NewBooking, NewVehicle, Store, Taken
 from shared.contract.pricing import price_cents
 from shared.kit.http.responses import JSON, problem
@@ -95,13 +96,12 @@ def _app(open_store: Callable[[str], Store], flavour: str) -> FastAPI:
 
 def create_app() -> FastAPI:
     """The reference on asyncpg and hand-written SQL (a uvicorn factory)."""
-    from bench.crud_reference.sql_store import SqlStore
-
     return _app(SqlStore, "asyncpg")
 
 
 def create_orm_app() -> FastAPI:
     """The reference on SQLAlchemy's ORM (a uvicorn factory)."""
+    # Imported here: SQLAlchemy, a development dependency, serves this reference only.
     from bench.crud_reference.orm_store import OrmStore
 
     return _app(OrmStore, "SQLAlchemy ORM")
