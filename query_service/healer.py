@@ -26,6 +26,9 @@ from query_service.feed_client import CommandFeed
 log = structlog.get_logger("query_service.healer")
 PAGE = 1000
 HEADS_PAGE = 10_000
+# Streams behind in a page of heads healed one by one (a request and a transaction each);
+# beyond that, the page's events are read in bulk.
+HEAL_STREAMS = 100
 
 # The streams of a page of heads that are ahead of what this generation applied.
 _BEHIND = """
@@ -59,8 +62,9 @@ class Healer:
     async def catch_up(self, applier: PageApplier) -> int:
         """Walk the feed from the stored cursor to its end; returns events applied.
 
-        The walk reads stream heads, not events: a stream whose head is past its tracked
-        version is healed from its history, every other one costs a row of one query."""
+        The walk reads stream heads, not events: streams up to date cost a row of one
+        query. A few streams behind are healed from their histories; many (a fresh
+        generation being refilled) get the page's events in feed order, as before."""
         conn = applier.conn
         cursor = int(await conn.fetchval("SELECT after_position FROM feed_cursor"))
         settled = datetime.now(UTC) - self._grace
@@ -70,10 +74,31 @@ class Healer:
             if not heads.covered:
                 break
             kinds, ids, versions = zip(*heads.streams, strict=True)
-            for row in await conn.fetch(_BEHIND, list(kinds), list(ids), list(versions)):
-                applied += await self.heal_stream(applier, StreamRef(row["kind"], row["id"]))
+            behind = await conn.fetch(_BEHIND, list(kinds), list(ids), list(versions))
+            if len(behind) > HEAL_STREAMS:
+                applied += await self._apply_walk(applier, cursor, heads.covered)
+            else:
+                for row in behind:
+                    stream = StreamRef(row["kind"], row["id"])
+                    applied += await self.heal_stream(applier, stream)
             cursor = heads.next_after
             await conn.execute("UPDATE feed_cursor SET after_position = $1", cursor)
         if applied:
             log.warning("feed_healed_missing_events", applied=applied)
+        return applied
+
+    async def _apply_walk(self, applier: PageApplier, cursor: int, events: int) -> int:
+        """Apply the next `events` of the feed after `cursor`, page by page (the events a
+        page of heads went past: rows below the visibility horizon never change order)."""
+        applied = 0
+        while events > 0:
+            page, cursor = await self._feed.page(cursor, min(PAGE, events))
+            if not page:  # cannot happen below the horizon; never loop on it
+                break
+            result = await applier.apply(page)
+            applied += len(result.applied)
+            metrics.HEALED.inc(len(result.applied))  # heal_stream counts its own
+            for stream in result.gaps:  # its earlier events lie before the cursor
+                applied += await self.heal_stream(applier, stream)
+            events -= len(page)
         return applied

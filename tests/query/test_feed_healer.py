@@ -95,3 +95,23 @@ async def test_the_walk_leaves_events_younger_than_the_grace_to_the_topic(
     assert await Healer(feed, grace_s=3600).catch_up(applier) == 0
     assert await _cursor(applier) == cursor
     assert await Healer(feed, grace_s=0).catch_up(applier) > 0
+
+
+async def test_many_streams_behind_are_refilled_from_the_feeds_pages_not_one_by_one(
+    command: httpx.AsyncClient, read: ReadSide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(healer_module, "HEAL_STREAMS", 0)  # every page as a fresh generation
+    monkeypatch.setattr(healer_module, "HEADS_PAGE", 3)
+    for _ in range(4):
+        await register(command)
+    feed = CommandFeed("http://command", None, http=command)
+    log, _ = await feed.page(0, 5000)
+    applier = await read.fleet.applier()
+    tracked = await _tracked(applier)
+    missing = [event for event, _ in log if event.version > tracked.get(event.stream_id, 0)]
+    asked = requested(command)
+
+    assert await Healer(feed, grace_s=0).catch_up(applier) == len(missing) >= 4
+    assert await _tracked(applier) == {event.stream_id: event.version for event, _ in log}
+    assert not [path for path in asked if path.endswith("/history")]
+    assert "/v1/events" in asked
