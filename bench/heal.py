@@ -4,10 +4,12 @@ Seeds the pipeline benchmark's log (1-48 h bookings, bench/pipeline_seed.py) int
 command database, starts a command service (1 worker), rebuilds a fresh query database
 from it, so that the generation holds every event, then times `--passes` anti-entropy
 passes of the query service's healer (`Healer.catch_up`, grace 0) over the whole log,
-each from the start of the feed: what the healer spends when the topic lost nothing.
+each from the start of the feed: what the healer spends when the topic lost nothing
+(with `--refill`: when it refills a generation emptied first, as after an upgrade).
 Prints per pass the events walked per second and the CPU per event of the command
 service, PostgreSQL and this process (the healer). Exit status 1 when a pass healed
-anything (the generation was whole, so that would be a bug).
+anything (the generation was whole, so that would be a bug), or, refilling, less than
+the whole log.
 """
 
 from __future__ import annotations
@@ -35,8 +37,14 @@ from shared.kit.logs import configure_logging
 WORK = ROOT / ".fleetledger" / "bench-heal"
 
 
-async def heal_pass(query_dsn: str, command: ps.Proc, meter: Meter) -> tuple[int, int, float]:
-    """(events walked, events healed, seconds) of one pass from the feed's start."""
+_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'feed_cursor'"
+
+
+async def heal_pass(
+    query_dsn: str, command: ps.Proc, meter: Meter, refill: bool
+) -> tuple[int, int, float]:
+    """(events walked, events healed, seconds) of one pass from the feed's start; with
+    `refill`, over the generation emptied first."""
     admin = await asyncpg.connect(query_dsn)
     schema = await admin.fetchval("SELECT schema_name FROM public.read_model_active")
     await admin.close()
@@ -44,13 +52,16 @@ async def heal_pass(query_dsn: str, command: ps.Proc, meter: Meter) -> tuple[int
     feed = CommandFeed(command.url, ACCOUNTS.service)
     try:
         await conn.execute("UPDATE feed_cursor SET after_position = 0")
+        if refill:
+            for row in await conn.fetch(_TABLES, schema):
+                await conn.execute(f'TRUNCATE "{row["tablename"]}"')
         applier = await PageApplier.create(conn)
-        events = int(await conn.fetchval("SELECT coalesce(sum(version), 0) FROM stream_tracking"))
         meter("start")
         began = time.perf_counter()
         healed = await Healer(feed, grace_s=0).catch_up(applier)
         seconds = time.perf_counter() - began
         meter("end")
+        events = int(await conn.fetchval("SELECT coalesce(sum(version), 0) FROM stream_tracking"))
         return events, healed, seconds
     finally:
         await feed.close()
@@ -69,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.heal", description=__doc__)
     parser.add_argument("--events", type=int, default=200_000, help="events in the log (at least)")
     parser.add_argument("--passes", type=int, default=3, help="healer passes to time")
+    parser.add_argument("--refill", action="store_true", help="empty the generation first")
     parser.add_argument("--pg-dir", type=Path, default=WORK / "pg", help="PostgreSQL data")
     args = parser.parse_args(argv)
+    refill = args.refill
     configure_logging("WARNING")
     plan = plan_for(100)
     vehicles = -(-args.events // plan.events_per_vehicle)
@@ -92,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             say("pass   walked  healed  seconds  events/s  CPU ms/event: command/postgres/healer\n")
             for n in range(1, args.passes + 1):
                 meter = meter_for(command, pg.process.pid)
-                events, healed, seconds = loop.run(heal_pass(query_dsn, command, meter))
-                ok = ok and healed == 0
+                events, healed, seconds = loop.run(heal_pass(query_dsn, command, meter, refill))
+                ok = ok and healed == (events if refill else 0)
                 say(_row(n, events, healed, seconds, meter.used_s))
     return 0 if ok else 1
 

@@ -26,9 +26,6 @@ from query_service.feed_client import CommandFeed
 log = structlog.get_logger("query_service.healer")
 PAGE = 1000
 HEADS_PAGE = 10_000
-# Streams behind in a page of heads healed one by one (a request and a transaction each);
-# beyond that, the page's events are read in bulk.
-HEAL_STREAMS = 100
 
 # The streams of a page of heads that are ahead of what this generation applied.
 _BEHIND = """
@@ -36,6 +33,13 @@ SELECT h.kind, h.id FROM unnest($1::text[], $2::uuid[], $3::int[]) AS h(kind, id
 LEFT JOIN stream_tracking t ON t.stream_id = h.id
 WHERE coalesce(t.version, 0) < h.version
 """
+
+
+def _in_bulk(behind: int, covered: int) -> bool:
+    """Whether to read a page of heads' events in bulk rather than heal its `behind`
+    streams one by one: a stream's history and a bulk page of `PAGE` events each cost a
+    request and a transaction, so the fewer requests."""
+    return behind * PAGE > covered
 
 
 class Healer:
@@ -63,8 +67,9 @@ class Healer:
         """Walk the feed from the stored cursor to its end; returns events applied.
 
         The walk reads stream heads, not events: streams up to date cost a row of one
-        query. A few streams behind are healed from their histories; many (a fresh
-        generation being refilled) get the page's events in feed order, as before."""
+        query. Streams behind are healed from their histories, or, when that would take
+        more requests (a fresh generation being refilled), from the page's events in
+        feed order, as before (`_in_bulk`)."""
         conn = applier.conn
         cursor = int(await conn.fetchval("SELECT after_position FROM feed_cursor"))
         settled = datetime.now(UTC) - self._grace
@@ -75,7 +80,7 @@ class Healer:
                 break
             kinds, ids, versions = zip(*heads.streams, strict=True)
             behind = await conn.fetch(_BEHIND, list(kinds), list(ids), list(versions))
-            if len(behind) > HEAL_STREAMS:
+            if _in_bulk(len(behind), heads.covered):
                 applied += await self._apply_walk(applier, cursor, heads.covered)
             else:
                 for row in behind:
