@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refill", action="store_true", help="empty the generation first")
     parser.add_argument("--pg-dir", type=Path, default=WORK / "pg", help="PostgreSQL data")
     args = parser.parse_args(argv)
+    if min(args.events, args.passes) < 1:
+        parser.error("--events and --passes must be positive")
     refill = args.refill
     configure_logging("WARNING")
     plan = plan_for(100)

@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.routing", description=__doc__)
     parser.add_argument("--rounds", type=int, default=20_000)
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be positive")
     app = create_app(Settings(database_url="postgresql://bench@127.0.0.1:1/unused"))
     routes = app.router.routes
     sys.stdout.write(f"{len(routes)} top-level routes\n")
