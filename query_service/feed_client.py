@@ -8,8 +8,8 @@ from uuid import UUID
 
 import httpx
 
-from shared.contract.events import EVENT_TYPES, StreamEvent
-from shared.contract.serialization import UnknownEventTypeError, event_from_stored, loads
+from shared.contract.events import StreamEvent
+from shared.contract.serialization import event_class, event_from_stored, loads
 from shared.kit.auth.client import Credentials, SignedIn
 
 # Where the command service keeps each kind of stream's history.
@@ -30,17 +30,10 @@ class Heads(NamedTuple):
     covered: int
 
 
-def _type_of(item: dict[str, Any]) -> type[StreamEvent]:
-    cls = EVENT_TYPES.get(item["type"])
-    if cls is None:
-        raise UnknownEventTypeError(item["type"])
-    return cls
-
-
 def event_of(item: dict[str, Any]) -> tuple[StreamEvent, int]:
     """(event, global_position) of a stored-event item of the command API (the stream's
     id comes under its kind's name: `vehicle_id`, `location_id`, `policy_id`)."""
-    cls = _type_of(item)
+    cls = event_class(item["type"])
     event = event_from_stored(
         item["type"],
         item["data"],
@@ -80,8 +73,8 @@ class CommandFeed:
         self, after: int, limit: int = 1000
     ) -> tuple[list[tuple[StreamEvent, int]], int]:
         """Events after global position `after` in publication order, and the next cursor."""
-        items, next_after = await self._items(after, limit)
-        return [event_of(item) for item in items], next_after
+        body = await self._body(after=after, limit=limit)
+        return [event_of(item) for item in body["items"]], int(body["next_after"])
 
     async def shard_page(
         self, after: int, limit: int, shard: int, shards: int
@@ -99,10 +92,6 @@ class CommandFeed:
         body = await self._body("/heads", after=after, limit=limit, recorded_before=before)
         streams = [(s["stream"], UUID(s["stream_id"]), s["version"]) for s in body["streams"]]
         return Heads(streams, int(body["next_after"]), body["covered"])
-
-    async def _items(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-        body = await self._body(after=after, limit=limit)
-        return body["items"], int(body["next_after"])
 
     async def _body(self, path: str = "", **params: int | str) -> dict[str, Any]:
         """The JSON body of `GET /v1/events{path}` with `params`."""

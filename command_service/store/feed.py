@@ -17,7 +17,7 @@ import asyncpg
 
 from shared.contract.events import EVENT_TYPES, types_of
 from shared.contract.kafka_record import Envelope, Record, record_of
-from shared.contract.serialization import UnknownEventTypeError
+from shared.contract.serialization import event_class
 from shared.contract.shards import sql_shard_of
 from shared.contract.upcasting import CURRENT_SCHEMA, upcast
 
@@ -65,9 +65,7 @@ def stored_record(row: Any) -> Record:
     fields in the current schema, never through the event's model (its validation and
     dump made the conversion 1.5x slower in a micro-benchmark); the same record as
     `to_record`."""
-    cls = EVENT_TYPES.get(row["event_type"])
-    if cls is None:
-        raise UnknownEventTypeError(row["event_type"])
+    cls = event_class(row["event_type"])
     data, schema_version = _current(row["data"], row["schema_version"])
     stream_id, event_id, occurred_at = row["stream_id"], row["event_id"], row["occurred_at"]
     fields = {
@@ -230,10 +228,7 @@ async def heads_after(
     for row in await pool.fetch(_HEADS[organization_id is not None], *args):
         if recorded_before is not None and row["recorded_at"] >= recorded_before:
             break
-        cls = EVENT_TYPES.get(row["event_type"])
-        if cls is None:
-            raise UnknownEventTypeError(row["event_type"])
         # relay order keeps a stream's versions ascending: the last one seen is its head
-        streams[row["stream_id"]] = (cls.STREAM, row["version"])
+        streams[row["stream_id"]] = (event_class(row["event_type"]).STREAM, row["version"])
         next_after, covered = row["global_position"], covered + 1
     return Heads(streams, next_after, covered)

@@ -17,6 +17,15 @@ class UnknownEventTypeError(ValueError):
     """A stored or received event has a type this code does not know."""
 
 
+def event_class(type_name: str) -> type[StreamEvent]:
+    """The event class of a type name; UnknownEventTypeError for a type this code does
+    not know."""
+    cls = EVENT_TYPES.get(type_name)
+    if cls is None:
+        raise UnknownEventTypeError(type_name)
+    return cls
+
+
 def dumps(value: Any) -> bytes:
     """JSON bytes; UUIDs and datetimes as strings, UTC as `Z`."""
     return orjson.dumps(value, option=_OPTIONS, default=_default)
@@ -47,9 +56,7 @@ def event_to_wire(event: StreamEvent) -> tuple[str, bytes]:
 def event_from_wire(type_name: str, raw: bytes | str | dict[str, Any]) -> StreamEvent:
     """Parse an event of a known type from bytes or an already decoded dict, of any
     stored schema (older ones are upcast)."""
-    cls = EVENT_TYPES.get(type_name)
-    if cls is None:
-        raise UnknownEventTypeError(type_name)
+    cls = event_class(type_name)
     if isinstance(raw, dict):
         return cls.model_validate(upcast(raw))
     if is_current(raw):
@@ -62,9 +69,7 @@ def event_from_stored(
 ) -> StreamEvent:
     """An event from its stored data and envelope columns (event_id, version,
     occurred_at, schema_version), the stream id under its kind's field name."""
-    cls = EVENT_TYPES.get(type_name)
-    if cls is None:
-        raise UnknownEventTypeError(type_name)
+    cls = event_class(type_name)
     return event_from_wire(type_name, {**data, **envelope, cls.STREAM_ID: stream_id})
 
 
