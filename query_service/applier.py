@@ -107,11 +107,20 @@ class PageApplier:
 
     @classmethod
     async def create(
-        cls, conn: asyncpg.Connection, notify: bool = True, carry_sums: bool = False
+        cls,
+        conn: asyncpg.Connection,
+        notify: bool = True,
+        carry_sums: bool = False,
+        fresh: bool = False,
     ) -> PageApplier:
         """`carry_sums` (a rebuild): the fleet tables' sums are written every
-        CARRIED_ROWS rows and by `write_carried`, not with each page."""
-        return cls(conn, await new_page(conn, carry_sums), notify)
+        CARRIED_ROWS rows and by `write_carried`, not with each page. `fresh` (a
+        rebuild's first pass): the generation was empty and only this connection writes
+        the rows of its streams (Page.start_fresh)."""
+        page = await new_page(conn, carry_sums)
+        if fresh:
+            page.start_fresh()
+        return cls(conn, page, notify)
 
     async def apply(self, records: Sequence[tuple[StreamEvent, int]]) -> PageResult:
         """Apply what the page can, exactly once and in version order per stream."""

@@ -107,7 +107,8 @@ async def replay_into(
     """Apply the feed after position `after` to a generation, one connection per shard;
     store the feed cursor; return the events applied. `replayed`: some of them may be
     applied already (and are skipped); otherwise a stream's version seen twice is a
-    corrupt log."""
+    corrupt log. From the start (`after` 0, not `replayed`) the generation must be
+    empty: its first writes are not checked for conflicts (SumTable.start_fresh)."""
     progress = await _replay(conns, feed, page_size, after, Shards.all_on(conns), replayed)
     await conns[0].execute("UPDATE feed_cursor SET after_position = $1", progress.cursor)
     return progress.events
@@ -196,7 +197,10 @@ async def _replay(
     """Every connection has its own queue of shard pages and applies them in order, one
     transaction each, while the next pages are fetched and split: no shard waits for the
     slowest one of its page. Nothing is notified: the generation serves no one yet."""
-    appliers = [await PageApplier.create(conn, notify=False, carry_sums=True) for conn in conns]
+    fresh = after == 0 and not replayed  # an empty generation, each shard on one connection
+    appliers = [
+        await PageApplier.create(conn, notify=False, carry_sums=True, fresh=fresh) for conn in conns
+    ]
     queues: list[asyncio.Queue[list[Record] | None]] = [
         asyncio.Queue(maxsize=_QUEUED_SHARDS) for _ in conns
     ]

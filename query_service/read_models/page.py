@@ -15,7 +15,8 @@ from uuid import UUID
 
 import asyncpg
 
-from query_service.read_models.tables import Rows, RowTable, Sums, SumTable
+from query_service.read_models.sum_table import SumTable
+from query_service.read_models.tables import Rows, RowTable, Sums
 from query_service.read_models.upsert import Batch, columns_of
 from shared.contract import events as ev
 from shared.contract.payment_events import PaymentStarted
@@ -147,6 +148,11 @@ class Page:
                 sums.settle()
             else:
                 await sums.flush(conn, batch)
+
+    def start_fresh(self) -> None:
+        """A first replay into an empty generation: SumTable.start_fresh for every table."""
+        for sums in self._sums:
+            sums.start_fresh()
 
     def committed(self) -> None:
         """The page's transaction committed: carry its sums (when carrying)."""
