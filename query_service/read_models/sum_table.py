@@ -11,7 +11,6 @@ yet, and go by COPY straight into the table instead of through the stage's upser
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -70,15 +69,16 @@ class SumTable:
                 sums[i] += amount
 
     def spread(
-        self, rest: tuple[Any, ...], start: datetime, end: datetime, weights: Sequence[int]
+        self, rest: tuple[Any, ...], start_us: int, end_us: int, weights: Sequence[int]
     ) -> None:
-        """Add `weights` times the seconds `[start, end)` covers in each time bucket to the
-        rows keyed by the bucket and `rest` (the other key columns, in order)."""
-        if end <= start:
+        """Add `weights` times the seconds `[start_us, end_us)` (microseconds since the
+        epoch) covers in each time bucket to the rows keyed by the bucket and `rest` (the
+        other key columns, in order)."""
+        if end_us <= start_us:
             return
         assert self.spec.bucket is not None, f"{self.spec.table} has no time bucket"
         step = self.spec.bucket[1]
-        c = cover(start, end, step)
+        c = cover(start_us, end_us, step)
         pad = [0] * len(weights) if self.spec.edges else []
         self._add_at((c.first, rest), [c.first_s * w for w in weights] + pad)
         if c.last == c.first:

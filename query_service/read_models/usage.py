@@ -21,7 +21,7 @@ from uuid import UUID
 
 from query_service.read_models.bookings import BOOKINGS
 from query_service.read_models.page import Fold, Page
-from query_service.read_models.spans import DAY, HOUR, location_key, slice_of
+from query_service.read_models.spans import DAY, HOUR, location_key, micros, slice_of
 from query_service.read_models.tables import Rows, Sums
 from shared.contract import events as ev
 
@@ -54,11 +54,12 @@ def add_span(
     row = p[USAGE].get(vehicle_id)
     if end <= start or row is None:
         return
-    org, seconds = row["organization_id"], int((end - start).total_seconds())
+    org, start_us, end_us = row["organization_id"], micros(start), micros(end)
+    seconds = (end_us - start_us) // 1_000_000
     at = row["location_id"] if location is None else location
     p[SPANS].add_row((org, vehicle_id, start, end), [seconds * w for w in weights])
-    p[DAYS].spread((org, vehicle_id), start, end, weights)
-    p[FLEET_HOURS].spread((org, at, slice_of(vehicle_id)), start, end, weights)
+    p[DAYS].spread((org, vehicle_id), start_us, end_us, weights)
+    p[FLEET_HOURS].spread((org, at, slice_of(vehicle_id)), start_us, end_us, weights)
 
 
 def _registered(p: Page, e: ev.VehicleRegistered) -> None:
