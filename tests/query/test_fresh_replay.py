@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import asyncpg
+import pytest
 
 from command_service.domain import commands as cmd
 from query_service.applier import PageApplier
+from query_service.read_models import sum_table
 from query_service.read_models.upsert import COPY_FROM
 from query_service.store.schemas import connect
 from shared.contract.events import Event
@@ -101,3 +103,17 @@ async def test_a_fresh_pass_over_stored_rows_fails_instead_of_counting_twice(
         except asyncpg.UniqueViolationError:
             return
     raise AssertionError("a fresh pass over stored rows inserted them again")
+
+
+async def test_past_its_bound_a_first_pass_checks_every_key(
+    query_dsn: str, fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The remembered keys are bounded (FRESH_KEYS a table): once past it, a table
+    forgets them and writes every later row through the checked upsert."""
+    monkeypatch.setattr(sum_table, "FRESH_KEYS", COPY_FROM)
+    pages = _pages(fleet)
+    async with generations(query_dsn, "bounded", "checked") as (admin, (bounded, checked)):
+        moves = await _build(query_dsn, bounded, pages, fresh=True)
+        await _build(query_dsn, checked, pages, fresh=False)
+        assert await snapshot(admin, bounded) == await snapshot(admin, checked)
+    assert _staged(moves, "analytics_vehicle_spans")  # the second page's, all new
