@@ -22,6 +22,15 @@ VERSION_CONFLICTS = Counter(
 RETRIES = Counter(
     "fleet_command_retries_total", "Commands decided again after a version conflict", ["command"]
 )
+APPEND_GROUP_SIZE = Histogram(
+    "fleet_command_append_group_size",
+    "Appends carried by each append statement (store/group_append.py)",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
+APPEND_GROUPS_REFUSED = Counter(
+    "fleet_command_append_groups_refused_total",
+    "Grouped append statements PostgreSQL refused, whose appends were then sent alone",
+)
 HOLDS_EXPIRED = Counter("fleet_holds_expired_total", "HoldExpired events appended by the sweeper")
 PAYMENT_CALLS = Counter(
     "fleet_payment_provider_calls_total",

@@ -1,4 +1,4 @@
-"""The append statement, built from only the parts an append fills.
+"""The append statement, built from only the parts its appends fill, for one or more streams.
 
 An append writes its events, the vehicle's state and its side rows (registry, open holds,
 the idempotency record, calendar blocks, pricing facts and demand) in one statement of
@@ -7,15 +7,20 @@ left out rather than run on empty arrays: PostgreSQL opens and locks every table
 statement names, whether rows come or not, and a booking fills four parts over four
 tables (docs/benchmarks.md, "The append names only what it writes").
 
-Parts name their parameters (`{stream}`, `{vins}`, …). A statement numbers them in order
-of first use and is built once per set of parts; asyncpg prepares each once per connection.
+Every part reads its rows from arrays, one row per element, so one statement can carry
+the appends of several streams (`group_append`): an append's value that is one per
+append (its stream, its state) is repeated once per row it gives the part. Parts name
+their parameters (`{stream}`, `{vins}`, …); each part's are its own, numbered in order of
+first use; a statement is built once per set of parts and asyncpg prepares it once per
+connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
+from string import Formatter
 from typing import Any
 
 from command_service.store.calendar_rows import UPSERT_BLOCKS
@@ -23,12 +28,25 @@ from command_service.store.calendar_rows import UPSERT_BLOCKS
 
 @dataclass(frozen=True)
 class Part:
-    """One CTE of the append; written only when its `key` parameter fills it (`_fills`;
-    no key: always)."""
+    """One CTE of the append. `rows`: the values that are arrays, one element per row (the
+    first counts them); the part's other parameters are one per append, repeated per row.
+    A part without `rows` writes one row per append, or none when its `key` is absent."""
 
     name: str
     sql: str
+    rows: tuple[str, ...] = ()
     key: str | None = None
+    params: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = dict.fromkeys(f for _, f, _, _ in Formatter().parse(self.sql) if f)
+        object.__setattr__(self, "params", tuple(names))
+
+    def count(self, values: Mapping[str, Any]) -> int:
+        """How many rows `values` give this part."""
+        if self.rows:
+            return len(values.get(self.rows[0]) or ())
+        return 1 if self.key is None or _fills(values.get(self.key)) else 0
 
 
 PARTS = (
@@ -36,17 +54,21 @@ PARTS = (
         "ev",
         """INSERT INTO events (stream_id, version, event_id, event_type, schema_version, data,
                         metadata, occurred_at, organization_id)
-    SELECT {stream}::uuid, x.version, x.event_id, x.event_type, x.schema_version,
-           x.data::jsonb, {metadata}::jsonb, x.occurred_at, {organization}::uuid
-    FROM unnest({versions}::int[], {event_ids}::uuid[], {event_types}::text[],
-                {schema_versions}::smallint[], {payloads}::text[], {occurred_at}::timestamptz[])
-         AS x(version, event_id, event_type, schema_version, data, occurred_at)
-    RETURNING global_position""",
+    SELECT x.stream_id, x.version, x.event_id, x.event_type, x.schema_version,
+           x.data::jsonb, x.metadata::jsonb, x.occurred_at, x.organization_id
+    FROM unnest({stream}::uuid[], {versions}::int[], {event_ids}::uuid[], {event_types}::text[],
+                {schema_versions}::smallint[], {payloads}::text[], {metadata}::text[],
+                {occurred_at}::timestamptz[], {organization}::uuid[])
+         AS x(stream_id, version, event_id, event_type, schema_version, data, metadata,
+              occurred_at, organization_id)
+    RETURNING stream_id, global_position""",
+        rows=("versions", "event_ids", "event_types", "schema_versions", "payloads", "occurred_at"),
     ),
     Part(
         "st",
         """INSERT INTO vehicle_state AS s (stream_id, version, state_schema, state)
-    VALUES ({stream}::uuid, {state_version}::int, {state_schema}::int, {state}::bytea)
+    SELECT * FROM unnest({stream}::uuid[], {state_version}::int[], {state_schema}::int[],
+                         {state}::bytea[])
     ON CONFLICT (stream_id) DO UPDATE
         SET version = EXCLUDED.version, state_schema = EXCLUDED.state_schema,
             state = EXCLUDED.state, updated_at = clock_timestamp()
@@ -56,50 +78,51 @@ PARTS = (
     Part(
         "vins",
         """INSERT INTO vehicle_vins (organization_id, vin, stream_id)
-    SELECT {organization}::uuid, v, {stream}::uuid FROM unnest({vins}::text[]) AS v
+    SELECT * FROM unnest({organization}::uuid[], {vins}::text[], {stream}::uuid[])
     RETURNING 1""",
-        key="vins",
+        rows=("vins",),
     ),
     Part(
         "plates_out",
-        """DELETE FROM vehicle_plates
-    WHERE stream_id = {stream}::uuid AND plate_key = ANY({plates_out}::text[])
+        """DELETE FROM vehicle_plates AS p
+    USING unnest({stream}::uuid[], {plates_out}::text[]) AS x(stream_id, plate_key)
+    WHERE p.stream_id = x.stream_id AND p.plate_key = x.plate_key
     RETURNING 1""",
-        key="plates_out",
+        rows=("plates_out",),
     ),
     Part(
         "plates_in",
         """INSERT INTO vehicle_plates (organization_id, plate_key, stream_id)
-    SELECT {organization}::uuid, p, {stream}::uuid FROM unnest({plates_in}::text[]) AS p
+    SELECT * FROM unnest({organization}::uuid[], {plates_in}::text[], {stream}::uuid[])
     RETURNING 1""",
-        key="plates_in",
+        rows=("plates_in",),
     ),
     Part(
         "ids",
         """INSERT INTO entity_index (entity_id, kind, stream_id)
-    SELECT x.id, x.kind, {stream}::uuid
-    FROM unnest({entity_ids}::uuid[], {entity_kinds}::text[]) AS x(id, kind)
+    SELECT * FROM unnest({entity_ids}::uuid[], {entity_kinds}::text[], {stream}::uuid[])
     RETURNING 1""",
-        key="entity_ids",
+        rows=("entity_ids", "entity_kinds"),
     ),
     Part(
         "holds_in",
         """INSERT INTO open_holds (hold_id, stream_id, expires_at)
-    SELECT x.id, {stream}::uuid, x.expires_at
-    FROM unnest({holds_in}::uuid[], {holds_in_expiry}::timestamptz[]) AS x(id, expires_at)
+    SELECT * FROM unnest({holds_in}::uuid[], {stream}::uuid[], {holds_in_expiry}::timestamptz[])
     RETURNING 1""",
-        key="holds_in",
+        rows=("holds_in", "holds_in_expiry"),
     ),
     Part(
         "holds_out",
         "DELETE FROM open_holds WHERE hold_id = ANY({holds_out}::uuid[]) RETURNING 1",
-        key="holds_out",
+        rows=("holds_out",),
     ),
     Part(
         "idem",
         """INSERT INTO idempotency_keys (key, fingerprint, status, response, stream_id)
-    VALUES ({idem_key}::text, {fingerprint}::bytea, {status}::smallint, {response}::jsonb,
-            {stream}::uuid)
+    SELECT x.key, x.fingerprint, x.status, x.response::jsonb, x.stream_id
+    FROM unnest({idem_key}::text[], {fingerprint}::bytea[], {status}::smallint[],
+                {response}::text[], {stream}::uuid[])
+         AS x(key, fingerprint, status, response, stream_id)
     RETURNING 1""",
         key="idem_key",
     ),
@@ -107,8 +130,8 @@ PARTS = (
         "facts",
         """INSERT INTO pricing_vehicles AS p (vehicle_id, organization_id, make, model,
                                        location_id, countable)
-    VALUES ({stream}::uuid, {organization}::uuid, {make}::text, {model}::text,
-            {location}::uuid, {countable}::boolean)
+    SELECT * FROM unnest({stream}::uuid[], {organization}::uuid[], {make}::text[],
+                         {model}::text[], {location}::uuid[], {countable}::boolean[])
     ON CONFLICT (vehicle_id) DO UPDATE
         SET make = EXCLUDED.make, model = EXCLUDED.model, location_id = EXCLUDED.location_id,
             countable = EXCLUDED.countable
@@ -116,9 +139,11 @@ PARTS = (
         key="make",
     ),
     Part(
-        "generation",  # new facts can change which policy matches: the catalogue moves on
+        # New facts can change which policy matches: the catalogue moves on (once per
+        # organization and statement, however many of its vehicles changed).
+        "generation",
         """INSERT INTO pricing_generations AS g (organization_id, generation)
-    VALUES ({organization}::uuid, 1)
+    SELECT DISTINCT o, 1 FROM unnest({organization}::uuid[]) AS o
     ON CONFLICT (organization_id) DO UPDATE SET generation = g.generation + 1
     RETURNING 1""",
         key="make",
@@ -131,7 +156,7 @@ PARTS = (
     ON CONFLICT (policy_id, hour) DO UPDATE
         SET booked_hours = d.booked_hours + EXCLUDED.booked_hours
     RETURNING 1""",
-        key="gain_policies",
+        rows=("gain_policies", "gain_hours", "gain_hours_booked"),
     ),
     Part(
         "demand_out",  # apart from the insert: its CHECK would judge a negative delta a row
@@ -140,40 +165,74 @@ PARTS = (
                 {loss_hours_booked}::int[]) AS x(p, h, delta)
     WHERE d.policy_id = x.p AND d.hour = x.h
     RETURNING 1""",
-        key="loss_policies",
+        rows=("loss_policies", "loss_hours", "loss_hours_booked"),
     ),
-    Part("blocks", UPSERT_BLOCKS, key="block_ids"),
+    Part(
+        "blocks",
+        UPSERT_BLOCKS,
+        rows=(
+            "block_ids",
+            "block_kinds",
+            "block_starts",
+            "block_ends",
+            "blocks_until",
+            "block_statuses",
+            "block_expiries",
+            "block_trips",
+            "block_records",
+        ),
+    ),
 )
-_RESULT = "SELECT max(global_position) FROM ev"
+# Each stream's last position: the events of one stream are numbered in order.
+_RESULT = "SELECT stream_id, max(global_position) FROM ev GROUP BY stream_id"
 
 
-def append_statement(values: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    """The append for `values` (every part's parameters by name) and its arguments."""
-    wanted = tuple(p.name for p in PARTS if p.key is None or _fills(values.get(p.key)))
-    sql, names = _statement(wanted)
-    return sql, [values[name] for name in names]
+def append_statement(appends: Sequence[Mapping[str, Any]]) -> tuple[str, list[Any]]:
+    """One statement for `appends` (each its parameters by name; one stream each, all
+    different) and its arguments. It returns a row per stream: its last position."""
+    counts = [[part.count(values) for part in PARTS] for values in appends]
+    wanted = tuple(p.name for i, p in enumerate(PARTS) if any(c[i] for c in counts))
+    sql, params = _statement(wanted)
+    columns: dict[tuple[str, str], list[Any]] = {param: [] for param in params}
+    for values, count in zip(appends, counts, strict=True):
+        for part, rows in zip(PARTS, count, strict=True):
+            if not rows:
+                continue
+            for name in part.params:
+                column = columns[(part.name, name)]
+                if name in part.rows:
+                    column.extend(values[name])
+                else:
+                    column.extend([values[name]] * rows)
+    return sql, [columns[param] for param in params]
 
 
 def _fills(value: Any) -> bool:
-    """A key fills its part unless it is absent, None or an empty list (an empty string
-    or a zero is a value to write)."""
-    return value is not None and not (isinstance(value, list) and not value)
+    """A key fills its part unless it is absent or None (an empty string or a zero is a
+    value to write)."""
+    return value is not None
 
 
 class _Numbering(dict[str, str]):
-    """`format_map`'s mapping: a parameter's number, the next one on its first use."""
+    """`format_map`'s mapping for one part: a parameter's number, the next one of the
+    statement (`taken`) on its first use in the part."""
+
+    def __init__(self, part: str, taken: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._part, self._taken = part, taken
 
     def __missing__(self, name: str) -> str:
-        self[name] = f"${len(self) + 1}"
+        self._taken.append((self._part, name))
+        self[name] = f"${len(self._taken)}"
         return self[name]
 
 
 @cache
-def _statement(wanted: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    numbering = _Numbering()
+def _statement(wanted: tuple[str, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    taken: list[tuple[str, str]] = []
     ctes = [
-        f"{part.name} AS (\n    {part.sql.format_map(numbering)}\n)"
+        f"{part.name} AS (\n    {part.sql.format_map(_Numbering(part.name, taken))}\n)"
         for part in PARTS
         if part.name in wanted
     ]
-    return "WITH " + ",\n".join(ctes) + "\n" + _RESULT, tuple(numbering)
+    return "WITH " + ",\n".join(ctes) + "\n" + _RESULT, tuple(taken)

@@ -48,11 +48,10 @@ ARRAY(SELECT ROW(u.kind, u.record) FROM (
 UPSERT_BLOCKS = """INSERT INTO calendar_blocks AS c
         (vehicle_id, block_id, kind, start, "end", blocks_until, status, expires_at, trip_id,
          record)
-    SELECT {stream}::uuid, x.* FROM unnest({block_ids}::uuid[], {block_kinds}::text[],
+    SELECT * FROM unnest({stream}::uuid[], {block_ids}::uuid[], {block_kinds}::text[],
         {block_starts}::timestamptz[], {block_ends}::timestamptz[],
         {blocks_until}::timestamptz[], {block_statuses}::text[],
         {block_expiries}::timestamptz[], {block_trips}::uuid[], {block_records}::bytea[])
-        AS x(block_id, kind, start, "end", blocks_until, status, expires_at, trip_id, record)
     ON CONFLICT (vehicle_id, block_id) DO UPDATE
         SET blocks_until = EXCLUDED.blocks_until, status = EXCLUDED.status,
             expires_at = EXCLUDED.expires_at, trip_id = EXCLUDED.trip_id,

@@ -18,7 +18,6 @@ from command_service.domain import STATE_SCHEMA, VehicleState, fold
 from command_service.domain.errors import IdAlreadyUsedError, PlateTakenError, VinTakenError
 from command_service.domain.scope import CalendarScope
 from command_service.domain.state import with_calendar, without_calendar
-from command_service.store.append_statement import append_statement
 from command_service.store.cache import LruCache
 from command_service.store.calendar_rows import (
     SELECT_BLOCKS,
@@ -33,6 +32,7 @@ from command_service.store.demand import (
     facts_params,
     lock_and_check,
 )
+from command_service.store.group_append import GroupAppend, append_alone
 from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
 from command_service.store.registry import registry_changes
 from command_service.store.state_codec import decode_state, encode_state
@@ -120,6 +120,7 @@ class EventStore:
         self._states: LruCache[UUID, VehicleState] = LruCache(cache_size)
         self._owners: LruCache[UUID, tuple[UUID, str]] = LruCache(cache_size * 10)
         self._decode_blocks = BlockDecoder()
+        self._group = GroupAppend()
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -203,29 +204,27 @@ class EventStore:
         Events, registry rows and state all belong to the vehicle's organization."""
         demand = demand_changes(before, events)
         base = without_calendar(after)
-        statement, args = append_statement(
-            {
-                "stream": stream_id,
-                "organization": after.organization_id,
-                "metadata": dumps(metadata).decode(),
-                "versions": [e.version for e in events],
-                "event_ids": [e.event_id for e in events],
-                "event_types": [type(e).__name__ for e in events],
-                "schema_versions": [e.schema_version for e in events],
-                "payloads": [dumps(event_payload(e)).decode() for e in events],
-                "occurred_at": [e.occurred_at for e in events],
-                "state_version": after.version,
-                "state_schema": STATE_SCHEMA,
-                "state": encode_state(base),
-                **registry_changes(before, events).params(),
-                **(response.params() if response else {}),
-                **block_writes(before, after).params(),
-                **facts_params(events, after),
-                **demand.params(),
-            }
-        )
+        values = {
+            "stream": stream_id,
+            "organization": after.organization_id,
+            "metadata": dumps(metadata).decode(),
+            "versions": [e.version for e in events],
+            "event_ids": [e.event_id for e in events],
+            "event_types": [type(e).__name__ for e in events],
+            "schema_versions": [e.schema_version for e in events],
+            "payloads": [dumps(event_payload(e)).decode() for e in events],
+            "occurred_at": [e.occurred_at for e in events],
+            "state_version": after.version,
+            "state_schema": STATE_SCHEMA,
+            "state": encode_state(base),
+            **registry_changes(before, events).params(),
+            **(response.params() if response else {}),
+            **block_writes(before, after).params(),
+            **facts_params(events, after),
+            **demand.params(),
+        }
         try:
-            position = await self._append(statement, args, demand, db or self._pool)
+            position = await self._append(values, demand, db or self._pool)
         except DemandChangedError as exc:
             raise StreamConflictError(str(exc)) from exc
         except asyncpg.UniqueViolationError as exc:
@@ -237,16 +236,19 @@ class EventStore:
         self._states.put(stream_id, base)
         return int(position)
 
-    async def _append(self, statement: str, args: list[Any], demand: DemandChanges, db: Db) -> Any:
-        """The append statement; inside the policies' locks when it touches demand."""
+    async def _append(self, values: dict[str, Any], demand: DemandChanges, db: Db) -> int:
+        """The append: grouped with other commands' when it may be (`group_append`), alone
+        inside the policies' locks when it touches demand, or alone on a pool."""
         if not demand.policies():
-            return await db.fetchval(statement, *args)
+            if isinstance(db, asyncpg.Pool) or db.is_in_transaction():
+                return await append_alone(db, values)
+            return await self._group.append(values, db)
         if isinstance(db, asyncpg.Pool):
             async with db.acquire() as conn:
-                return await self._append(statement, args, demand, conn)
+                return await self._append(values, demand, conn)
         async with db.transaction():
             await lock_and_check(db, demand)
-            return await db.fetchval(statement, *args)
+            return await append_alone(db, values)
 
 
 async def vehicles_of(db: Db, organization_id: UUID, vehicle_ids: list[UUID]) -> set[UUID]:
