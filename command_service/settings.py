@@ -30,9 +30,10 @@ class Settings(ModeSettings):
     pool_max: int = var("FLEET_COMMAND_POOL_MAX", 16, "Database pool size per worker, at most.")
     concurrency: PositiveInt = var(
         "FLEET_COMMAND_CONCURRENCY",
-        4,
+        16,
         "Vehicle commands holding a database connection at once per worker (at most the "
-        "pool); the others wait in arrival order. 4 suited the 2-core embedded setup.",
+        "pool); the others wait in arrival order. The more wait together, the more appends "
+        "share a statement (docs/command-side.md).",
     )
     migrate_on_start: bool = var(
         "FLEET_MIGRATE_ON_START", True, "Apply pending SQL migrations at start (advisory-locked)."

@@ -24,9 +24,10 @@ class Turns:
     A bound in front of a pool, not a smaller pool: with a pool of 4 the tail of scenario
     (a) went from 63 to 111 ms. The likely cause (read in the code, not measured apart):
     asyncpg's pool waits on an asyncio queue, where a newcomer can take the connection a
-    waiter was woken for. On the 2-core machine,
-    with PostgreSQL beside the services, 4 turns beat 16 (docs/benchmarks.md): more
-    statements in flight only took CPU from the service's event loop.
+    waiter was woken for. On the 2-core machine, with PostgreSQL beside the services, 4
+    turns beat 16 for the read side and, until its appends went grouped, for the command
+    side (docs/benchmarks.md): more statements in flight only took CPU from the service's
+    event loop.
     """
 
     def __init__(self, wanted: int | None, pool_size: int) -> None:
