@@ -202,27 +202,8 @@ class EventStore:
         """Append `events` expecting `before`'s version; returns the last global position.
 
         Events, registry rows and state all belong to the vehicle's organization."""
-        demand = demand_changes(before, events)
-        base = without_calendar(after)
-        values = {
-            "stream": stream_id,
-            "organization": after.organization_id,
-            "metadata": dumps(metadata).decode(),
-            "versions": [e.version for e in events],
-            "event_ids": [e.event_id for e in events],
-            "event_types": [type(e).__name__ for e in events],
-            "schema_versions": [e.schema_version for e in events],
-            "payloads": [dumps(event_payload(e)).decode() for e in events],
-            "occurred_at": [e.occurred_at for e in events],
-            "state_version": after.version,
-            "state_schema": STATE_SCHEMA,
-            "state": encode_state(base),
-            **registry_changes(before, events).params(),
-            **(response.params() if response else {}),
-            **block_writes(before, after).params(),
-            **facts_params(events, after),
-            **demand.params(),
-        }
+        demand, base = demand_changes(before, events), without_calendar(after)
+        values = append_values(stream_id, before, events, after, metadata, response, demand, base)
         try:
             position = await self._append(values, demand, db or self._pool)
         except DemandChangedError as exc:
@@ -249,6 +230,39 @@ class EventStore:
         async with db.transaction():
             await lock_and_check(db, demand)
             return await append_alone(db, values)
+
+
+def append_values(
+    stream_id: UUID,
+    before: VehicleState | None,
+    events: list[Event],
+    after: VehicleState,
+    metadata: dict[str, Any],
+    response: StoredResponse | None = None,
+    demand: DemandChanges | None = None,
+    base: VehicleState | None = None,
+) -> dict[str, Any]:
+    """The parameters of one append (`append_statement`): events, state and side rows
+    (`demand` and `base`, the state without its calendar, when the caller has them)."""
+    return {
+        "stream": stream_id,
+        "organization": after.organization_id,
+        "metadata": dumps(metadata).decode(),
+        "versions": [e.version for e in events],
+        "event_ids": [e.event_id for e in events],
+        "event_types": [type(e).__name__ for e in events],
+        "schema_versions": [e.schema_version for e in events],
+        "payloads": [dumps(event_payload(e)).decode() for e in events],
+        "occurred_at": [e.occurred_at for e in events],
+        "state_version": after.version,
+        "state_schema": STATE_SCHEMA,
+        "state": encode_state(without_calendar(after) if base is None else base),
+        **registry_changes(before, events).params(),
+        **(response.params() if response else {}),
+        **block_writes(before, after).params(),
+        **facts_params(events, after),
+        **(demand or demand_changes(before, events)).params(),
+    }
 
 
 async def vehicles_of(db: Db, organization_id: UUID, vehicle_ids: list[UUID]) -> set[UUID]:
