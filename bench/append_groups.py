@@ -28,7 +28,8 @@ from bench.process_tree import tree_cpu_s
 from command_service.domain import VehicleState, decide, fold
 from command_service.domain import commands as cmd
 from command_service.store.append_statement import append_statement
-from command_service.store.event_store import EventStore, append_values
+from command_service.store.append_values import append_values
+from command_service.store.event_store import EventStore
 from command_service.store.pool import create_pool
 from deploy.services import ROOT
 from shared.kit.logs import configure_logging

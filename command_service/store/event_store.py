@@ -18,29 +18,25 @@ from command_service.domain import STATE_SCHEMA, VehicleState, fold
 from command_service.domain.errors import IdAlreadyUsedError, PlateTakenError, VinTakenError
 from command_service.domain.scope import CalendarScope
 from command_service.domain.state import with_calendar, without_calendar
+from command_service.store.append_values import append_values
 from command_service.store.cache import LruCache
 from command_service.store.calendar_rows import (
     SELECT_BLOCKS,
     BlockDecoder,
-    block_writes,
     scope_args,
 )
 from command_service.store.demand import (
     DemandChangedError,
     DemandChanges,
     demand_changes,
-    facts_params,
     lock_and_check,
 )
 from command_service.store.group_append import GroupAppend, append_alone
 from command_service.store.idempotency import IdempotencyKeyRaceError, StoredResponse
-from command_service.store.registry import registry_changes
-from command_service.store.state_codec import decode_state, encode_state
+from command_service.store.state_codec import decode_state
 from shared.contract.events import Event, StreamEvent
 from shared.contract.serialization import (
-    dumps,
     event_from_stored,
-    event_payload,
     vehicle_event,
 )
 from shared.kit.pg import Turns
@@ -230,39 +226,6 @@ class EventStore:
         async with db.transaction():
             await lock_and_check(db, demand)
             return await append_alone(db, values)
-
-
-def append_values(
-    stream_id: UUID,
-    before: VehicleState | None,
-    events: list[Event],
-    after: VehicleState,
-    metadata: dict[str, Any],
-    response: StoredResponse | None = None,
-    demand: DemandChanges | None = None,
-    base: VehicleState | None = None,
-) -> dict[str, Any]:
-    """The parameters of one append (`append_statement`): events, state and side rows
-    (`demand` and `base`, the state without its calendar, when the caller has them)."""
-    return {
-        "stream": stream_id,
-        "organization": after.organization_id,
-        "metadata": dumps(metadata).decode(),
-        "versions": [e.version for e in events],
-        "event_ids": [e.event_id for e in events],
-        "event_types": [type(e).__name__ for e in events],
-        "schema_versions": [e.schema_version for e in events],
-        "payloads": [dumps(event_payload(e)).decode() for e in events],
-        "occurred_at": [e.occurred_at for e in events],
-        "state_version": after.version,
-        "state_schema": STATE_SCHEMA,
-        "state": encode_state(without_calendar(after) if base is None else base),
-        **registry_changes(before, events).params(),
-        **(response.params() if response else {}),
-        **block_writes(before, after).params(),
-        **facts_params(events, after),
-        **(demand or demand_changes(before, events)).params(),
-    }
 
 
 async def vehicles_of(db: Db, organization_id: UUID, vehicle_ids: list[UUID]) -> set[UUID]:
