@@ -8,8 +8,9 @@ locking four tables and their indexes, the executor, the WAL flush. A scratch me
 An append that arrives while another statement of this process is in flight waits for it,
 then goes with every append that waited meanwhile, on the connection of the first of them
 (its command holds that connection anyway: no second pool, no wait on one). The first
-append of an idle process goes at once, alone: grouping never adds a wait, it fills the
-wait there was.
+append of an idle process goes at once, alone. An append waits for at most the one
+statement in flight, where alone it would have run beside it; under load the shorter
+queue at PostgreSQL won more than that (p99 of scenario (a) fell, docs/benchmarks.md).
 
 A statement commits all of its appends or none. When PostgreSQL refuses it (a lost version
 race, an id or a key already taken, an overlapping block), each of its appends is sent
