@@ -36,11 +36,13 @@ class Part:
     sql: str
     rows: tuple[str, ...] = ()
     key: str | None = None
-    params: tuple[str, ...] = field(init=False)
+    params: tuple[str, ...] = field(init=False)  # in order of first use
+    fields: tuple[tuple[str, bool], ...] = field(init=False)  # (param, one per row?)
 
     def __post_init__(self) -> None:
-        names = dict.fromkeys(f for _, f, _, _ in Formatter().parse(self.sql) if f)
-        object.__setattr__(self, "params", tuple(names))
+        names = tuple(dict.fromkeys(f for _, f, _, _ in Formatter().parse(self.sql) if f))
+        object.__setattr__(self, "params", names)
+        object.__setattr__(self, "fields", tuple((n, n in self.rows) for n in names))
 
     def count(self, values: Mapping[str, Any]) -> int:
         """How many rows `values` give this part."""
@@ -191,20 +193,17 @@ def append_statement(appends: Sequence[Mapping[str, Any]]) -> tuple[str, list[An
     """One statement for `appends` (each its parameters by name; one stream each, all
     different) and its arguments. It returns a row per stream: its last position."""
     counts = [[part.count(values) for part in PARTS] for values in appends]
-    wanted = tuple(p.name for i, p in enumerate(PARTS) if any(c[i] for c in counts))
-    sql, params = _statement(wanted)
-    columns: dict[tuple[str, str], list[Any]] = {param: [] for param in params}
-    for values, count in zip(appends, counts, strict=True):
-        for part, rows in zip(PARTS, count, strict=True):
-            if not rows:
-                continue
-            for name in part.params:
-                column = columns[(part.name, name)]
-                if name in part.rows:
-                    column.extend(values[name])
-                else:
-                    column.extend([values[name]] * rows)
-    return sql, [columns[param] for param in params]
+    wanted = tuple(i for i, rows in enumerate(zip(*counts, strict=True)) if any(rows))
+    args: list[Any] = []
+    for i in wanted:
+        fields = PARTS[i].fields
+        columns: list[list[Any]] = [[] for _ in fields]
+        for values, count in zip(appends, counts, strict=True):
+            if rows := count[i]:
+                for column, (name, per_row) in zip(columns, fields, strict=True):
+                    column.extend(values[name] if per_row else [values[name]] * rows)
+        args += columns
+    return _statement(wanted), args
 
 
 def _fills(value: Any) -> bool:
@@ -213,26 +212,14 @@ def _fills(value: Any) -> bool:
     return value is not None
 
 
-class _Numbering(dict[str, str]):
-    """`format_map`'s mapping for one part: a parameter's number, the next one of the
-    statement (`taken`) on its first use in the part."""
-
-    def __init__(self, part: str, taken: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self._part, self._taken = part, taken
-
-    def __missing__(self, name: str) -> str:
-        self._taken.append((self._part, name))
-        self[name] = f"${len(self._taken)}"
-        return self[name]
-
-
 @cache
-def _statement(wanted: tuple[str, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    taken: list[tuple[str, str]] = []
-    ctes = [
-        f"{part.name} AS (\n    {part.sql.format_map(_Numbering(part.name, taken))}\n)"
-        for part in PARTS
-        if part.name in wanted
-    ]
-    return "WITH " + ",\n".join(ctes) + "\n" + _RESULT, tuple(taken)
+def _statement(wanted: tuple[int, ...]) -> str:
+    """The statement of the parts numbered `wanted`; parameters numbered part by part, in
+    each part's order of first use (`Part.params`), as `append_statement` lists them."""
+    ctes, taken = [], 0
+    for i in wanted:
+        part = PARTS[i]
+        numbers = {name: f"${taken + k + 1}" for k, name in enumerate(part.params)}
+        taken += len(part.params)
+        ctes.append(f"{part.name} AS (\n    {part.sql.format_map(numbers)}\n)")
+    return "WITH " + ",\n".join(ctes) + "\n" + _RESULT

@@ -1,7 +1,8 @@
 """Appends of one process's concurrent commands, on different vehicles, in one statement.
 
-Most of PostgreSQL's cost of an append is fixed per statement and per commit: opening and
-locking four tables and their indexes, the executor, the WAL flush. A scratch measurement
+Most of PostgreSQL's cost of an append is paid per statement and commit, not per row (we
+think: opening and locking its tables and indexes, the executor, the WAL flush; the split
+was not measured). A scratch measurement
 (docs/benchmarks.md, "Appends grouped") put it at 462 µs per booking appended alone and
 209 µs per booking in statements of four.
 
