@@ -67,7 +67,7 @@ async def rebuild(
         await schemas.create_schema(admin, name, indexes=False)
         try:
             events = await replay(database_url, name, command_url, credentials, processes)
-            await schemas.finish(admin, name)
+            await schemas.finish(admin, database_url, name, processes)
         except Exception:  # half built and never served: nothing to keep
             await _drop_unfinished(admin, name)
             raise
