@@ -100,14 +100,20 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest_asyncio.fixture
-async def db(command_dsn: str) -> AsyncIterator[asyncpg.Connection]:
-    """A plain connection to the module's command database, for SQL checks."""
-    conn = await asyncpg.connect(command_dsn)
+async def plain_connection(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """A fixture's plain connection for SQL checks, closed after the test."""
+    conn = await asyncpg.connect(dsn)
     try:
         yield conn
     finally:
         await conn.close()
+
+
+@pytest_asyncio.fixture
+async def db(command_dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """A plain connection to the module's command database, for SQL checks."""
+    async for conn in plain_connection(command_dsn):
+        yield conn
 
 
 def in_process_settings(command_dsn: str, **overrides: Any) -> Any:
