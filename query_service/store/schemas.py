@@ -117,8 +117,8 @@ async def finish(conn: asyncpg.Connection, dsn: str, name: str, connections: int
     covering GiST index), then its fingerprint.
 
     Each CREATE INDEX and VACUUM keeps one core busy, so `connections` of them run side
-    by side (a rebuild's processes, sized to the machine), the largest tables' first: run
-    one at a time they took a quarter of a rebuild with half of the machine idle. Nothing
+    by side (a rebuild's processes, sized to the machine), the dearest first (`_cost`):
+    run one at a time they took a quarter of a rebuild with one core of two idle. Nothing
     needs them in one transaction: until it is labelled, the generation is unfinished and
     a failed rebuild drops it."""
     rows = await conn.fetch(
