@@ -124,6 +124,7 @@ class PageApplier:
 
     async def apply(self, records: Sequence[tuple[StreamEvent, int]]) -> PageResult:
         """Apply what the page can, exactly once and in version order per stream."""
+        self._page.check_unspoiled()
         for attempt in range(_ATTEMPTS):
             try:
                 async with self.conn.transaction():
@@ -131,7 +132,9 @@ class PageApplier:
                 self._page.committed()
                 break
             except (_LostRace, asyncpg.DeadlockDetectedError):
-                if attempt == _ATTEMPTS - 1:
+                # Carried sums keep a page's additions: once it folded, no retry
+                # (Page.spoiled). A rebuild's shards have no rival writer anyway.
+                if attempt == _ATTEMPTS - 1 or self._page.spoiled:
                     raise
             finally:  # rolled back or written: either way no buffered row is current now
                 self._page.discard()
@@ -140,7 +143,7 @@ class PageApplier:
         return result
 
     async def write_carried(self) -> None:
-        """Write the bucket sums carried from committed pages."""
+        """Write the bucket sums carried over pages."""
         async with self.conn.transaction():
             await self._page.write_carried(self.conn)
 

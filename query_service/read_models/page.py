@@ -58,11 +58,16 @@ class Page:
         finishers: Sequence[Finish] = (),
         carry_sums: bool = False,
     ) -> None:
-        self._folds, self._finishers, self._carry_sums = folds, finishers, carry_sums
+        self._folds, self._finishers = folds, finishers
         self._changes: dict[Change, None] = {}  # an ordered set
         self._rows = [RowTable(s, columns[s.table], self._note) for s in tables
                       if isinstance(s, Rows)]  # fmt: skip
         self._sums = [SumTable(s, columns[s.table]) for s in tables if isinstance(s, Sums)]
+        self._carried = [sums for sums in self._sums if carry_sums and sums.spec.fleet]
+        for sums in self._carried:
+            sums.carry_over()
+        self._folded = False  # events folded since the last commit
+        self._spoiled = False
         self._tables: dict[Rows | Sums, RowTable | SumTable] = {t.spec: t for t in self._rows}
         self._tables.update((t.spec, t) for t in self._sums)
 
@@ -75,10 +80,9 @@ class Page:
         finishers: Sequence[Finish] = (),
         carry_sums: bool = False,
     ) -> Page:
-        """`carry_sums`: the sums of fleet tables from committed pages are kept and
-        written together by `write_carried` (a rebuild: nobody reads the generation
-        before it ends, and the fleet's buckets are summed once instead of once per
-        page)."""
+        """`carry_sums`: the sums of fleet tables are kept over pages and written
+        together by `write_carried` (a rebuild: nobody reads the generation before it
+        ends, and the fleet's buckets are summed once instead of once per page)."""
         for spec in tables:
             if spec.table not in _COLUMNS:
                 _COLUMNS[spec.table] = await columns_of(conn, spec.table)
@@ -123,7 +127,7 @@ class Page:
 
     def fold(self, event: ev.StreamEvent) -> tuple[Change, ...]:
         """Apply every read model's fold for the event; the rows it changed, in order."""
-        self._changes = {}
+        self._changes, self._folded = {}, True
         for fold in self._folds[type(event)]:
             fold(self, event)
         return tuple(self._changes)
@@ -144,9 +148,7 @@ class Page:
         for rows in self._rows:
             await rows.flush(conn, batch)
         for sums in self._sums:
-            if self._carry_sums and sums.spec.fleet:
-                sums.settle()
-            else:
+            if not sums.carrying:
                 await sums.flush(conn, batch)
 
     def start_fresh(self) -> None:
@@ -155,23 +157,36 @@ class Page:
             sums.start_fresh()
 
     def committed(self) -> None:
-        """The page's transaction committed: carry its sums (when carrying)."""
-        for sums in self._sums:
-            sums.carry()
+        """The page's transaction committed: its additions to carried sums are kept."""
+        self._folded = False
+
+    @property
+    def spoiled(self) -> bool:
+        """The carried sums hold additions of a page that did not commit (or would, if
+        its transaction ended now): they are wrong, and the page cannot be retried."""
+        return self._spoiled or (self._folded and bool(self._carried))
 
     @property
     def carried(self) -> int:
         """Rows of sums carried, not yet written."""
-        return sum(len(sums.carried) for sums in self._sums)
+        return sum(sums.held for sums in self._carried)
+
+    def check_unspoiled(self) -> None:
+        """Refuse to go on with carried sums that are wrong (`spoiled`)."""
+        if self.spoiled:
+            raise RuntimeError("carried sums hold the additions of a page that rolled back")
 
     async def write_carried(self, conn: asyncpg.Connection) -> None:
+        self.check_unspoiled()
         batch = Batch()
-        for sums in self._sums:
+        for sums in self._carried:
             await sums.write_carried(conn, batch)
         await batch.send(conn)
 
     def discard(self) -> None:
-        """Forget the page's buffered work (written, or rolled back); carried sums stay."""
+        """Forget the page's buffered work (written, or rolled back); carried sums stay,
+        and are spoiled if the page folded events and did not commit."""
+        self._spoiled, self._folded = self.spoiled, False
         for rows in self._rows:
             rows.reset()
         for sums in self._sums:
