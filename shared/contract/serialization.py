@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
+from asyncpg.pgproto.pgproto import UUID as NativeUUID
+from pydantic import AwareDatetime
 
 from shared.contract.events import EVENT_TYPES, Event, StreamEvent, event_type
 from shared.contract.upcasting import is_current, upcast
@@ -58,10 +62,48 @@ def event_from_wire(type_name: str, raw: bytes | str | dict[str, Any]) -> Stream
     stored schema (older ones are upcast)."""
     cls = event_class(type_name)
     if isinstance(raw, dict):
-        return cls.model_validate(upcast(raw))
+        return cls.model_validate(_native(cls, upcast(raw)))
     if is_current(raw):
         return cls.model_validate_json(raw)
     return cls.model_validate(upcast(orjson.loads(raw)))
+
+
+def _native(cls: type[StreamEvent], data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `data` with its ids as asyncpg's UUID and its times on `datetime.UTC`,
+    which pydantic keeps as they are: asyncpg encodes such a UUID by copying its 16 bytes
+    and hashes it once, where the standard library's goes through Python for both; and
+    pydantic's own UTC `tzinfo` calls back into Python on every subtraction and
+    conversion. A rebuild hashes and encodes these values several times per event
+    (docs/benchmarks.md, "Events parsed to native values"). A value that does not parse
+    here is left to pydantic, whose error names the field."""
+    data = dict(data)
+    ids, times = _typed_fields(cls)
+    for name in ids:
+        value = data.get(name)
+        if type(value) is str:
+            try:  # noqa: SIM105 (contextlib.suppress costs a call on every field)
+                data[name] = NativeUUID(value)
+            except ValueError:
+                pass
+    for name in times:
+        value = data.get(name)
+        if type(value) is str:
+            try:
+                moment = datetime.fromisoformat(value)  # `Z`, `+00:00`: datetime.UTC
+            except ValueError:
+                continue
+            if moment.tzinfo is not None:
+                data[name] = moment
+    return data
+
+
+@functools.cache
+def _typed_fields(cls: type[StreamEvent]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names of the event's id fields and of its time fields."""
+    fields = cls.model_fields.items()
+    ids = tuple(n for n, f in fields if f.annotation in (UUID, UUID | None))
+    times = tuple(n for n, f in fields if f.annotation in (AwareDatetime, AwareDatetime | None))
+    return ids, times
 
 
 def event_from_stored(
