@@ -65,17 +65,18 @@ def event_from_wire(type_name: str, raw: bytes | str | dict[str, Any]) -> Stream
         return cls.model_validate(_native(cls, upcast(raw)))
     if is_current(raw):
         return cls.model_validate_json(raw)
-    return cls.model_validate(upcast(orjson.loads(raw)))
+    return cls.model_validate(_native(cls, upcast(orjson.loads(raw))))
 
 
 def _native(cls: type[StreamEvent], data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `data` with its ids as asyncpg's UUID and its times on `datetime.UTC`,
-    which pydantic keeps as they are: asyncpg encodes such a UUID by copying its 16 bytes
-    and hashes it once, where the standard library's goes through Python for both; and
-    pydantic's own UTC `tzinfo` calls back into Python on every subtraction and
-    conversion. A rebuild hashes and encodes these values several times per event
-    (docs/benchmarks.md, "Events parsed to native values"). A value that does not parse
-    here is left to pydantic, whose error names the field."""
+    """A copy of `data` with its ids as asyncpg's UUID and its times parsed by `datetime`
+    (on `datetime.UTC` for the feed's `Z`), which pydantic keeps as they are: asyncpg
+    encodes such a UUID by copying its 16 bytes and hashes it once, where the standard
+    library's goes through Python for both; and pydantic's own UTC `tzinfo` calls back
+    into Python on every subtraction and conversion. A rebuild hashes and encodes these
+    values several times per event (docs/benchmarks.md, "Events parsed to native
+    values"). A value that does not parse here is left to pydantic, whose error names
+    the field."""
     data = dict(data)
     ids, times = _typed_fields(cls)
     for name in ids:

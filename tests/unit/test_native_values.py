@@ -1,7 +1,7 @@
-"""Events parsed from decoded JSON (the feed, a stored row) carry their ids as asyncpg's UUID
-and their times on `datetime.UTC` (serialization._native): the same event, with values a
-rebuild encodes and hashes cheaply. Input that does not parse still fails in pydantic,
-naming the field."""
+"""Events parsed from decoded JSON (the feed, a stored row, an older schema's bytes) carry
+their ids as asyncpg's UUID and their times on `datetime.UTC` (serialization._native):
+the same event, with values a rebuild encodes and hashes cheaply. Input that does not
+parse still fails in pydantic, naming the field."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from shared.contract.events import StreamEvent, event_type
 from shared.contract.serialization import dumps, event_from_wire
 from tests.unit.contract_samples import SAMPLES
+from tests.unit.test_upcasting import STORED_BY_RELEASE_1
 
 
 def _decoded(event: StreamEvent) -> dict[str, Any]:
@@ -39,6 +40,14 @@ def test_an_event_parsed_from_decoded_json_is_the_same_event_with_native_values(
             assert type(value) is NativeUUID, name
         if isinstance(value, datetime):
             assert value.tzinfo is UTC, name
+
+
+def test_an_event_of_an_older_schema_gets_native_values_too() -> None:
+    for raw in (STORED_BY_RELEASE_1, orjson.dumps(STORED_BY_RELEASE_1)):
+        event = event_from_wire("HoldReleased", raw)
+        assert type(event.hold_id) is NativeUUID
+        assert type(event.organization_id) is NativeUUID  # the upcast's default
+        assert event.occurred_at.tzinfo is UTC
 
 
 def test_an_offset_other_than_utc_keeps_its_instant() -> None:
