@@ -18,7 +18,7 @@ import pytest
 from query_service.applier import PageApplier
 from query_service.store.schemas import connect
 from tests.query.conftest import Fleet
-from tests.query.test_fresh_replay import Page, _pages
+from tests.query.test_fresh_replay import Page, booking_pages
 from tests.query.test_live_equals_rebuild import generations, snapshot
 
 FLEET_TABLES = ("analytics_fleet_hours", "analytics_fleet_bookings")
@@ -39,17 +39,16 @@ async def _apply_all(applier: PageApplier, pages: Sequence[Page]) -> None:
         assert len((await applier.apply(page)).applied) == len(page)
 
 
-async def _locked(admin: asyncpg.Connection, schema: str, table: str) -> asyncpg.Connection:
-    """`admin` inside a transaction holding `table` against writers (roll it back)."""
+async def _locked(admin: asyncpg.Connection, schema: str, table: str) -> None:
+    """Open a transaction on `admin` that holds `table` against writers (roll it back)."""
     await admin.execute("BEGIN")
     await admin.execute(f"LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE")
-    return admin
 
 
 async def test_a_page_that_fails_after_folding_spoils_the_carried_sums(
     query_dsn: str, fleet: Fleet
 ) -> None:
-    registrations, first, second = _pages(fleet)
+    registrations, first, second = booking_pages(fleet)
     async with generations(query_dsn, "spoiled") as (admin, (schema,)):
         async with _applier(query_dsn, schema) as applier:
             await _apply_all(applier, [registrations, first])
@@ -70,7 +69,7 @@ async def test_a_page_that_fails_after_folding_spoils_the_carried_sums(
 async def test_a_page_that_deadlocks_after_folding_is_not_retried(
     query_dsn: str, fleet: Fleet
 ) -> None:
-    registrations, first, second = _pages(fleet)
+    registrations, first, second = booking_pages(fleet)
     async with generations(query_dsn, "deadlocked") as (admin, (schema,)):
         async with _applier(query_dsn, schema) as applier:
             await applier.conn.execute("SET lock_timeout = 0; SET deadlock_timeout = '50ms'")
@@ -107,7 +106,7 @@ async def _waiting(admin: asyncpg.Connection, conn: asyncpg.Connection) -> None:
 async def test_a_page_that_fails_before_folding_is_applied_again_as_ever(
     query_dsn: str, fleet: Fleet
 ) -> None:
-    pages = _pages(fleet)
+    pages = booking_pages(fleet)
     async with generations(query_dsn, "retried", "straight") as (admin, (retried, straight)):
         async with _applier(query_dsn, retried) as applier:
             await _apply_all(applier, pages[:2])

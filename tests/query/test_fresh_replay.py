@@ -23,7 +23,7 @@ from tests.query.test_live_equals_rebuild import generations, snapshot
 Page = list[tuple[Event, int]]
 
 
-def _pages(fleet: Fleet) -> list[Page]:
+def booking_pages(fleet: Fleet) -> list[Page]:
     """A page registering vehicles, then two pages booking each of them once, on the
     same day: the third page's day rows exist, its span and hour rows do not. Enough
     vehicles that every table's rows go by COPY."""
@@ -75,7 +75,7 @@ def _staged(moves: Sequence[str], table: str) -> bool:
 async def test_a_first_pass_inserts_new_bucket_rows_and_upserts_written_ones(
     query_dsn: str, fleet: Fleet
 ) -> None:
-    pages = _pages(fleet)
+    pages = booking_pages(fleet)
     async with generations(query_dsn, "fresh", "checked") as (admin, (fresh, checked)):
         moves = await _build(query_dsn, fresh, pages, fresh=True)
         checked_moves = await _build(query_dsn, checked, pages, fresh=False)
@@ -95,7 +95,7 @@ async def test_a_fresh_pass_over_stored_rows_fails_instead_of_counting_twice(
 ) -> None:
     """The rule's precondition (an empty generation) broken: the unchecked insert of a
     stored key fails on the primary key; it never adds a second row."""
-    pages = _pages(fleet)
+    pages = booking_pages(fleet)
     async with generations(query_dsn, "held") as (_, (schema,)):
         await _build(query_dsn, schema, pages[:2], fresh=True)
         with pytest.raises(asyncpg.UniqueViolationError):
@@ -108,7 +108,7 @@ async def test_past_its_bound_a_first_pass_checks_every_key(
     """The remembered keys are bounded (FRESH_KEYS a table): once past it, a table
     forgets them and writes every later row through the checked upsert."""
     monkeypatch.setattr(sum_table, "FRESH_KEYS", COPY_FROM)
-    pages = _pages(fleet)
+    pages = booking_pages(fleet)
     async with generations(query_dsn, "bounded", "checked") as (admin, (bounded, checked)):
         moves = await _build(query_dsn, bounded, pages, fresh=True)
         await _build(query_dsn, checked, pages, fresh=False)
