@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from typing import NamedTuple
 
 import asyncpg
 import pytest
@@ -45,22 +46,40 @@ async def _locked(admin: asyncpg.Connection, schema: str, table: str) -> None:
     await admin.execute(f"LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE")
 
 
+class Blocked(NamedTuple):
+    admin: asyncpg.Connection  # in a transaction holding the spans table: roll it back
+    schema: str
+    applier: PageApplier  # carrying; it applied the registrations and the first bookings
+    first: Page
+    second: Page  # bookings again: its spans are written after folding, and will wait
+
+
+@contextlib.asynccontextmanager
+async def _blocked_after_folding(dsn: str, fleet: Fleet, name: str) -> AsyncIterator[Blocked]:
+    registrations, first, second = booking_pages(fleet)
+    async with generations(dsn, name) as (admin, (schema,)), _applier(dsn, schema) as applier:
+        await _apply_all(applier, [registrations, first])
+        await _locked(admin, schema, "analytics_vehicle_spans")
+        try:
+            yield Blocked(admin, schema, applier, first, second)
+        finally:  # a test that failed early: the generation is dropped outside the lock
+            if admin.is_in_transaction():
+                await admin.execute("ROLLBACK")
+
+
 async def test_a_page_that_fails_after_folding_spoils_the_carried_sums(
     query_dsn: str, fleet: Fleet
 ) -> None:
-    registrations, first, second = booking_pages(fleet)
-    async with generations(query_dsn, "spoiled") as (admin, (schema,)):
-        async with _applier(query_dsn, schema) as applier:
-            await _apply_all(applier, [registrations, first])
-            await _locked(admin, schema, "analytics_vehicle_spans")  # written after folding
-            with pytest.raises(asyncpg.LockNotAvailableError):
-                await applier.apply(second)
-            await admin.execute("ROLLBACK")
+    async with _blocked_after_folding(query_dsn, fleet, "spoiled") as blocked:
+        admin, schema, applier, first, second = blocked
+        with pytest.raises(asyncpg.LockNotAvailableError):
+            await applier.apply(second)
+        await admin.execute("ROLLBACK")
 
-            with pytest.raises(RuntimeError, match="rolled back"):
-                await applier.write_carried()
-            with pytest.raises(RuntimeError, match="rolled back"):
-                await _apply_all(applier, [second])  # it would carry the page twice
+        with pytest.raises(RuntimeError, match="rolled back"):
+            await applier.write_carried()
+        with pytest.raises(RuntimeError, match="rolled back"):
+            await _apply_all(applier, [second])  # it would carry the page twice
         for table in FLEET_TABLES:
             assert await admin.fetchval(f"SELECT count(*) FROM {schema}.{table}") == 0
         assert await admin.fetchval(f"SELECT count(*) FROM {schema}.bookings") == len(first)
@@ -69,25 +88,22 @@ async def test_a_page_that_fails_after_folding_spoils_the_carried_sums(
 async def test_a_page_that_deadlocks_after_folding_is_not_retried(
     query_dsn: str, fleet: Fleet
 ) -> None:
-    registrations, first, second = booking_pages(fleet)
-    async with generations(query_dsn, "deadlocked") as (admin, (schema,)):
-        async with _applier(query_dsn, schema) as applier:
-            await applier.conn.execute("SET lock_timeout = 0; SET deadlock_timeout = '50ms'")
-            await admin.execute("SET deadlock_timeout = '10s'")  # the applier's wait breaks it
-            await _apply_all(applier, [registrations, first])
-            await _locked(admin, schema, "analytics_vehicle_spans")
-            applying = asyncio.create_task(applier.apply(second))
-            await _waiting(admin, applier.conn)  # claimed its streams, folded, then blocked
-            stream = second[0][0].stream_id  # its tracking row is the applier's now
-            await admin.execute(
-                f"UPDATE {schema}.stream_tracking SET version = version WHERE stream_id = $1",
-                stream,
-            )  # returns once PostgreSQL broke the cycle by failing the applier's transaction
-            await admin.execute("ROLLBACK")
-            with pytest.raises(asyncpg.DeadlockDetectedError):
-                await applying  # retried, it would carry the page's sums twice
-            with pytest.raises(RuntimeError, match="rolled back"):
-                await applier.write_carried()
+    async with _blocked_after_folding(query_dsn, fleet, "deadlocked") as blocked:
+        admin, schema, applier, first, second = blocked
+        await applier.conn.execute("SET lock_timeout = 0; SET deadlock_timeout = '50ms'")
+        await admin.execute("SET deadlock_timeout = '10s'")  # the applier's wait breaks it
+        applying = asyncio.create_task(applier.apply(second))
+        await _waiting(admin, applier.conn)  # claimed its streams, folded, then blocked
+        stream = second[0][0].stream_id  # its tracking row is the applier's now
+        await admin.execute(
+            f"UPDATE {schema}.stream_tracking SET version = version WHERE stream_id = $1",
+            stream,
+        )  # returns once PostgreSQL broke the cycle by failing the applier's transaction
+        await admin.execute("ROLLBACK")
+        with pytest.raises(asyncpg.DeadlockDetectedError):
+            await applying  # retried, it would carry the page's sums twice
+        with pytest.raises(RuntimeError, match="rolled back"):
+            await applier.write_carried()
         assert await admin.fetchval(f"SELECT count(*) FROM {schema}.bookings") == len(first)
 
 
