@@ -28,6 +28,7 @@ from query_service.store.row_security import (
     become_reader,
     secure_schema,
 )
+from shared.kit import loop
 from shared.kit.pg import Turns, init_connection
 
 log = structlog.get_logger("query_service.schemas")
@@ -159,12 +160,9 @@ async def side_by_side(dsn: str, name: str, connections: int, statements: list[s
         finally:
             await conn.close()
 
-    try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(connections, len(statements))):
-                group.create_task(work())
-    except BaseExceptionGroup as failed:  # the first failure, as when run one by one
-        raise failed.exceptions[0] from None
+    async with loop.task_group() as group:
+        for _ in range(min(connections, len(statements))):
+            group.create_task(work())
 
 
 async def _label(conn: asyncpg.Connection, name: str, label: str) -> None:

@@ -16,6 +16,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
+from shared.kit.loop import task_group
+
 A = TypeVar("A")
 R = TypeVar("R")
 
@@ -40,12 +42,9 @@ async def each_in_a_process(call: Callable[[A], R], arguments: Sequence[A]) -> l
             process.start()
             answer.close()  # the child holds its own end: end of file here means it died
             running.append((process, answers))
-        try:  # the first failure cancels the other waits, then ends the other processes
-            async with asyncio.TaskGroup() as group:
-                waits = [group.create_task(_outcome(*r)) for r in running]
-        except BaseExceptionGroup as failed:
-            first = failed.exceptions[0]
-            raise first from first.__cause__
+        # The first failure cancels the other waits, then ends the other processes.
+        async with task_group() as group:
+            waits = [group.create_task(_outcome(*r)) for r in running]
         return [wait.result() for wait in waits]
     finally:
         for child, answers in running:
