@@ -33,6 +33,8 @@ def test_an_event_parsed_from_decoded_json_is_the_same_event_with_native_values(
     parsed = event_from_wire(event_type(event), data)
 
     assert parsed == event
+    wire = dumps(event.model_dump(mode="json"))
+    assert dumps(parsed.model_dump(mode="json")) == wire  # written back byte for byte
     assert data == _decoded(event)  # the caller's dict is left as it was
     for name in type(event).model_fields:
         value = getattr(parsed, name)
