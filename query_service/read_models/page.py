@@ -16,7 +16,7 @@ from uuid import UUID
 import asyncpg
 
 from query_service.read_models.sum_table import SumTable
-from query_service.read_models.tables import Rows, RowTable, Sums
+from query_service.read_models.tables import Row, Rows, RowTable, Sums
 from query_service.read_models.upsert import Batch, columns_of
 from shared.contract import events as ev
 from shared.contract.payment_events import PaymentStarted
@@ -59,7 +59,8 @@ class Page:
         carry_sums: bool = False,
     ) -> None:
         self._folds, self._finishers = folds, finishers
-        self._changes: dict[Change, None] = {}  # an ordered set
+        # The rows the current event changed, in order, each with its row before the event.
+        self._changes: dict[Change, Row | None] = {}
         self._rows = [RowTable(s, columns[s.table], self._note) for s in tables
                       if isinstance(s, Rows)]  # fmt: skip
         self._sums = [SumTable(s, columns[s.table]) for s in tables if isinstance(s, Sums)]
@@ -137,8 +138,13 @@ class Page:
         """The rows the current event changed so far (folds of later models may read it)."""
         return tuple(self._changes)
 
-    def _note(self, kind: str, key: UUID) -> None:
-        self._changes[Change(kind, key)] = None
+    def before(self, change: Change) -> Row | None:
+        """A row the current event changed, as it was before the event (None: it had no
+        row); what it is now, the row's table says."""
+        return self._changes[change]
+
+    def _note(self, kind: str, key: UUID, before: Row | None) -> None:
+        self._changes.setdefault(Change(kind, key), before)
 
     async def flush(self, conn: asyncpg.Connection, batch: Batch) -> None:
         """Write the page back: big writes now, the others into `batch` (the caller

@@ -20,8 +20,9 @@ import asyncpg
 from query_service.read_models.upsert import COPY_FROM, Batch, Upsert
 
 Row = dict[str, Any]
-# Called with (kind, id) when a row of a table that names a change kind changes.
-OnChange = Callable[[str, UUID], None]
+# Called with (kind, id, the row before the change: None if there was none) just before a
+# row of a table that names a change kind changes.
+OnChange = Callable[[str, UUID, Row | None], None]
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: a page's keys
@@ -88,20 +89,20 @@ class RowTable:
 
     def insert(self, key: UUID, **values: Any) -> None:
         """A new row; columns not given are NULL."""
+        self._changing(key, self.rows.get(key.int))
         row = dict.fromkeys(self._names)
         row.update(values)
         row[self.spec.key] = key
         self.rows[key.int] = row
         self._dirty.add(key.int)
         self._deleted.pop(key.int, None)
-        self._changed(key)
 
     def update(self, key: UUID, **values: Any) -> Row | None:
         """Set columns of an existing row (a missing row is left alone, like UPDATE)."""
-        row = self.bump(key, **values)
+        row = self.rows.get(key.int)
         if row is not None:
-            self._changed(key)
-        return row
+            self._changing(key, dict(row) if self.spec.kind is not None else None)
+        return self.bump(key, **values)
 
     def bump(self, key: UUID, **values: Any) -> Row | None:
         """`update` for bookkeeping columns (version, updated_at): no change notice."""
@@ -112,16 +113,17 @@ class RowTable:
         return row
 
     def delete(self, key: UUID) -> bool:
-        if self.rows.pop(key.int, None) is None:
+        row = self.rows.pop(key.int, None)
+        if row is None:
             return False
+        self._changing(key, row)
         self._dirty.discard(key.int)
         self._deleted[key.int] = key
-        self._changed(key)
         return True
 
-    def _changed(self, key: UUID) -> None:
+    def _changing(self, key: UUID, before: Row | None) -> None:
         if self.spec.kind is not None:
-            self._on_change(self.spec.kind, key)
+            self._on_change(self.spec.kind, key, before)
 
     async def flush(self, conn: asyncpg.Connection, batch: Batch) -> None:
         if self._deleted:

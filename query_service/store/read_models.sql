@@ -67,23 +67,23 @@ CREATE INDEX calendar_blocks_period_idx ON calendar_blocks USING gist (period)
 CREATE INDEX calendar_blocks_vehicle_idx ON calendar_blocks (vehicle_id, lower(period), block_id);
 
 -- Availability, one vehicle at a time (read_models/busy.py): a vehicle's blocked time in
--- one row. busy: union of its booking and maintenance periods; holds: union of its holds'
--- periods, blocking only while the reader's now < expires_at; hold_until: the latest
--- expires_at (NULL without holds); blocks: every block by id, [lower_us, upper_us,
--- expires_us or null] in microseconds since the epoch, JSON text in the order the blocks
--- were placed (what the folds keep, and the exact check of holds; text, not jsonb, so a
--- page can write it by binary COPY). The reader needs busy inline and uncompressed: blocks goes out of line
--- first (EXTERNAL), and rows are only toasted past 8,160 bytes.
+-- one row. busy: union of its booking and maintenance periods (changed in place: they never
+-- overlap); holds: union of its holds' periods, blocking only while the reader's now <
+-- expires_at; hold_until: the latest expires_at (NULL without holds); hold_blocks: every
+-- hold by id, [lower_us, upper_us, expires_us] in microseconds since the epoch, JSON text
+-- (the exact check of holds; text, not jsonb, so a page can write it by binary COPY).
+-- The reader needs busy inline and uncompressed: hold_blocks goes out of line first
+-- (EXTERNAL), and rows are only toasted past 8,160 bytes.
 CREATE TABLE vehicle_busy (
     vehicle_id  uuid PRIMARY KEY,
     busy        tstzmultirange NOT NULL,
     holds       tstzmultirange NOT NULL,
     hold_until  timestamptz,
-    blocks      text NOT NULL,
+    hold_blocks text NOT NULL,
     organization_id uuid NOT NULL
 ) WITH (toast_tuple_target = 8160);
 ALTER TABLE vehicle_busy ALTER COLUMN busy SET STORAGE MAIN,
-                         ALTER COLUMN blocks SET STORAGE EXTERNAL;
+                         ALTER COLUMN hold_blocks SET STORAGE EXTERNAL;
 
 -- status: confirmed | cancelled | completed.
 CREATE TABLE bookings (

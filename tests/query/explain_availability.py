@@ -71,10 +71,8 @@ FROM bookings;
 
 -- what read_models/busy.py folds from the same bookings: one row per vehicle
 INSERT INTO vehicle_busy
-SELECT vehicle_id, range_agg(tstzrange(start_at, end_at, '[)')), '{{}}', NULL,
-       jsonb_object_agg(booking_id, jsonb_build_array(
-           (extract(epoch FROM start_at) * 1000000)::bigint,
-           (extract(epoch FROM end_at) * 1000000)::bigint, NULL))::text, '{ORG}'::uuid
+SELECT vehicle_id, range_agg(tstzrange(start_at, end_at, '[)')), '{{}}', NULL, '{{}}',
+       '{ORG}'::uuid
 FROM bookings GROUP BY vehicle_id;
 """
 

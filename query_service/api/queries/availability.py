@@ -101,7 +101,7 @@ def _blocked(filters: Filters, wanted: Wanted, now: datetime) -> str:
     at_us = filters.param(micros(now))
     return (
         f"b.busy && {window} OR b.hold_until > {at} AND b.holds && {window}"
-        " AND EXISTS (SELECT 1 FROM jsonb_each(b.blocks::jsonb) h"
+        " AND EXISTS (SELECT 1 FROM jsonb_each(b.hold_blocks::jsonb) h"
         f" WHERE (h.value->>2)::bigint > {at_us} AND (h.value->>0)::bigint < {end}"
         f" AND (h.value->>1)::bigint > {start})"
     )
