@@ -122,8 +122,7 @@ class CommandHandler:
 
     async def on_vehicle(self, vehicle_id: UUID, command: Command, ctx: CommandContext) -> Decision:
         """Run a command addressed by vehicle id."""
-        async with self._locks.hold(vehicle_id):
-            return await self._run(vehicle_id, command, ctx)
+        return await self._run(vehicle_id, command, ctx)
 
     async def on_entity(
         self, entity_id: UUID, kind: str, command: Command, ctx: CommandContext
@@ -132,17 +131,16 @@ class CommandHandler:
         owner = await self._store.owner_of(entity_id)
         if owner is None or owner[1] != kind:
             raise UnknownEntityError.of(kind, entity_id)
-        async with self._locks.hold(owner[0]):
-            try:
-                return await self._run(owner[0], command, ctx)
-            except VehicleNotFoundError as exc:  # another organization's vehicle
-                raise UnknownEntityError.of(kind, entity_id) from exc
-            except UnknownEntityError as exc:
-                # The index knows the id, the state does not show it: it is long past
-                # (pruned), or another customer's, which must read as an unknown id.
-                if await self._sees_archived(owner[0], kind, entity_id, command):
-                    raise EntityClosedError(f"this {kind} lies in the past") from exc
-                raise UnknownEntityError.of(kind, entity_id) from exc
+        try:
+            return await self._run(owner[0], command, ctx)
+        except VehicleNotFoundError as exc:  # another organization's vehicle
+            raise UnknownEntityError.of(kind, entity_id) from exc
+        except UnknownEntityError as exc:
+            # The index knows the id, the state does not show it: it is long past
+            # (pruned), or another customer's, which must read as an unknown id.
+            if await self._sees_archived(owner[0], kind, entity_id, command):
+                raise EntityClosedError(f"this {kind} lies in the past") from exc
+            raise UnknownEntityError.of(kind, entity_id) from exc
 
     async def _sees_archived(
         self, stream_id: UUID, kind: str, entity_id: UUID, command: Command
@@ -156,21 +154,27 @@ class CommandHandler:
         return owner is not None and actor.may_act_for(owner)
 
     async def _run(self, stream_id: UUID, command: Command, ctx: CommandContext) -> Decision:
+        """Decide and append in the vehicle's turn in this process (a refusal as stored
+        comes first: `_refused_as_stored`), reloading after a lost version race."""
         name = type(command).__name__
         started = time.perf_counter()
         outcome = "error"
         try:
-            async with self._store.connection() as db:
-                for attempt in range(self._max_attempts):
-                    scope = calendar_scope(command, self._clock())
-                    loaded = await self._store.load(stream_id, scope, db)
-                    decision = await self._attempt(loaded, command, ctx, db)
-                    if decision is not None:
-                        outcome = "ok"
-                        return decision
-                    metrics.VERSION_CONFLICTS.labels(name).inc()
-                    metrics.RETRIES.labels(name).inc()
-                    await asyncio.sleep(backoff(attempt))
+            if self._locks.held(stream_id):
+                await self._refused_as_stored(stream_id, command, ctx)
+            async with self._locks.hold(stream_id):
+                started = time.perf_counter()  # the wait for the commands ahead is theirs
+                async with self._store.connection() as db:
+                    for attempt in range(self._max_attempts):
+                        scope = calendar_scope(command, self._clock())
+                        loaded = await self._store.load(stream_id, scope, db)
+                        decision = await self._attempt(loaded, command, ctx, db)
+                        if decision is not None:
+                            outcome = "ok"
+                            return decision
+                        metrics.VERSION_CONFLICTS.labels(name).inc()
+                        metrics.RETRIES.labels(name).inc()
+                        await asyncio.sleep(backoff(attempt))
             outcome = "contention"
             raise ContentionError(f"vehicle {stream_id} kept changing; retry shortly")
         except AlreadyAnsweredError:
@@ -187,6 +191,26 @@ class CommandHandler:
             raise
         finally:
             metrics.COMMAND_SECONDS.labels(name, outcome).observe(time.perf_counter() - started)
+
+    async def _refused_as_stored(
+        self, stream_id: UUID, command: Command, ctx: CommandContext
+    ) -> None:
+        """Raise the command's refusal if the vehicle as stored refuses it; return if it
+        would be accepted (it then waits its turn and is decided again).
+
+        Another command of this process is deciding on the vehicle; waiting for it and
+        every command queued behind it only to be refused (a taken slot, a stale
+        If-Match) made the hot vehicles' refusals the slowest answers. A refusal as of the
+        stored state is what another process, with no queue, would answer at that moment
+        too. Not for a price that counts demand: that is read under its locks, in turn."""
+        now = self._clock()
+        async with self._store.connection() as db:
+            loaded = await self._store.load(stream_id, calendar_scope(command, now), db)
+            state = prune(loaded.state, now) if loaded.state is not None else None
+            generation = loaded.pricing_generation
+            gathered = await gather_price(db, state, command, now, self._catalogues, generation)
+        if gathered.policy is None:
+            _decide_if_match(state, gathered.command, now, self._new_id, ctx.if_match)
 
     async def _attempt(
         self, loaded: Loaded, command: Command, ctx: CommandContext, db: Db

@@ -24,6 +24,11 @@ class KeyedLock:
     def __init__(self) -> None:
         self._entries: dict[Hashable, _Entry] = {}
 
+    def held(self, key: Hashable) -> bool:
+        """Whether a command holds the key's lock now (a newcomer would wait)."""
+        entry = self._entries.get(key)
+        return entry is not None and entry.lock.locked()
+
     @asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[bool]:
         """Hold the key's lock; yields True when another holder made us wait."""
