@@ -27,7 +27,12 @@ from command_service.application.errors import (
 )
 from command_service.application.keyed_lock import KeyedLock
 from command_service.application.preconditions import decide_if_match
-from command_service.application.pricing import PricingCache, counted_under_lock, gather_price
+from command_service.application.pricing import (
+    Gathered,
+    PricingCache,
+    counted_under_lock,
+    gather_price,
+)
 from command_service.domain import VehicleState, decide, fold, prune
 from command_service.domain.commands import Command, sender
 from command_service.domain.errors import DomainError, UnknownEntityError, VehicleNotFoundError
@@ -206,11 +211,18 @@ class CommandHandler:
         now = self._clock()
         async with self._store.connection() as db:
             loaded = await self._store.load(stream_id, calendar_scope(command, now), db)
-            state = prune(loaded.state, now) if loaded.state is not None else None
-            generation = loaded.pricing_generation
-            gathered = await gather_price(db, state, command, now, self._catalogues, generation)
+            state, gathered = await self._priced(loaded, command, db, now)
         if gathered.policy is None:
             _decide_if_match(state, gathered.command, now, self._new_id, ctx.if_match)
+
+    async def _priced(
+        self, loaded: Loaded, command: Command, db: Db, now: datetime
+    ) -> tuple[VehicleState | None, Gathered]:
+        """The vehicle pruned at `now`, and the command with its price basis gathered."""
+        state = prune(loaded.state, now) if loaded.state is not None else None
+        generation = loaded.pricing_generation
+        gathered = await gather_price(db, state, command, now, self._catalogues, generation)
+        return state, gathered
 
     async def _attempt(
         self, loaded: Loaded, command: Command, ctx: CommandContext, db: Db
@@ -218,9 +230,7 @@ class CommandHandler:
         """Price, decide and append once; None when another writer won the version race
         (or moved the demand the price cites)."""
         now = self._clock()
-        state = prune(loaded.state, now) if loaded.state is not None else None
-        generation = loaded.pricing_generation
-        gathered = await gather_price(db, state, command, now, self._catalogues, generation)
+        state, gathered = await self._priced(loaded, command, db, now)
         if gathered.policy is None:
             return await self._decide_and_append(loaded, state, gathered.command, ctx, db, now)
         assert not isinstance(db, asyncpg.Pool)  # the handler's own connection
