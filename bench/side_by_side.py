@@ -22,10 +22,10 @@ import asyncio
 import random
 import sys
 from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import median
+from subprocess import Popen
 from typing import TypeVar
 
 from bench import pipeline_stack as ps
@@ -33,6 +33,7 @@ from bench.auth import sign_in
 from bench.commands_report import SLOTS_PER_DAY
 from bench.loadgen import LoadResult, run_load
 from bench.pipeline_reads import QUARTER_HOUR
+from bench.read_side import ReadProbe, ReadSide
 from bench.scenarios import (
     DISTINCT_CLIENTS,
     HOT_CLIENTS,
@@ -46,12 +47,14 @@ from bench.scenarios import (
     register_vehicles,
 )
 from bench.side_by_side_checks import (
+    RunMeter,
     Steal,
     StoreCheck,
     check_crud,
     check_fleetledger,
     wait_projected,
 )
+from bench.side_by_side_report import Run, render
 from bench.stack import HOST, Service, fresh_database, postgres
 from deploy.services import ROOT
 from shared.kit import loop
@@ -79,16 +82,8 @@ class System:
     read_port: int
     fleet: list[str]
     check: Callable[[str, list[str], LoadResult], Awaitable[StoreCheck]]
-
-
-@dataclass
-class Run:
-    round: int
-    scenario: str
-    system: str
-    result: LoadResult
-    checks: list[StoreCheck]
-    steal: float
+    roots: dict[str, int]  # CPU meter: the processes of each part
+    probe: ReadProbe | None = None  # Fleetledger's read side, waited for after each run
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -146,69 +141,30 @@ async def scenario(args: argparse.Namespace, side: System, name: str, n: int) ->
     a_cars = side.fleet[offset : offset + A_CLIENTS * A_PER_CLIENT]
     hot = side.fleet[offset + len(a_cars) : offset + len(a_cars) + HOT]
     c_cars = side.fleet[offset + len(a_cars) + HOT : offset + PER_ROUND]
-    port, steal, w, d = side.command.port, Steal(), args.warmup, args.duration
+    port, w, d = side.command.port, args.warmup, args.duration
+    meter = RunMeter(side.roots, port, side.probe)
     if name == "A":
         a = await _for_customers(side, DistinctVehicles(a_cars, A_CLIENTS))
-        result = await run_load(HOST, port, A_CLIENTS, a, w, d)
-        checks = [await side.check(side.command.dsn, a_cars, result)]
+        steal, hook = Steal(), await meter.hook()
+        result = await run_load(HOST, port, A_CLIENTS, a, w, d, hook=hook)
+        answers, checks = result.count, [await side.check(side.command.dsn, a_cars, result)]
     elif name == "B":
         factory = await _for_customers(side, HotVehicles(hot, GRID_SLOTS, seed=n))
-        result = await run_load(HOST, port, B_CLIENTS, factory, w, d)
-        checks = [await side.check(side.command.dsn, hot, result)]
+        steal, hook = Steal(), await meter.hook()
+        result = await run_load(HOST, port, B_CLIENTS, factory, w, d, hook=hook)
+        answers, checks = result.count, [await side.check(side.command.dsn, hot, result)]
     else:
-        reads = run_load(HOST, side.read_port, C_READERS, availability_reads(n), w, d)
         c = await _for_customers(side, DistinctVehicles(c_cars, C_BOOKERS))
+        steal, hook = Steal(), await meter.hook()
+        reads = run_load(HOST, side.read_port, C_READERS, availability_reads(n), w, d, hook=hook)
         books = run_load(HOST, port, C_BOOKERS, c, w, d)
         result, booked = await asyncio.gather(reads, books)
+        answers = result.count + booked.count
         checks = [await side.check(side.command.dsn, c_cars, booked)]
         if set(result.all_statuses) != {200}:
             checks.append(StoreCheck(0, 0, -1))  # a read that failed fails the run
-    return Run(n, name, side.name, result, checks, steal.share())
-
-
-def _pair(runs: list[Run], f: Run) -> Run:
-    """The reference's run matching Fleetledger's run `f`."""
-    return next(r for r in runs if (r.system, r.round, r.scenario) ==
-                ("reference", f.round, f.scenario))  # fmt: skip
-
-
-def _round_line(f: Run, ref: Run) -> str:
-    ratio = f.result.rate / ref.result.rate if ref.result.rate else float("inf")
-    p99 = (f.result.percentile_ms(99), ref.result.percentile_ms(99))
-    checks = "; ".join([*(f"fl {c}" for c in f.checks), *(f"ref {c}" for c in ref.checks)])
-    return (
-        f"{f.round:>5} {f.scenario:>4} {f.result.rate:>14,.0f} {ref.result.rate:>7,.0f}"
-        f" {ratio:>7.2f} {p99[0]:>11.1f} {p99[1]:>11.1f} {max(f.steal, ref.steal):>6.1%}"
-        f"  {checks}"
-    )
-
-
-def _median_lines(runs: list[Run]) -> list[str]:
-    """Per scenario: the median ratio and median p99s; then Fleetledger's drift in (A)."""
-    lines = []
-    for name in sorted({r.scenario for r in runs}):
-        mine = [r for r in runs if r.system == "fleetledger" and r.scenario == name]
-        ratio = median(f.result.rate / max(_pair(runs, f).result.rate, 1e-9) for f in mine)
-        p99 = median(f.result.percentile_ms(99) for f in mine)
-        ref_p99 = median(_pair(runs, f).result.percentile_ms(99) for f in mine)
-        lines.append(f"  {name}: ratio {ratio:.2f}; p99 {p99:.0f} ms against"
-                     f" {ref_p99:.0f} ms ({p99 / max(ref_p99, 1e-9):.2f} of it)")  # fmt: skip
-    a = [r.result.rate for r in runs if r.system == "fleetledger" and r.scenario == "A"]
-    if len(a) >= 2:
-        lines.append(f"  drift, Fleetledger (A) last round ÷ first: {a[-1] / a[0]:.2f}")
-    return lines
-
-
-def render(runs: list[Run]) -> tuple[str, bool]:
-    """Per-round lines with the ratio, then the medians (the figures of issue 10)."""
-    lines = ["round scen  fleetledger/s   ref/s   ratio   p99 fl ms  p99 ref ms  steal  checks"]
-    lines += [_round_line(f, _pair(runs, f)) for f in runs if f.system == "fleetledger"]
-    lines.append("medians over rounds (Fleetledger ÷ reference; A and B count 201+409 answers,"
-                 " C counts reads):")  # fmt: skip
-    lines += _median_lines(runs)
-    ok = all(c.ok for r in runs for c in r.checks)
-    lines.append("checks: " + ("all passed" if ok else "FAILED"))
-    return "\n".join(lines) + "\n", ok
+    spent = await meter.settle(name, n, result, answers)
+    return Run(n, name, side.name, result, checks, steal.share(), spent)
 
 
 def progress(text: str) -> None:
@@ -226,21 +182,37 @@ async def register_fleets(sides: list[System], count: int) -> None:
 
 
 async def rounds(args: argparse.Namespace, sides: list[System]) -> list[Run]:
-    """Every scenario of every round on both sides, the first side alternating by round."""
+    """The fleets registered, then every round."""
     await register_fleets(sides, args.vehicles)
     runs: list[Run] = []
-    for n in range(1, args.rounds + 1):
-        sign_in(f"http://{HOST}:{sides[0].command.port}")  # tokens live 15 min
-        for name in "ABC":
-            for side in sides if n % 2 else sides[::-1]:
-                run = await scenario(args, side, name, n)
-                runs.append(run)
-                rate, p99 = run.result.rate, run.result.percentile_ms(99)
-                progress(
-                    f"round {n} ({name}) {side.name}: {rate:,.0f}/s, p99 {p99:.1f} ms, "
-                    f"steal {run.steal:.1%}"
-                )
+    async with AsyncExitStack() as probes:
+        for side in sides:
+            if side.probe is not None:
+                await probes.enter_async_context(side.probe)
+        for n in range(1, args.rounds + 1):
+            await _round(args, sides, n, runs)
     return runs
+
+
+async def _round(args: argparse.Namespace, sides: list[System], n: int, runs: list[Run]) -> None:
+    """Every scenario of round `n` on both sides, the first side alternating by round."""
+    sign_in(f"http://{HOST}:{sides[0].command.port}")  # tokens live 15 min
+    for name in "ABC":
+        for side in sides if n % 2 else sides[::-1]:
+            run = await scenario(args, side, name, n)
+            runs.append(run)
+            rate, p99 = run.result.rate, run.result.percentile_ms(99)
+            drain = run.spent.drain_s
+            progress(
+                f"round {n} ({name}) {side.name}: {rate:,.0f}/s, p99 {p99:.1f} ms, "
+                f"steal {run.steal:.1%}, box {run.spent.ms_per_answer:.2f} ms CPU per answer"
+                + ("" if drain is None else f", read side caught up {drain:.1f} s after")
+            )
+
+
+def _pid(process: Popen[bytes] | None) -> int:
+    assert process is not None, "started above"
+    return process.pid
 
 
 def _as_service(proc: ps.Proc, dsn: str) -> Service:
@@ -271,10 +243,17 @@ def start(stack: ExitStack, args: argparse.Namespace) -> list[System]:
         f"fleetledger on :{command.port} (query :{query.port}, {args.query_workers} worker(s)),"
         f" reference ({args.reference}) on :{crud.port}"
     )
+    pg_pid, broker_pid = _pid(pg.process), _pid(broker.process)
+    fleet_roots = {"service": command.process.pid, "postgres": pg_pid,
+                   "query": query.process.pid, "broker": broker_pid}  # fmt: skip
+    read_side = ReadSide(command_dsn, query_dsn, query, broker_pid, topic)
+    probe = ReadProbe(read_side, command.process.pid, command.port, pg_pid)
     return [
-        System("fleetledger", _as_service(command, command_dsn), query.port, [], check_fleetledger),
-        System("reference", _as_service(crud, crud_dsn), crud.port, [], check_crud),
-    ]
+        System("fleetledger", _as_service(command, command_dsn), query.port, [],
+               check_fleetledger, fleet_roots, probe),
+        System("reference", _as_service(crud, crud_dsn), crud.port, [], check_crud,
+               {"service": crud.process.pid, "postgres": pg_pid}),
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

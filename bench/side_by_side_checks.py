@@ -1,4 +1,12 @@
-"""What bench/side_by_side.py verifies and reads besides throughput: the stores and the box."""
+"""What bench/side_by_side.py verifies and reads besides throughput: the stores and the box.
+
+Each run is metered over its measuring window: CPU seconds of every part (the service's
+process tree, PostgreSQL's, the load generator, and on Fleetledger's side the query
+service and the broker) and of the whole box. Fleetledger's events are still on their
+way to its read models when the window closes; the run waits until its query side has
+caught up before the next run starts, so none of that work lands in the reference's
+window, and the wait is printed.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +19,11 @@ from datetime import datetime, timedelta
 import asyncpg
 import orjson
 
-from bench.loadgen import HttpConnection, LoadResult
+from bench.loadgen import HttpConnection, LoadResult, WindowHook
+from bench.read_side import ReadProbe
+from bench.report import LoadRun
 from bench.scenarios import check_no_overlap, first_slot
-from bench.stack import HOST
+from bench.stack import HOST, MACHINE, CpuMeter
 
 _CRUD_COUNT = "SELECT count(*) FROM bookings WHERE vehicle_id = ANY($1::uuid[])"
 _CRUD_OVERLAPS = """
@@ -56,6 +66,50 @@ async def check_crud(dsn: str, vehicles: list[str], result: LoadResult) -> Store
     finally:
         await conn.close()
     return StoreCheck(int(stored), result.all_statuses[201], int(overlaps))
+
+
+DRAIN_TIMEOUT_S = 120.0
+
+
+@dataclass
+class Spent:
+    """One run's CPU over its window, the answers given in it and, on Fleetledger's side,
+    the seconds its query side took to catch up afterwards."""
+
+    usage: LoadRun
+    answers: int
+    drain_s: float | None = None
+    caught_up: bool = True
+
+    @property
+    def ms_per_answer(self) -> float:
+        """Busy CPU of the whole box per answer in the window (every part, and whatever
+        else ran)."""
+        busy = self.usage.cpu_s.get(MACHINE, 0.0)
+        return busy * 1e3 / self.answers if self.answers else float("nan")
+
+
+class RunMeter:
+    """Meters one run of one side: `hook` for the load's window, then `settle`."""
+
+    def __init__(self, roots: dict[str, int], port: int, probe: ReadProbe | None) -> None:
+        self._meter = CpuMeter(roots, port)
+        self._probe = probe
+
+    async def hook(self) -> WindowHook:
+        """The window hook to hand the load; the read side's count starts here."""
+        if self._probe is None:
+            return self._meter
+        await self._probe.begin()
+        return self._probe.window_hook(self._meter)
+
+    async def settle(self, scenario: str, round_no: int, result: LoadResult, answers: int) -> Spent:
+        """The run's CPU, after waiting for the read side (if any) to catch up."""
+        usage = LoadRun(0, round_no, result, dict(self._meter.used_s), 0, [])
+        if self._probe is None:
+            return Spent(usage, answers)
+        read = await self._probe.finish(scenario, 0, round_no, DRAIN_TIMEOUT_S)
+        return Spent(usage, answers, read.drain_s, read.caught_up)
 
 
 class Steal:
