@@ -11,8 +11,10 @@ booking one-hour windows on distinct vehicles, (B) 64 clients racing for 4 vehic
 (C) 29 clients reading availability (the query service) while 3 book (about 90 %
 reads). Each scenario runs on both, the order alternating by round. After every run:
 0 overlapping bookings and every 201 stored, in each system's own store; the machine's
-steal time over the run. Prints each round's ratios (Fleetledger ÷ reference) and the
-medians. Exit status 1 when a check fails.
+steal time over the run; on Fleetledger's side, the wait until its query side caught up.
+Prints each round's ratios (Fleetledger ÷ reference) and the medians, then the box's CPU
+per answer and each part's cores in every run (bench/side_by_side_checks.py). Exit
+status 1 when a check fails or a read side did not catch up.
 """
 
 from __future__ import annotations
